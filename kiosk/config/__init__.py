@@ -1,0 +1,1 @@
+"""Layout loading and validation. No Qt in this package."""

@@ -1,0 +1,87 @@
+"""Options of every widget type, as the layout writes them.
+
+These models live here, apart from the Qt classes in ``kiosk/widgets/``, so that ``kiosk check``
+and ``kiosk schema`` validate a layout without importing Qt (the config package stays Qt-free,
+enforced by import-linter). ``kiosk.widgets.registry`` maps the same type names to Qt classes, and
+a test checks that both registries name the same types.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kiosk.config.types import Colour, Duration
+from kiosk.values import Kind
+
+Placement = tuple[int, int, int, int]
+
+
+class WidgetOptions(BaseModel):
+    """What every widget has: where it sits on the page grid, what it shows, its caption."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    at: Placement = Field(
+        description="Grid placement [column, row, width, height], counted from 0 at top left."
+    )
+    title: str | None = Field(default=None, description="Caption shown above the widget.")
+    data: str | None = Field(
+        default=None, description="Stream to show, as source.stream (e.g. social.volume)."
+    )
+    stale_after: Duration = Field(
+        default=120.0, description="After this long without new data the widget dims."
+    )
+
+    accepts: ClassVar[tuple[Kind, ...]] = ()
+    """Kinds of stream this widget can show; empty means it shows no stream."""
+    needs_data: ClassVar[bool] = True
+
+
+class TimeseriesOptions(WidgetOptions):
+    type: Literal["timeseries"] = "timeseries"
+    window: Duration = Field(default=3600.0, description="How much history to show.")
+    fill: bool = Field(default=True, description="Shade the area under each line.")
+    series: list[str] | None = Field(
+        default=None, description="Only these series (e.g. brands), in this order."
+    )
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.SERIES,)
+
+
+class KpiOptions(WidgetOptions):
+    type: Literal["kpi"] = "kpi"
+    unit: str = Field(default="", description="Shown after the number, e.g. '%' or '/min'.")
+    decimals: int = Field(default=0, ge=0, le=6)
+    sparkline: bool = Field(default=True, description="Draw the recent history under the number.")
+    higher_is_better: bool = Field(
+        default=True, description="Colours the change: green when it moves the good way."
+    )
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.METRIC,)
+
+
+class TickerOptions(WidgetOptions):
+    type: Literal["ticker"] = "ticker"
+    speed: float = Field(
+        default=120.0, gt=0, le=2000, description="Scroll speed in pixels per second at 1080p."
+    )
+    moderate: bool = Field(default=False, description="Hide posts that moderation rejects.")
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.MENTIONS,)
+
+
+class TextOptions(WidgetOptions):
+    type: Literal["text"] = "text"
+    text: str = Field(default="", description="What to show when no stream is bound.")
+    size: Literal["small", "normal", "large", "huge"] = "large"
+    align: Literal["left", "center", "right"] = "left"
+    colour: Colour | None = None
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.TEXT,)
+    needs_data: ClassVar[bool] = False
+
+
+WIDGET_OPTIONS: dict[str, type[WidgetOptions]] = {
+    model.model_fields["type"].default: model
+    for model in (TimeseriesOptions, KpiOptions, TickerOptions, TextOptions)
+}
+"""Every widget type the layout knows, by its ``type:`` name."""

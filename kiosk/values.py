@@ -1,0 +1,119 @@
+"""The value types that travel through the hub, from sources and analytics to widgets.
+
+Every stream carries one kind of value. Kinds are declared up front so that a layout that binds a
+chart to a stream of the wrong kind is rejected by ``kiosk check`` instead of failing on screen.
+All values are immutable: a widget may keep a reference across frames without copying.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+
+class Kind(enum.StrEnum):
+    """What a stream carries; widgets declare which kinds they can show."""
+
+    MENTIONS = "mentions"  # recent posts, newest last (tuple[Mention, ...])
+    SERIES = "series"  # one or more series on a shared time axis (TimeSeries)
+    METRIC = "metric"  # one number with its previous period and recent history (Metric)
+    BREAKDOWN = "breakdown"  # parts of a whole, e.g. share of voice (Breakdown)
+    RANKING = "ranking"  # ranked entries, e.g. top hashtags (Ranking)
+    TEXT = "text"  # a message (str)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One social post about a tracked brand.
+
+    ``weight`` lets a source stand one generated or sampled post for several real ones (the demo's
+    history backfill), so counts stay right without generating every post.
+    """
+
+    id: str
+    at: float  # epoch seconds
+    brand: str
+    text: str
+    lang: str
+    platform: str
+    author: str
+    handle: str
+    followers: int
+    sentiment: float  # -1 (negative) … +1 (positive)
+    hashtags: tuple[str, ...] = ()
+    city: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    weight: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSeries:
+    """Series sharing one regular time axis: ``values[i, j]`` is series ``labels[i]`` at bucket j.
+
+    Bucket j starts at ``start + j * step`` (epoch seconds). The last bucket may still be filling.
+    """
+
+    labels: tuple[str, ...]
+    start: float
+    step: float
+    values: npt.NDArray[np.float64]
+
+    @property
+    def times(self) -> npt.NDArray[np.float64]:
+        return self.start + self.step * np.arange(self.values.shape[1], dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """A single figure, what it was the period before, and its recent history (oldest first)."""
+
+    value: float
+    previous: float | None = None
+    history: tuple[float, ...] = ()
+    unit: str = ""
+    label: str = ""
+
+    @property
+    def change(self) -> float | None:
+        """Relative change against the previous period, or None when there is nothing to compare."""
+        if self.previous is None or self.previous == 0:
+            return None
+        return (self.value - self.previous) / abs(self.previous)
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """Parts of a whole, in display order (e.g. mentions per brand, or pos/neu/neg)."""
+
+    parts: tuple[tuple[str, float], ...]
+
+    @property
+    def total(self) -> float:
+        return sum(value for _, value in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class RankEntry:
+    label: str
+    value: float
+    previous_rank: int | None = None  # 0-based rank in the previous period; None when new
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    entries: tuple[RankEntry, ...] = field(default_factory=tuple)
+
+
+VALUE_TYPES: dict[Kind, type | tuple[type, ...]] = {
+    Kind.MENTIONS: tuple,
+    Kind.SERIES: TimeSeries,
+    Kind.METRIC: Metric,
+    Kind.BREAKDOWN: Breakdown,
+    Kind.RANKING: Ranking,
+    Kind.TEXT: str,
+}
