@@ -1,1 +1,41 @@
-"""Layout loading and validation. No Qt in this package."""
+"""Layout loading and validation. No Qt in this package.
+
+Names are loaded on first use: source modules import ``kiosk.config.types``, and the layout
+models import every source module, so an eager import here would be circular.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.config.check import streams_of
+    from kiosk.config.errors import LayoutError, LayoutIssue
+    from kiosk.config.layout import Grid, Layout, Match, Page, Screen, Theme
+    from kiosk.config.schema import layout_schema
+    from kiosk.config.validate import load_layout, parse_layout
+
+_EXPORTS = {
+    "LayoutError": "errors",
+    "LayoutIssue": "errors",
+    "Grid": "layout",
+    "Layout": "layout",
+    "Match": "layout",
+    "Page": "layout",
+    "Screen": "layout",
+    "Theme": "layout",
+    "layout_schema": "schema",
+    "load_layout": "validate",
+    "parse_layout": "validate",
+    "streams_of": "check",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kiosk.config' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"kiosk.config.{module}"), name)

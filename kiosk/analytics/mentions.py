@@ -1,0 +1,164 @@
+"""Aggregates derived from a mention stream: volume, rate, share of voice, sentiment, hashtags.
+
+Counting happens per batch (cheap, bounded); the derived streams are published at most once a
+second, so a 5,000-a-second stream costs the hub one update per second per aggregate.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from kiosk.analytics.windows import MINUTE, MinuteCounters, MinuteCounts
+from kiosk.hub import Hub
+from kiosk.values import Breakdown, Kind, Mention, Metric, RankEntry, Ranking, TimeSeries
+
+log = logging.getLogger(__name__)
+
+DERIVED_STREAMS: dict[str, Kind] = {
+    "volume": Kind.SERIES,
+    "sentiment_volume": Kind.SERIES,
+    "rate": Kind.METRIC,
+    "share": Kind.BREAKDOWN,
+    "sentiment": Kind.BREAKDOWN,
+    "net_sentiment": Kind.METRIC,
+    "hashtags": Kind.RANKING,
+}
+"""The streams every mention stream gets, published as ``<source>.<name>``."""
+
+SENTIMENTS = ("positive", "neutral", "negative")
+SENTIMENT_THRESHOLD = 0.25
+RECENT_MINUTES = 15  # the window of share, sentiment and hashtags
+HISTORY_MINUTES = 60
+TOP_HASHTAGS = 10
+FUTURE_TOLERANCE = 120.0  # seconds; clocks of remote sources drift
+
+
+class MentionAnalytics:
+    """Counts a mention stream and publishes its derived streams into the hub.
+
+    Args:
+        hub: where ``<source>.mentions`` is read and the derived streams are published.
+        source: the source name.
+        brands: known brands, in the order charts should list them.
+        clock: epoch clock; defaults to the hub's.
+        publish_every: seconds between publications.
+    """
+
+    def __init__(
+        self,
+        hub: Hub,
+        source: str,
+        brands: Sequence[str] | None = None,
+        clock: Callable[[], float] | None = None,
+        publish_every: float = 1.0,
+    ) -> None:
+        self.hub = hub
+        self.source = source
+        self.clock = clock or hub.clock
+        self.publish_every = publish_every
+        self.volume = MinuteCounts(list(brands or []))
+        self.sentiment = MinuteCounts(list(SENTIMENTS), max_labels=3)
+        self.hashtags = MinuteCounters(capacity=2 * RECENT_MINUTES + 1)
+        self.skipped = 0
+        self._last_publish: float | None = None
+
+    def ingest(self, batch: Sequence[Any]) -> None:
+        """Count a batch; items that are not sane mentions are skipped and counted, never raised."""
+        now = self.clock()
+        for item in batch:
+            if not self._count(item, now):
+                self.skipped += 1
+        if self._last_publish is None or now - self._last_publish >= self.publish_every:
+            self.publish(now)
+
+    def _count(self, item: Any, now: float) -> bool:
+        if not isinstance(item, Mention):
+            return False
+        at, weight, score = item.at, item.weight, item.sentiment
+        if not (isinstance(at, int | float) and math.isfinite(at) and at <= now + FUTURE_TOLERANCE):
+            return False
+        if not (isinstance(weight, int) and weight > 0):
+            return False
+        minute = int(at // MINUTE)
+        if not self.volume.add(self.volume.label_index(str(item.brand)), minute, weight):
+            return False
+        if isinstance(score, int | float) and math.isfinite(score):
+            label = 0 if score >= SENTIMENT_THRESHOLD else 2 if score <= -SENTIMENT_THRESHOLD else 1
+            self.sentiment.add(label, minute, weight)
+        for tag in item.hashtags[:8]:
+            if isinstance(tag, str) and tag:
+                self.hashtags.add("#" + tag.lstrip("#"), minute, weight)
+        return True
+
+    def publish(self, now: float | None = None) -> None:
+        """Publish every derived stream as of ``now``."""
+        now = self.clock() if now is None else now
+        self._last_publish = now
+        current = int(now // MINUTE)
+        name = self.source
+        self.hub.publish(f"{name}.volume", self._series(self.volume, current), at=now)
+        self.hub.publish(f"{name}.sentiment_volume", self._series(self.sentiment, current), at=now)
+        self.hub.publish(f"{name}.rate", self._rate(current), at=now)
+        recent = (current - RECENT_MINUTES + 1, current)
+        before = (current - 2 * RECENT_MINUTES + 1, current - RECENT_MINUTES)
+        shares = self.volume.totals(*recent)
+        self.hub.publish(f"{name}.share", Breakdown(tuple(zip(self.volume.labels, shares.tolist(), strict=True))), at=now)
+        feeling = self.sentiment.totals(*recent)
+        self.hub.publish(f"{name}.sentiment", Breakdown(tuple(zip(SENTIMENTS, feeling.tolist(), strict=True))), at=now)
+        self.hub.publish(f"{name}.net_sentiment", self._net(current, recent, before), at=now)
+        self.hub.publish(f"{name}.hashtags", self._top_hashtags(recent, before), at=now)
+
+    def _series(self, counts: MinuteCounts, current: int) -> TimeSeries:
+        first = current - counts.capacity + 1
+        if counts.first_minute is not None:
+            first = max(first, counts.first_minute)
+        values = counts.window(first, current)
+        values.flags.writeable = False
+        return TimeSeries(tuple(counts.labels), first * MINUTE, MINUTE, values)
+
+    def _rate(self, current: int) -> Metric:
+        totals = self.volume.window(current - HISTORY_MINUTES, current - 1).sum(axis=0)
+        return Metric(
+            value=float(totals[-1]),
+            previous=float(totals[-2]),
+            history=tuple(totals.tolist()),
+            unit="/min",
+            label="mentions per minute",
+        )
+
+    def _net(self, current: int, recent: tuple[int, int], before: tuple[int, int]) -> Metric:
+        def net(counts: np.ndarray) -> float:
+            total = float(counts.sum())
+            return 0.0 if total == 0 else float((counts[0] - counts[2]) / total * 100)
+
+        per_minute = self.sentiment.window(current - HISTORY_MINUTES + 1, current)
+        history = tuple(net(per_minute[:, i]) for i in range(per_minute.shape[1]))
+        return Metric(
+            value=net(self.sentiment.totals(*recent)),
+            previous=net(self.sentiment.totals(*before)),
+            history=history,
+            unit="",
+            label="net sentiment (positive − negative, % of mentions)",
+        )
+
+    def _top_hashtags(self, recent: tuple[int, int], before: tuple[int, int]) -> Ranking:
+        now_counts = self.hashtags.totals(*recent).most_common(TOP_HASHTAGS)
+        previous = [tag for tag, _ in self.hashtags.totals(*before).most_common(3 * TOP_HASHTAGS)]
+        rank_before = {tag: rank for rank, tag in enumerate(previous)}
+        return Ranking(
+            tuple(RankEntry(tag, float(count), rank_before.get(tag)) for tag, count in now_counts)
+        )
+
+
+def attach_analytics(hub: Hub, source: str, brands: Sequence[str] | None = None) -> MentionAnalytics:
+    """Declare ``source``'s derived streams and keep them up to date from ``<source>.mentions``."""
+    for stream, kind in DERIVED_STREAMS.items():
+        hub.declare(f"{source}.{stream}", kind)
+    analytics = MentionAnalytics(hub, source, brands)
+    hub.subscribe(f"{source}.mentions", lambda _name, batch: analytics.ingest(batch))
+    return analytics

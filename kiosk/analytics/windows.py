@@ -1,0 +1,108 @@
+"""Bounded per-minute buckets: the memory of every aggregate, fixed in size whatever the uptime."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import numpy.typing as npt
+
+MINUTE = 60.0
+
+
+class MinuteCounts:
+    """Weighted counts per label per minute, for the last ``capacity`` minutes (a ring buffer).
+
+    Args:
+        labels: the labels known up front (e.g. brands); more are added as they appear, up to
+            ``max_labels``, after which they are counted under ``overflow_label``.
+    """
+
+    def __init__(
+        self,
+        labels: list[str],
+        capacity: int = 1440,
+        max_labels: int = 16,
+        overflow_label: str = "other",
+    ) -> None:
+        self.capacity = capacity
+        self.labels: list[str] = []
+        self._index: dict[str, int] = {}
+        self._max_labels = max_labels
+        self._overflow = overflow_label
+        self._counts = np.zeros((max_labels, capacity), dtype=np.float64)
+        self._minute_in_slot = np.full(capacity, -1, dtype=np.int64)
+        self.first_minute: int | None = None
+        self.latest_minute: int | None = None
+        for label in labels[:max_labels]:
+            self.label_index(label)
+
+    def label_index(self, label: str) -> int:
+        index = self._index.get(label)
+        if index is None:
+            if len(self.labels) >= self._max_labels - 1 and label != self._overflow:
+                return self.label_index(self._overflow)
+            index = len(self.labels)
+            self._index[label] = index
+            self.labels.append(label)
+        return index
+
+    def add(self, label_index: int, minute: int, weight: float) -> bool:
+        """Count ``weight`` for a label in a minute; False when the minute is already forgotten."""
+        latest = self.latest_minute
+        if latest is not None and minute <= latest - self.capacity:
+            return False
+        slot = minute % self.capacity
+        if self._minute_in_slot[slot] != minute:
+            self._counts[:, slot] = 0.0
+            self._minute_in_slot[slot] = minute
+        self._counts[label_index, slot] += weight
+        if latest is None or minute > latest:
+            self.latest_minute = minute
+        if self.first_minute is None or minute < self.first_minute:
+            self.first_minute = minute
+        return True
+
+    def window(self, first: int, last: int) -> npt.NDArray[np.float64]:
+        """Counts for minutes ``first`` … ``last`` inclusive, shape (labels, minutes); a new array."""
+        minutes = np.arange(first, last + 1, dtype=np.int64)
+        slots = minutes % self.capacity
+        valid = (self._minute_in_slot[slots] == minutes) & (minutes > last - self.capacity)
+        values = self._counts[: len(self.labels), slots]
+        return np.where(valid, values, 0.0)
+
+    def totals(self, first: int, last: int) -> npt.NDArray[np.float64]:
+        """Per-label sums over minutes ``first`` … ``last``."""
+        return self.window(first, last).sum(axis=1)
+
+
+class MinuteCounters:
+    """Term counts per minute for a short horizon (hashtags, phrases), bounded in terms too."""
+
+    def __init__(self, capacity: int = 31, max_terms_per_minute: int = 5000) -> None:
+        self.capacity = capacity
+        self._max_terms = max_terms_per_minute
+        self._slots: list[Counter[str]] = [Counter() for _ in range(capacity)]
+        self._minute_in_slot = [-1] * capacity
+        self.dropped = 0
+
+    def add(self, term: str, minute: int, weight: float) -> None:
+        slot = minute % self.capacity
+        if self._minute_in_slot[slot] != minute:
+            if self._minute_in_slot[slot] > minute:
+                return  # older than the horizon
+            self._slots[slot] = Counter()
+            self._minute_in_slot[slot] = minute
+        counter = self._slots[slot]
+        if term in counter or len(counter) < self._max_terms:
+            counter[term] += weight
+        else:
+            self.dropped += 1  # the long tail of a burst of unique tags; top terms are unaffected
+
+    def totals(self, first: int, last: int) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for minute in range(max(first, last - self.capacity + 1), last + 1):
+            slot = minute % self.capacity
+            if self._minute_in_slot[slot] == minute:
+                total.update(self._slots[slot])
+        return total

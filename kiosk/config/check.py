@@ -1,0 +1,198 @@
+"""Checks that span several parts of a layout, run on the raw document.
+
+They run even when pydantic found errors elsewhere (every error at once), so each check skips
+values that are malformed: those already have their own error from the type pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pydantic
+
+from kiosk.config.errors import LayoutIssue, did_you_mean
+from kiosk.config.loader import Document
+from kiosk.config.widgets import WIDGET_OPTIONS
+from kiosk.sources import SOURCES
+from kiosk.values import Kind
+
+_SOURCE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+def streams_of(source_type: str, options: Any) -> dict[str, Kind]:
+    """Every stream a source of this type provides (short names), derived analytics included."""
+    from kiosk.analytics import DERIVED_STREAMS
+
+    provided = dict(SOURCES[source_type].provides(options))
+    if provided.get("mentions") is Kind.MENTIONS:
+        provided.update(DERIVED_STREAMS)
+    return provided
+
+
+def source_streams(document: Document) -> dict[str, dict[str, Kind]]:
+    """Streams by source name, for sources whose options are valid on their own."""
+    streams: dict[str, dict[str, Kind]] = {}
+    sources = document.data.get("sources")
+    if not isinstance(sources, dict):
+        return streams
+    for name, raw in sources.items():
+        source_type = raw.get("type") if isinstance(raw, dict) else None
+        if source_type not in SOURCES:
+            continue
+        try:
+            options = SOURCES[source_type].options_model.model_validate(raw)
+        except pydantic.ValidationError:
+            continue  # reported by the type pass; widgets bound to it are not judged
+        streams[str(name)] = streams_of(source_type, options)
+    return streams
+
+
+def cross_check(document: Document) -> list[LayoutIssue]:
+    streams = source_streams(document)
+    issues = list(_check_source_names(document))
+    screens = document.data.get("screens")
+    if not isinstance(screens, list):
+        return issues
+    issues.extend(_check_screens(document, screens))
+    for s, screen in enumerate(screens):
+        pages = screen.get("pages") if isinstance(screen, dict) else None
+        for p, page in enumerate(pages if isinstance(pages, list) else []):
+            if isinstance(page, dict):
+                issues.extend(_check_page(document, ("screens", s, "pages", p), page, streams))
+    return issues
+
+
+def _check_source_names(document: Document) -> Iterator[LayoutIssue]:
+    sources = document.data.get("sources")
+    for name in sources if isinstance(sources, dict) else ():
+        if not isinstance(name, str) or not _SOURCE_NAME.match(name):
+            yield document.issue(
+                ("sources", name),
+                f"source name {name!r}: use letters, digits, - and _ (no dots), starting with a letter",
+            )
+
+
+def _check_screens(document: Document, screens: list[Any]) -> Iterator[LayoutIssue]:
+    seen_names: dict[str, int] = {}
+    seen_matches: dict[str, int] = {}
+    for index, screen in enumerate(screens):
+        if not isinstance(screen, dict):
+            continue
+        name = screen.get("name")
+        if isinstance(name, str):
+            if name in seen_names:
+                yield document.issue(
+                    ("screens", index, "name"),
+                    f"duplicate screen name {name!r} (also screens[{seen_names[name]}])",
+                    at_value=True,
+                )
+            seen_names.setdefault(name, index)
+        match = screen.get("match")
+        if isinstance(match, dict) and match:
+            key = repr(sorted(match.items(), key=repr))
+            if key in seen_matches:
+                yield document.issue(
+                    ("screens", index, "match"),
+                    f"same match as screens[{seen_matches[key]}]: only one of them can get the monitor",
+                )
+            seen_matches.setdefault(key, index)
+
+
+def _check_page(
+    document: Document, path: tuple[Any, ...], page: dict[str, Any], streams: dict[str, dict[str, Kind]]
+) -> Iterator[LayoutIssue]:
+    grid = page.get("grid") if isinstance(page.get("grid"), dict) else {}
+    columns, rows = grid.get("columns", 12), grid.get("rows", 8)
+    widgets = page.get("widgets")
+    placed: list[tuple[int, tuple[int, int, int, int]]] = []
+    for w, widget in enumerate(widgets if isinstance(widgets, list) else []):
+        if not isinstance(widget, dict):
+            continue
+        wpath = (*path, "widgets", w)
+        yield from _check_data(document, wpath, widget, streams)
+        at = widget.get("at")
+        if not (isinstance(at, list) and len(at) == 4 and all(type(v) is int for v in at)):
+            continue  # missing or malformed: the type pass says so
+        yield from _check_placement(document, (*wpath, "at"), at, columns, rows)
+        for other, other_at in placed:
+            if _overlap(at, other_at):
+                yield document.issue(
+                    (*wpath, "at"),
+                    f"overlaps widgets[{other}] at {list(other_at)} on this page",
+                    at_value=True,
+                )
+        placed.append((w, tuple(at)))  # type: ignore[arg-type]
+
+
+def _check_placement(
+    document: Document, path: tuple[Any, ...], at: list[int], columns: Any, rows: Any
+) -> Iterator[LayoutIssue]:
+    column, row, width, height = at
+    if width < 1 or height < 1 or column < 0 or row < 0:
+        yield document.issue(path, "placement is [column, row, width, height]: "
+                             "column and row from 0, width and height at least 1", at_value=True)
+    elif isinstance(columns, int) and isinstance(rows, int) and (
+        column + width > columns or row + height > rows
+    ):
+        yield document.issue(
+            path, f"reaches outside the {columns}×{rows} grid (columns 0–{columns - 1}, "
+            f"rows 0–{rows - 1})", at_value=True,
+        )
+
+
+def _overlap(a: list[int] | tuple[int, ...], b: tuple[int, ...]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def _check_data(
+    document: Document, path: tuple[Any, ...], widget: dict[str, Any], streams: dict[str, dict[str, Kind]]
+) -> Iterator[LayoutIssue]:
+    model = WIDGET_OPTIONS.get(widget.get("type"))  # type: ignore[arg-type]
+    if model is None:
+        return  # unknown type: reported by the type pass
+    data = widget.get("data")
+    kind_names = " or ".join(str(kind) for kind in model.accepts)
+    if data is None:
+        if model.needs_data:
+            yield document.issue(path, f"a {widget['type']} widget needs data: (a stream of {kind_names})")
+        return
+    if not isinstance(data, str):
+        return
+    yield from _check_stream(document, (*path, "data"), data, model.accepts, streams, widget["type"])
+
+
+def _check_stream(
+    document: Document,
+    path: tuple[Any, ...],
+    data: str,
+    accepts: tuple[Kind, ...],
+    streams: dict[str, dict[str, Kind]],
+    widget_type: str,
+) -> Iterator[LayoutIssue]:
+    source, _, stream = data.partition(".")
+    if not stream:
+        yield document.issue(path, f"{data!r}: write source.stream, e.g. social.volume", at_value=True)
+        return
+    if source not in streams:
+        if source in (document.data.get("sources") or {}):
+            return  # a source with an unknown type or broken options: already reported
+        hint = did_you_mean(source, streams) if streams else "; no sources are defined"
+        yield document.issue(path, f"no source named {source!r}{hint}", at_value=True)
+        return
+    provided = streams[source]
+    if stream not in provided:
+        full = [f"{source}.{name}" for name in provided]
+        yield document.issue(path, f"source {source!r} has no stream {stream!r}{did_you_mean(data, full)}", at_value=True)
+        return
+    kind = provided[stream]
+    if accepts and kind not in accepts:
+        fitting = [f"{source}.{name}" for name, k in provided.items() if k in accepts]
+        hint = f" — try {', '.join(fitting)}" if fitting else ""
+        wanted = " or ".join(str(k) for k in accepts)
+        yield document.issue(
+            path, f"a {widget_type} shows {wanted}; {data} is {kind}{hint}", at_value=True
+        )
+    elif not accepts:
+        yield document.issue(path, f"a {widget_type} widget shows no stream; remove data:", at_value=True)

@@ -1,0 +1,6 @@
+"""Data sources. Importing this package registers every source type (no Qt here)."""
+
+from kiosk.sources import demo
+from kiosk.sources.base import SOURCES, Source, SourceOptions, register
+
+__all__ = ["SOURCES", "Source", "SourceOptions", "demo", "register"]

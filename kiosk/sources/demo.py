@@ -1,0 +1,264 @@
+"""``type: demo``: a realistic, deterministic social stream, the wall's default on first start.
+
+Posts in English, Dutch, French and Italian about a few brands (one "ours"), from authors with
+power-law follower counts, on the usual platforms, from real cities; a daily rhythm; and now and
+then a crisis burst: a negative phrase for our brand that ramps up to several times the normal
+rate, with its own hashtag, then decays. The same seed and the same calls give the same posts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from kiosk.config.types import Duration
+from kiosk.hub import SourceState
+from kiosk.sources import demo_corpus as corpus
+from kiosk.sources.base import Source, SourceOptions, register
+from kiosk.values import Kind, Mention
+
+Language = Literal["en", "nl", "fr", "it"]
+MAX_BACKFILL_POSTS = 20_000
+TICK_SECONDS = 0.1
+_CLASSES = (corpus.POSITIVE, corpus.NEUTRAL, corpus.NEGATIVE)
+_SENTIMENT_RANGE = {corpus.POSITIVE: (0.35, 0.95), corpus.NEUTRAL: (-0.2, 0.2), corpus.NEGATIVE: (-0.95, -0.35)}
+
+
+class DemoOptions(SourceOptions):
+    type: Literal["demo"] = "demo"
+    brands: list[str] = Field(
+        default=["Acme", "Globex", "Initech", "Umbrella"], min_length=1, max_length=8
+    )
+    ours: str | None = Field(default=None, description="Our brand; defaults to the first.")
+    rate: float = Field(default=50.0, ge=1, le=5000, description="Mean mentions per second.")
+    seed: int = 7
+    languages: list[Language] = Field(default=["en", "nl", "fr", "it"], min_length=1)
+    crisis: bool = Field(default=True, description="Now and then a negative burst for ours.")
+    rhythm: bool = Field(default=True, description="Quieter at night, busier at peak hours.")
+    backfill: Duration | Literal[0] = Field(
+        default=3600.0, description="History generated at start so charts are full at once."
+    )
+
+    @model_validator(mode="after")
+    def _ours_is_a_brand(self) -> DemoOptions:
+        if self.ours is not None and self.ours not in self.brands:
+            raise ValueError(f"ours: {self.ours!r} is not one of brands {self.brands}")
+        return self
+
+    @property
+    def our_brand(self) -> str:
+        return self.ours or self.brands[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Crisis:
+    start: float
+    duration: float
+    peak: float  # extra rate at the plateau, as a multiple of the base rate
+    theme: int
+
+    def intensity(self, t: float) -> float:
+        """0 … 1: ramps up over 3 minutes, holds, decays over the last third."""
+        x = t - self.start
+        if x < 0 or x > self.duration:
+            return 0.0
+        ramp = min(1.0, x / 180.0)
+        tail = min(1.0, (self.duration - x) / (self.duration / 3))
+        return ramp * tail
+
+
+def _activity(hour: float) -> float:
+    return 0.3 + math.exp(-((hour - 11.5) ** 2) / 8) + 1.2 * math.exp(-((hour - 20.5) ** 2) / 6)
+
+
+_DAILY_MEAN = sum(_activity(h / 10) for h in range(240)) / 240
+
+
+def daily_factor(epoch: float) -> float:
+    """Activity by local hour, mean 1 over a day: quiet at night, peaks late morning and evening."""
+    local = time.localtime(epoch)
+    return _activity(local.tm_hour + local.tm_min / 60) / _DAILY_MEAN
+
+
+class DemoGenerator:
+    """Pure and deterministic: ``between(t0, t1)`` gives the posts with timestamps in [t0, t1).
+
+    Args:
+        options: the source's options.
+        origin: epoch seconds the crisis schedule is counted from (the start of the backfill).
+    """
+
+    def __init__(self, options: DemoOptions, origin: float) -> None:
+        self.options = options
+        self.rng = np.random.default_rng(options.seed)
+        self.origin = origin
+        self.brands = list(options.brands)
+        self.ours = options.our_brand
+        shares = np.array([0.42, 0.26, 0.19, 0.13, 0.1, 0.08, 0.06, 0.05])[: len(self.brands)]
+        ours_at = self.brands.index(self.ours)
+        shares[[0, ours_at]] = shares[[ours_at, 0]]
+        self._shares = shares / shares.sum()
+        self._drift_phase = self.rng.uniform(0, 2 * math.pi, len(self.brands))
+        self._platforms = [name for name, _ in corpus.PLATFORMS]
+        self._platform_p = np.array([p for _, p in corpus.PLATFORMS]) / sum(p for _, p in corpus.PLATFORMS)
+        self._cities = {lang: [c for c in corpus.CITIES if c[1] == lang] for lang in options.languages}
+        self._authors = self._make_authors()
+        self.crises = self._schedule() if options.crisis else []
+        self._count = 0
+
+    def _make_authors(self) -> dict[str, list[tuple[str, str, int]]]:
+        authors: dict[str, list[tuple[str, str, int]]] = {}
+        for lang in self.options.languages:
+            pool = []
+            for first in corpus.FIRST_NAMES[lang]:
+                for last in corpus.LAST_NAMES[lang]:
+                    handle = f"{first}{last}".lower().replace(" ", "").replace("é", "e").replace("è", "e")
+                    followers = int(min(2e6, 40 * (1 - self.rng.random()) ** (-1 / 0.8)))
+                    pool.append((f"{first} {last}", f"{handle}{self.rng.integers(1, 99)}", followers))
+            pool.extend((n, h, f) for n, h, language, f in corpus.INFLUENCERS if language == lang)
+            authors[lang] = pool
+        return authors
+
+    def _schedule(self, count: int = 200) -> list[Crisis]:
+        schedule_rng = np.random.default_rng(self.options.seed + 1)
+        backfill = float(self.options.backfill)
+        # The first burst falls in the last part of the backfill, so a fresh start shows one.
+        t = self.origin + max(0.0, backfill - schedule_rng.uniform(600, 1500))
+        crises = []
+        for _ in range(count):
+            duration = schedule_rng.uniform(300, 900)
+            crises.append(Crisis(t, duration, schedule_rng.uniform(2, 7), int(schedule_rng.integers(len(corpus.CRISES)))))
+            t += duration + schedule_rng.uniform(1200, 3600)
+        return crises
+
+    def base_rate(self, t: float) -> float:
+        return self.options.rate * (daily_factor(t) if self.options.rhythm else 1.0)
+
+    def between(self, t0: float, t1: float, weight: int = 1) -> list[Mention]:
+        """Posts in [t0, t1); with ``weight`` > 1 each post stands for that many (backfill)."""
+        if t1 <= t0:
+            return []
+        mid = (t0 + t1) / 2
+        expected = self.base_rate(mid) * (t1 - t0) / weight
+        times = np.sort(self.rng.uniform(t0, t1, int(self.rng.poisson(expected))))
+        mentions = self._posts(times, weight)
+        for crisis in self.crises:
+            if crisis.start > t1:
+                break
+            level = crisis.intensity(mid)
+            if level > 0:
+                extra = int(self.rng.poisson(expected * crisis.peak * level))
+                burst = self.rng.uniform(t0, t1, extra)
+                mentions.extend(self._posts(burst, weight, crisis))
+        mentions.sort(key=lambda m: m.at)
+        return mentions
+
+    def _posts(self, times: np.ndarray, weight: int, crisis: Crisis | None = None) -> list[Mention]:
+        """Draw every random choice for a batch at once (vectorised), then build the posts."""
+        n = len(times)
+        if n == 0:
+            return []
+        rng = self.rng
+        drift = 1 + 0.2 * np.sin(2 * math.pi * float(times[0]) / 5400 + self._drift_phase)
+        shares = self._shares * drift
+        brands = rng.choice(len(self.brands), n, p=shares / shares.sum())
+        langs = rng.integers(len(self.options.languages), size=n)
+        classes = rng.choice(3, n, p=(0.36, 0.41, 0.23))
+        picks = rng.integers(1 << 30, size=(n, 5))  # template, city, author, emoji, tag
+        platforms = rng.choice(len(self._platforms), n, p=self._platform_p)
+        tag_rolls = rng.random(n)
+        unit = rng.random(n)
+        jitter = rng.normal(0, 0.05, (n, 2))
+        posts = []
+        for i in range(n):
+            lang = self.options.languages[langs[i]]
+            if crisis is None:
+                brand = self.brands[brands[i]]
+                cls = _CLASSES[classes[i]]
+                templates = corpus.TEMPLATES[lang][cls]
+                template = templates[picks[i, 0] % len(templates)]
+                tag = self._hashtag(brand, tag_rolls[i], int(picks[i, 4]))
+            else:
+                brand, cls = self.ours, corpus.NEGATIVE
+                theme = corpus.CRISES[crisis.theme]
+                template, tag = theme[lang], theme["tag"].format(brand=self.ours)
+            city, _, lat, lon = (cities := self._cities[lang])[picks[i, 1] % len(cities)]
+            name, handle, followers = (pool := self._authors[lang])[picks[i, 2] % len(pool)]
+            emoji = (marks := corpus.EMOJI[cls])[picks[i, 3] % len(marks)]
+            text = template.format(brand=brand, tag=tag, city=city, emoji=emoji).strip()
+            low, high = _SENTIMENT_RANGE[cls]
+            self._count += 1
+            posts.append(
+                Mention(
+                    id=f"demo-{self.options.seed}-{self._count}",
+                    at=float(times[i]),
+                    brand=brand,
+                    text=text,
+                    lang=lang,
+                    platform=self._platforms[platforms[i]],
+                    author=name,
+                    handle=handle,
+                    followers=followers,
+                    sentiment=round(low + (high - low) * float(unit[i]), 3),
+                    hashtags=(tag,),
+                    city=city,
+                    lat=round(lat + float(jitter[i, 0]), 4),
+                    lon=round(lon + float(jitter[i, 1]), 4),
+                    weight=weight,
+                )
+            )
+        return posts
+
+    def _hashtag(self, brand: str, roll: float, pick: int) -> str:
+        if roll < 0.45:
+            return brand
+        if roll < 0.7:
+            return brand + corpus.CAMPAIGN_SUFFIXES[pick % len(corpus.CAMPAIGN_SUFFIXES)]
+        return corpus.TOPICAL_TAGS[pick % len(corpus.TOPICAL_TAGS)]
+
+
+@register("demo")
+class DemoSource(Source):
+    """Publishes the demo stream into ``<name>.mentions``, with history backfilled at start."""
+
+    options_model = DemoOptions
+    options: DemoOptions
+
+    @classmethod
+    def provides(cls, options: SourceOptions) -> dict[str, Kind]:
+        return {"mentions": Kind.MENTIONS}
+
+    async def run(self) -> None:
+        stream = f"{self.name}.mentions"
+        now = self.hub.clock()
+        backfill = float(self.options.backfill)
+        generator = DemoGenerator(self.options, origin=now - backfill)
+        if backfill > 0:
+            self._backfill(generator, stream, now - backfill, now)
+        self.hub.set_status(self.name, SourceState.OK)
+        last = now
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            now = self.hub.clock()
+            # Intervals come from the clock, so a late tick loses and doubles nothing.
+            batch = generator.between(last, now)
+            last = now
+            if batch:
+                self.hub.append(stream, batch)
+
+    def _backfill(self, generator: DemoGenerator, stream: str, start: float, end: float) -> None:
+        expected = self.options.rate * (end - start)
+        weight = max(1, math.ceil(expected / MAX_BACKFILL_POSTS))
+        step = 60.0
+        t = start
+        while t < end:
+            batch = generator.between(t, min(end, t + step), weight=weight)
+            if batch:
+                self.hub.append(stream, batch, at=min(end, t + step))
+            t += step
