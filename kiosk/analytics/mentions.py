@@ -26,6 +26,7 @@ DERIVED_STREAMS: dict[str, Kind] = {
     "share": Kind.BREAKDOWN,
     "sentiment": Kind.BREAKDOWN,
     "net_sentiment": Kind.METRIC,
+    "our_share": Kind.METRIC,
     "hashtags": Kind.RANKING,
 }
 """The streams every mention stream gets, published as ``<source>.<name>``."""
@@ -45,6 +46,7 @@ class MentionAnalytics:
         hub: where ``<source>.mentions`` is read and the derived streams are published.
         source: the source name.
         brands: known brands, in the order charts should list them.
+        ours: the brand whose share ``our_share`` follows (default: the first brand seen).
         clock: epoch clock; defaults to the hub's.
         publish_every: seconds between publications.
     """
@@ -56,13 +58,15 @@ class MentionAnalytics:
         brands: Sequence[str] | None = None,
         clock: Callable[[], float] | None = None,
         publish_every: float = 1.0,
+        ours: str | None = None,
     ) -> None:
+        self.ours = ours
         self.hub = hub
         self.source = source
         self.clock = clock or hub.clock
         self.publish_every = publish_every
         self.volume = MinuteCounts(list(brands or []))
-        self.sentiment = MinuteCounts(list(SENTIMENTS), max_labels=3)
+        self.sentiment = MinuteCounts(list(SENTIMENTS), max_labels=len(SENTIMENTS) + 1)
         self.hashtags = MinuteCounters(capacity=2 * RECENT_MINUTES + 1)
         self.skipped = 0
         self._last_publish: float | None = None
@@ -111,6 +115,7 @@ class MentionAnalytics:
         feeling = self.sentiment.totals(*recent)
         self.hub.publish(f"{name}.sentiment", Breakdown(tuple(zip(SENTIMENTS, feeling.tolist(), strict=True))), at=now)
         self.hub.publish(f"{name}.net_sentiment", self._net(current, recent, before), at=now)
+        self.hub.publish(f"{name}.our_share", self._our_share(current, recent, before), at=now)
         self.hub.publish(f"{name}.hashtags", self._top_hashtags(recent, before), at=now)
 
     def _series(self, counts: MinuteCounts, current: int) -> TimeSeries:
@@ -146,6 +151,23 @@ class MentionAnalytics:
             label="net sentiment (positive − negative, % of mentions)",
         )
 
+    def _our_share(self, current: int, recent: tuple[int, int], before: tuple[int, int]) -> Metric:
+        ours = self.ours or (self.volume.labels[0] if self.volume.labels else "")
+        index = self.volume.labels.index(ours) if ours in self.volume.labels else None
+
+        def share(counts: np.ndarray) -> float:
+            total = float(counts.sum())
+            return 0.0 if index is None or total == 0 else float(counts[index] / total * 100)
+
+        per_minute = self.volume.window(current - HISTORY_MINUTES + 1, current)
+        return Metric(
+            value=share(self.volume.totals(*recent)),
+            previous=share(self.volume.totals(*before)),
+            history=tuple(share(per_minute[:, i]) for i in range(per_minute.shape[1])),
+            unit="%",
+            label=f"share of voice of {ours}",
+        )
+
     def _top_hashtags(self, recent: tuple[int, int], before: tuple[int, int]) -> Ranking:
         now_counts = self.hashtags.totals(*recent).most_common(TOP_HASHTAGS)
         previous = [tag for tag, _ in self.hashtags.totals(*before).most_common(3 * TOP_HASHTAGS)]
@@ -155,10 +177,12 @@ class MentionAnalytics:
         )
 
 
-def attach_analytics(hub: Hub, source: str, brands: Sequence[str] | None = None) -> MentionAnalytics:
+def attach_analytics(
+    hub: Hub, source: str, brands: Sequence[str] | None = None, ours: str | None = None
+) -> MentionAnalytics:
     """Declare ``source``'s derived streams and keep them up to date from ``<source>.mentions``."""
     for stream, kind in DERIVED_STREAMS.items():
         hub.declare(f"{source}.{stream}", kind)
-    analytics = MentionAnalytics(hub, source, brands)
+    analytics = MentionAnalytics(hub, source, brands, ours=ours)
     hub.subscribe(f"{source}.mentions", lambda _name, batch: analytics.ingest(batch))
     return analytics

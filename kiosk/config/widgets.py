@@ -56,7 +56,12 @@ class KpiOptions(WidgetOptions):
     decimals: int = Field(default=0, ge=0, le=6)
     sparkline: bool = Field(default=True, description="Draw the recent history under the number.")
     higher_is_better: bool = Field(
-        default=True, description="Colours the change: green when it moves the good way."
+        default=True, description="Colours the change: blue when it moves the good way."
+    )
+    change: Literal["percent", "points"] = Field(
+        default="percent",
+        description="Change as % of the previous value, or as a difference in points "
+        "(for figures that cross zero, like net sentiment).",
     )
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.METRIC,)
 

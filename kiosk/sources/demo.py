@@ -133,7 +133,8 @@ class DemoGenerator:
         crises = []
         for _ in range(count):
             duration = schedule_rng.uniform(300, 900)
-            crises.append(Crisis(t, duration, schedule_rng.uniform(2, 7), int(schedule_rng.integers(len(corpus.CRISES)))))
+            peak = schedule_rng.uniform(1.0, 3.0)  # extra posts, × the whole base rate
+            crises.append(Crisis(t, duration, peak, int(schedule_rng.integers(len(corpus.CRISES)))))
             t += duration + schedule_rng.uniform(1200, 3600)
         return crises
 

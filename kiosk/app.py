@@ -1,0 +1,145 @@
+"""Composition root: the QApplication, the asyncio loop inside it (qasync), sources, analytics, wall.
+
+Everything runs on one thread: sources are asyncio tasks in the Qt event loop, analytics run in
+the hub's subscriber calls, widgets poll the hub on their own timers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TypeVar
+
+import qasync
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+from PySide6.QtWidgets import QApplication
+
+from kiosk.analytics import attach_analytics
+from kiosk.config import Layout
+from kiosk.hub import Hub, SourceState
+from kiosk.screens.wall import Wall
+from kiosk.sources import SOURCES, Source
+from kiosk.values import Kind
+from kiosk.widgets.fonts import load_bundled_fonts
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Runtime:
+    """The data side of a running wall: sources publishing into the hub, analytics on top."""
+
+    def __init__(self, layout: Layout, hub: Hub | None = None) -> None:
+        self.hub = hub or Hub()
+        self.sources: list[Source] = []
+        self.analytics: list[object] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        for name, options in layout.sources.items():
+            source = SOURCES[options.type](name, options, self.hub)
+            source.declare()
+            self.sources.append(source)
+            provided = source.provides(options)
+            if provided.get("mentions") is Kind.MENTIONS:
+                brands = getattr(options, "brands", None)
+                ours = getattr(options, "our_brand", None)
+                self.analytics.append(attach_analytics(self.hub, name, brands=brands, ours=ours))
+
+    def start(self) -> None:
+        for source in self.sources:
+            task = asyncio.get_running_loop().create_task(source.run(), name=source.name)
+            task.add_done_callback(self._source_ended)
+            self._tasks.append(task)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    def _source_ended(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        # A source must never raise; if one does, the wall keeps its last data and says so.
+        self.hub.set_status(task.get_name(), SourceState.FAILED, repr(error) if error else "ended")
+        if error is not None:
+            log.error("source %s stopped: %r", task.get_name(), error, exc_info=error)
+
+
+def qt_application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("kiosk")
+        app.setQuitOnLastWindowClosed(False)  # a wall with every TV unplugged keeps running
+    load_bundled_fonts()
+    return app
+
+
+def run_in_qt(main: Callable[[], Awaitable[T]]) -> T:
+    """Run ``main()`` inside a Qt event loop that is also the asyncio loop, then tear Qt down.
+
+    Teardown is explicit (windows deleted, events flushed, the QApplication shut down before the
+    interpreter exits): a crash at interpreter shutdown is still a crash on an unattended wall.
+    """
+    app = qt_application()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with _python_signals_in_qt():
+            return loop.run_until_complete(main())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+        _shutdown_qt(app)
+
+
+async def run_wall(layout: Layout, *, windowed: bool = False, seconds: float | None = None) -> int:
+    """Show the wall until SIGINT/SIGTERM (or for ``seconds``)."""
+    runtime = Runtime(layout)
+    wall = Wall(layout, runtime.hub, windowed=windowed)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
+    runtime.start()
+    wall.bind()
+    if seconds is not None:
+        loop.call_later(seconds, stop.set)
+    await stop.wait()
+    log.info("stopping")
+    await runtime.stop()
+    wall.close()
+    return 0
+
+
+@contextlib.contextmanager
+def _python_signals_in_qt() -> Iterator[None]:
+    # Python runs signal handlers only when it gets control; while Qt sits in its C++ event loop
+    # that can be never. A no-op timer hands control back to Python a few times a second.
+    timer = QTimer()
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    try:
+        yield
+    finally:
+        timer.stop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
+
+
+def _shutdown_qt(app: QCoreApplication) -> None:
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    app.processEvents()
+    gc.collect()
+    # Destroy the QApplication now, while Python objects are alive, not during interpreter exit.
+    app.shutdown()

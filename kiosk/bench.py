@@ -1,0 +1,166 @@
+"""``kiosk bench``: run a layout offscreen at a given mention rate and print what it costs.
+
+Figures: CPU seconds per minute of wall time (whole process), peak memory (RSS and PSS), and the
+ticker's frame-interval percentiles. Printed with the machine and the command, so figures in
+notes can be compared and reproduced. Nothing here asserts a time: benchmarks report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from kiosk.app import Runtime
+from kiosk.config import Layout
+from kiosk.screens.window import ScreenWindow
+
+
+@dataclass
+class BenchResult:
+    seconds: float
+    cpu_seconds: float
+    rss_peak_mb: float
+    pss_peak_mb: float
+    rss_start_mb: float
+    rss_end_mb: float
+    frame_intervals_ms: list[float] = field(default_factory=list)
+    mentions: int = 0
+
+    @property
+    def cpu_per_minute(self) -> float:
+        return self.cpu_seconds / self.seconds * 60
+
+
+def with_rate(layout: Layout, rate: float | None) -> Layout:
+    """The layout with every demo source set to ``rate`` mentions per second."""
+    if rate is None:
+        return layout
+    sources = {
+        name: options.model_copy(update={"rate": rate}) if options.type == "demo" else options
+        for name, options in layout.sources.items()
+    }
+    return layout.model_copy(update={"sources": sources})
+
+
+def first_screens(layout: Layout, count: int | None) -> Layout:
+    if count is None:
+        return layout
+    return layout.model_copy(update={"screens": layout.screens[:count]})
+
+
+async def run_bench(
+    layout: Layout, *, seconds: float, warmup: float, size: tuple[int, int]
+) -> BenchResult:
+    process = psutil.Process()
+    runtime = Runtime(layout)
+    runtime.start()
+    windows = []
+    for config in layout.screens:
+        window = ScreenWindow(config, runtime.hub, layout.theme, size)
+        window.resize(*size)
+        window.show()
+        windows.append(window)
+    try:
+        await asyncio.sleep(warmup)
+        tickers = [w for window in windows for page in window.pages for w in page.widgets
+                   if hasattr(w, "frame_times")]
+        for ticker in tickers:
+            ticker.frame_times.clear()
+        counted = _mention_counter(runtime)
+        rss_start = process.memory_info().rss
+        cpu_start = _cpu(process)
+        wall_start = time.monotonic()
+        pss_peak = rss_peak = 0
+        while (elapsed := time.monotonic() - wall_start) < seconds:
+            await asyncio.sleep(min(1.0, seconds - elapsed))
+            memory = process.memory_full_info()
+            pss_peak = max(pss_peak, getattr(memory, "pss", memory.rss))
+            rss_peak = max(rss_peak, memory.rss)
+        elapsed = time.monotonic() - wall_start
+        cpu = _cpu(process) - cpu_start
+        intervals: list[float] = []
+        for ticker in tickers:
+            times = np.asarray(ticker.frame_times, dtype=np.float64)
+            intervals.extend((np.diff(times) * 1000).tolist())
+        return BenchResult(
+            seconds=elapsed,
+            cpu_seconds=cpu,
+            rss_peak_mb=rss_peak / 2**20,
+            pss_peak_mb=pss_peak / 2**20,
+            rss_start_mb=rss_start / 2**20,
+            rss_end_mb=process.memory_info().rss / 2**20,
+            frame_intervals_ms=intervals,
+            mentions=counted(),
+        )
+    finally:
+        await runtime.stop()
+        for window in windows:
+            window.close()
+            window.deleteLater()
+
+
+def _mention_counter(runtime: Runtime) -> Callable[[], int]:
+    count = [0]
+    for name in runtime.hub.names():
+        if name.endswith(".mentions"):
+            runtime.hub.subscribe(name, lambda _n, batch: count.__setitem__(0, count[0] + len(batch)))
+    return lambda: count[0]
+
+
+def _cpu(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+def machine_lines() -> list[str]:
+    from PySide6 import __version__ as pyside_version
+    from pyqtgraph import __version__ as pyqtgraph_version
+
+    cpu = platform.processor() or "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_gb = psutil.virtual_memory().total / 2**30
+    return [
+        f"machine: {cpu}, {os.cpu_count()} cores, {memory_gb:.0f} GiB, {platform.platform()}",
+        f"python {platform.python_version()}, PySide6 {pyside_version}, pyqtgraph {pyqtgraph_version}, "
+        f"Qt platform {os.environ.get('QT_QPA_PLATFORM', 'default')}",
+        f"command: {' '.join([Path(sys.argv[0]).name, *sys.argv[1:]])}",
+    ]
+
+
+def report(result: BenchResult, *, rate: float | None, screens: int, size: tuple[int, int]) -> str:
+    lines = machine_lines()
+    lines.append(
+        f"run: {result.seconds:.1f} s, {screens} screen(s) at {size[0]}x{size[1]}, "
+        f"demo rate {rate if rate is not None else 'as in layout'}/s, "
+        f"{result.mentions} mentions ({result.mentions / result.seconds:.0f}/s)"
+    )
+    lines.append(f"cpu: {result.cpu_per_minute:.2f} CPU-seconds per minute")
+    lines.append(
+        f"memory: peak RSS {result.rss_peak_mb:.0f} MB, peak PSS {result.pss_peak_mb:.0f} MB "
+        f"(RSS {result.rss_start_mb:.0f} MB at start, {result.rss_end_mb:.0f} MB at end; "
+        f"max RSS of the process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"
+    )
+    if result.frame_intervals_ms:
+        p50, p95, p99 = np.percentile(result.frame_intervals_ms, [50, 95, 99])
+        lines.append(
+            f"ticker frame interval: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, "
+            f"max {max(result.frame_intervals_ms):.1f} ms over {len(result.frame_intervals_ms)} frames"
+        )
+    else:
+        lines.append("ticker frame interval: no ticker on the benchmarked screens")
+    return "\n".join(lines)

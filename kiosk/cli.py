@@ -1,0 +1,212 @@
+"""The ``kiosk`` command: run | check | screens | shot | schema | bench.
+
+Qt is imported only by the commands that need it, so ``kiosk check`` and ``kiosk schema`` work
+on a machine without a display or GL libraries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from kiosk.config import Layout, LayoutError, layout_schema, load_layout
+from kiosk.paths import DEFAULT_LAYOUT
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_LAYOUT = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+    )
+    handler = args.handler
+    code: int = handler(args)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="show the wall on every connected screen")
+    run.add_argument("layout", nargs="?", type=Path, default=DEFAULT_LAYOUT)
+    run.add_argument("--windowed", action="store_true", help="normal windows, for development")
+    run.add_argument("--seconds", type=float, default=None, help=argparse.SUPPRESS)
+    run.set_defaults(handler=cmd_run)
+
+    check = commands.add_parser("check", help="validate layouts; every error at once, exit 2")
+    check.add_argument("layouts", nargs="+", type=Path)
+    check.set_defaults(handler=cmd_check)
+
+    screens = commands.add_parser("screens", help="list monitors and how to match them")
+    screens.add_argument("--json", action="store_true", help="machine-readable output")
+    screens.set_defaults(handler=cmd_screens)
+
+    shot = commands.add_parser("shot", help="render each screen of a layout to PNG, offscreen")
+    shot.add_argument("layout", nargs="?", type=Path, default=DEFAULT_LAYOUT)
+    shot.add_argument("--out", type=Path, default=Path("shots"))
+    shot.add_argument("--seconds", type=float, default=3.0, help="seconds of data first")
+    shot.add_argument(
+        "--screens", nargs="*", default=[], metavar="[NAME=]WxH",
+        help="screen sizes, e.g. 3840x2160 or lobby=1080x1920 (default 1920x1080)",
+    )
+    shot.add_argument("--all-pages", action="store_true", help="one PNG per page")
+    shot.set_defaults(handler=cmd_shot)
+
+    schema = commands.add_parser("schema", help="write the layout JSON Schema for editors")
+    schema.add_argument("--out", type=Path, default=None, help="file (default: stdout)")
+    schema.set_defaults(handler=cmd_schema)
+
+    bench = commands.add_parser("bench", help="measure CPU, memory and ticker smoothness")
+    bench.add_argument("layout", nargs="?", type=Path, default=DEFAULT_LAYOUT)
+    bench.add_argument("--seconds", type=float, default=60.0)
+    bench.add_argument("--warmup", type=float, default=5.0)
+    bench.add_argument("--rate", type=float, default=100.0, help="demo mentions per second")
+    bench.add_argument("--screens", type=int, default=1, help="how many of the layout's screens")
+    bench.add_argument("--size", default="1920x1080")
+    bench.set_defaults(handler=cmd_bench)
+    return parser
+
+
+def _load(path: Path) -> Layout | None:
+    try:
+        return load_layout(path)
+    except LayoutError as error:
+        print(error.render(), file=sys.stderr)
+        return None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    failed = False
+    for path in args.layouts:
+        layout = _load(path)
+        if layout is None:
+            failed = True
+            continue
+        widgets = sum(len(page.widgets) for screen in layout.screens for page in screen.pages)
+        print(f"{path}: ok ({len(layout.screens)} screens, {widgets} widgets)")
+    return EXIT_BAD_LAYOUT if failed else EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    text = json.dumps(layout_schema(), indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+    return EXIT_OK
+
+
+def _has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True  # the user chose a platform (offscreen, xcb, eglfs…): trust it
+    if sys.platform != "linux":
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if not _has_display():
+        print(
+            "kiosk run: no display here (DISPLAY and WAYLAND_DISPLAY are unset); "
+            "use 'kiosk shot' to render the screens to PNG files instead.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    layout = _load(args.layout)
+    if layout is None:
+        return EXIT_BAD_LAYOUT
+    from kiosk.app import run_in_qt, run_wall
+
+    return run_in_qt(lambda: run_wall(layout, windowed=args.windowed, seconds=args.seconds))
+
+
+def cmd_screens(args: argparse.Namespace) -> int:
+    if not _has_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        print("(no display: listing Qt's offscreen screens)", file=sys.stderr)
+    from kiosk.app import run_in_qt
+    from kiosk.screens.identify import match_snippet
+    from kiosk.screens.monitors import current_screens
+
+    async def list_screens() -> int:
+        rows = []
+        for monitor, _screen in current_screens():
+            row = monitor.describe()
+            row["match"] = match_snippet(monitor)
+            rows.append(row)
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            for row in rows:
+                print(_screen_text(row))
+        return EXIT_OK
+
+    return run_in_qt(list_screens)
+
+
+def _screen_text(row: dict[str, object]) -> str:
+    maker = " ".join(str(row[key]) for key in ("manufacturer", "model") if row[key]) or "unknown"
+    return (
+        f"[{row['index']}] {row['connector'] or '(no name)'}  {maker}  serial {row['serial'] or '-'}\n"
+        f"    {row['width']}x{row['height']} at ({row['x']},{row['y']}), "
+        f"scale {row['device_pixel_ratio']:g}, {row['refresh_rate']:g} Hz, {row['orientation']}\n"
+        f"    {row['match']}"
+    )
+
+
+def cmd_shot(args: argparse.Namespace) -> int:
+    # A preview never touches the real screens, even on the wall's own machine.
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from kiosk.shot import parse_sizes, take_shots
+
+    try:
+        sizes = parse_sizes(args.screens)
+    except ValueError as error:
+        print(f"kiosk shot: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    layout = _load(args.layout)
+    if layout is None:
+        return EXIT_BAD_LAYOUT
+    from kiosk.app import run_in_qt
+
+    written = run_in_qt(
+        lambda: take_shots(
+            layout, args.out, seconds=args.seconds, sizes=sizes, all_pages=args.all_pages
+        )
+    )
+    for path in written:
+        print(path)
+    return EXIT_OK
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from kiosk.bench import first_screens, report, run_bench, with_rate
+    from kiosk.shot import parse_sizes
+
+    layout = _load(args.layout)
+    if layout is None:
+        return EXIT_BAD_LAYOUT
+    size = parse_sizes([args.size])["*"]
+    layout = first_screens(with_rate(layout, args.rate), args.screens)
+    from kiosk.app import run_in_qt
+
+    result = run_in_qt(
+        lambda: run_bench(layout, seconds=args.seconds, warmup=args.warmup, size=size)
+    )
+    print(report(result, rate=args.rate, screens=len(layout.screens), size=size))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

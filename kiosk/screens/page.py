@@ -1,0 +1,121 @@
+"""One page of a screen: a slim header and the layout's widgets placed on its grid."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from kiosk.config import Page
+from kiosk.hub import Hub
+from kiosk.widgets.registry import create_widget
+from kiosk.widgets.theme import Style
+
+log = logging.getLogger(__name__)
+
+HEADER_HEIGHT = 64  # px at 1080p
+
+
+class PageHeader(QWidget):
+    """Page title on the left, page position and the local time on the right.
+
+    The time is there because a wall is looked at by people who have lost track of it, and it
+    proves at a glance that the screen is alive (a frozen clock means a frozen wall).
+    """
+
+    def __init__(self, title: str, position: tuple[int, int], style: Style) -> None:
+        super().__init__()
+        self._title = title
+        self._position = position
+        self._style = style
+        self.setFixedHeight(style.px(HEADER_HEIGHT))
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self.update)
+
+    def showEvent(self, event: object) -> None:
+        self._tick.start()
+
+    def hideEvent(self, event: object) -> None:
+        self._tick.stop()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        style = self._style
+        rect = self.rect()
+        painter.setPen(style.text)
+        painter.setFont(style.font(34, 600))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._title)
+        painter.setFont(style.font(30, 500))
+        clock = time.strftime("%H:%M")
+        painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, clock)
+        index, count = self._position
+        if count > 1:
+            self._draw_dots(painter, rect, index, count)
+        painter.end()
+
+    def _draw_dots(self, painter: QPainter, rect: QRect, index: int, count: int) -> None:
+        style = self._style
+        radius = style.px(6)
+        spacing = style.px(22)
+        clock_width = painter.fontMetrics().horizontalAdvance("00:00") + style.px(40)
+        x = rect.right() - clock_width - spacing * count
+        y = rect.center().y()
+        painter.setPen(Qt.PenStyle.NoPen)
+        for dot in range(count):
+            painter.setBrush(style.text if dot == index else style.muted)
+            painter.drawEllipse(x + dot * spacing, y - radius, 2 * radius, 2 * radius)
+
+
+class GridCanvas(QWidget):
+    """Places widgets on a columns × rows grid by arithmetic, so empty cells keep their size."""
+
+    def __init__(self, columns: int, rows: int, gap: int) -> None:
+        super().__init__()
+        self._columns = columns
+        self._rows = rows
+        self._gap = gap
+        self._cells: list[tuple[QWidget, tuple[int, int, int, int]]] = []
+
+    def place(self, widget: QWidget, at: tuple[int, int, int, int]) -> None:
+        widget.setParent(self)
+        self._cells.append((widget, at))
+        self._layout_cell(widget, at)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        for widget, at in self._cells:
+            self._layout_cell(widget, at)
+
+    def _layout_cell(self, widget: QWidget, at: tuple[int, int, int, int]) -> None:
+        column, row, width, height = at
+        gap = self._gap
+        cell_w = (self.width() - gap * (self._columns - 1)) / self._columns
+        cell_h = (self.height() - gap * (self._rows - 1)) / self._rows
+        left = round(column * (cell_w + gap))
+        top = round(row * (cell_h + gap))
+        right = round((column + width) * (cell_w + gap) - gap)
+        bottom = round((row + height) * (cell_h + gap) - gap)
+        widget.setGeometry(left, top, max(0, right - left), max(0, bottom - top))
+
+
+class PageView(QWidget):
+    """A page as the layout describes it; widgets refresh only while the page is shown."""
+
+    def __init__(self, page: Page, hub: Hub, style: Style, position: tuple[int, int]) -> None:
+        super().__init__()
+        self.page = page
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(style.px(page.grid.gap))
+        layout.addWidget(PageHeader(page.title, position, style))
+        self.canvas = GridCanvas(page.grid.columns, page.grid.rows, style.px(page.grid.gap))
+        layout.addWidget(self.canvas, 1)
+        self.widgets = []
+        for options in page.widgets:
+            widget = create_widget(options, hub, style)
+            self.canvas.place(widget, options.at)
+            self.widgets.append(widget)

@@ -1,0 +1,124 @@
+"""The wall: one window per monitor, bound by the layout's match rules, re-bound on hot-plug."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QGuiApplication, QScreen
+
+from kiosk.config import Layout
+from kiosk.hub import Hub
+from kiosk.screens.matching import Assignment, Monitor, assign
+from kiosk.screens.monitors import current_screens
+from kiosk.screens.window import IdentifyWindow, ScreenWindow, WallWindow
+
+log = logging.getLogger(__name__)
+
+REBIND_DELAY_MS = 250  # a re-seated cable fires several screen events in a burst; bind once
+
+
+class Wall(QObject):
+    """Owns every window of the wall.
+
+    Args:
+        layout: the validated layout.
+        hub: where widgets read their streams.
+        windowed: development mode: normal windows, and every layout screen gets one even when
+            no monitor matches it (sized like the monitor it would have, or 1920×1080).
+    """
+
+    def __init__(self, layout: Layout, hub: Hub, *, windowed: bool = False) -> None:
+        super().__init__()
+        self.layout = layout
+        self.hub = hub
+        self.windowed = windowed
+        self.screen_windows: dict[str, ScreenWindow] = {}
+        self.identify_windows: list[IdentifyWindow] = []
+        self._reported_missing: set[str] = set()
+        self._rebind = QTimer(self)
+        self._rebind.setSingleShot(True)
+        self._rebind.setInterval(REBIND_DELAY_MS)
+        self._rebind.timeout.connect(self.bind)
+        app = QGuiApplication.instance()
+        assert isinstance(app, QGuiApplication)
+        app.screenAdded.connect(self._screens_changed)
+        app.screenRemoved.connect(self._screens_changed)
+
+    @property
+    def windows(self) -> list[WallWindow]:
+        return [*self.screen_windows.values(), *self.identify_windows]
+
+    def bind(self) -> Assignment:
+        """Match monitors to layout screens and put every window where it belongs."""
+        live = current_screens()
+        qscreens = {monitor: screen for monitor, screen in live}
+        assignment = assign(self.layout.screens, [monitor for monitor, _ in live])
+        for config in self.layout.screens:
+            monitor = assignment.bound.get(config.name)
+            if monitor is None and self.windowed:
+                monitor = Monitor(index=-1, connector=f"window:{config.name}")
+            if monitor is None:
+                self._drop_screen(config.name)
+                if config.name not in self._reported_missing:
+                    self._reported_missing.add(config.name)
+                    log.warning("screen %s: no monitor matches %s", config.name, _rule(config.match))
+                continue
+            self._reported_missing.discard(config.name)
+            self._show_screen(config.name, monitor, qscreens.get(monitor))
+        self._show_identify(assignment.unmatched, qscreens)
+        return assignment
+
+    def close(self) -> None:
+        """Close and delete every window (explicit teardown: nothing left for interpreter exit)."""
+        self._rebind.stop()
+        for window in self.windows:
+            window.close()
+            window.deleteLater()
+        self.screen_windows.clear()
+        self.identify_windows.clear()
+
+    def _screens_changed(self, screen: QScreen) -> None:
+        self._rebind.start()
+
+    def _show_screen(self, name: str, monitor: Monitor, qscreen: QScreen | None) -> None:
+        window = self.screen_windows.get(name)
+        if window is not None and window.monitor is not None:
+            same_place = window.monitor.identity == monitor.identity
+            same_size = (window.monitor.width, window.monitor.height) == (monitor.width, monitor.height)
+            if same_place and same_size:
+                return
+            if not same_size:  # type is sized from the screen: rebuild for the new size
+                self._drop_screen(name)
+                window = None
+        if window is None:
+            config = next(s for s in self.layout.screens if s.name == name)
+            size = (monitor.width, monitor.height)
+            window = ScreenWindow(config, self.hub, self.layout.theme, size)
+            self.screen_windows[name] = window
+        log.info("screen %s on %s (%dx%d)", name, monitor.connector, monitor.width, monitor.height)
+        window.show_on(monitor, qscreen, windowed=self.windowed)
+
+    def _drop_screen(self, name: str) -> None:
+        window = self.screen_windows.pop(name, None)
+        if window is not None:
+            window.close()
+            window.deleteLater()
+
+    def _show_identify(self, monitors: list[Monitor], qscreens: dict[Monitor, QScreen]) -> None:
+        for window in self.identify_windows:
+            window.close()
+            window.deleteLater()
+        self.identify_windows = []
+        if self.windowed:
+            return  # a developer's own desktop screens are not part of the wall
+        for monitor in monitors:
+            window = IdentifyWindow(monitor, self.layout.theme)
+            window.show_on(monitor, qscreens.get(monitor), windowed=False)
+            self.identify_windows.append(window)
+            log.info("monitor %s is not in the layout: showing its identify page", monitor.connector)
+
+
+def _rule(match: object) -> str:
+    fields = getattr(match, "model_dump", lambda **_: {})(exclude_defaults=True)
+    return "{" + ", ".join(f"{key}: {value}" for key, value in fields.items()) + "}"

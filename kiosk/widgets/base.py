@@ -1,0 +1,210 @@
+"""What every widget on the wall has: a panel, a caption, freshness, staleness, a safe refresh.
+
+A widget polls its stream's version on a timer that runs only while it is visible, and renders
+only when the version changed: thousands of updates a second become one repaint per refresh,
+and hidden pages cost nothing. Nothing a widget does may raise out of a slot or a paint: a bad
+value is logged once and the last good picture stays.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent, QShowEvent, QHideEvent
+from PySide6.QtWidgets import QWidget
+
+from kiosk.config.widgets import WidgetOptions
+from kiosk.hub import Sample, SourceState, StreamView
+from kiosk.widgets.format import age, clock_time
+from kiosk.widgets.theme import Style
+
+log = logging.getLogger(__name__)
+
+TITLE_HEIGHT = 50  # px at 1080p
+PADDING = 22
+
+
+class KioskWidget(QWidget):
+    """Base class of all widgets. Subclasses implement :meth:`render` and :meth:`paint_content`."""
+
+    refresh_hz: ClassVar[float] = 1.0
+
+    def __init__(
+        self,
+        options: WidgetOptions,
+        stream: StreamView | None,
+        style: Style,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.options = options
+        self.stream = stream
+        self.style_ = style
+        self.sample: Sample | None = None
+        self.render_count = 0
+        self._seen_version = 0
+        self._failed_once = False
+        self._stale = False
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
+        self._refresh = QTimer(self)
+        self._refresh.setInterval(max(1, round(1000 / self.refresh_hz)))
+        self._refresh.timeout.connect(self.refresh)
+        self.veil = _StaleVeil(self)
+        self.veil.hide()
+
+    # -- polling ---------------------------------------------------------------------------
+
+    @property
+    def refreshing(self) -> bool:
+        return self._refresh.isActive()
+
+    @property
+    def is_stale(self) -> bool:
+        return self._stale
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._refresh.start()
+        self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._refresh.stop()
+
+    def refresh(self) -> None:
+        """Render when the stream changed; update freshness and staleness either way."""
+        if self.stream is not None:
+            version = self.stream.version
+            if version != self._seen_version:
+                self._seen_version = version
+                sample = self.stream.sample()
+                if sample is not None and self._safely(self.render, sample):
+                    self.sample = sample
+                    self.render_count += 1
+            self._update_staleness()
+        self.update()
+
+    def render(self, sample: Sample) -> None:
+        """Take a new value (validate it, prepare what paint needs); raise on bad data."""
+
+    # -- painting --------------------------------------------------------------------------
+
+    def content_rect(self) -> QRect:
+        pad = self.style_.px(PADDING)
+        top = self.style_.px(TITLE_HEIGHT) + pad // 2 if self.options.title else pad
+        return self.rect().adjusted(pad, top, -pad, -pad)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        style = self.style_
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(style.panel)
+        radius = style.px(14)
+        painter.drawRoundedRect(self.rect(), radius, radius)
+        if self.options.title:
+            self._paint_title(painter)
+        if self.sample is None and self.stream is not None:
+            self._paint_placeholder(painter)
+        else:
+            self._safely(self.paint_content, painter, self.content_rect())
+        painter.end()
+
+    def paint_content(self, painter: QPainter, rect: QRect) -> None:
+        """Draw the current value into ``rect`` (widgets that use child widgets may not need to)."""
+
+    def placeholder_text(self) -> str:
+        name = self.stream.name if self.stream else ""
+        status = self.stream.status() if self.stream else None
+        if status is not None and status.state is SourceState.FAILED:
+            return f"{self.stream.source if self.stream else ''} unavailable: {status.detail}"
+        return f"Waiting for {name}…"
+
+    def _paint_title(self, painter: QPainter) -> None:
+        style = self.style_
+        pad = style.px(PADDING)
+        rect = QRect(pad, pad // 2, self.width() - 2 * pad, style.px(TITLE_HEIGHT))
+        painter.setPen(style.text)
+        painter.setFont(style.font(28, 600))
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        title = painter.fontMetrics().elidedText(self.options.title or "", Qt.TextElideMode.ElideRight, rect.width() * 2 // 3)
+        painter.drawText(rect, flags, title)
+        freshness = self.freshness_text()
+        if freshness:
+            painter.setPen(style.negative if self._stale else style.muted)
+            painter.setFont(style.font(20, 400))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, freshness)
+
+    def _paint_placeholder(self, painter: QPainter) -> None:
+        painter.setPen(self.style_.muted)
+        painter.setFont(self.style_.font(26, 400))
+        painter.drawText(
+            self.content_rect(),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            self.placeholder_text(),
+        )
+
+    # -- freshness -------------------------------------------------------------------------
+
+    def freshness_text(self) -> str:
+        if self.sample is None or self.stream is None:
+            return ""
+        if self._stale:
+            return f"no data since {clock_time(self.sample.at)}"
+        return f"updated {age(self.stream.now() - self.sample.at)} ago"
+
+    def _update_staleness(self) -> None:
+        assert self.stream is not None
+        stale = False
+        if self.sample is not None:
+            too_old = self.stream.now() - self.sample.at > self.options.stale_after
+            failed = self.stream.status().state is SourceState.FAILED
+            stale = too_old or failed
+        if stale != self._stale:
+            self._stale = stale
+            self.veil.setVisible(stale)
+        if stale:
+            self.veil.message = self.freshness_text()
+            self.veil.setGeometry(self.rect())
+            self.veil.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.veil.setGeometry(self.rect())
+
+    # -- safety ----------------------------------------------------------------------------
+
+    def _safely(self, method: Any, *args: Any) -> bool:
+        try:
+            method(*args)
+        except Exception:
+            if not self._failed_once:  # once per widget: a bad value repeats every refresh
+                self._failed_once = True
+                log.exception("%s widget (%s) kept its last picture", self.options.type, self.options.data)
+            return False
+        return True
+
+
+class _StaleVeil(QWidget):
+    """Dims a widget whose data is too old, on top of everything including child plots."""
+
+    def __init__(self, owner: KioskWidget) -> None:
+        super().__init__(owner)
+        self._owner = owner
+        self.message = ""
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        style = self._owner.style_
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        veil = QColor(style.background)
+        veil.setAlphaF(0.62)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(veil)
+        radius = style.px(14)
+        painter.drawRoundedRect(self.rect(), radius, radius)
+        painter.setPen(style.text)
+        painter.setFont(style.font(26, 600))
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
+        painter.end()

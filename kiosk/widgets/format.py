@@ -1,0 +1,47 @@
+"""Numbers and ages as a person reads them from across a room."""
+
+from __future__ import annotations
+
+import math
+import time
+
+_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e4, "k"))
+
+
+def compact(value: float, decimals: int = 0) -> str:
+    """``1234`` → ``1,234``; ``98765`` → ``98.8k``; ``123456789012`` → ``123B``; NaN → ``–``."""
+    if not math.isfinite(value):
+        return "–"
+    magnitude = abs(value)
+    for threshold, suffix in _SUFFIXES:
+        if magnitude >= threshold:
+            scaled = value / (threshold if suffix != "k" else 1e3)
+            digits = 0 if abs(scaled) >= 100 else 1
+            return f"{scaled:,.{digits}f}{suffix}"
+    return f"{value:,.{decimals}f}"
+
+
+def percent_change(change: float) -> str:
+    """``0.123`` → ``12.3 %``; large changes without decimals (``1,450 %``)."""
+    percent = abs(change) * 100
+    return f"{percent:.1f} %" if percent < 100 else f"{percent:,.0f} %"
+
+
+def age(seconds: float) -> str:
+    """``12 s``, ``4 min``, ``3 h``, ``2 d``."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min"
+    if seconds < 86400:
+        return f"{seconds // 3600:.0f} h"
+    return f"{seconds // 86400:.0f} d"
+
+
+def clock_time(epoch: float) -> str:
+    """Local ``14:02``, with the date when it is not today."""
+    local = time.localtime(epoch)
+    if time.strftime("%Y%m%d", local) == time.strftime("%Y%m%d"):
+        return time.strftime("%H:%M", local)
+    return time.strftime("%d %b %H:%M", local)

@@ -1,0 +1,114 @@
+"""``type: kpi``: the number as large as the tile allows, its change, and a sparkline."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
+
+from kiosk.config.widgets import KpiOptions
+from kiosk.hub import Sample
+from kiosk.values import Metric
+from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.format import compact, percent_change
+
+
+class KpiWidget(KioskWidget):
+    refresh_hz = 1.0
+    options: KpiOptions
+
+    def render(self, sample: Sample) -> None:
+        if not isinstance(sample.value, Metric):
+            raise TypeError(f"expected a Metric, got {type(sample.value).__name__}")
+
+    @property
+    def metric(self) -> Metric | None:
+        return self.sample.value if self.sample is not None else None
+
+    def value_text(self) -> str:
+        metric = self.metric
+        if metric is None:
+            return ""
+        unit = self.options.unit or metric.unit
+        return compact(metric.value, self.options.decimals) + (unit if unit.startswith(("/", "%")) else f" {unit}" if unit else "")
+
+    def change_text(self) -> tuple[str, QColor] | None:
+        metric = self.metric
+        if metric is None or metric.previous is None or not math.isfinite(metric.previous):
+            return None
+        if self.options.change == "percent" and (metric.change is None or not math.isfinite(metric.change)):
+            return None
+        if self.options.change == "points":
+            change = metric.value - (metric.previous or 0.0)
+            amount = f"{abs(change):,.{self.options.decimals}f} pts"
+        else:
+            change = metric.change
+            amount = percent_change(change)
+        if abs(change) < 0.0005:
+            return "= same as before", self.style_.muted
+        good = (change > 0) == self.options.higher_is_better
+        arrow = "▲" if change > 0 else "▼"
+        colour = self.style_.positive if good else self.style_.negative
+        return f"{arrow} {amount}  vs previous", colour
+
+    def paint_content(self, painter: QPainter, rect: QRect) -> None:
+        metric = self.metric
+        if metric is None:
+            return
+        style = self.style_
+        has_spark = self.options.sparkline and len(metric.history) >= 2
+        spark_height = round(rect.height() * 0.26) if has_spark else 0
+        change_height = style.px(40) if self.change_text() else 0
+        number_rect = QRect(rect.left(), rect.top(), rect.width(), rect.height() - spark_height - change_height)
+        painter.setPen(style.text)
+        painter.setFont(_fit(self.value_text(), number_rect, style.font(10, 700)))
+        painter.drawText(number_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.value_text())
+        change = self.change_text()
+        if change is not None:
+            text, colour = change
+            painter.setPen(colour)
+            painter.setFont(style.font(28, 600))
+            painter.drawText(
+                QRect(rect.left(), number_rect.bottom(), rect.width(), change_height),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                text,
+            )
+        if has_spark:
+            spark = QRectF(rect.left(), rect.bottom() - spark_height + style.px(8), rect.width(), spark_height - style.px(8))
+            _sparkline(painter, spark, metric.history, style.accent, style.px(3))
+
+
+def _fit(text: str, rect: QRect, font: QFont) -> QFont:
+    """The largest pixel size at which ``text`` fits ``rect``."""
+    fitted = QFont(font)
+    size = max(8, min(int(rect.height() * 0.8), 400))
+    fitted.setPixelSize(size)
+    width = QFontMetrics(fitted).horizontalAdvance(text) or 1
+    if width > rect.width():
+        size = max(8, int(size * rect.width() / width))
+        fitted.setPixelSize(size)
+    return fitted
+
+
+def _sparkline(painter: QPainter, rect: QRectF, history: tuple[float, ...], colour: QColor, width: int) -> None:
+    values = [v if math.isfinite(v) else 0.0 for v in history]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = rect.width() / (len(values) - 1)
+    points = [QPointF(rect.left() + i * step, rect.bottom() - (v - low) / span * rect.height()) for i, v in enumerate(values)]
+    line = QPainterPath(points[0])
+    for point in points[1:]:
+        line.lineTo(point)
+    area = QPainterPath(line)
+    area.lineTo(rect.right(), rect.bottom())
+    area.lineTo(rect.left(), rect.bottom())
+    area.closeSubpath()
+    fill = QColor(colour)
+    fill.setAlpha(45)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(fill)
+    painter.drawPath(area)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+    painter.drawPath(line)

@@ -1,0 +1,29 @@
+"""Widget types by their layout ``type:`` name, and how a page makes one."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from kiosk.config.widgets import WidgetOptions
+from kiosk.hub import Hub
+from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.kpi import KpiWidget
+from kiosk.widgets.text import TextWidget
+from kiosk.widgets.theme import Style
+from kiosk.widgets.ticker import TickerWidget
+from kiosk.widgets.timeseries import TimeseriesWidget
+
+WIDGETS: dict[str, type[KioskWidget]] = {
+    "timeseries": TimeseriesWidget,
+    "kpi": KpiWidget,
+    "ticker": TickerWidget,
+    "text": TextWidget,
+}
+
+
+def create_widget(
+    options: WidgetOptions, hub: Hub, style: Style, parent: QWidget | None = None
+) -> KioskWidget:
+    """The widget for ``options``, bound to its stream (validated layouts only name real ones)."""
+    stream = hub.view(options.data) if options.data else None
+    return WIDGETS[options.type](options, stream, style, parent)

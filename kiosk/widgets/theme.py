@@ -1,0 +1,125 @@
+"""Colours, type and spacing for one screen, derived from the layout's theme and the screen size.
+
+Sizes are written as pixels at 1080p and scaled by the screen's short side, so a 4K TV and a
+portrait screen read the same from the same distance. Brand colours are assigned once per
+process, so a brand has the same colour on every widget of every screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from PySide6.QtGui import QColor, QFont
+
+from kiosk.widgets.fonts import load_bundled_fonts
+
+
+class ThemeLike(Protocol):
+    """The layout's ``theme:`` (``kiosk.config.Theme``), as far as drawing needs it."""
+
+    name: str
+    brands: dict[str, str]
+    scale: float
+    safe_area: float
+
+
+_PALETTES = {
+    "dark": {
+        "background": "#070b12",
+        "panel": "#111824",
+        "text": "#f1f4f9",
+        "muted": "#8e9bb0",
+        "grid": "#243044",
+        "accent": "#5aa9ff",
+    },
+    "light": {
+        "background": "#e9edf2",
+        "panel": "#ffffff",
+        "text": "#0f1723",
+        "muted": "#556274",
+        "grid": "#d5dbe3",
+        "accent": "#1565d8",
+    },
+}
+
+# Okabe–Ito based: distinguishable with the common colour-vision deficiencies, and bright enough
+# on a dark panel. Sentiment avoids red/green: blue for positive, vermilion for negative.
+CATEGORICAL = ("#56B4E9", "#E69F00", "#2BC59A", "#CC79A7", "#F0E442", "#FF7F50", "#3D8BFF", "#B7B7B7")
+SENTIMENT = {"positive": "#3FA7F5", "neutral": "#98A3B3", "negative": "#FF6B3D"}
+
+
+class BrandColours:
+    """Stable brand → colour: layout colours first, then the palette in order of first request."""
+
+    def __init__(self) -> None:
+        self._assigned: dict[str, str] = {}
+
+    def colour(self, brand: str, configured: dict[str, str]) -> QColor:
+        if brand in configured:
+            return QColor(configured[brand])
+        if brand in SENTIMENT:
+            return QColor(SENTIMENT[brand])
+        if brand not in self._assigned:
+            taken = set(self._assigned.values()) | {c.upper() for c in configured.values()}
+            free = [c for c in CATEGORICAL if c.upper() not in taken]
+            count = len(self._assigned)
+            self._assigned[brand] = free[0] if free else CATEGORICAL[count % len(CATEGORICAL)]
+        return QColor(self._assigned[brand])
+
+
+BRAND_COLOURS = BrandColours()
+"""Shared by every screen of the process."""
+
+
+@dataclass(frozen=True)
+class Style:
+    theme: ThemeLike
+    unit: float  # pixels per "1080p pixel"
+    family: str
+    background: QColor
+    panel: QColor
+    text: QColor
+    muted: QColor
+    grid: QColor
+    accent: QColor
+    positive: QColor
+    neutral: QColor
+    negative: QColor
+
+    @classmethod
+    def for_screen(cls, theme: ThemeLike, width: int, height: int) -> Style:
+        colours = _PALETTES.get(theme.name, _PALETTES["dark"])
+        return cls(
+            theme=theme,
+            unit=max(0.25, min(width, height) / 1080 * theme.scale),
+            family=load_bundled_fonts(),
+            **{name: QColor(value) for name, value in colours.items()},
+            positive=QColor(SENTIMENT["positive"]),
+            neutral=QColor(SENTIMENT["neutral"]),
+            negative=QColor(SENTIMENT["negative"]),
+        )
+
+    @property
+    def dark(self) -> bool:
+        return self.background.lightness() < 128
+
+    def px(self, size_at_1080p: float) -> int:
+        return max(1, round(size_at_1080p * self.unit))
+
+    def font(self, size_at_1080p: float, weight: int = 400) -> QFont:
+        font = QFont(self.family)
+        font.setPixelSize(self.px(size_at_1080p))
+        font.setWeight(QFont.Weight(weight))
+        font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+        return font
+
+    def brand_colour(self, brand: str) -> QColor:
+        return BRAND_COLOURS.colour(brand, dict(self.theme.brands))
+
+    def sentiment_colour(self, score: float) -> QColor:
+        if score >= 0.25:
+            return self.positive
+        if score <= -0.25:
+            return self.negative
+        return self.neutral
