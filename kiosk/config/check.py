@@ -156,7 +156,7 @@ def _check_data(
     kind_names = " or ".join(str(kind) for kind in model.accepts)
     if data is None:
         if model.needs_data:
-            yield document.issue(path, f"a {widget['type']} widget needs data: (a stream of {kind_names})")
+            yield document.issue(path, f"a {widget['type']} widget needs data: a {kind_names} stream")
         return
     if not isinstance(data, str):
         return

@@ -19,6 +19,11 @@ import yaml
 from kiosk.config.errors import LayoutIssue
 
 Path_ = tuple[str | int, ...]
+# Plain data only: no !!python/... or custom tags, which a layout has no use for.
+_STANDARD_TAGS = tuple(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
+)
 _ENV = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -94,6 +99,11 @@ def _mark(node: yaml.Node) -> Position:
 
 def _convert(node: yaml.Node, path: Path_, document: Document) -> Any:
     document.values[path] = _mark(node)
+    if node.tag not in _STANDARD_TAGS:
+        document.issues.append(
+            document.issue(path, f"YAML tag {node.tag!r} is not allowed in a layout", at_value=True)
+        )
+        return None
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:

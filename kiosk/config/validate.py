@@ -107,6 +107,9 @@ def _describe(detail: Any, path: Path_, document: Document) -> LayoutIssue:
         given = detail.get("input")
         choices = [c.strip(" '") for c in str(context.get("expected", "")).replace(" or ", ",").split(",")]
         message = f"{given!r} is not allowed{did_you_mean(str(given), choices)}"
+    given = detail.get("input")
+    if isinstance(given, int | float | str) and not isinstance(given, bool) and kind != "literal_error":
+        message = f"{message} (got {given!r})"
     return document.issue(path, message, at_value=True)
 
 

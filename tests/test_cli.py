@@ -1,0 +1,132 @@
+"""The kiosk command end to end, in subprocesses: exit codes, output, and clean exits.
+
+Each run is a fresh process so a crash at Qt teardown or interpreter shutdown (the kind that
+PySide6 6.12.0 + pyqtgraph 0.14.0 produced with "Fatal Python error: none_dealloc") fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+
+from kiosk.config import layout_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYOUTS = sorted((ROOT / "layouts").glob("*.yaml"))
+SCREENS_FILE = Path(__file__).with_name("screens3.json")
+
+
+def kiosk(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **env}
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def assert_clean_exit(result: subprocess.CompletedProcess[str]) -> None:
+    for marker in ("Traceback", "Fatal Python error", "Segmentation fault", "Aborted"):
+        assert marker not in result.stderr, result.stderr[-3000:]
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def non_blank(path: Path) -> float:
+    """Share of sampled pixels that differ from the top-left (background) pixel."""
+    image = QImage(str(path))
+    assert not image.isNull(), path
+    background = image.pixel(0, 0)
+    samples = [
+        image.pixel(x, y)
+        for x in range(0, image.width(), 7)
+        for y in range(0, image.height(), 7)
+    ]
+    return sum(pixel != background for pixel in samples) / len(samples)
+
+
+def test_check_accepts_every_example_layout() -> None:
+    result = kiosk("check", *map(str, LAYOUTS))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(": ok (") == len(LAYOUTS)
+
+
+def test_check_reports_every_error_and_exits_2(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "sources:\n"
+        "  social: {type: demo}\n"
+        "screens:\n"
+        "  - name: a\n"
+        "    match: {connector: HDMI-1}\n"
+        "    pages:\n"
+        "      - title: P\n"
+        "        duration: soon\n"
+        "        widgets:\n"
+        "          - {type: timeserie, at: [0, 0, 4, 4], data: social.volume}\n"
+        "          - {type: kpi, at: [4, 0, 4, 4], data: social.rat}\n"
+    )
+    result = kiosk("check", str(broken))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith(str(broken))]
+    assert any(":8:" in line and "duration" in line for line in lines), result.stderr
+    assert any(":10:" in line and "timeseries" in line for line in lines), result.stderr
+    assert any(":11:" in line and "social.rate" in line for line in lines), result.stderr
+
+
+def test_schema_is_json_and_the_committed_copy_is_current() -> None:
+    result = kiosk("schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    assert schema == layout_schema()
+    committed = json.loads((ROOT / "kiosk-layout.schema.json").read_text())
+    assert committed == schema, "run: kiosk schema --out kiosk-layout.schema.json"
+
+
+def test_run_without_display_says_so_in_one_line() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "run"],
+        capture_output=True, text=True, timeout=60, env=env, cwd=ROOT, check=False,
+    )
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "kiosk shot" in result.stderr
+
+
+def test_screens_lists_every_monitor_with_a_match_rule() -> None:
+    result = kiosk("screens", "--json", QT_QPA_PLATFORM=f"offscreen:configfile={SCREENS_FILE}")
+    assert_clean_exit(result)
+    rows = json.loads(result.stdout)
+    assert [row["connector"] for row in rows] == ["HDMI-1", "HDMI-2", "DP-1"]
+    assert rows[2]["orientation"] == "portrait"
+    assert rows[0]["match"] == "match: {connector: HDMI-1}"
+
+
+def test_run_drives_the_wall_and_exits_cleanly() -> None:
+    result = kiosk(
+        "run", "--seconds", "4", QT_QPA_PLATFORM=f"offscreen:configfile={SCREENS_FILE}"
+    )
+    assert_clean_exit(result)
+    assert "screen overview on HDMI-1" in result.stderr
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=[path.stem for path in LAYOUTS])
+def test_every_layout_renders_every_screen(layout: Path, tmp_path: Path) -> None:
+    result = kiosk("shot", str(layout), "--out", str(tmp_path), "--seconds", "2.5")
+    assert_clean_exit(result)
+    written = [Path(line) for line in result.stdout.split()]
+    assert written, result.stdout
+    for path in written:
+        assert non_blank(path) > 0.05, f"{path.name} is (nearly) blank"

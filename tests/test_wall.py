@@ -1,0 +1,103 @@
+"""The wall on three simulated monitors (tests/screens3.json): binding, identify pages, pages.
+
+The monitors are HDMI-1 and HDMI-2 (1920×1080) and DP-1 (1080×1920, portrait).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from kiosk.config import parse_layout
+from kiosk.app import Runtime
+from kiosk.screens.identify import IdentifyView
+from kiosk.screens.wall import Wall
+from kiosk.screens.window import ScreenWindow
+
+PAGE = "[{title: Pulse, duration: 5s, widgets: [{type: kpi, at: [0, 0, 4, 2], data: social.rate}]}]"
+LAYOUT = f"""
+sources:
+  social: {{type: demo, rate: 5, seed: 1}}
+screens:
+  - {{name: marketing, match: {{connector: HDMI-1}}, pages: {PAGE}}}
+  - {{name: care, match: {{connector: "DP-*"}}, pages: {PAGE}}}
+  - {{name: pr, match: {{connector: HDMI-7}}, pages: {PAGE}}}
+"""
+
+
+@pytest.fixture
+def wall(qtbot: QtBot) -> Iterator[Wall]:
+    layout = parse_layout(LAYOUT)
+    wall = Wall(layout, Runtime(layout).hub)  # streams declared, sources not started
+    yield wall
+    wall.close()
+
+
+def screen_name(window: ScreenWindow) -> str:
+    handle = window.windowHandle()
+    assert handle is not None
+    return handle.screen().name()
+
+
+def test_each_layout_screen_goes_full_screen_on_its_monitor(wall: Wall) -> None:
+    wall.bind()
+    marketing, care = wall.screen_windows["marketing"], wall.screen_windows["care"]
+    assert screen_name(marketing) == "HDMI-1"
+    assert screen_name(care) == "DP-1"
+    assert marketing.isFullScreen() and care.isFullScreen()
+    assert care.geometry().width() == 1080 and care.geometry().height() == 1920
+
+
+def test_a_monitor_nobody_claims_shows_its_identify_page(wall: Wall) -> None:
+    wall.bind()
+    assert len(wall.identify_windows) == 1
+    window = wall.identify_windows[0]
+    assert window.monitor is not None and window.monitor.connector == "HDMI-2"
+    view = window.findChild(IdentifyView)
+    assert view is not None
+    image = window.grab().toImage()
+    background = image.pixel(0, 0)
+    assert any(image.pixel(x, y) != background for x in range(0, 1920, 9) for y in range(200, 700, 9))
+
+
+def test_a_missing_monitor_is_logged_once(wall: Wall, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        wall.bind()
+        wall.bind()
+    missing = [r for r in caplog.records if "screen pr" in r.getMessage()]
+    assert len(missing) == 1
+    assert "pr" not in wall.screen_windows
+
+
+def test_rebinding_keeps_windows_that_did_not_move(wall: Wall) -> None:
+    wall.bind()
+    first = wall.screen_windows["marketing"]
+    wall.bind()
+    assert wall.screen_windows["marketing"] is first
+
+
+def test_windowed_mode_gives_every_screen_a_window(qtbot: QtBot) -> None:
+    layout = parse_layout(LAYOUT)
+    wall = Wall(layout, Runtime(layout).hub, windowed=True)
+    try:
+        wall.bind()
+        assert set(wall.screen_windows) == {"marketing", "care", "pr"}
+        assert not wall.identify_windows
+        assert not any(w.isFullScreen() for w in wall.screen_windows.values())
+    finally:
+        wall.close()
+
+
+def test_pages_rotate_on_their_duration(qtbot: QtBot) -> None:
+    layout = parse_layout(
+        LAYOUT.replace(PAGE, "[{title: A, duration: 200ms}, {title: B, duration: 200ms}]", 1)
+    )
+    window = ScreenWindow(layout.screens[0], Runtime(layout).hub, layout.theme, (1920, 1080))
+    qtbot.addWidget(window)
+    window.show()
+    assert window.current_index == 0
+    qtbot.waitUntil(lambda: window.current_index == 1, timeout=2000)
+    qtbot.waitUntil(lambda: window.current_index == 0, timeout=2000)
