@@ -1,0 +1,306 @@
+"""Widgets: data, no data, extreme data, staleness, coalescing, and the ticker's motion."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from kiosk.config import Theme
+from kiosk.config.widgets import (
+    WIDGET_OPTIONS,
+    KpiOptions,
+    TextOptions,
+    TickerOptions,
+    TimeseriesOptions,
+    WidgetOptions,
+)
+from kiosk.hub import Hub, SourceState
+from kiosk.values import Kind, Mention, Metric, TimeSeries
+from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.registry import WIDGETS, create_widget
+from kiosk.widgets.theme import Style
+
+NOW = 1_790_000_000.0
+SIZE = {"timeseries": (1260, 520), "kpi": (620, 250), "ticker": (1900, 110), "text": (620, 250)}
+
+
+class FakeClock:
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def hub(clock: FakeClock) -> Hub:
+    hub = Hub(clock=clock)
+    for name, kind in {
+        "s.volume": Kind.SERIES,
+        "s.rate": Kind.METRIC,
+        "s.mentions": Kind.MENTIONS,
+        "s.note": Kind.TEXT,
+    }.items():
+        hub.declare(name, kind)
+    return hub
+
+
+@pytest.fixture(autouse=True)
+def _style(qapp: object) -> None:
+    # Fonts need the QApplication, so the shared style is made once it exists.
+    global STYLE
+    STYLE = Style.for_screen(Theme(brands={"Acme": "#4f8cff"}), 1920, 1080)
+
+
+STYLE: Style
+
+
+def make(qtbot: QtBot, hub: Hub, options: WidgetOptions) -> KioskWidget:
+    widget = create_widget(options, hub, STYLE)
+    qtbot.addWidget(widget)
+    widget.resize(*SIZE[options.type])
+    widget.show()
+    return widget
+
+
+def ink(widget: KioskWidget) -> float:
+    """Share of sampled pixels that differ from the panel colour."""
+    image: QImage = widget.grab().toImage()
+    panel = STYLE.panel.rgb() & 0xFFFFFF
+    pixels = [
+        image.pixel(x, y) & 0xFFFFFF
+        for x in range(20, image.width() - 20, 4)
+        for y in range(20, image.height() - 20, 4)
+    ]
+    return sum(pixel != panel for pixel in pixels) / max(1, len(pixels))
+
+
+def series(points: int = 60, labels: tuple[str, ...] = ("Acme", "Globex")) -> TimeSeries:
+    start = NOW - points * 60
+    values = np.abs(np.sin(np.arange(points * len(labels)))).reshape(len(labels), points) * 500
+    return TimeSeries(labels, start, 60.0, values)
+
+
+def mention(i: int, text: str = "Great service today", sentiment: float = 0.6) -> Mention:
+    return Mention(f"m{i}", NOW, "Acme", text, "en", "x", f"Author {i}", f"a{i}", 10, sentiment)
+
+
+OPTIONS: dict[str, WidgetOptions] = {
+    "timeseries": TimeseriesOptions(at=(0, 0, 8, 4), data="s.volume", title="Mentions"),
+    "kpi": KpiOptions(at=(0, 0, 4, 2), data="s.rate", title="Mentions per minute"),
+    "ticker": TickerOptions(at=(0, 7, 12, 1), data="s.mentions"),
+    "text": TextOptions(at=(0, 0, 4, 2), data="s.note"),
+}
+PUBLISH: dict[str, Callable[[Hub], None]] = {
+    "timeseries": lambda hub: hub.publish("s.volume", series()),
+    "kpi": lambda hub: hub.publish("s.rate", Metric(1234, 1000, (1, 5, 3, 8), "/min")),
+    "ticker": lambda hub: hub.append("s.mentions", [mention(i) for i in range(5)]),
+    "text": lambda hub: hub.publish("s.note", "Press conference at 15:00"),
+}
+
+
+def test_every_layout_widget_type_has_a_qt_class() -> None:
+    assert set(WIDGETS) == set(WIDGET_OPTIONS)
+
+
+@pytest.mark.parametrize("kind", sorted(OPTIONS))
+def test_widget_waits_visibly_then_draws_its_data(qtbot: QtBot, hub: Hub, kind: str) -> None:
+    widget = make(qtbot, hub, OPTIONS[kind])
+    assert widget.sample is None
+    assert widget.placeholder_text() == f"Waiting for {OPTIONS[kind].data}…"
+    empty = ink(widget)
+    assert empty > 0.001  # the placeholder text is drawn, not a blank panel
+    PUBLISH[kind](hub)
+    widget.refresh()
+    assert widget.sample is not None and widget.render_count == 1
+    assert ink(widget) > empty
+
+
+def test_a_text_widget_without_a_stream_shows_its_text(qtbot: QtBot, hub: Hub) -> None:
+    widget = make(qtbot, hub, TextOptions(at=(0, 0, 4, 2), text="Welcome to the war room"))
+    assert widget.shown_text() == "Welcome to the war room"
+    assert ink(widget) > 0.01
+
+
+def test_many_updates_between_refreshes_render_once(qtbot: QtBot, hub: Hub) -> None:
+    widget = make(qtbot, hub, OPTIONS["kpi"])
+    for value in range(5000):
+        hub.publish("s.rate", Metric(value))
+    widget.refresh()
+    widget.refresh()
+    assert widget.render_count == 1
+    assert widget.sample is not None and widget.sample.value.value == 4999
+
+
+def test_refresh_runs_only_while_visible(qtbot: QtBot, hub: Hub) -> None:
+    widget = make(qtbot, hub, OPTIONS["kpi"])
+    assert widget.refreshing
+    widget.hide()
+    assert not widget.refreshing
+
+
+def test_stale_data_dims_the_widget_and_says_since_when(
+    qtbot: QtBot, hub: Hub, clock: FakeClock
+) -> None:
+    widget = make(qtbot, hub, OPTIONS["kpi"].model_copy(update={"stale_after": 60.0}))
+    PUBLISH["kpi"](hub)
+    widget.refresh()
+    fresh = widget.grab().toImage()
+    assert widget.freshness_text() == "updated 0 s ago"
+    clock.now += 61
+    widget.refresh()
+    assert widget.is_stale and widget.veil.isVisible()
+    assert widget.freshness_text().startswith("no data since ")
+    assert widget.grab().toImage() != fresh
+    hub.publish("s.rate", Metric(5))
+    widget.refresh()
+    assert not widget.is_stale and not widget.veil.isVisible()
+
+
+def test_a_failed_source_marks_its_widgets_stale(qtbot: QtBot, hub: Hub) -> None:
+    widget = make(qtbot, hub, OPTIONS["kpi"])
+    PUBLISH["kpi"](hub)
+    widget.refresh()
+    hub.set_status("s", SourceState.FAILED, "connection refused")
+    widget.refresh()
+    assert widget.is_stale
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("timeseries", series(points=10_000)),
+        ("timeseries", TimeSeries(("Acme",), NOW, 60.0, np.zeros((1, 0)))),
+        ("timeseries", TimeSeries(("Acme",), NOW - 600, 60.0, np.full((1, 10), np.nan))),
+        ("kpi", Metric(123_456_789_012, 1, (math.nan, math.inf, 1e12))),
+        ("kpi", Metric(math.nan, math.nan)),
+        ("kpi", Metric(-0.0001, 0.0)),
+        ("text", "مرحبا بالعالم — שלום עולם — 👋🌍 " * 20),
+    ],
+)
+def test_extreme_values_draw_without_errors(
+    qtbot: QtBot, hub: Hub, kind: str, value: object
+) -> None:
+    widget = make(qtbot, hub, OPTIONS[kind])
+    stream = OPTIONS[kind].data
+    assert stream is not None
+    hub.publish(stream, value)
+    widget.refresh()
+    assert widget.sample is not None and widget.sample.value is value
+    widget.grab()
+    widget.resize(0, 0)
+    widget.grab()
+
+
+def test_extreme_posts_scroll_without_errors(qtbot: QtBot, hub: Hub) -> None:
+    widget = make(qtbot, hub, OPTIONS["ticker"])
+    posts = [
+        mention(1, "x" * 300),
+        mention(2, "🔥🔥🔥 emoji only 🚆❌ " * 10),
+        mention(3, "القطارات ملغاة اليوم في المحطة"),
+        mention(4, "הרכבת בוטלה שוב"),
+        mention(5, ""),
+        mention(6, "nan sentiment", sentiment=math.nan),
+    ]
+    hub.append("s.mentions", posts)
+    widget.refresh()
+    widget.grab()
+    assert len(widget.queue) + len(widget.items) == 6
+
+
+def test_wrong_kind_of_value_keeps_the_last_good_picture(
+    qtbot: QtBot, hub: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
+    widget = make(qtbot, hub, OPTIONS["kpi"])
+    PUBLISH["kpi"](hub)
+    widget.refresh()
+    good = widget.sample
+    hub.publish("s.rate", "not a metric")
+    widget.refresh()
+    hub.publish("s.rate", {"also": "wrong"})
+    widget.refresh()
+    assert widget.sample is good
+    assert len([r for r in caplog.records if "kept its last picture" in r.getMessage()]) == 1
+
+
+class TestTicker:
+    def make(self, qtbot: QtBot, hub: Hub) -> tuple[object, FakeClock]:
+        widget = make(qtbot, hub, OPTIONS["ticker"])
+        mono = FakeClock(1000.0)
+        widget.clock = mono  # type: ignore[attr-defined]
+        return widget, mono
+
+    def test_positions_follow_the_clock_exactly(self, qtbot: QtBot, hub: Hub) -> None:
+        widget, mono = self.make(qtbot, hub)
+        hub.append("s.mentions", [mention(i) for i in range(3)])
+        widget.refresh()
+        widget.advance(mono.now)
+        before = [x for _, x in widget.positions(mono.now)]
+        mono.now += 0.5
+        after = [x for _, x in widget.positions(mono.now)]
+        assert after == pytest.approx([x - 0.5 * widget.speed for x in before])
+
+    def test_new_data_never_moves_what_is_on_screen(self, qtbot: QtBot, hub: Hub) -> None:
+        widget, mono = self.make(qtbot, hub)
+        hub.append("s.mentions", [mention(1)])
+        widget.refresh()
+        widget.advance(mono.now)
+        before = [(item.mention.id, x) for item, x in widget.positions(mono.now)]
+        hub.append("s.mentions", [mention(i) for i in range(2, 40)])
+        widget.refresh()
+        widget.advance(mono.now)
+        assert [(item.mention.id, x) for item, x in widget.positions(mono.now)][:1] == before
+
+    def test_the_newest_posts_are_shown_and_none_twice(self, qtbot: QtBot, hub: Hub) -> None:
+        widget, mono = self.make(qtbot, hub)
+        hub.append("s.mentions", [mention(i) for i in range(100)])
+        widget.refresh()
+        hub.append("s.mentions", [mention(i) for i in range(90, 101)])  # 90–99 again, 100 new
+        widget.refresh()
+        shown: list[str] = []
+        for _ in range(400):
+            widget.advance(mono.now)
+            shown.extend(item.mention.id for item in widget.items if item.mention.id not in shown)
+            mono.now += 0.25
+        assert shown[0] == "m100"
+        assert len(shown) == len(set(shown))
+        assert "m0" not in shown  # backlog beyond the queue is skipped, not shown late
+
+    def test_moderation_hook_filters_posts(self, qtbot: QtBot, hub: Hub) -> None:
+        widget = make(qtbot, hub, OPTIONS["ticker"].model_copy(update={"moderate": True}))
+        widget.allow = lambda m: "bad" not in m.text  # type: ignore[attr-defined]
+        hub.append("s.mentions", [mention(1, "fine"), mention(2, "bad words")])
+        widget.refresh()
+        assert [m.id for m in widget.queue] == ["m1"]  # type: ignore[attr-defined]
+
+    def test_frames_are_recorded_for_the_benchmark(self, qtbot: QtBot, hub: Hub) -> None:
+        widget, _ = self.make(qtbot, hub)
+        hub.append("s.mentions", [mention(1)])
+        widget.refresh()
+        widget.grab()
+        assert len(widget.frame_times) >= 1
+
+
+def test_a_brand_has_one_colour_on_every_screen() -> None:
+    four_k = Style.for_screen(Theme(), 3840, 2160)
+    portrait = Style.for_screen(Theme(name="light"), 1080, 1920)
+    for brand in ("Initech", "Umbrella", "Hooli"):
+        assert four_k.brand_colour(brand) == portrait.brand_colour(brand) == STYLE.brand_colour(brand)
+    assert STYLE.brand_colour("Acme").name() == "#4f8cff"
+    assert len({STYLE.brand_colour(b).name() for b in ("Initech", "Umbrella", "Hooli")}) == 3
+
+
+def test_type_scales_with_the_screen() -> None:
+    assert Style.for_screen(Theme(), 3840, 2160).px(40) == 80
+    assert Style.for_screen(Theme(), 1080, 1920).px(40) == 40
+    assert Style.for_screen(Theme(scale=1.5), 1920, 1080).px(40) == 60
