@@ -1,4 +1,4 @@
-"""Composition root: the QApplication, the asyncio loop inside it (qasync), sources, analytics, wall.
+"""Composition root: QApplication, the asyncio loop inside it (qasync), sources, analytics, wall.
 
 Everything runs on one thread: sources are asyncio tasks in the Qt event loop, analytics run in
 the hub's subscriber calls, widgets poll the hub on their own timers.

@@ -72,8 +72,13 @@ async def run_bench(
         windows.append(window)
     try:
         await asyncio.sleep(warmup)
-        tickers = [w for window in windows for page in window.pages for w in page.widgets
-                   if hasattr(w, "frame_times")]
+        tickers = [
+            w
+            for window in windows
+            for page in window.pages
+            for w in page.widgets
+            if hasattr(w, "frame_times")
+        ]
         for ticker in tickers:
             ticker.frame_times.clear()
         counted = _mention_counter(runtime)
@@ -113,7 +118,9 @@ def _mention_counter(runtime: Runtime) -> Callable[[], int]:
     count = [0]
     for name in runtime.hub.names():
         if name.endswith(".mentions"):
-            runtime.hub.subscribe(name, lambda _n, batch: count.__setitem__(0, count[0] + len(batch)))
+            runtime.hub.subscribe(
+                name, lambda _n, batch: count.__setitem__(0, count[0] + len(batch))
+            )
     return lambda: count[0]
 
 
@@ -123,8 +130,8 @@ def _cpu(process: psutil.Process) -> float:
 
 
 def machine_lines() -> list[str]:
-    from PySide6 import __version__ as pyside_version
     from pyqtgraph import __version__ as pyqtgraph_version
+    from PySide6 import __version__ as pyside_version
 
     cpu = platform.processor() or "unknown CPU"
     cpuinfo = Path("/proc/cpuinfo")
@@ -136,7 +143,8 @@ def machine_lines() -> list[str]:
     memory_gb = psutil.virtual_memory().total / 2**30
     return [
         f"machine: {cpu}, {os.cpu_count()} cores, {memory_gb:.0f} GiB, {platform.platform()}",
-        f"python {platform.python_version()}, PySide6 {pyside_version}, pyqtgraph {pyqtgraph_version}, "
+        f"python {platform.python_version()}, PySide6 {pyside_version}, "
+        f"pyqtgraph {pyqtgraph_version}, "
         f"Qt platform {os.environ.get('QT_QPA_PLATFORM', 'default')}",
         f"command: {' '.join([Path(sys.argv[0]).name, *sys.argv[1:]])}",
     ]
@@ -153,13 +161,14 @@ def report(result: BenchResult, *, rate: float | None, screens: int, size: tuple
     lines.append(
         f"memory: peak RSS {result.rss_peak_mb:.0f} MB, peak PSS {result.pss_peak_mb:.0f} MB "
         f"(RSS {result.rss_start_mb:.0f} MB at start, {result.rss_end_mb:.0f} MB at end; "
-        f"max RSS of the process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"
+        f"process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"
     )
     if result.frame_intervals_ms:
         p50, p95, p99 = np.percentile(result.frame_intervals_ms, [50, 95, 99])
         lines.append(
             f"ticker frame interval: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, "
-            f"max {max(result.frame_intervals_ms):.1f} ms over {len(result.frame_intervals_ms)} frames"
+            f"max {max(result.frame_intervals_ms):.1f} ms "
+            f"over {len(result.frame_intervals_ms)} frames"
         )
     else:
         lines.append("ticker frame interval: no ticker on the benchmarked screens")

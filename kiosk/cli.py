@@ -56,7 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--out", type=Path, default=Path("shots"))
     shot.add_argument("--seconds", type=float, default=3.0, help="seconds of data first")
     shot.add_argument(
-        "--screens", nargs="*", default=[], metavar="[NAME=]WxH",
+        "--screens",
+        nargs="*",
+        default=[],
+        metavar="[NAME=]WxH",
         help="screen sizes, e.g. 3840x2160 or lobby=1080x1920 (default 1920x1080)",
     )
     shot.add_argument("--all-pages", action="store_true", help="one PNG per page")
@@ -157,7 +160,8 @@ def cmd_screens(args: argparse.Namespace) -> int:
 def _screen_text(row: dict[str, object]) -> str:
     maker = " ".join(str(row[key]) for key in ("manufacturer", "model") if row[key]) or "unknown"
     return (
-        f"[{row['index']}] {row['connector'] or '(no name)'}  {maker}  serial {row['serial'] or '-'}\n"
+        f"[{row['index']}] {row['connector'] or '(no name)'}  {maker}  "
+        f"serial {row['serial'] or '-'}\n"
         f"    {row['width']}x{row['height']} at ({row['x']},{row['y']}), "
         f"scale {row['device_pixel_ratio']:g}, {row['refresh_rate']:g} Hz, {row['orientation']}\n"
         f"    {row['match']}"

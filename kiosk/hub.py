@@ -109,7 +109,9 @@ class Hub:
         stream = self._streams.get(name)
         if stream is None:
             self._streams[name] = _Stream(name, kind, capacity)
-            self._status.setdefault(name.split(".", 1)[0], Status(SourceState.STARTING, self.clock()))
+            self._status.setdefault(
+                name.split(".", 1)[0], Status(SourceState.STARTING, self.clock())
+            )
         elif stream.kind != kind:
             raise ValueError(f"stream {name!r} is {stream.kind}, not {kind}")
 

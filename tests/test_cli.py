@@ -47,9 +47,7 @@ def non_blank(path: Path) -> float:
     assert not image.isNull(), path
     background = image.pixel(0, 0)
     samples = [
-        image.pixel(x, y)
-        for x in range(0, image.width(), 7)
-        for y in range(0, image.height(), 7)
+        image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)
     ]
     return sum(pixel != background for pixel in samples) / len(samples)
 
@@ -98,7 +96,12 @@ def test_run_without_display_says_so_in_one_line() -> None:
     env.pop("QT_QPA_PLATFORM", None)
     result = subprocess.run(
         [sys.executable, "-m", "kiosk.cli", "run"],
-        capture_output=True, text=True, timeout=60, env=env, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=ROOT,
+        check=False,
     )
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
@@ -115,9 +118,7 @@ def test_screens_lists_every_monitor_with_a_match_rule() -> None:
 
 
 def test_run_drives_the_wall_and_exits_cleanly() -> None:
-    result = kiosk(
-        "run", "--seconds", "4", QT_QPA_PLATFORM=f"offscreen:configfile={SCREENS_FILE}"
-    )
+    result = kiosk("run", "--seconds", "4", QT_QPA_PLATFORM=f"offscreen:configfile={SCREENS_FILE}")
     assert_clean_exit(result)
     assert "screen overview on HDMI-1" in result.stderr
 

@@ -41,7 +41,11 @@ EXPECTED: dict[str, list[tuple[int, str, str]]] = {
         (11, f"{W}[2].data", "write source.stream"),
     ],
     "wrong_kind.yaml": [
-        (9, f"{W}[0].data", "a timeseries shows series; social.share is breakdown — try social.volume"),
+        (
+            9,
+            f"{W}[0].data",
+            "a timeseries shows series; social.share is breakdown — try social.volume",
+        ),
         (10, f"{W}[1]", "a kpi widget needs data"),
     ],
     "outside_grid.yaml": [
@@ -91,9 +95,8 @@ def test_the_report_reads_file_line_col_path_message() -> None:
     with pytest.raises(LayoutError) as caught:
         load_layout(BROKEN / "overlap.yaml")
     first = caught.value.render().splitlines()[0]
-    assert first == (
-        f"{BROKEN / 'overlap.yaml'}:10:29  {W}[1].at  overlaps widgets[0] at [0, 0, 4, 2] on this page"
-    )
+    where = f"{BROKEN / 'overlap.yaml'}:10:29  {W}[1].at  "
+    assert first == where + "overlaps widgets[0] at [0, 0, 4, 2] on this page"
     assert caught.value.render().splitlines()[-1] == "1 error in the layout; nothing was changed."
 
 

@@ -60,13 +60,20 @@ def test_specific_rules_pick_first_whatever_the_layout_order() -> None:
         "lobby": "HDMI-2",
     }
     assert result.missing == [] and result.unmatched == []
-    assert specificity(Rule(serial="x")) > specificity(Rule(connector="x")) > specificity(
-        Rule(model="x")
-    ) > specificity(Rule(index=0)) > specificity(Rule(any=True))
+    assert (
+        specificity(Rule(serial="x"))
+        > specificity(Rule(connector="x"))
+        > specificity(Rule(model="x"))
+        > specificity(Rule(index=0))
+        > specificity(Rule(any=True))
+    )
 
 
 def test_missing_and_extra_monitors_are_reported() -> None:
-    screens = [Screen("marketing", Rule(connector="HDMI-1")), Screen("pr", Rule(connector="HDMI-9"))]
+    screens = [
+        Screen("marketing", Rule(connector="HDMI-1")),
+        Screen("pr", Rule(connector="HDMI-9")),
+    ]
     result = assign(screens, WALL)
     assert list(result.bound) == ["marketing"]
     assert result.missing == ["pr"]

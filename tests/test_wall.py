@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
-from kiosk.config import parse_layout
 from kiosk.app import Runtime
+from kiosk.config import parse_layout
 from kiosk.screens.identify import IdentifyView
 from kiosk.screens.wall import Wall
 from kiosk.screens.window import ScreenWindow
@@ -60,7 +60,9 @@ def test_a_monitor_nobody_claims_shows_its_identify_page(wall: Wall) -> None:
     assert view is not None
     image = window.grab().toImage()
     background = image.pixel(0, 0)
-    assert any(image.pixel(x, y) != background for x in range(0, 1920, 9) for y in range(200, 700, 9))
+    assert any(
+        image.pixel(x, y) != background for x in range(0, 1920, 9) for y in range(200, 700, 9)
+    )
 
 
 def test_a_missing_monitor_is_logged_once(wall: Wall, caplog: pytest.LogCaptureFixture) -> None:

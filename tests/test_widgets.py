@@ -295,7 +295,9 @@ def test_a_brand_has_one_colour_on_every_screen() -> None:
     four_k = Style.for_screen(Theme(), 3840, 2160)
     portrait = Style.for_screen(Theme(name="light"), 1080, 1920)
     for brand in ("Initech", "Umbrella", "Hooli"):
-        assert four_k.brand_colour(brand) == portrait.brand_colour(brand) == STYLE.brand_colour(brand)
+        assert (
+            four_k.brand_colour(brand) == portrait.brand_colour(brand) == STYLE.brand_colour(brand)
+        )
     assert STYLE.brand_colour("Acme").name() == "#4f8cff"
     assert len({STYLE.brand_colour(b).name() for b in ("Initech", "Umbrella", "Hooli")}) == 3
 

@@ -111,9 +111,17 @@ class MentionAnalytics:
         recent = (current - RECENT_MINUTES + 1, current)
         before = (current - 2 * RECENT_MINUTES + 1, current - RECENT_MINUTES)
         shares = self.volume.totals(*recent)
-        self.hub.publish(f"{name}.share", Breakdown(tuple(zip(self.volume.labels, shares.tolist(), strict=True))), at=now)
+        self.hub.publish(
+            f"{name}.share",
+            Breakdown(tuple(zip(self.volume.labels, shares.tolist(), strict=True))),
+            at=now,
+        )
         feeling = self.sentiment.totals(*recent)
-        self.hub.publish(f"{name}.sentiment", Breakdown(tuple(zip(SENTIMENTS, feeling.tolist(), strict=True))), at=now)
+        self.hub.publish(
+            f"{name}.sentiment",
+            Breakdown(tuple(zip(SENTIMENTS, feeling.tolist(), strict=True))),
+            at=now,
+        )
         self.hub.publish(f"{name}.net_sentiment", self._net(current, recent, before), at=now)
         self.hub.publish(f"{name}.our_share", self._our_share(current, recent, before), at=now)
         self.hub.publish(f"{name}.hashtags", self._top_hashtags(recent, before), at=now)

@@ -64,7 +64,7 @@ class MinuteCounts:
         return True
 
     def window(self, first: int, last: int) -> npt.NDArray[np.float64]:
-        """Counts for minutes ``first`` … ``last`` inclusive, shape (labels, minutes); a new array."""
+        """Counts for minutes ``first`` … ``last`` inclusive, shape (labels, minutes), as a copy."""
         minutes = np.arange(first, last + 1, dtype=np.int64)
         slots = minutes % self.capacity
         valid = (self._minute_in_slot[slots] == minutes) & (minutes > last - self.capacity)

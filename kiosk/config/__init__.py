@@ -31,7 +31,20 @@ _EXPORTS = {
     "streams_of": "check",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Grid",
+    "Layout",
+    "LayoutError",
+    "LayoutIssue",
+    "Match",
+    "Page",
+    "Screen",
+    "Theme",
+    "layout_schema",
+    "load_layout",
+    "parse_layout",
+    "streams_of",
+]
 
 
 def __getattr__(name: str) -> Any:

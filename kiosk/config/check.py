@@ -70,7 +70,8 @@ def _check_source_names(document: Document) -> Iterator[LayoutIssue]:
         if not isinstance(name, str) or not _SOURCE_NAME.match(name):
             yield document.issue(
                 ("sources", name),
-                f"source name {name!r}: use letters, digits, - and _ (no dots), starting with a letter",
+                f"source name {name!r}: use letters, digits, - and _ (no dots), "
+                "starting with a letter",
             )
 
 
@@ -95,13 +96,17 @@ def _check_screens(document: Document, screens: list[Any]) -> Iterator[LayoutIss
             if key in seen_matches:
                 yield document.issue(
                     ("screens", index, "match"),
-                    f"same match as screens[{seen_matches[key]}]: only one of them can get the monitor",
+                    f"same match as screens[{seen_matches[key]}]: "
+                    "only one of them can get the monitor",
                 )
             seen_matches.setdefault(key, index)
 
 
 def _check_page(
-    document: Document, path: tuple[Any, ...], page: dict[str, Any], streams: dict[str, dict[str, Kind]]
+    document: Document,
+    path: tuple[Any, ...],
+    page: dict[str, Any],
+    streams: dict[str, dict[str, Kind]],
 ) -> Iterator[LayoutIssue]:
     grid = page.get("grid") if isinstance(page.get("grid"), dict) else {}
     columns, rows = grid.get("columns", 12), grid.get("rows", 8)
@@ -131,14 +136,22 @@ def _check_placement(
 ) -> Iterator[LayoutIssue]:
     column, row, width, height = at
     if width < 1 or height < 1 or column < 0 or row < 0:
-        yield document.issue(path, "placement is [column, row, width, height]: "
-                             "column and row from 0, width and height at least 1", at_value=True)
-    elif isinstance(columns, int) and isinstance(rows, int) and (
-        column + width > columns or row + height > rows
+        yield document.issue(
+            path,
+            "placement is [column, row, width, height]: "
+            "column and row from 0, width and height at least 1",
+            at_value=True,
+        )
+    elif (
+        isinstance(columns, int)
+        and isinstance(rows, int)
+        and (column + width > columns or row + height > rows)
     ):
         yield document.issue(
-            path, f"reaches outside the {columns}×{rows} grid (columns 0–{columns - 1}, "
-            f"rows 0–{rows - 1})", at_value=True,
+            path,
+            f"reaches outside the {columns}×{rows} grid (columns 0–{columns - 1}, "
+            f"rows 0–{rows - 1})",
+            at_value=True,
         )
 
 
@@ -147,7 +160,10 @@ def _overlap(a: list[int] | tuple[int, ...], b: tuple[int, ...]) -> bool:
 
 
 def _check_data(
-    document: Document, path: tuple[Any, ...], widget: dict[str, Any], streams: dict[str, dict[str, Kind]]
+    document: Document,
+    path: tuple[Any, ...],
+    widget: dict[str, Any],
+    streams: dict[str, dict[str, Kind]],
 ) -> Iterator[LayoutIssue]:
     model = WIDGET_OPTIONS.get(widget.get("type"))  # type: ignore[arg-type]
     if model is None:
@@ -156,11 +172,15 @@ def _check_data(
     kind_names = " or ".join(str(kind) for kind in model.accepts)
     if data is None:
         if model.needs_data:
-            yield document.issue(path, f"a {widget['type']} widget needs data: a {kind_names} stream")
+            yield document.issue(
+                path, f"a {widget['type']} widget needs data: a {kind_names} stream"
+            )
         return
     if not isinstance(data, str):
         return
-    yield from _check_stream(document, (*path, "data"), data, model.accepts, streams, widget["type"])
+    yield from _check_stream(
+        document, (*path, "data"), data, model.accepts, streams, widget["type"]
+    )
 
 
 def _check_stream(
@@ -173,7 +193,9 @@ def _check_stream(
 ) -> Iterator[LayoutIssue]:
     source, _, stream = data.partition(".")
     if not stream:
-        yield document.issue(path, f"{data!r}: write source.stream, e.g. social.volume", at_value=True)
+        yield document.issue(
+            path, f"{data!r}: write source.stream, e.g. social.volume", at_value=True
+        )
         return
     if source not in streams:
         if source in (document.data.get("sources") or {}):
@@ -184,7 +206,11 @@ def _check_stream(
     provided = streams[source]
     if stream not in provided:
         full = [f"{source}.{name}" for name in provided]
-        yield document.issue(path, f"source {source!r} has no stream {stream!r}{did_you_mean(data, full)}", at_value=True)
+        yield document.issue(
+            path,
+            f"source {source!r} has no stream {stream!r}{did_you_mean(data, full)}",
+            at_value=True,
+        )
         return
     kind = provided[stream]
     if accepts and kind not in accepts:
@@ -195,4 +221,6 @@ def _check_stream(
             path, f"a {widget_type} shows {wanted}; {data} is {kind}{hint}", at_value=True
         )
     elif not accepts:
-        yield document.issue(path, f"a {widget_type} widget shows no stream; remove data:", at_value=True)
+        yield document.issue(
+            path, f"a {widget_type} widget shows no stream; remove data:", at_value=True
+        )

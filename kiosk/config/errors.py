@@ -31,7 +31,9 @@ class LayoutError(Exception):
     def render(self) -> str:
         count = len(self.issues)
         lines = [str(issue) for issue in self.issues]
-        lines.append(f"{count} error{'s' if count != 1 else ''} in the layout; nothing was changed.")
+        lines.append(
+            f"{count} error{'s' if count != 1 else ''} in the layout; nothing was changed."
+        )
         return "\n".join(lines)
 
 

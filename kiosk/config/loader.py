@@ -88,7 +88,9 @@ def read_document(text: str, filename: str) -> Document:
     document.data = _convert(node, (), document)
     if not isinstance(document.data, Mapping):
         document.issues.append(
-            LayoutIssue(filename, 1, 1, "", "the layout must be a mapping (theme:, sources:, screens:)")
+            LayoutIssue(
+                filename, 1, 1, "", "the layout must be a mapping (theme:, sources:, screens:)"
+            )
         )
     return document
 

@@ -33,7 +33,8 @@ def load_layout(path: str | Path) -> Layout:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
-        raise LayoutError([LayoutIssue(str(path), 1, 1, "", f"cannot read the file: {reason}")])
+        issue = LayoutIssue(str(path), 1, 1, "", f"cannot read the file: {reason}")
+        raise LayoutError([issue]) from None
     return parse_layout(text, str(path))
 
 
@@ -67,9 +68,7 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> Path_:
     path: list[str | int] = []
     current = data
     for part in loc:
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        if _has(current, part):
             current = current[part]
         elif isinstance(current, dict) and isinstance(part, str) and _is_field_name(part):
             current = None  # a missing or unknown key: named, though not in the data
@@ -77,6 +76,12 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> Path_:
             continue  # a union tag or a validator name
         path.append(part)
     return tuple(path)
+
+
+def _has(container: Any, part: int | str) -> bool:
+    if isinstance(container, dict):
+        return part in container
+    return isinstance(container, list) and isinstance(part, int) and 0 <= part < len(container)
 
 
 def _is_field_name(part: str) -> bool:
@@ -90,7 +95,9 @@ def _describe(detail: Any, path: Path_, document: Document) -> LayoutIssue:
     what = "source" if path[:1] == ("sources",) else "widget"
     if kind == "extra_forbidden":
         key = str(path[-1])
-        return document.issue(path, f"unknown key {key!r}{did_you_mean(key, _fields_at(path, document.data))}")
+        return document.issue(
+            path, f"unknown key {key!r}{did_you_mean(key, _fields_at(path, document.data))}"
+        )
     if kind == "union_tag_invalid":
         tag = str(context.get("tag"))
         known = SOURCES if what == "source" else WIDGET_OPTIONS
@@ -105,10 +112,16 @@ def _describe(detail: Any, path: Path_, document: Document) -> LayoutIssue:
     message = str(detail["msg"]).removeprefix("Value error, ")
     if kind == "literal_error":
         given = detail.get("input")
-        choices = [c.strip(" '") for c in str(context.get("expected", "")).replace(" or ", ",").split(",")]
+        choices = [
+            c.strip(" '") for c in str(context.get("expected", "")).replace(" or ", ",").split(",")
+        ]
         message = f"{given!r} is not allowed{did_you_mean(str(given), choices)}"
     given = detail.get("input")
-    if isinstance(given, int | float | str) and not isinstance(given, bool) and kind != "literal_error":
+    if (
+        isinstance(given, int | float | str)
+        and not isinstance(given, bool)
+        and kind != "literal_error"
+    ):
         message = f"{message} (got {given!r})"
     return document.issue(path, message, at_value=True)
 
@@ -122,7 +135,9 @@ def _fields_at(path: Path_, data: Any) -> list[str]:
         model = _descend(model, part, current)
         if model is None:
             return []
-    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+    return (
+        list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+    )
 
 
 def _descend(model: Any, part: str | int, value: Any) -> Any:

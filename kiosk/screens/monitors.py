@@ -6,6 +6,7 @@ from PySide6.QtGui import QGuiApplication, QScreen
 
 from kiosk.screens.matching import Monitor
 
+
 def monitor_from_screen(screen: QScreen, index: int) -> Monitor:
     geometry = screen.geometry()
     return Monitor(
@@ -31,4 +32,3 @@ def current_screens() -> list[tuple[Monitor, QScreen]]:
     """
     screens = sorted(QGuiApplication.screens(), key=lambda s: (s.geometry().x(), s.geometry().y()))
     return [(monitor_from_screen(screen, index), screen) for index, screen in enumerate(screens)]
-

@@ -49,7 +49,9 @@ class PageHeader(QWidget):
         rect = self.rect()
         painter.setPen(style.text)
         painter.setFont(style.font(34, 600))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._title)
+        painter.drawText(
+            rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._title
+        )
         painter.setFont(style.font(30, 500))
         clock = time.strftime("%H:%M")
         painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, clock)

@@ -62,7 +62,9 @@ class Wall(QObject):
                 self._drop_screen(config.name)
                 if config.name not in self._reported_missing:
                     self._reported_missing.add(config.name)
-                    log.warning("screen %s: no monitor matches %s", config.name, _rule(config.match))
+                    log.warning(
+                        "screen %s: no monitor matches %s", config.name, _rule(config.match)
+                    )
                 continue
             self._reported_missing.discard(config.name)
             self._show_screen(config.name, monitor, qscreens.get(monitor))
@@ -85,7 +87,10 @@ class Wall(QObject):
         window = self.screen_windows.get(name)
         if window is not None and window.monitor is not None:
             same_place = window.monitor.identity == monitor.identity
-            same_size = (window.monitor.width, window.monitor.height) == (monitor.width, monitor.height)
+            same_size = (window.monitor.width, window.monitor.height) == (
+                monitor.width,
+                monitor.height,
+            )
             if same_place and same_size:
                 return
             if not same_size:  # type is sized from the screen: rebuild for the new size
@@ -116,7 +121,9 @@ class Wall(QObject):
             window = IdentifyWindow(monitor, self.layout.theme)
             window.show_on(monitor, qscreens.get(monitor), windowed=False)
             self.identify_windows.append(window)
-            log.info("monitor %s is not in the layout: showing its identify page", monitor.connector)
+            log.info(
+                "monitor %s is not in the layout: showing its identify page", monitor.connector
+            )
 
 
 def _rule(match: object) -> str:

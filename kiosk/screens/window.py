@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class WallWindow(QWidget):
-    """Base for everything shown full-screen on a monitor: no frame, no cursor, themed background."""
+    """Whatever fills a monitor: no frame, no cursor, themed background."""
 
     def __init__(self, background: QColor) -> None:
         super().__init__()

@@ -27,7 +27,11 @@ Language = Literal["en", "nl", "fr", "it"]
 MAX_BACKFILL_POSTS = 20_000
 TICK_SECONDS = 0.1
 _CLASSES = (corpus.POSITIVE, corpus.NEUTRAL, corpus.NEGATIVE)
-_SENTIMENT_RANGE = {corpus.POSITIVE: (0.35, 0.95), corpus.NEUTRAL: (-0.2, 0.2), corpus.NEGATIVE: (-0.95, -0.35)}
+_SENTIMENT_RANGE = {
+    corpus.POSITIVE: (0.35, 0.95),
+    corpus.NEUTRAL: (-0.2, 0.2),
+    corpus.NEGATIVE: (-0.95, -0.35),
+}
 
 
 class DemoOptions(SourceOptions):
@@ -106,8 +110,12 @@ class DemoGenerator:
         self._shares = shares / shares.sum()
         self._drift_phase = self.rng.uniform(0, 2 * math.pi, len(self.brands))
         self._platforms = [name for name, _ in corpus.PLATFORMS]
-        self._platform_p = np.array([p for _, p in corpus.PLATFORMS]) / sum(p for _, p in corpus.PLATFORMS)
-        self._cities = {lang: [c for c in corpus.CITIES if c[1] == lang] for lang in options.languages}
+        self._platform_p = np.array([p for _, p in corpus.PLATFORMS]) / sum(
+            p for _, p in corpus.PLATFORMS
+        )
+        self._cities = {
+            lang: [c for c in corpus.CITIES if c[1] == lang] for lang in options.languages
+        }
         self._authors = self._make_authors()
         self.crises = self._schedule() if options.crisis else []
         self._count = 0
@@ -118,9 +126,16 @@ class DemoGenerator:
             pool = []
             for first in corpus.FIRST_NAMES[lang]:
                 for last in corpus.LAST_NAMES[lang]:
-                    handle = f"{first}{last}".lower().replace(" ", "").replace("é", "e").replace("è", "e")
+                    handle = (
+                        f"{first}{last}".lower()
+                        .replace(" ", "")
+                        .replace("é", "e")
+                        .replace("è", "e")
+                    )
                     followers = int(min(2e6, 40 * (1 - self.rng.random()) ** (-1 / 0.8)))
-                    pool.append((f"{first} {last}", f"{handle}{self.rng.integers(1, 99)}", followers))
+                    pool.append(
+                        (f"{first} {last}", f"{handle}{self.rng.integers(1, 99)}", followers)
+                    )
             pool.extend((n, h, f) for n, h, language, f in corpus.INFLUENCERS if language == lang)
             authors[lang] = pool
         return authors

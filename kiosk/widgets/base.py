@@ -12,7 +12,7 @@ import logging
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent, QShowEvent, QHideEvent
+from PySide6.QtGui import QColor, QHideEvent, QPainter, QPaintEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import WidgetOptions
@@ -128,13 +128,17 @@ class KioskWidget(QWidget):
         painter.setPen(style.text)
         painter.setFont(style.font(28, 600))
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        title = painter.fontMetrics().elidedText(self.options.title or "", Qt.TextElideMode.ElideRight, rect.width() * 2 // 3)
+        title = painter.fontMetrics().elidedText(
+            self.options.title or "", Qt.TextElideMode.ElideRight, rect.width() * 2 // 3
+        )
         painter.drawText(rect, flags, title)
         freshness = self.freshness_text()
         if freshness:
             painter.setPen(style.negative if self._stale else style.muted)
             painter.setFont(style.font(20, 400))
-            painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, freshness)
+            painter.drawText(
+                rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, freshness
+            )
 
     def _paint_placeholder(self, painter: QPainter) -> None:
         painter.setPen(self.style_.muted)
@@ -180,7 +184,9 @@ class KioskWidget(QWidget):
         except Exception:
             if not self._failed_once:  # once per widget: a bad value repeats every refresh
                 self._failed_once = True
-                log.exception("%s widget (%s) kept its last picture", self.options.type, self.options.data)
+                log.exception(
+                    "%s widget (%s) kept its last picture", self.options.type, self.options.data
+                )
             return False
         return True
 
@@ -206,5 +212,7 @@ class _StaleVeil(QWidget):
         painter.drawRoundedRect(self.rect(), radius, radius)
         painter.setPen(style.text)
         painter.setFont(style.font(26, 600))
-        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
+        painter.drawText(
+            self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message
+        )
         painter.end()

@@ -31,13 +31,17 @@ class KpiWidget(KioskWidget):
         if metric is None:
             return ""
         unit = self.options.unit or metric.unit
-        return compact(metric.value, self.options.decimals) + (unit if unit.startswith(("/", "%")) else f" {unit}" if unit else "")
+        return compact(metric.value, self.options.decimals) + (
+            unit if unit.startswith(("/", "%")) else f" {unit}" if unit else ""
+        )
 
     def change_text(self) -> tuple[str, QColor] | None:
         metric = self.metric
         if metric is None or metric.previous is None or not math.isfinite(metric.previous):
             return None
-        if self.options.change == "percent" and (metric.change is None or not math.isfinite(metric.change)):
+        if self.options.change == "percent" and (
+            metric.change is None or not math.isfinite(metric.change)
+        ):
             return None
         if self.options.change == "points":
             change = metric.value - (metric.previous or 0.0)
@@ -60,10 +64,16 @@ class KpiWidget(KioskWidget):
         has_spark = self.options.sparkline and len(metric.history) >= 2
         spark_height = round(rect.height() * 0.26) if has_spark else 0
         change_height = style.px(40) if self.change_text() else 0
-        number_rect = QRect(rect.left(), rect.top(), rect.width(), rect.height() - spark_height - change_height)
+        number_rect = QRect(
+            rect.left(), rect.top(), rect.width(), rect.height() - spark_height - change_height
+        )
         painter.setPen(style.text)
         painter.setFont(_fit(self.value_text(), number_rect, style.font(10, 700)))
-        painter.drawText(number_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.value_text())
+        painter.drawText(
+            number_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            self.value_text(),
+        )
         change = self.change_text()
         if change is not None:
             text, colour = change
@@ -75,7 +85,12 @@ class KpiWidget(KioskWidget):
                 text,
             )
         if has_spark:
-            spark = QRectF(rect.left(), rect.bottom() - spark_height + style.px(8), rect.width(), spark_height - style.px(8))
+            spark = QRectF(
+                rect.left(),
+                rect.bottom() - spark_height + style.px(8),
+                rect.width(),
+                spark_height - style.px(8),
+            )
             _sparkline(painter, spark, metric.history, style.accent, style.px(3))
 
 
@@ -91,12 +106,17 @@ def _fit(text: str, rect: QRect, font: QFont) -> QFont:
     return fitted
 
 
-def _sparkline(painter: QPainter, rect: QRectF, history: tuple[float, ...], colour: QColor, width: int) -> None:
+def _sparkline(
+    painter: QPainter, rect: QRectF, history: tuple[float, ...], colour: QColor, width: int
+) -> None:
     values = [v if math.isfinite(v) else 0.0 for v in history]
     low, high = min(values), max(values)
     span = (high - low) or 1.0
     step = rect.width() / (len(values) - 1)
-    points = [QPointF(rect.left() + i * step, rect.bottom() - (v - low) / span * rect.height()) for i, v in enumerate(values)]
+    points = [
+        QPointF(rect.left() + i * step, rect.bottom() - (v - low) / span * rect.height())
+        for i, v in enumerate(values)
+    ]
     line = QPainterPath(points[0])
     for point in points[1:]:
         line.lineTo(point)
@@ -110,5 +130,9 @@ def _sparkline(painter: QPainter, rect: QRectF, history: tuple[float, ...], colo
     painter.setBrush(fill)
     painter.drawPath(area)
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+    painter.setPen(
+        QPen(
+            colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin
+        )
+    )
     painter.drawPath(line)

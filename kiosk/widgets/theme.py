@@ -45,7 +45,16 @@ _PALETTES = {
 
 # Okabe–Ito based: distinguishable with the common colour-vision deficiencies, and bright enough
 # on a dark panel. Sentiment avoids red/green: blue for positive, vermilion for negative.
-CATEGORICAL = ("#56B4E9", "#E69F00", "#2BC59A", "#CC79A7", "#F0E442", "#FF7F50", "#3D8BFF", "#B7B7B7")
+CATEGORICAL = (
+    "#56B4E9",
+    "#E69F00",
+    "#2BC59A",
+    "#CC79A7",
+    "#F0E442",
+    "#FF7F50",
+    "#3D8BFF",
+    "#B7B7B7",
+)
 SENTIMENT = {"positive": "#3FA7F5", "neutral": "#98A3B3", "negative": "#FF6B3D"}
 
 

@@ -30,8 +30,14 @@ MAX_TEXT = 140
 GAP = 90  # px at 1080p between posts
 LOOKAHEAD = 0.5  # seconds: admit items slightly early, off-screen to the right
 PLATFORM_NAMES = {
-    "x": "X", "instagram": "Instagram", "facebook": "Facebook", "tiktok": "TikTok",
-    "reddit": "Reddit", "youtube": "YouTube", "bluesky": "Bluesky", "mastodon": "Mastodon",
+    "x": "X",
+    "instagram": "Instagram",
+    "facebook": "Facebook",
+    "tiktok": "TikTok",
+    "reddit": "Reddit",
+    "youtube": "YouTube",
+    "bluesky": "Bluesky",
+    "mastodon": "Mastodon",
     "news": "News",
 }
 
@@ -142,7 +148,10 @@ class TickerWidget(KioskWidget):
         painter.setClipRect(rect)
         for item, x in self.positions(now):
             if x < rect.width():
-                top = rect.top() + (rect.height() - item.pixmap.height() / item.pixmap.devicePixelRatio()) / 2
+                top = (
+                    rect.top()
+                    + (rect.height() - item.pixmap.height() / item.pixmap.devicePixelRatio()) / 2
+                )
                 painter.drawPixmap(QPointF(rect.left() + x, top), item.pixmap)
         painter.restore()
 
@@ -184,6 +193,8 @@ class TickerWidget(KioskWidget):
         for (part, font, left, advance), colour in zip(parts, colours, strict=True):
             painter.setFont(font)
             painter.setPen(QColor(colour))
-            painter.drawText(QRectF(left, 0, advance + 2, height), Qt.AlignmentFlag.AlignVCenter, part)
+            painter.drawText(
+                QRectF(left, 0, advance + 2, height), Qt.AlignmentFlag.AlignVCenter, part
+            )
         painter.end()
         return pixmap

@@ -1,4 +1,4 @@
-"""``type: timeseries``: one line per series (brand colours), last ``window`` of time, local time axis.
+"""``type: timeseries``: a line per series in brand colours over the last ``window``, local time.
 
 Direct labels in a legend row ("● Acme 1,204") read better across a room than a boxed legend.
 Ranges are set by hand on each render rather than through pyqtgraph's auto-range.
@@ -62,7 +62,9 @@ class TimeseriesWidget(KioskWidget):
         if not isinstance(series, TimeSeries):
             raise TypeError(f"expected a TimeSeries, got {type(series).__name__}")
         times = series.times
-        complete = times + series.step <= sample.at + 1e-6  # a filling bucket would look like a drop
+        complete = (
+            times + series.step <= sample.at + 1e-6
+        )  # a filling bucket would look like a drop
         start = max(times[0] if len(times) else sample.at, sample.at - self.options.window)
         shown = complete & (times >= start - series.step)
         labels = self.options.series or list(series.labels)
@@ -74,7 +76,9 @@ class TimeseriesWidget(KioskWidget):
             values = np.nan_to_num(series.values[series.labels.index(label)][shown], nan=0.0)
             self._curve(label).setData(times[shown] + series.step / 2, values)
             top = max(top, float(values.max(initial=0.0)))
-            self.legend.append((label, self._colour(label), float(values[-1]) if len(values) else math.nan))
+            self.legend.append(
+                (label, self._colour(label), float(values[-1]) if len(values) else math.nan)
+            )
         for label in set(self._curves) - set(labels):
             self.plot.removeItem(self._curves.pop(label))
         item = self.plot.getPlotItem()
@@ -119,16 +123,22 @@ class TimeseriesWidget(KioskWidget):
         for label, colour, last in self.legend:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
-            painter.drawRoundedRect(x, rect.top() + (height - chip) // 2, chip, chip, chip / 4, chip / 4)
+            painter.drawRoundedRect(
+                x, rect.top() + (height - chip) // 2, chip, chip, chip / 4, chip / 4
+            )
             x += chip + style.px(10)
             painter.setPen(style.text)
             painter.setFont(style.font(24, 600))
-            painter.drawText(QRect(x, rect.top(), rect.right() - x, height), Qt.AlignmentFlag.AlignVCenter, label)
+            painter.drawText(
+                QRect(x, rect.top(), rect.right() - x, height), Qt.AlignmentFlag.AlignVCenter, label
+            )
             x += painter.fontMetrics().horizontalAdvance(label) + style.px(10)
             painter.setPen(style.muted)
             painter.setFont(style.font(24, 400))
             value = compact(last)
-            painter.drawText(QRect(x, rect.top(), rect.right() - x, height), Qt.AlignmentFlag.AlignVCenter, value)
+            painter.drawText(
+                QRect(x, rect.top(), rect.right() - x, height), Qt.AlignmentFlag.AlignVCenter, value
+            )
             x += painter.fontMetrics().horizontalAdvance(value) + style.px(36)
             if x > rect.right():
                 break
@@ -143,4 +153,3 @@ def _nice_ceiling(value: float) -> float:
         if value <= step * exponent:
             return step * exponent
     return 10 * exponent
-
