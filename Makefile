@@ -22,9 +22,7 @@ SYSTEM_PACKAGES := python3-venv python3-pip libgl1 libegl1 libopengl0 libglib2.0
 run: $(VENV)/.installed
 	$(VENV)/bin/kiosk run $(LAYOUT)
 
-test: $(VENV)/.installed
-	$(VENV)/bin/ruff check kiosk tests benchmarks
-	$(VENV)/bin/lint-imports
+test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 setup: $(VENV)/.installed
@@ -45,8 +43,8 @@ $(VENV)/.installed: pyproject.toml .system-installed
 	@touch $@
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check kiosk tests benchmarks
-	$(VENV)/bin/ruff format --check kiosk tests benchmarks
+	$(VENV)/bin/ruff check kiosk tests
+	$(VENV)/bin/ruff format --check kiosk tests
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 

@@ -93,7 +93,8 @@ def run_in_qt(main: Callable[[], Awaitable[T]]) -> T:
     asyncio.set_event_loop(loop)
     try:
         with _python_signals_in_qt():
-            return loop.run_until_complete(main())
+            result: T = loop.run_until_complete(main())
+            return result
     finally:
         loop.close()
         asyncio.set_event_loop(None)

@@ -73,7 +73,8 @@ class MinuteCounts:
 
     def totals(self, first: int, last: int) -> npt.NDArray[np.float64]:
         """Per-label sums over minutes ``first`` … ``last``."""
-        return self.window(first, last).sum(axis=1)
+        totals: npt.NDArray[np.float64] = self.window(first, last).sum(axis=1)
+        return totals
 
 
 class MinuteCounters:
@@ -82,11 +83,11 @@ class MinuteCounters:
     def __init__(self, capacity: int = 31, max_terms_per_minute: int = 5000) -> None:
         self.capacity = capacity
         self._max_terms = max_terms_per_minute
-        self._slots: list[Counter[str]] = [Counter() for _ in range(capacity)]
+        self._slots: list[Counter[str]] = [Counter() for _ in range(capacity)]  # weighted
         self._minute_in_slot = [-1] * capacity
         self.dropped = 0
 
-    def add(self, term: str, minute: int, weight: float) -> None:
+    def add(self, term: str, minute: int, weight: int) -> None:
         slot = minute % self.capacity
         if self._minute_in_slot[slot] != minute:
             if self._minute_in_slot[slot] > minute:

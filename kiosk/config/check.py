@@ -108,7 +108,7 @@ def _check_page(
     page: dict[str, Any],
     streams: dict[str, dict[str, Kind]],
 ) -> Iterator[LayoutIssue]:
-    grid = page.get("grid") if isinstance(page.get("grid"), dict) else {}
+    grid: dict[str, Any] = page["grid"] if isinstance(page.get("grid"), dict) else {}
     columns, rows = grid.get("columns", 12), grid.get("rows", 8)
     widgets = page.get("widgets")
     placed: list[tuple[int, tuple[int, int, int, int]]] = []

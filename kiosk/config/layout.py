@@ -7,13 +7,13 @@ extend the format.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kiosk.config.types import Colour, Duration
-from kiosk.config.widgets import WIDGET_OPTIONS
-from kiosk.sources import SOURCES
+from kiosk.config.widgets import WIDGET_OPTIONS, WidgetOptions
+from kiosk.sources import SOURCES, SourceOptions
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
 
@@ -64,21 +64,25 @@ class Grid(_Strict):
     gap: int = Field(default=12, ge=0, le=200, description="Space between widgets, px at 1080p.")
 
 
-WidgetChoice = Annotated[
-    Union[tuple(WIDGET_OPTIONS.values())],  # type: ignore[valid-type]  # noqa: UP007
-    Field(discriminator="type"),
-]
-SourceChoice = Annotated[
-    Union[tuple(cls.options_model for cls in SOURCES.values())],  # type: ignore[valid-type]  # noqa: UP007
-    Field(discriminator="type"),
-]
+if TYPE_CHECKING:  # the unions are built at run time; type checkers see their base classes
+    WidgetChoice: TypeAlias = WidgetOptions
+    SourceChoice: TypeAlias = SourceOptions
+else:
+    WidgetChoice = Annotated[
+        Union[tuple(WIDGET_OPTIONS.values())],  # noqa: UP007
+        Field(discriminator="type"),
+    ]
+    SourceChoice = Annotated[
+        Union[tuple(cls.options_model for cls in SOURCES.values())],  # noqa: UP007
+        Field(discriminator="type"),
+    ]
 
 
 class Page(_Strict):
     title: str = Field(description="Shown in the page header.")
     duration: Duration = Field(default=30.0, description="How long the page shows in rotation.")
     grid: Grid = Field(default_factory=Grid)
-    widgets: list[WidgetChoice] = Field(default_factory=list)  # type: ignore[valid-type]
+    widgets: list[WidgetChoice] = Field(default_factory=list)
 
 
 class Screen(_Strict):
@@ -96,5 +100,5 @@ class Layout(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, title="kiosk layout")
 
     theme: Theme = Field(default_factory=Theme)
-    sources: dict[str, SourceChoice] = Field(default_factory=dict)  # type: ignore[valid-type]
+    sources: dict[str, SourceChoice] = Field(default_factory=dict)
     screens: list[Screen] = Field(min_length=1)

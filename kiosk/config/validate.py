@@ -105,8 +105,8 @@ def _describe(detail: Any, path: Path_, document: Document) -> LayoutIssue:
             (*path, "type"), f"unknown {what} type {tag!r}{did_you_mean(tag, known)}", at_value=True
         )
     if kind == "union_tag_not_found":
-        known = ", ".join(sorted(SOURCES if what == "source" else WIDGET_OPTIONS))
-        return document.issue(path, f"a {what} needs a type: one of {known}")
+        names = ", ".join(sorted(SOURCES if what == "source" else WIDGET_OPTIONS))
+        return document.issue(path, f"a {what} needs a type: one of {names}")
     if kind == "missing":
         return document.issue(path, f"{path[-1]!r} is required")
     message = str(detail["msg"]).removeprefix("Value error, ")
@@ -131,7 +131,7 @@ def _fields_at(path: Path_, data: Any) -> list[str]:
     model: Any = Layout
     current = data
     for part in path[:-1]:
-        current = current[part] if isinstance(current, dict | list) else None
+        current = current[part] if _has(current, part) else None
         model = _descend(model, part, current)
         if model is None:
             return []

@@ -127,5 +127,5 @@ class Wall(QObject):
 
 
 def _rule(match: object) -> str:
-    fields = getattr(match, "model_dump", lambda **_: {})(exclude_defaults=True)
+    fields: dict[str, object] = getattr(match, "model_dump", lambda **_: {})(exclude_defaults=True)
     return "{" + ", ".join(f"{key}: {value}" for key, value in fields.items()) + "}"

@@ -47,19 +47,19 @@ class ScreenWindow(WallWindow):
     """A layout screen: its pages in rotation, each page shown for its ``duration``."""
 
     def __init__(self, screen: Screen, hub: Hub, theme: Theme, size: tuple[int, int]) -> None:
-        self.style = Style.for_screen(theme, *size)
-        super().__init__(self.style.background)
+        self.wall_style = Style.for_screen(theme, *size)
+        super().__init__(self.wall_style.background)
         self.screen_config = screen
         self.setWindowTitle(f"kiosk — {screen.name}")
-        margin_x = round(size[0] * theme.safe_area) + self.style.px(24)
-        margin_y = round(size[1] * theme.safe_area) + self.style.px(16)
+        margin_x = round(size[0] * theme.safe_area) + self.wall_style.px(24)
+        margin_y = round(size[1] * theme.safe_area) + self.wall_style.px(16)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(margin_x, margin_y, margin_x, margin_y)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack)
         count = len(screen.pages)
         self.pages = [
-            PageView(page, hub, self.style, (i, count)) for i, page in enumerate(screen.pages)
+            PageView(page, hub, self.wall_style, (i, count)) for i, page in enumerate(screen.pages)
         ]
         for page in self.pages:
             self.stack.addWidget(page)

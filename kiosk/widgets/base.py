@@ -27,7 +27,7 @@ PADDING = 22
 
 
 class KioskWidget(QWidget):
-    """Base class of all widgets. Subclasses implement :meth:`render` and :meth:`paint_content`."""
+    """Base class of all widgets. Subclasses implement :meth:`take` and :meth:`paint_content`."""
 
     refresh_hz: ClassVar[float] = 1.0
 
@@ -78,13 +78,13 @@ class KioskWidget(QWidget):
             if version != self._seen_version:
                 self._seen_version = version
                 sample = self.stream.sample()
-                if sample is not None and self._safely(self.render, sample):
+                if sample is not None and self._safely(self.take, sample):
                     self.sample = sample
                     self.render_count += 1
             self._update_staleness()
         self.update()
 
-    def render(self, sample: Sample) -> None:
+    def take(self, sample: Sample) -> None:
         """Take a new value (validate it, prepare what paint needs); raise on bad data."""
 
     # -- painting --------------------------------------------------------------------------

@@ -18,16 +18,16 @@ class KpiWidget(KioskWidget):
     refresh_hz = 1.0
     options: KpiOptions
 
-    def render(self, sample: Sample) -> None:
+    def take(self, sample: Sample) -> None:
         if not isinstance(sample.value, Metric):
             raise TypeError(f"expected a Metric, got {type(sample.value).__name__}")
 
     @property
-    def metric(self) -> Metric | None:
+    def current(self) -> Metric | None:
         return self.sample.value if self.sample is not None else None
 
     def value_text(self) -> str:
-        metric = self.metric
+        metric = self.current
         if metric is None:
             return ""
         unit = self.options.unit or metric.unit
@@ -36,7 +36,7 @@ class KpiWidget(KioskWidget):
         )
 
     def change_text(self) -> tuple[str, QColor] | None:
-        metric = self.metric
+        metric = self.current
         if metric is None or metric.previous is None or not math.isfinite(metric.previous):
             return None
         if self.options.change == "percent" and (
@@ -47,7 +47,7 @@ class KpiWidget(KioskWidget):
             change = metric.value - (metric.previous or 0.0)
             amount = f"{abs(change):,.{self.options.decimals}f} pts"
         else:
-            change = metric.change
+            change = metric.change or 0.0
             amount = percent_change(change)
         if abs(change) < 0.0005:
             return "= same as before", self.style_.muted
@@ -57,7 +57,7 @@ class KpiWidget(KioskWidget):
         return f"{arrow} {amount}  vs previous", colour
 
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
-        metric = self.metric
+        metric = self.current
         if metric is None:
             return
         style = self.style_

@@ -21,7 +21,7 @@ class TextWidget(KioskWidget):
     refresh_hz = 0.5
     options: TextOptions
 
-    def render(self, sample: Sample) -> None:
+    def take(self, sample: Sample) -> None:
         if not isinstance(sample.value, str):
             raise TypeError(f"expected text, got {type(sample.value).__name__}")
 

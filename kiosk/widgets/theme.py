@@ -18,10 +18,14 @@ from kiosk.widgets.fonts import load_bundled_fonts
 class ThemeLike(Protocol):
     """The layout's ``theme:`` (``kiosk.config.Theme``), as far as drawing needs it."""
 
-    name: str
-    brands: dict[str, str]
-    scale: float
-    safe_area: float
+    @property
+    def name(self) -> str: ...
+    @property
+    def brands(self) -> dict[str, str]: ...
+    @property
+    def scale(self) -> float: ...
+    @property
+    def safe_area(self) -> float: ...
 
 
 _PALETTES = {

@@ -89,7 +89,7 @@ class TickerWidget(KioskWidget):
         super().hideEvent(event)
         self._frame.stop()
 
-    def render(self, sample: Sample) -> None:
+    def take(self, sample: Sample) -> None:
         mentions = sample.value
         if not isinstance(mentions, tuple):
             raise TypeError(f"expected mentions, got {type(mentions).__name__}")

@@ -57,7 +57,7 @@ class TimeseriesWidget(KioskWidget):
         self._curves: dict[str, pg.PlotDataItem] = {}
         self.veil.raise_()
 
-    def render(self, sample: Sample) -> None:
+    def take(self, sample: Sample) -> None:
         series = sample.value
         if not isinstance(series, TimeSeries):
             raise TypeError(f"expected a TimeSeries, got {type(series).__name__}")
@@ -151,5 +151,5 @@ def _nice_ceiling(value: float) -> float:
     exponent = 10 ** math.floor(math.log10(value))
     for step in (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if value <= step * exponent:
-            return step * exponent
-    return 10 * exponent
+            return float(step * exponent)
+    return float(10 * exponent)
