@@ -42,11 +42,15 @@ class BenchResult:
 
 
 def with_rate(layout: Layout, rate: float | None) -> Layout:
-    """The layout with every demo source set to ``rate`` mentions per second."""
+    """The layout with every demo source at a steady ``rate`` mentions per second.
+
+    The daily rhythm is switched off, so the rate measured is the rate asked for at any hour.
+    """
     if rate is None:
         return layout
+    steady = {"rate": rate, "rhythm": False}
     sources = {
-        name: options.model_copy(update={"rate": rate}) if options.type == "demo" else options
+        name: options.model_copy(update=steady) if options.type == "demo" else options
         for name, options in layout.sources.items()
     }
     return layout.model_copy(update={"sources": sources})

@@ -34,7 +34,12 @@ class PageHeader(QWidget):
         self.setFixedHeight(style.px(HEADER_HEIGHT))
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
-        self._tick.timeout.connect(self.update)
+        self._tick.timeout.connect(self._tick_clock)
+        self._shown_time = ""
+
+    def _tick_clock(self) -> None:
+        if time.strftime("%H:%M") != self._shown_time:  # repaint once a minute, not every tick
+            self.update()
 
     def showEvent(self, event: object) -> None:
         self._tick.start()
@@ -53,7 +58,7 @@ class PageHeader(QWidget):
             rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._title
         )
         painter.setFont(style.font(30, 500))
-        clock = time.strftime("%H:%M")
+        clock = self._shown_time = time.strftime("%H:%M")
         painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, clock)
         index, count = self._position
         if count > 1:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import WidgetOptions
 from kiosk.hub import Sample, SourceState, StreamView
+from kiosk.values import TimeSeries
 from kiosk.widgets.format import age, clock_time
 from kiosk.widgets.theme import Style
 
@@ -53,6 +54,8 @@ class KioskWidget(QWidget):
         self._refresh.timeout.connect(self.refresh)
         self.veil = _StaleVeil(self)
         self.veil.hide()
+        self.freshness = _Freshness(self)
+        self.freshness.setVisible(bool(options.title) and stream is not None)
 
     # -- polling ---------------------------------------------------------------------------
 
@@ -72,20 +75,37 @@ class KioskWidget(QWidget):
         self._refresh.stop()
 
     def refresh(self) -> None:
-        """Render when the stream changed; update freshness and staleness either way."""
-        if self.stream is not None:
-            version = self.stream.version
-            if version != self._seen_version:
-                self._seen_version = version
-                sample = self.stream.sample()
-                if sample is not None and self._safely(self.take, sample):
-                    self.sample = sample
-                    self.render_count += 1
-            self._update_staleness()
-        self.update()
+        """Take a changed value; repaint only what visibly changed (a TV wall idles a lot)."""
+        if self.stream is None:
+            return
+        version = self.stream.version
+        if version != self._seen_version:
+            self._seen_version = version
+            sample = self.stream.sample()
+            if sample is not None:
+                self._accept(sample)
+        self._update_staleness()
+        self.freshness.set_text(self.freshness_text(), stale=self._stale)
 
-    def take(self, sample: Sample) -> None:
-        """Take a new value (validate it, prepare what paint needs); raise on bad data."""
+    def _accept(self, sample: Sample) -> None:
+        if self.sample is not None and _same(self.sample.value, sample.value):
+            self.sample = sample  # newer, same picture: only the age changes
+            return
+        result = self._safely(self.take, sample)
+        if result is _FAILED:
+            return
+        first = self.sample is None
+        self.sample = sample
+        self.render_count += 1
+        if result is not False or first:
+            self.update()
+
+    def take(self, sample: Sample) -> bool | None:
+        """Take a new value and prepare what paint needs; raise on bad data.
+
+        Returns False when nothing visible changed (no repaint), anything else otherwise.
+        """
+        return None
 
     # -- painting --------------------------------------------------------------------------
 
@@ -99,6 +119,8 @@ class KioskWidget(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         style = self.style_
+        if self.testAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent):
+            painter.fillRect(self.rect(), style.background)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(style.panel)
         radius = style.px(14)
@@ -132,13 +154,6 @@ class KioskWidget(QWidget):
             self.options.title or "", Qt.TextElideMode.ElideRight, rect.width() * 2 // 3
         )
         painter.drawText(rect, flags, title)
-        freshness = self.freshness_text()
-        if freshness:
-            painter.setPen(style.negative if self._stale else style.muted)
-            painter.setFont(style.font(20, 400))
-            painter.drawText(
-                rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, freshness
-            )
 
     def _paint_placeholder(self, painter: QPainter) -> None:
         painter.setPen(self.style_.muted)
@@ -175,20 +190,67 @@ class KioskWidget(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.veil.setGeometry(self.rect())
+        style = self.style_
+        pad = style.px(PADDING)
+        width = (self.width() - 2 * pad) // 3
+        self.freshness.setGeometry(
+            self.width() - pad - width, pad // 2 + style.px(6), width, style.px(TITLE_HEIGHT - 12)
+        )
 
     # -- safety ----------------------------------------------------------------------------
 
-    def _safely(self, method: Any, *args: Any) -> bool:
+    def _safely(self, method: Any, *args: Any) -> Any:
         try:
-            method(*args)
+            return method(*args)
         except Exception:
             if not self._failed_once:  # once per widget: a bad value repeats every refresh
                 self._failed_once = True
                 log.exception(
                     "%s widget (%s) kept its last picture", self.options.type, self.options.data
                 )
-            return False
+            return _FAILED
+
+
+_FAILED = object()
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal values draw the same picture; arrays (time series) are left to the widget."""
+    if old is new:
         return True
+    if type(old) is not type(new) or isinstance(old, TimeSeries):
+        return False
+    try:
+        return bool(old == new)
+    except Exception:
+        return False
+
+
+class _Freshness(QWidget):
+    """ "updated 12 s ago" in the caption row; opaque, so a tick repaints only this corner."""
+
+    def __init__(self, owner: KioskWidget) -> None:
+        super().__init__(owner)
+        self._owner = owner
+        self.text = ""
+        self._stale = False
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def set_text(self, text: str, *, stale: bool) -> None:
+        if (text, stale) != (self.text, self._stale):
+            self.text, self._stale = text, stale
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        style = self._owner.style_
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), style.panel)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        painter.setPen(style.negative if self._stale else style.muted)
+        painter.setFont(style.font(20, 400))
+        flags = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(self.rect(), flags, self.text)
+        painter.end()
 
 
 class _StaleVeil(QWidget):

@@ -15,7 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QHideEvent, QPainter, QPixmap, QShowEvent
+from PySide6.QtGui import (
+    QColor,
+    QHideEvent,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import TickerOptions
@@ -69,8 +77,12 @@ class TickerWidget(KioskWidget):
         self.queue: collections.deque[Mention] = collections.deque(maxlen=QUEUE_LENGTH)
         self.frame_times: collections.deque[float] = collections.deque(maxlen=2000)
         self._started = False
+        self._background: QPixmap | None = None
         self._seen: set[str] = set()
         self._seen_order: collections.deque[str] = collections.deque()
+        # Opaque: a frame repaints the strip alone, not the page behind it (corners are painted
+        # in the page colour by paint_panel).
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._frame = QTimer(self)
         self._frame.setTimerType(Qt.TimerType.PreciseTimer)
         self._frame.setInterval(FRAME_MS)
@@ -108,7 +120,8 @@ class TickerWidget(KioskWidget):
     def positions(self, now: float) -> list[tuple[_Item, float]]:
         """Where each item on the strip is at ``now`` (x of its left edge, logical pixels)."""
         width = self.content_rect().width()
-        return [(item, width - (now - item.entered) * self.speed) for item in self.items]
+        speed = self.speed
+        return [(item, width - (now - item.entered) * speed) for item in self.items]
 
     def advance(self, now: float) -> None:
         """Drop items that left on the left; admit queued posts when there is room on the right."""
@@ -140,20 +153,46 @@ class TickerWidget(KioskWidget):
         pad = self.style_.px(10)
         return self.rect().adjusted(0, pad, 0, -pad)
 
-    def paint_content(self, painter: QPainter, rect: QRect) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._background = None  # the panel is drawn again at the new size, once
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """One frame: the cached panel, then a blit per visible post (60 times a second)."""
+        if self.sample is None or self.width() <= 0:
+            super().paintEvent(event)  # placeholder, drawn by the base
+            return
+        if self._background is None or self._background.size() != self.size():
+            self._background = self.grab_background()
         now = self.clock()
         self.frame_times.append(now)
         self.advance(now)
-        painter.save()
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._background)
+        rect = self.content_rect()
         painter.setClipRect(rect)
+        left, top, width, height = rect.left(), rect.top(), rect.width(), rect.height()
         for item, x in self.positions(now):
-            if x < rect.width():
-                top = (
-                    rect.top()
-                    + (rect.height() - item.pixmap.height() / item.pixmap.devicePixelRatio()) / 2
-                )
-                painter.drawPixmap(QPointF(rect.left() + x, top), item.pixmap)
-        painter.restore()
+            if x < width:
+                y = top + (height - item.pixmap.height() / item.pixmap.devicePixelRatio()) / 2
+                painter.drawPixmap(QPointF(left + x, y), item.pixmap)
+        painter.end()
+
+    def grab_background(self) -> QPixmap:
+        """The panel as the base class paints it without content, rendered once per size."""
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        style = self.style_
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), style.background)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(style.panel)
+        radius = style.px(14)
+        painter.drawRoundedRect(self.rect(), radius, radius)
+        painter.end()
+        return pixmap
 
     def _draw_item(self, mention: Mention) -> QPixmap:
         style = self.style_

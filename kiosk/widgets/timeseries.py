@@ -55,38 +55,44 @@ class TimeseriesWidget(KioskWidget):
         item.getAxis("bottom").setHeight(style.px(40))
         item.showGrid(x=False, y=True, alpha=0.25)
         self._curves: dict[str, pg.PlotDataItem] = {}
+        self._drawn: tuple[tuple[tuple[str, ...], float, float], np.ndarray] | None = None
         self.veil.raise_()
 
-    def take(self, sample: Sample) -> None:
+    def take(self, sample: Sample) -> bool:
         series = sample.value
         if not isinstance(series, TimeSeries):
             raise TypeError(f"expected a TimeSeries, got {type(series).__name__}")
         times = series.times
-        complete = (
-            times + series.step <= sample.at + 1e-6
-        )  # a filling bucket would look like a drop
-        start = max(times[0] if len(times) else sample.at, sample.at - self.options.window)
-        shown = complete & (times >= start - series.step)
-        labels = self.options.series or list(series.labels)
+        # Only complete buckets: a bucket still filling would look like a sudden drop.
+        complete = times + series.step <= sample.at + 1e-6
+        end = float(times[complete][-1] + series.step) if complete.any() else sample.at
+        start = end - self.options.window  # bucket-aligned: the axis moves once per bucket
+        shown = complete & (times >= start)
+        labels = [label for label in self.options.series or series.labels if label in series.labels]
+        rows = [series.labels.index(label) for label in labels]
+        x = times[shown] + series.step / 2
+        y = np.nan_to_num(series.values[rows][:, shown], nan=0.0)
+        drawn = (tuple(labels), start, end)
+        if (
+            self._drawn is not None
+            and drawn == self._drawn[0]
+            and np.array_equal(y, self._drawn[1])
+        ):
+            return False  # the complete buckets did not change: keep the picture
+        self._drawn = (drawn, y)
         self.legend = []
-        top = 0.0
-        for label in labels:
-            if label not in series.labels:
-                continue
-            values = np.nan_to_num(series.values[series.labels.index(label)][shown], nan=0.0)
-            self._curve(label).setData(times[shown] + series.step / 2, values)
-            top = max(top, float(values.max(initial=0.0)))
-            self.legend.append(
-                (label, self._colour(label), float(values[-1]) if len(values) else math.nan)
-            )
+        for label, values in zip(labels, y, strict=True):
+            self._curve(label).setData(x, values)
+            last = float(values[-1]) if len(values) else math.nan
+            self.legend.append((label, self._colour(label), last))
         for label in set(self._curves) - set(labels):
             self.plot.removeItem(self._curves.pop(label))
         item = self.plot.getPlotItem()
-        end = float(times[complete][-1] + series.step) if complete.any() else sample.at
         item.setXRange(start, end, padding=0)
-        item.setYRange(0, _nice_ceiling(top * 1.1), padding=0)
+        item.setYRange(0, _nice_ceiling(float(y.max(initial=0.0)) * 1.1), padding=0)
         self.plot.show()
         self._place_plot()
+        return True
 
     def _colour(self, label: str) -> QColor:
         return self.style_.brand_colour(label)
