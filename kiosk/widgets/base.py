@@ -12,7 +12,15 @@ import logging
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QColor, QHideEvent, QPainter, QPaintEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import (
+    QColor,
+    QFontMetrics,
+    QHideEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import WidgetOptions
@@ -55,7 +63,7 @@ class KioskWidget(QWidget):
         self.veil = _StaleVeil(self)
         self.veil.hide()
         self.freshness = _Freshness(self)
-        self.freshness.setVisible(bool(options.title) and stream is not None)
+        self.freshness.hide()  # placed and shown by resizeEvent when it fits
 
     # -- polling ---------------------------------------------------------------------------
 
@@ -150,8 +158,9 @@ class KioskWidget(QWidget):
         painter.setPen(style.text)
         painter.setFont(style.font(28, 600))
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        room = rect.width() - (self.freshness.width() + pad if self.freshness.isVisible() else 0)
         title = painter.fontMetrics().elidedText(
-            self.options.title or "", Qt.TextElideMode.ElideRight, rect.width() * 2 // 3
+            self.options.title or "", Qt.TextElideMode.ElideRight, room
         )
         painter.drawText(rect, flags, title)
 
@@ -190,9 +199,17 @@ class KioskWidget(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.veil.setGeometry(self.rect())
+        self._place_freshness()
+
+    def _place_freshness(self) -> None:
+        """The age goes right of the caption when both fit; the caption wins in narrow tiles."""
         style = self.style_
         pad = style.px(PADDING)
-        width = (self.width() - 2 * pad) // 3
+        metrics = QFontMetrics(style.font(20, 400))
+        width = metrics.horizontalAdvance("updated 59 min ago") + style.px(4)
+        title = QFontMetrics(style.font(28, 600)).horizontalAdvance(self.options.title or "")
+        fits = title + pad + width <= self.width() - 2 * pad
+        self.freshness.setVisible(bool(self.options.title) and self.stream is not None and fits)
         self.freshness.setGeometry(
             self.width() - pad - width, pad // 2 + style.px(6), width, style.px(TITLE_HEIGHT - 12)
         )
