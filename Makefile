@@ -23,7 +23,7 @@ run: $(VENV)/.installed
 	$(VENV)/bin/kiosk run $(LAYOUT)
 
 test: lint
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	$(PY) -m pytest -q
 
 setup: $(VENV)/.installed
 

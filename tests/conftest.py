@@ -12,6 +12,8 @@ from pathlib import Path
 
 SCREENS_FILE = Path(__file__).with_name("screens3.json")
 
-# Must be set before the first Qt import anywhere in the test session.
-os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={SCREENS_FILE}")
+# Must be set before the first Qt import anywhere in the test session. A plain "offscreen" (as a
+# CI script might export) still gets the three monitors: the screen tests depend on them.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS_FILE}"
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
