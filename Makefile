@@ -43,8 +43,8 @@ $(VENV)/.installed: pyproject.toml .system-installed
 	@touch $@
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check kiosk tests
-	$(VENV)/bin/ruff format --check kiosk tests
+	$(VENV)/bin/ruff check kiosk tests benchmarks
+	$(VENV)/bin/ruff format --check kiosk tests benchmarks
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 

@@ -1,0 +1,56 @@
+"""Throughput of the data side on one core: demo generation and analytics ingestion.
+
+Run: .venv/bin/python benchmarks/bench_analytics.py [MENTIONS]
+Prints mentions per CPU-second for each stage, with the machine and the command.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+
+from kiosk.analytics import attach_analytics
+from kiosk.hub import Hub
+from kiosk.sources.demo import DemoGenerator, DemoOptions
+from kiosk.values import Kind
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    start = 1_790_000_000.0
+    rate = 5000.0
+    generator = DemoGenerator(DemoOptions(rate=rate, rhythm=False), origin=start)
+    began = time.process_time()
+    batches = []
+    t = start
+    while sum(map(len, batches)) < count:
+        batches.append(generator.between(t, t + 0.1))
+        t += 0.1
+    generated = time.process_time() - began
+    total = sum(map(len, batches))
+
+    hub = Hub(clock=lambda: t)
+    hub.declare("s.mentions", Kind.MENTIONS)
+    attach_analytics(hub, "s", brands=generator.brands, ours=generator.ours)
+    began = time.process_time()
+    for batch in batches:
+        hub.append("s.mentions", batch)
+    ingested = time.process_time() - began
+
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    print(f"machine: {cpu}, {platform.platform()}, python {platform.python_version()}")
+    print(f"command: {' '.join(sys.argv)}")
+    print(f"demo generation: {total / generated:,.0f} mentions per CPU-second ({total:,} mentions)")
+    print(
+        f"analytics (hub + all aggregates): {total / ingested:,.0f} mentions per CPU-second"
+    )
+
+
+if __name__ == "__main__":
+    main()
