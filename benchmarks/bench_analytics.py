@@ -47,9 +47,7 @@ def main() -> None:
     print(f"machine: {cpu}, {platform.platform()}, python {platform.python_version()}")
     print(f"command: {' '.join(sys.argv)}")
     print(f"demo generation: {total / generated:,.0f} mentions per CPU-second ({total:,} mentions)")
-    print(
-        f"analytics (hub + all aggregates): {total / ingested:,.0f} mentions per CPU-second"
-    )
+    print(f"analytics (hub + all aggregates): {total / ingested:,.0f} mentions per CPU-second")
 
 
 if __name__ == "__main__":
