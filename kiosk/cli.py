@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--rate", type=float, default=100.0, help="demo mentions per second")
     bench.add_argument("--screens", type=int, default=1, help="how many of the layout's screens")
     bench.add_argument("--size", default="1920x1080")
+    bench.add_argument(
+        "--platform",
+        default="offscreen",
+        help="Qt platform, e.g. xcb to measure on a real X server",
+    )
     bench.set_defaults(handler=cmd_bench)
     return parser
 
@@ -194,7 +199,7 @@ def cmd_shot(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ["QT_QPA_PLATFORM"] = args.platform
     from kiosk.bench import first_screens, report, run_bench, with_rate
     from kiosk.shot import parse_sizes
 

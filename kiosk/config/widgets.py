@@ -72,6 +72,12 @@ class TickerOptions(WidgetOptions):
         default=120.0, gt=0, le=2000, description="Scroll speed in pixels per second at 1080p."
     )
     moderate: bool = Field(default=False, description="Hide posts that moderation rejects.")
+    fps: int = Field(
+        default=60,
+        ge=10,
+        le=144,
+        description="Frames per second: fewer cost less CPU and move less smoothly.",
+    )
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.MENTIONS,)
 
 

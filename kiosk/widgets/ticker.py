@@ -32,7 +32,6 @@ from kiosk.values import Mention
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.theme import Style
 
-FRAME_MS = 16  # ~60 Hz; the platform's vsync paces the real flips
 QUEUE_LENGTH = 24
 MAX_TEXT = 140
 GAP = 90  # px at 1080p between posts
@@ -77,16 +76,14 @@ class TickerWidget(KioskWidget):
         self.queue: collections.deque[Mention] = collections.deque(maxlen=QUEUE_LENGTH)
         self.frame_times: collections.deque[float] = collections.deque(maxlen=2000)
         self._started = False
-        self._background: QPixmap | None = None
         self._seen: set[str] = set()
         self._seen_order: collections.deque[str] = collections.deque()
-        # Opaque: a frame repaints the strip alone, not the page behind it (corners are painted
-        # in the page colour by paint_panel).
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.strip = _Strip(self)
+        self.strip.hide()  # until there is data: the base draws the placeholder
         self._frame = QTimer(self)
         self._frame.setTimerType(Qt.TimerType.PreciseTimer)
-        self._frame.setInterval(FRAME_MS)
-        self._frame.timeout.connect(self.update)
+        self._frame.setInterval(max(1, round(1000 / options.fps)))
+        self._frame.timeout.connect(self._frame_tick)
 
     @property
     def speed(self) -> float:
@@ -105,11 +102,16 @@ class TickerWidget(KioskWidget):
         mentions = sample.value
         if not isinstance(mentions, tuple):
             raise TypeError(f"expected mentions, got {type(mentions).__name__}")
+        self.strip.show()
         fresh = [m for m in mentions if isinstance(m, Mention) and m.id not in self._seen]
         for mention in fresh:
             self._remember(mention.id)
             if not self.options.moderate or self.allow(mention):
                 self.queue.append(mention)  # a full queue drops the oldest: show what is new
+        if not self._started:  # fill the strip now, not on the next frame
+            now = self.clock()
+            self.advance(now)
+            self.strip.shift = self.strip.painted_shift = round(now * self.speed)
 
     def _remember(self, mention_id: str) -> None:
         self._seen.add(mention_id)
@@ -123,9 +125,13 @@ class TickerWidget(KioskWidget):
         speed = self.speed
         return [(item, width - (now - item.entered) * speed) for item in self.items]
 
-    def advance(self, now: float) -> None:
-        """Drop items that left on the left; admit queued posts when there is room on the right."""
+    def advance(self, now: float) -> bool:
+        """Drop items that left on the left; admit queued posts when there is room on the right.
+
+        Returns True when a post was admitted already inside the strip (only on start).
+        """
         self.items = [item for item, x in self.positions(now) if x + item.width > 0]
+        visible = False
         while self.queue:
             if self.items:
                 last = self.items[-1]
@@ -142,6 +148,8 @@ class TickerWidget(KioskWidget):
             entered = next_entry if not self._started else max(next_entry, now)
             self.items.append(_Item(mention, pixmap, width, entered))
             self._started = True
+            visible = visible or entered < now
+        return visible
 
     def _fill_offset(self) -> float:
         # The first post starts on screen rather than at the far right: no empty strip on start.
@@ -155,44 +163,31 @@ class TickerWidget(KioskWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._background = None  # the panel is drawn again at the new size, once
+        self.strip.setGeometry(self.content_rect())
+        self.veil.raise_()
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        """One frame: the cached panel, then a blit per visible post (60 times a second)."""
-        if self.sample is None or self.width() <= 0:
-            super().paintEvent(event)  # placeholder, drawn by the base
+    def paint_content(self, painter: QPainter, rect: QRect) -> None:
+        """The strip child draws the posts; the panel around it is the base's."""
+
+    def _frame_tick(self) -> None:
+        """Move the strip to where the clock says it is: shift pixels, paint what is exposed.
+
+        Items are drawn at integer pixels ``anchor - round(now × speed)``, so pixels drawn on an
+        earlier frame and scrolled since line up exactly with pixels drawn now.
+        """
+        if self.sample is None:
             return
-        if self._background is None or self._background.size() != self.size():
-            self._background = self.grab_background()
         now = self.clock()
+        admitted = self.advance(now)
+        self.strip.shift = round(now * self.speed)
+        dx = self.strip.shift - self.strip.painted_shift
+        width = self.strip.width()
         self.frame_times.append(now)
-        self.advance(now)
-        painter = QPainter(self)
-        painter.drawPixmap(0, 0, self._background)
-        rect = self.content_rect()
-        painter.setClipRect(rect)
-        left, top, width, height = rect.left(), rect.top(), rect.width(), rect.height()
-        for item, x in self.positions(now):
-            if x < width:
-                y = top + (height - item.pixmap.height() / item.pixmap.devicePixelRatio()) / 2
-                painter.drawPixmap(QPointF(left + x, y), item.pixmap)
-        painter.end()
-
-    def grab_background(self) -> QPixmap:
-        """The panel as the base class paints it without content, rendered once per size."""
-        ratio = self.devicePixelRatioF()
-        pixmap = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
-        pixmap.setDevicePixelRatio(ratio)
-        style = self.style_
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), style.background)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(style.panel)
-        radius = style.px(14)
-        painter.drawRoundedRect(self.rect(), radius, radius)
-        painter.end()
-        return pixmap
+        if admitted or self.is_stale or not 0 <= dx < width:
+            self.strip.update()
+        elif dx:
+            self.strip.scroll(-dx, 0)
+        self.strip.painted_shift = self.strip.shift
 
     def _draw_item(self, mention: Mention) -> QPixmap:
         style = self.style_
@@ -237,3 +232,28 @@ class TickerWidget(KioskWidget):
             )
         painter.end()
         return pixmap
+
+
+class _Strip(QWidget):
+    """The moving part of a ticker: opaque, so a frame scrolls its pixels and paints only the
+    newly exposed columns, instead of repainting the whole strip 60 times a second."""
+
+    def __init__(self, ticker: TickerWidget) -> None:
+        super().__init__(ticker)
+        self.ticker = ticker
+        self.shift = 0  # round(now × speed) of the frame being shown
+        self.painted_shift = 0
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        ticker = self.ticker
+        region = event.rect()
+        painter = QPainter(self)
+        painter.fillRect(region, ticker.style_.panel)
+        width, height, speed = self.width(), self.height(), ticker.speed
+        for item in ticker.items:
+            x = round(width + item.entered * speed) - self.shift
+            if x <= region.right() and x + item.width >= region.left():
+                y = (height - item.pixmap.height() / item.pixmap.devicePixelRatio()) / 2
+                painter.drawPixmap(QPointF(x, y), item.pixmap)
+        painter.end()
