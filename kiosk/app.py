@@ -16,7 +16,14 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QMessageLogContext,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication
 
 from kiosk.analytics import attach_analytics
@@ -72,7 +79,24 @@ class Runtime:
             log.error("source %s stopped: %r", task.get_name(), error, exc_info=error)
 
 
+_HARMLESS_QT_MESSAGES = ("This plugin does not support",)  # offscreen platform limits
+
+
+def _qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Qt's own messages go to the log like ours, one line each, not raw to stderr."""
+    if message.startswith(_HARMLESS_QT_MESSAGES):
+        level = logging.DEBUG
+    elif kind in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
+        level = logging.ERROR
+    elif kind == QtMsgType.QtWarningMsg:
+        level = logging.WARNING
+    else:
+        level = logging.DEBUG
+    logging.getLogger("qt").log(level, "%s", message)
+
+
 def qt_application() -> QApplication:
+    qInstallMessageHandler(_qt_message)
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
