@@ -321,3 +321,13 @@ def test_type_scales_with_the_screen() -> None:
     assert Style.for_screen(Theme(), 3840, 2160).px(40) == 80
     assert Style.for_screen(Theme(), 1080, 1920).px(40) == 40
     assert Style.for_screen(Theme(scale=1.5), 1920, 1080).px(40) == 60
+
+
+@pytest.mark.parametrize(
+    ("highest", "scale"),
+    [(0, (1.0, 4)), (7, (8.0, 4)), (1100, (1250.0, 5)), (2900, (3000.0, 3)), (math.nan, (1.0, 4))],
+)
+def test_the_value_axis_ends_on_a_round_number(highest: float, scale: tuple[float, int]) -> None:
+    from kiosk.widgets.timeseries import nice_scale
+
+    assert nice_scale(highest) == scale
