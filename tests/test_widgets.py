@@ -14,19 +14,28 @@ from kiosk.config import Theme
 from kiosk.config.widgets import (
     WIDGET_OPTIONS,
     KpiOptions,
+    LeaderboardOptions,
+    ShareOfVoiceOptions,
     TextOptions,
     TickerOptions,
     TimeseriesOptions,
     WidgetOptions,
 )
 from kiosk.hub import Hub, SourceState
-from kiosk.values import Kind, Mention, Metric, TimeSeries
+from kiosk.values import Breakdown, Kind, Mention, Metric, RankEntry, Ranking, TimeSeries
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.registry import WIDGETS, create_widget
 from kiosk.widgets.theme import Style
 
 NOW = 1_790_000_000.0
-SIZE = {"timeseries": (1260, 520), "kpi": (620, 250), "ticker": (1900, 110), "text": (620, 250)}
+SIZE = {
+    "timeseries": (1260, 520),
+    "kpi": (620, 250),
+    "ticker": (1900, 110),
+    "text": (620, 250),
+    "share_of_voice": (620, 520),
+    "leaderboard": (780, 400),
+}
 
 
 class FakeClock:
@@ -50,6 +59,8 @@ def hub(clock: FakeClock) -> Hub:
         "s.rate": Kind.METRIC,
         "s.mentions": Kind.MENTIONS,
         "s.note": Kind.TEXT,
+        "s.share": Kind.BREAKDOWN,
+        "s.tags": Kind.RANKING,
     }.items():
         hub.declare(name, kind)
     return hub
@@ -100,12 +111,18 @@ OPTIONS: dict[str, WidgetOptions] = {
     "kpi": KpiOptions(at=(0, 0, 4, 2), data="s.rate", title="Mentions per minute"),
     "ticker": TickerOptions(at=(0, 7, 12, 1), data="s.mentions"),
     "text": TextOptions(at=(0, 0, 4, 2), data="s.note"),
+    "share_of_voice": ShareOfVoiceOptions(at=(0, 0, 4, 4), data="s.share", title="Share"),
+    "leaderboard": LeaderboardOptions(at=(0, 0, 5, 3), data="s.tags", title="Top hashtags"),
 }
 PUBLISH: dict[str, Callable[[Hub], None]] = {
     "timeseries": lambda hub: hub.publish("s.volume", series()),
     "kpi": lambda hub: hub.publish("s.rate", Metric(1234, 1000, (1, 5, 3, 8), "/min")),
     "ticker": lambda hub: hub.append("s.mentions", [mention(i) for i in range(5)]),
     "text": lambda hub: hub.publish("s.note", "Press conference at 15:00"),
+    "share_of_voice": lambda hub: hub.publish("s.share", Breakdown((("Acme", 60), ("Globex", 40)))),
+    "leaderboard": lambda hub: hub.publish(
+        "s.tags", Ranking((RankEntry("#a", 30, 1), RankEntry("#b", 20, 0), RankEntry("#c", 5)))
+    ),
 }
 
 
@@ -186,6 +203,12 @@ def test_a_failed_source_marks_its_widgets_stale(qtbot: QtBot, hub: Hub) -> None
         ("kpi", Metric(math.nan, math.nan)),
         ("kpi", Metric(-0.0001, 0.0)),
         ("text", "مرحبا بالعالم — שלום עולם — 👋🌍 " * 20),
+        ("share_of_voice", Breakdown(())),
+        ("share_of_voice", Breakdown((("Acme", 0.0), ("Globex", math.nan), ("x" * 200, -5.0)))),
+        ("share_of_voice", Breakdown(tuple((f"brand {i}", float(i)) for i in range(40)))),
+        ("leaderboard", Ranking(())),
+        ("leaderboard", Ranking(tuple(RankEntry("🔥" * 80, 1e12 - i, i) for i in range(30)))),
+        ("leaderboard", Ranking((RankEntry("#nan", math.nan), RankEntry("#neg", -3.0)))),
     ],
 )
 def test_extreme_values_draw_without_errors(
@@ -331,3 +354,24 @@ def test_the_value_axis_ends_on_a_round_number(highest: float, scale: tuple[floa
     from kiosk.widgets.timeseries import nice_scale
 
     assert nice_scale(highest) == scale
+
+
+def test_share_of_voice_is_shares_of_the_total(qtbot: QtBot, hub: Hub) -> None:
+    widget = make(qtbot, hub, OPTIONS["share_of_voice"])
+    hub.publish("s.share", Breakdown((("Acme", 30), ("Globex", 10), ("Bad", math.nan))))
+    widget.refresh()
+    assert widget.shares() == [("Acme", 0.75), ("Globex", 0.25), ("Bad", 0.0)]
+    bar = make(qtbot, hub, OPTIONS["share_of_voice"].model_copy(update={"shape": "bar"}))
+    bar.refresh()
+    assert ink(bar) > 0.05
+
+
+def test_leaderboard_shows_rank_moves(qtbot: QtBot, hub: Hub) -> None:
+    widget = make(qtbot, hub, OPTIONS["leaderboard"].model_copy(update={"limit": 2}))
+    PUBLISH["leaderboard"](hub)
+    widget.refresh()
+    rows = widget.rows()
+    assert [e.label for e in rows] == ["#a", "#b"]
+    assert [widget.change(i, e)[0] for i, e in enumerate(rows)] == ["▲ 1", "▼ 1"]
+    assert widget.change(2, RankEntry("#c", 5))[0] == "NEW"
+    assert widget.change(2, RankEntry("#c", 5, 2))[0] == "–"

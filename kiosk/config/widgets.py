@@ -91,8 +91,33 @@ class TextOptions(WidgetOptions):
     needs_data: ClassVar[bool] = False
 
 
+class ShareOfVoiceOptions(WidgetOptions):
+    type: Literal["share_of_voice"] = "share_of_voice"
+    shape: Literal["donut", "bar"] = Field(
+        default="donut", description="A donut with a legend, or one 100 % stacked bar."
+    )
+    highlight: str | None = Field(
+        default=None, description="The part whose share is written large (e.g. our brand)."
+    )
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.BREAKDOWN,)
+
+
+class LeaderboardOptions(WidgetOptions):
+    type: Literal["leaderboard"] = "leaderboard"
+    limit: int = Field(default=8, ge=1, le=30, description="How many rows.")
+    show_change: bool = Field(default=True, description="Arrows for rank changes.")
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.RANKING,)
+
+
 WIDGET_OPTIONS: dict[str, type[WidgetOptions]] = {
     model.model_fields["type"].default: model
-    for model in (TimeseriesOptions, KpiOptions, TickerOptions, TextOptions)
+    for model in (
+        TimeseriesOptions,
+        KpiOptions,
+        TickerOptions,
+        TextOptions,
+        ShareOfVoiceOptions,
+        LeaderboardOptions,
+    )
 }
 """Every widget type the layout knows, by its ``type:`` name."""

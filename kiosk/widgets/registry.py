@@ -8,6 +8,8 @@ from kiosk.config.widgets import WidgetOptions
 from kiosk.hub import Hub
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.kpi import KpiWidget
+from kiosk.widgets.leaderboard import LeaderboardWidget
+from kiosk.widgets.share_of_voice import ShareOfVoiceWidget
 from kiosk.widgets.text import TextWidget
 from kiosk.widgets.theme import Style
 from kiosk.widgets.ticker import TickerWidget
@@ -18,6 +20,8 @@ WIDGETS: dict[str, type[KioskWidget]] = {
     "kpi": KpiWidget,
     "ticker": TickerWidget,
     "text": TextWidget,
+    "share_of_voice": ShareOfVoiceWidget,
+    "leaderboard": LeaderboardWidget,
 }
 
 

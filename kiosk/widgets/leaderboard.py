@@ -1,0 +1,113 @@
+"""``type: leaderboard``: a ranked list with bars and rank changes (top hashtags, authors …)."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter
+
+from kiosk.config.widgets import LeaderboardOptions
+from kiosk.hub import Sample
+from kiosk.values import RankEntry, Ranking
+from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.format import compact
+
+ROW_MAX = 64  # px at 1080p: rows never grow taller than this, whatever the tile
+
+
+class LeaderboardWidget(KioskWidget):
+    refresh_hz = 1.0
+    options: LeaderboardOptions
+
+    def take(self, sample: Sample) -> None:
+        if not isinstance(sample.value, Ranking):
+            raise TypeError(f"expected a Ranking, got {type(sample.value).__name__}")
+
+    def rows(self) -> list[RankEntry]:
+        if self.sample is None:
+            return []
+        return list(self.sample.value.entries[: self.options.limit])
+
+    def change(self, rank: int, entry: RankEntry) -> tuple[str, QColor]:
+        """``▲ 2`` / ``▼ 1`` / ``NEW`` / ``–``, coloured; the rank is 0-based."""
+        style = self.style_
+        if entry.previous_rank is None:
+            return "NEW", style.accent
+        moved = entry.previous_rank - rank
+        if moved > 0:
+            return f"▲ {moved}", style.positive
+        if moved < 0:
+            return f"▼ {-moved}", style.negative
+        return "–", style.muted
+
+    def paint_content(self, painter: QPainter, rect: QRect) -> None:
+        style = self.style_
+        rows = self.rows()
+        if not rows:
+            painter.setPen(style.muted)
+            painter.setFont(style.font(26))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Nothing ranked yet")
+            return
+        height = min(style.px(ROW_MAX), rect.height() // len(rows))
+        values = [e.value for e in rows if math.isfinite(e.value)]
+        top_value = max(values, default=0.0) or 1.0
+        size = height / style.unit
+        rank_w, value_w, change_w = style.px(size * 0.9), style.px(size * 2.2), style.px(size * 1.6)
+        for index, entry in enumerate(rows):
+            row = QRect(rect.left(), rect.top() + index * height, rect.width(), height)
+            self._paint_row(painter, row, index, entry, top_value, (rank_w, value_w, change_w))
+
+    def _paint_row(
+        self,
+        painter: QPainter,
+        row: QRect,
+        rank: int,
+        entry: RankEntry,
+        top_value: float,
+        widths: tuple[int, int, int],
+    ) -> None:
+        style = self.style_
+        rank_w, value_w, change_w = widths
+        size = row.height() / style.unit
+        middle = Qt.AlignmentFlag.AlignVCenter
+        painter.setFont(style.font(size * 0.46, 700))
+        painter.setPen(style.muted)
+        painter.drawText(QRect(row.left(), row.top(), rank_w, row.height()), middle, str(rank + 1))
+        label_left = row.left() + rank_w
+        label_w = row.width() - rank_w - value_w - (change_w if self.options.show_change else 0)
+        share = entry.value / top_value if math.isfinite(entry.value) else 0.0
+        bar = QRectF(
+            label_left,
+            row.top() + row.height() * 0.12,
+            label_w * max(0.0, min(1.0, share)),
+            row.height() * 0.76,
+        )
+        fill = QColor(style.accent)
+        fill.setAlpha(60)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(bar, style.px(6), style.px(6))
+        painter.setPen(style.text)
+        painter.setFont(style.font(size * 0.46, 600))
+        label_rect = QRect(
+            label_left + style.px(12), row.top(), label_w - style.px(16), row.height()
+        )
+        label = painter.fontMetrics().elidedText(
+            entry.label, Qt.TextElideMode.ElideRight, label_rect.width()
+        )
+        painter.drawText(label_rect, middle | Qt.AlignmentFlag.AlignLeft, label)
+        painter.drawText(
+            QRect(label_left + label_w, row.top(), value_w, row.height()),
+            middle | Qt.AlignmentFlag.AlignRight,
+            compact(entry.value),
+        )
+        if self.options.show_change:
+            text, colour = self.change(rank, entry)
+            painter.setPen(colour)
+            painter.setFont(style.font(size * 0.36, 700))
+            painter.drawText(
+                QRect(row.right() - change_w, row.top(), change_w, row.height()),
+                middle | Qt.AlignmentFlag.AlignRight,
+                text,
+            )

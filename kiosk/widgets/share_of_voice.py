@@ -1,0 +1,144 @@
+"""``type: share_of_voice``: parts of a whole in brand colours, as a donut or a 100 % bar.
+
+The highlighted part (our brand) is written large in the middle of the donut: at four metres
+the one number people look for is "how much of the conversation is ours".
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import QPainter, QPen
+
+from kiosk.config.widgets import ShareOfVoiceOptions
+from kiosk.hub import Sample
+from kiosk.values import Breakdown
+from kiosk.widgets.base import KioskWidget
+
+
+class ShareOfVoiceWidget(KioskWidget):
+    refresh_hz = 1.0
+    options: ShareOfVoiceOptions
+
+    def take(self, sample: Sample) -> None:
+        if not isinstance(sample.value, Breakdown):
+            raise TypeError(f"expected a Breakdown, got {type(sample.value).__name__}")
+
+    def shares(self) -> list[tuple[str, float]]:
+        """Each part's share of the total, 0…1, in display order; empty when the total is 0."""
+        if self.sample is None:
+            return []
+        parts = [
+            (label, v if math.isfinite(v) and v > 0 else 0.0)
+            for label, v in self.sample.value.parts
+        ]
+        total = sum(v for _, v in parts)
+        return [(label, v / total) for label, v in parts] if total > 0 else []
+
+    def paint_content(self, painter: QPainter, rect: QRect) -> None:
+        shares = self.shares()
+        if not shares:
+            painter.setPen(self.style_.muted)
+            painter.setFont(self.style_.font(26))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "No mentions yet")
+            return
+        if self.options.shape == "bar":
+            self._paint_bar(painter, rect, shares)
+        else:
+            self._paint_donut(painter, rect, shares)
+
+    def _paint_donut(self, painter: QPainter, rect: QRect, shares: list[tuple[str, float]]) -> None:
+        style = self.style_
+        size = min(rect.height(), rect.width() // 2)
+        ring = QRectF(rect.left(), rect.top() + (rect.height() - size) / 2, size, size)
+        thickness = size * 0.16
+        ring = ring.adjusted(thickness / 2, thickness / 2, -thickness / 2, -thickness / 2)
+        angle = 90 * 16.0
+        for label, share in shares:
+            span = -share * 360 * 16
+            pen = QPen(style.brand_colour(label), thickness)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            painter.setPen(pen)
+            painter.drawArc(ring, round(angle), round(span))
+            angle += span
+        highlight = self.options.highlight or shares[0][0]
+        highlighted = dict(shares).get(highlight)
+        if highlighted is not None:
+            painter.setPen(style.text)
+            painter.setFont(style.font(size / style.unit * 0.2, 700))
+            painter.drawText(ring, Qt.AlignmentFlag.AlignCenter, f"{highlighted * 100:.0f}%")
+        legend = QRect(round(ring.right() + thickness + style.px(24)), rect.top(), 0, rect.height())
+        legend.setRight(rect.right())
+        self._paint_legend(painter, legend, shares)
+
+    def _paint_legend(
+        self, painter: QPainter, rect: QRect, shares: list[tuple[str, float]]
+    ) -> None:
+        style = self.style_
+        rows = len(shares)
+        height = min(style.px(52), rect.height() // max(1, rows))
+        top = rect.top() + (rect.height() - height * rows) // 2
+        chip = max(4, height // 3)
+        for index, (label, share) in enumerate(shares):
+            y = top + index * height
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(style.brand_colour(label))
+            painter.drawRoundedRect(
+                rect.left(), y + (height - chip) // 2, chip, chip, chip / 4, chip / 4
+            )
+            text_rect = QRect(
+                rect.left() + chip + style.px(12), y, rect.width() - chip - style.px(12), height
+            )
+            font_size = min(30, height / style.unit * 0.62)
+            painter.setFont(style.font(font_size, 600))
+            painter.setPen(style.text)
+            name = painter.fontMetrics().elidedText(
+                label, Qt.TextElideMode.ElideRight, text_rect.width() * 2 // 3
+            )
+            painter.drawText(
+                text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name
+            )
+            painter.setPen(style.muted)
+            painter.drawText(
+                text_rect,
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                f"{share * 100:.1f}%",
+            )
+
+    def _paint_bar(self, painter: QPainter, rect: QRect, shares: list[tuple[str, float]]) -> None:
+        style = self.style_
+        bar_height = min(rect.height() * 0.45, style.px(90))
+        bar = QRectF(rect.left(), rect.top(), rect.width(), bar_height)
+        x = bar.left()
+        painter.setFont(style.font(min(30, bar_height / style.unit * 0.4), 700))
+        for label, share in shares:
+            width = share * bar.width()
+            part = QRectF(x, bar.top(), width, bar.height())
+            painter.fillRect(part, style.brand_colour(label))
+            text = f"{share * 100:.0f}%"
+            if painter.fontMetrics().horizontalAdvance(text) + style.px(12) < width:
+                painter.setPen(style.background)
+                painter.drawText(part, Qt.AlignmentFlag.AlignCenter, text)
+            x += width
+        legend = QRect(rect.left(), round(bar.bottom()) + style.px(12), rect.width(), 0)
+        legend.setBottom(rect.bottom())
+        self._paint_legend_row(painter, legend, shares)
+
+    def _paint_legend_row(
+        self, painter: QPainter, rect: QRect, shares: list[tuple[str, float]]
+    ) -> None:
+        style = self.style_
+        painter.setFont(style.font(24, 600))
+        x = rect.left()
+        chip = style.px(14)
+        for label, _ in shares:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(style.brand_colour(label))
+            painter.drawRoundedRect(x, rect.top() + style.px(8), chip, chip, chip / 4, chip / 4)
+            x += chip + style.px(8)
+            painter.setPen(style.text)
+            painter.drawText(x, rect.top() + style.px(8) + chip, label)
+            x += painter.fontMetrics().horizontalAdvance(label) + style.px(28)
+            if x > rect.right():
+                break
