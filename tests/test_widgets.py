@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import UTC
 
 import numpy as np
 import pytest
@@ -35,6 +36,8 @@ SIZE = {
     "text": (620, 250),
     "share_of_voice": (620, 520),
     "leaderboard": (780, 400),
+    "clock": (900, 250),
+    "countdown": (620, 250),
 }
 
 
@@ -375,3 +378,40 @@ def test_leaderboard_shows_rank_moves(qtbot: QtBot, hub: Hub) -> None:
     assert [widget.change(i, e)[0] for i, e in enumerate(rows)] == ["▲ 1", "▼ 1"]
     assert widget.change(2, RankEntry("#c", 5))[0] == "NEW"
     assert widget.change(2, RankEntry("#c", 5, 2))[0] == "–"
+
+
+def test_world_clock_shows_each_zone(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import ClockOptions
+
+    options = ClockOptions(
+        at=(0, 0, 6, 2), zones=["Europe/Paris", "America/New_York"], labels=["Paris"]
+    )
+    widget = make(qtbot, hub, options)
+    widget.clock = lambda: 1_790_000_000.0  # 2026-09-21 14:13:20 UTC
+    assert widget.lines() == [("16:13", "Paris"), ("10:13", "New York")]
+    assert ink(widget) > 0.01
+
+
+def test_countdown_counts_down_then_says_done(qtbot: QtBot, hub: Hub) -> None:
+    from datetime import datetime
+
+    from kiosk.config.widgets import CountdownOptions
+
+    until = datetime(2026, 9, 21, 16, 0, tzinfo=UTC)
+    widget = make(qtbot, hub, CountdownOptions(at=(0, 0, 4, 2), until=until, done="Kick-off!"))
+    widget.clock = lambda: until.timestamp() - 3723
+    assert widget.lines()[0][0] == "01:02:03"
+    widget.clock = lambda: until.timestamp() - 2 * 86400 - 60
+    assert widget.lines()[0][0] == "2d 00:01"
+    widget.clock = lambda: until.timestamp() + 1
+    assert widget.lines()[0][0] == "Kick-off!"
+
+
+def test_an_unknown_time_zone_is_a_layout_error() -> None:
+    from kiosk.config import LayoutError, parse_layout
+
+    with pytest.raises(LayoutError, match="unknown time zone 'Europe/Pariss'"):
+        parse_layout(
+            "screens: [{name: a, match: {any: true}, pages: [{title: P, widgets: "
+            "[{type: clock, at: [0, 0, 2, 2], zones: [Europe/Pariss]}]}]}]"
+        )

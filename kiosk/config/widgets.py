@@ -8,9 +8,11 @@ a test checks that both registries name the same types.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kiosk.config.types import Colour, Duration
 from kiosk.values import Kind
@@ -109,6 +111,38 @@ class LeaderboardOptions(WidgetOptions):
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.RANKING,)
 
 
+class ClockOptions(WidgetOptions):
+    type: Literal["clock"] = "clock"
+    zones: list[str] = Field(
+        default_factory=list,
+        description="IANA time zones for a world clock (e.g. Europe/Paris); empty: local time.",
+    )
+    labels: list[str] = Field(default_factory=list, description="A caption per zone.")
+    seconds: bool = False
+    accepts: ClassVar[tuple[Kind, ...]] = ()
+    needs_data: ClassVar[bool] = False
+
+    @field_validator("zones")
+    @classmethod
+    def _known_zones(cls, zones: list[str]) -> list[str]:
+        for zone in zones:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {zone!r} (e.g. Europe/Paris)") from None
+        return zones
+
+
+class CountdownOptions(WidgetOptions):
+    type: Literal["countdown"] = "countdown"
+    until: datetime = Field(
+        description="When, e.g. 2026-12-01T20:00:00+01:00 (local if no offset)."
+    )
+    done: str = Field(default="Now", description="Shown once the moment has passed.")
+    accepts: ClassVar[tuple[Kind, ...]] = ()
+    needs_data: ClassVar[bool] = False
+
+
 WIDGET_OPTIONS: dict[str, type[WidgetOptions]] = {
     model.model_fields["type"].default: model
     for model in (
@@ -118,6 +152,8 @@ WIDGET_OPTIONS: dict[str, type[WidgetOptions]] = {
         TextOptions,
         ShareOfVoiceOptions,
         LeaderboardOptions,
+        ClockOptions,
+        CountdownOptions,
     )
 }
 """Every widget type the layout knows, by its ``type:`` name."""

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QWidget
 from kiosk.config.widgets import WidgetOptions
 from kiosk.hub import Hub
 from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.clock import ClockWidget, CountdownWidget
 from kiosk.widgets.kpi import KpiWidget
 from kiosk.widgets.leaderboard import LeaderboardWidget
 from kiosk.widgets.share_of_voice import ShareOfVoiceWidget
@@ -22,6 +23,8 @@ WIDGETS: dict[str, type[KioskWidget]] = {
     "text": TextWidget,
     "share_of_voice": ShareOfVoiceWidget,
     "leaderboard": LeaderboardWidget,
+    "clock": ClockWidget,
+    "countdown": CountdownWidget,
 }
 
 
