@@ -53,7 +53,7 @@ class LeaderboardWidget(KioskWidget):
         values = [e.value for e in rows if math.isfinite(e.value)]
         top_value = max(values, default=0.0) or 1.0
         size = height / style.unit
-        rank_w, value_w, change_w = style.px(size * 0.9), style.px(size * 2.2), style.px(size * 1.6)
+        rank_w, value_w, change_w = style.px(size * 0.8), style.px(size * 1.8), style.px(size * 1.3)
         for index, entry in enumerate(rows):
             row = QRect(rect.left(), rect.top() + index * height, rect.width(), height)
             self._paint_row(painter, row, index, entry, top_value, (rank_w, value_w, change_w))

@@ -50,7 +50,7 @@ class ShareOfVoiceWidget(KioskWidget):
 
     def _paint_donut(self, painter: QPainter, rect: QRect, shares: list[tuple[str, float]]) -> None:
         style = self.style_
-        size = min(rect.height(), rect.width() // 2)
+        size = min(rect.height(), round(rect.width() * 0.42))  # the legend needs the rest
         ring = QRectF(rect.left(), rect.top() + (rect.height() - size) / 2, size, size)
         thickness = size * 0.16
         ring = ring.adjusted(thickness / 2, thickness / 2, -thickness / 2, -thickness / 2)
@@ -90,20 +90,19 @@ class ShareOfVoiceWidget(KioskWidget):
             text_rect = QRect(
                 rect.left() + chip + style.px(12), y, rect.width() - chip - style.px(12), height
             )
-            font_size = min(30, height / style.unit * 0.62)
+            font_size = min(26, height / style.unit * 0.6)
             painter.setFont(style.font(font_size, 600))
+            percent = f"{share * 100:.1f}%"
+            metrics = painter.fontMetrics()
+            room = text_rect.width() - metrics.horizontalAdvance(percent) - style.px(10)
+            name = metrics.elidedText(label, Qt.TextElideMode.ElideRight, max(0, room))
             painter.setPen(style.text)
-            name = painter.fontMetrics().elidedText(
-                label, Qt.TextElideMode.ElideRight, text_rect.width() * 2 // 3
-            )
             painter.drawText(
                 text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name
             )
             painter.setPen(style.muted)
             painter.drawText(
-                text_rect,
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                f"{share * 100:.1f}%",
+                text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, percent
             )
 
     def _paint_bar(self, painter: QPainter, rect: QRect, shares: list[tuple[str, float]]) -> None:
