@@ -26,7 +26,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication
 
-from kiosk.analytics import attach_analytics
+from kiosk.analytics import MentionAnalytics, attach_analytics
 from kiosk.config import Layout
 from kiosk.hub import Hub, SourceState
 from kiosk.screens.wall import Wall
@@ -45,7 +45,7 @@ class Runtime:
     def __init__(self, layout: Layout, hub: Hub | None = None) -> None:
         self.hub = hub or Hub()
         self.sources: list[Source] = []
-        self.analytics: list[object] = []
+        self.analytics: list[MentionAnalytics] = []
         self._tasks: list[asyncio.Task[None]] = []
         for name, options in layout.sources.items():
             source = SOURCES[options.type](name, options, self.hub)
@@ -58,10 +58,19 @@ class Runtime:
                 self.analytics.append(attach_analytics(self.hub, name, brands=brands, ours=ours))
 
     def start(self) -> None:
+        loop = asyncio.get_running_loop()
         for source in self.sources:
-            task = asyncio.get_running_loop().create_task(source.run(), name=source.name)
+            task = loop.create_task(source.run(), name=source.name)
             task.add_done_callback(self._source_ended)
             self._tasks.append(task)
+        if self.analytics:
+            self._tasks.append(loop.create_task(self._tick_analytics(), name="analytics"))
+
+    async def _tick_analytics(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            for analytics in self.analytics:
+                analytics.tick()
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 
 from kiosk.analytics import DERIVED_STREAMS, MentionAnalytics, attach_analytics
+from kiosk.analytics.mentions import FUTURE_TOLERANCE, RECENT_MINUTES
 from kiosk.analytics.windows import MinuteCounters, MinuteCounts
-from kiosk.hub import Hub
-from kiosk.values import Breakdown, Kind, Mention, Metric, Ranking, TimeSeries
+from kiosk.hub import Hub, SourceState
+from kiosk.values import Breakdown, Kind, Mention, Metric, RankEntry, Ranking, TimeSeries
 
-MINUTE0 = 29_833_333  # an arbitrary minute number
-T0 = MINUTE0 * 60.0
+MINUTE0 = 29_833_333  # an arbitrary minute number (2026-09-21)
+T0 = MINUTE0 * 60.0  # the start of that minute, epoch seconds
 
 
-class Clock:
+class FakeClock:
     def __init__(self, now: float) -> None:
         self.now = now
 
@@ -24,34 +27,69 @@ class Clock:
         return self.now
 
 
-def post(
+def mention(
     at: float,
     brand: str = "Acme",
     sentiment: float = 0.0,
-    tags: tuple[str, ...] = (),
+    hashtags: tuple[str, ...] = (),
     weight: int = 1,
+    **fields: Any,
 ) -> Mention:
-    return Mention("id", at, brand, "text", "en", "x", "a", "a", 1, sentiment, tags, weight=weight)
+    """A hand-made post; everything the analytics do not look at has a plain default."""
+    values: dict[str, Any] = {
+        "id": f"m-{at}",
+        "text": "text",
+        "lang": "en",
+        "platform": "x",
+        "author": "Ann",
+        "handle": "ann",
+        "followers": 10,
+    }
+    values.update(fields)
+    return Mention(
+        at=at, brand=brand, sentiment=sentiment, hashtags=hashtags, weight=weight, **values
+    )
 
 
-def setup(now: float) -> tuple[Hub, Clock, MentionAnalytics]:
-    clock = Clock(now)
+def setup(now: float) -> tuple[Hub, FakeClock, MentionAnalytics]:
+    clock = FakeClock(now)
     hub = Hub(clock=clock)
     hub.declare("s.mentions", Kind.MENTIONS)
     analytics = attach_analytics(hub, "s", brands=["Acme", "Globex"], ours="Acme")
     return hub, clock, analytics
 
 
-def value(hub: Hub, name: str) -> object:
+def value(hub: Hub, name: str) -> Any:
     sample = hub.sample(f"s.{name}")
-    assert sample is not None
+    assert sample is not None, f"s.{name} was not published"
     return sample.value
 
 
-def test_every_derived_stream_is_declared_with_its_kind() -> None:
+# -- wiring ----------------------------------------------------------------------------------
+
+
+def test_every_derived_stream_is_declared_with_its_kind_and_empty_until_mentions_come() -> None:
     hub, _, _ = setup(T0)
     for name, kind in DERIVED_STREAMS.items():
         assert hub.kind(f"s.{name}") is kind
+        assert hub.version(f"s.{name}") == 0
+
+
+def test_the_first_batch_publishes_every_derived_stream_at_clock_time() -> None:
+    hub, _, _ = setup(T0 + 30)
+    hub.append("s.mentions", [mention(T0 + 1)])
+    for name in DERIVED_STREAMS:
+        sample = hub.sample(f"s.{name}")
+        assert sample is not None and sample.version == 1 and sample.at == T0 + 30
+
+
+def test_attach_needs_the_mention_stream_to_exist() -> None:
+    hub = Hub(clock=FakeClock(T0))
+    with pytest.raises(KeyError):
+        attach_analytics(hub, "s")
+
+
+# -- volume ----------------------------------------------------------------------------------
 
 
 def test_volume_counts_weighted_mentions_per_brand_per_minute() -> None:
@@ -59,120 +97,429 @@ def test_volume_counts_weighted_mentions_per_brand_per_minute() -> None:
     hub.append(
         "s.mentions",
         [
-            post(T0 + 1),
-            post(T0 + 59.999, weight=3),
-            post(T0 + 60.0, "Globex"),
-            post(T0 + 130, weight=2),
-            post(T0 + 181),
+            mention(T0 + 1),
+            mention(T0 + 59.999, weight=3),  # still minute 0
+            mention(T0 + 60.0, "Globex"),  # exactly on the boundary: minute 1
+            mention(T0 + 130, weight=2),
+            mention(T0 + 181),
+            mention(T0 + 184.5, "Globex", weight=7),
         ],
     )
     volume = value(hub, "volume")
     assert isinstance(volume, TimeSeries)
     assert volume.labels == ("Acme", "Globex")
     assert (volume.start, volume.step) == (T0, 60.0)
-    assert volume.values.tolist() == [[4, 0, 2, 1], [0, 1, 0, 0]]
-    assert not volume.values.flags.writeable
+    assert volume.values.dtype == np.float64
+    assert volume.values.tolist() == [[4.0, 0.0, 2.0, 1.0], [0.0, 1.0, 0.0, 7.0]]
+    assert volume.times.tolist() == [T0, T0 + 60, T0 + 120, T0 + 180]
 
 
-def test_rate_compares_the_last_two_complete_minutes() -> None:
-    hub, _, _ = setup(T0 + 185)
-    hub.append("s.mentions", [post(T0 + 65), post(T0 + 130, weight=5), post(T0 + 181)])
-    rate = value(hub, "rate")
-    assert isinstance(rate, Metric)
-    assert (rate.value, rate.previous) == (5, 1)
-    assert len(rate.history) == 60 and rate.history[-3:] == (0, 1, 5)
-    assert rate.change == pytest.approx(4.0)
+def test_volume_starts_at_the_first_minute_seen_and_ends_at_the_current_minute() -> None:
+    hub, _, _ = setup(T0 + 10 * 60 + 5)
+    hub.append("s.mentions", [mention(T0 + 7 * 60 + 30, "Globex")])
+    volume = value(hub, "volume")
+    assert volume.start == T0 + 7 * 60
+    assert volume.values.tolist() == [[0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]]
 
 
-def test_share_sentiment_and_net_sentiment_over_15_minutes() -> None:
-    hub, _, _ = setup(T0 + 30 * 60)
-    now_window = T0 + 20 * 60
-    before_window = T0 + 5 * 60
+def test_an_unknown_brand_gets_its_own_series_after_the_known_ones() -> None:
+    hub, _, _ = setup(T0 + 30)
+    hub.append("s.mentions", [mention(T0 + 1, "Hooli", weight=2), mention(T0 + 2)])
+    volume = value(hub, "volume")
+    assert volume.labels == ("Acme", "Globex", "Hooli")
+    assert volume.values.tolist() == [[1.0], [0.0], [2.0]]
+
+
+def test_sentiment_volume_splits_each_minute_at_the_thresholds() -> None:
+    hub, _, _ = setup(T0 + 90)
     hub.append(
         "s.mentions",
         [
-            post(before_window, sentiment=-0.9),
-            post(now_window, sentiment=0.25),
-            post(now_window, sentiment=0.9, weight=2),
-            post(now_window, "Globex", sentiment=0.1),
-            post(now_window, "Globex", sentiment=-0.25),
+            mention(T0 + 1, sentiment=0.25),  # positive: the threshold is included
+            mention(T0 + 2, sentiment=0.2499),  # neutral
+            mention(T0 + 3, sentiment=-0.2499),  # neutral
+            mention(T0 + 4, sentiment=-0.25, weight=4),  # negative
+            mention(T0 + 61, sentiment=1.0),
+        ],
+    )
+    feeling = value(hub, "sentiment_volume")
+    assert isinstance(feeling, TimeSeries)
+    assert feeling.labels == ("positive", "neutral", "negative")
+    assert (feeling.start, feeling.step) == (T0, 60.0)
+    assert feeling.values.tolist() == [[1.0, 1.0], [2.0, 0.0], [4.0, 0.0]]
+
+
+def test_published_series_values_are_read_only() -> None:
+    hub, _, _ = setup(T0 + 30)
+    hub.append("s.mentions", [mention(T0 + 1)])
+    for name in ("volume", "sentiment_volume"):
+        series = value(hub, name)
+        assert not series.values.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            series.values[0, 0] = 99.0
+
+
+def test_a_published_series_does_not_change_when_later_mentions_arrive() -> None:
+    hub, clock, _ = setup(T0 + 30)
+    hub.append("s.mentions", [mention(T0 + 1)])
+    first = value(hub, "volume")
+    clock.now += 1
+    hub.append("s.mentions", [mention(T0 + 2, weight=5)])
+    assert first.values.tolist() == [[1.0], [0.0]]
+    assert value(hub, "volume").values.tolist() == [[6.0], [0.0]]
+
+
+# -- rate ------------------------------------------------------------------------------------
+
+
+def test_rate_is_the_last_complete_minute_against_the_one_before() -> None:
+    hub, _, _ = setup(T0 + 185)  # current minute 3 (filling); last complete minute 2
+    hub.append(
+        "s.mentions",
+        [
+            mention(T0 + 65),
+            mention(T0 + 100, "Globex", weight=2),
+            mention(T0 + 130, weight=5),
+            mention(T0 + 179.999, "Globex"),
+            mention(T0 + 181, weight=100),  # the filling minute does not count yet
+        ],
+    )
+    rate = value(hub, "rate")
+    assert isinstance(rate, Metric)
+    assert (rate.value, rate.previous) == (6.0, 3.0)
+    assert rate.change == pytest.approx(1.0)
+    assert len(rate.history) == 60 and rate.history[-3:] == (0.0, 3.0, 6.0)
+    assert sum(rate.history) == 9.0
+    assert rate.unit == "/min"
+
+
+def test_rate_moves_on_when_the_minute_turns() -> None:
+    hub, clock, _ = setup(T0 + 185)
+    hub.append("s.mentions", [mention(T0 + 130, weight=5), mention(T0 + 181, weight=2)])
+    clock.now = T0 + 240.0  # minute 3 is now complete
+    hub.append("s.mentions", [mention(T0 + 240.0)])
+    rate = value(hub, "rate")
+    assert (rate.value, rate.previous) == (2.0, 5.0)
+    assert rate.change == pytest.approx(-0.6)
+
+
+def test_rate_without_a_previous_minute_has_no_change() -> None:
+    hub, _, _ = setup(T0 + 65)
+    hub.append("s.mentions", [mention(T0 + 10, weight=3)])
+    rate = value(hub, "rate")
+    assert (rate.value, rate.previous, rate.change) == (3.0, 0.0, None)
+
+
+# -- share, sentiment, net sentiment, our share ----------------------------------------------
+
+
+def test_share_sentiment_net_and_our_share_cover_the_last_15_minutes() -> None:
+    hub, _, _ = setup(T0 + 30 * 60 + 10)  # current minute 30: recent 16…30, before 1…15
+    recent, before = T0 + 20 * 60, T0 + 5 * 60
+    hub.append(
+        "s.mentions",
+        [
+            mention(T0 + 0 * 60, sentiment=0.9, weight=50),  # minute 0: in neither window
+            mention(before, sentiment=-0.9),
+            mention(before, "Globex", sentiment=-0.5, weight=3),
+            mention(T0 + 15 * 60 + 59, sentiment=0.5),  # minute 15: the last of "before"
+            mention(T0 + 16 * 60, sentiment=0.25),  # minute 16: the first of "recent"
+            mention(recent, sentiment=0.9, weight=2),
+            mention(recent, "Globex", sentiment=0.1),
+            mention(recent, "Globex", sentiment=-0.25),
         ],
     )
     assert value(hub, "share") == Breakdown((("Acme", 3.0), ("Globex", 2.0)))
     assert value(hub, "sentiment") == Breakdown(
         (("positive", 3.0), ("neutral", 1.0), ("negative", 1.0))
     )
+
     net = value(hub, "net_sentiment")
     assert isinstance(net, Metric)
-    assert net.value == pytest.approx((3 - 1) / 5 * 100)
-    assert net.previous == pytest.approx(-100)
+    assert net.value == pytest.approx((3 - 1) / 5 * 100)  # 40
+    assert net.previous == pytest.approx((1 - 4) / 5 * 100)  # -60
+    assert len(net.history) == 60
+    assert net.history[-11] == pytest.approx((2 - 1) / 4 * 100)  # minute 20: 2 pos, 1 neg, 1 neu
+    assert net.history[-1] == 0.0  # an empty minute
+
     ours = value(hub, "our_share")
-    assert isinstance(ours, Metric) and ours.value == pytest.approx(60) and ours.unit == "%"
+    assert isinstance(ours, Metric) and ours.unit == "%"
+    assert ours.value == pytest.approx(60.0)
+    assert ours.previous == pytest.approx(2 / 5 * 100)
+    assert ours.history[-11] == pytest.approx(50.0)  # minute 20: 2 of 4
+    assert ours.label == "share of voice of Acme"
 
 
-def test_hashtags_are_ranked_with_their_previous_rank() -> None:
-    hub, _, _ = setup(T0 + 30 * 60)
-    before, now = T0 + 5 * 60, T0 + 20 * 60
+def test_our_share_follows_the_brand_named_ours() -> None:
+    clock = FakeClock(T0 + 60)
+    hub = Hub(clock=clock)
+    hub.declare("s.mentions", Kind.MENTIONS)
+    attach_analytics(hub, "s", brands=["Acme", "Globex"], ours="Globex")
+    hub.append("s.mentions", [mention(T0 + 1, weight=3), mention(T0 + 2, "Globex")])
+    assert value(hub, "our_share").value == pytest.approx(25.0)
+
+
+def test_our_share_defaults_to_the_first_brand() -> None:
+    clock = FakeClock(T0 + 60)
+    hub = Hub(clock=clock)
+    hub.declare("s.mentions", Kind.MENTIONS)
+    attach_analytics(hub, "s", brands=["Globex", "Acme"])
+    hub.append("s.mentions", [mention(T0 + 1, weight=3), mention(T0 + 2, "Globex")])
+    assert value(hub, "our_share").value == pytest.approx(25.0)
+    assert value(hub, "share") == Breakdown((("Globex", 1.0), ("Acme", 3.0)))
+
+
+# -- hashtags --------------------------------------------------------------------------------
+
+
+def test_hashtags_are_ranked_by_weighted_count_with_their_previous_rank() -> None:
+    hub, _, _ = setup(T0 + 30 * 60)  # current minute 30
+    before, recent = T0 + 5 * 60, T0 + 20 * 60
     hub.append(
         "s.mentions",
-        [post(before, tags=("b",)), post(before, tags=("b",)), post(before, tags=("a",))]
-        + [post(now, tags=("a",))] * 3
-        + [post(now, tags=("#b", "new"))],
+        [
+            mention(before, hashtags=("b",), weight=2),
+            mention(before, hashtags=("a",)),
+            mention(before, hashtags=("gone",), weight=9),
+            mention(T0, hashtags=("ancient",), weight=99),  # minute 0: older than both windows
+        ]
+        + [mention(recent, hashtags=("a",))] * 3
+        + [
+            mention(recent, hashtags=("#b", "new")),  # "#b" and "b" are the same tag
+            mention(recent, hashtags=("c",), weight=2),
+        ],
     )
     ranking = value(hub, "hashtags")
     assert isinstance(ranking, Ranking)
-    rows = [(e.label, e.value, e.previous_rank) for e in ranking.entries]
-    assert rows == [("#a", 3.0, 1), ("#b", 1.0, 0), ("#new", 1.0, None)]
+    assert ranking.entries == (
+        RankEntry("#a", 3.0, 2),
+        RankEntry("#c", 2.0, None),
+        RankEntry("#b", 1.0, 1),
+        RankEntry("#new", 1.0, None),
+    )
 
 
-def test_publishes_at_most_once_a_second() -> None:
-    hub, clock, _ = setup(T0)
-    hub.append("s.mentions", [post(T0 - 1)])
+def test_hashtags_keep_the_top_ten_and_at_most_eight_tags_per_post() -> None:
+    hub, _, _ = setup(T0 + 30)
+    many = tuple(f"t{n}" for n in range(12))
+    posts = [mention(T0 + 1, hashtags=many)]  # only t0…t7 count
+    posts += [mention(T0 + 2, hashtags=(f"x{n}",), weight=20 - n) for n in range(12)]
+    posts += [mention(T0 + 3, hashtags=("",))]  # an empty tag is ignored
+    hub.append("s.mentions", posts)
+    ranking = value(hub, "hashtags")
+    assert [e.label for e in ranking.entries] == [f"#x{n}" for n in range(10)]
+    assert [e.value for e in ranking.entries] == [float(20 - n) for n in range(10)]
+
+
+def test_a_hashtag_ranking_counts_only_the_first_eight_tags_of_a_post() -> None:
+    _, _, analytics = setup(T0 + 30)
+    analytics.ingest([mention(T0 + 1, hashtags=tuple(f"t{n}" for n in range(12)))])
+    assert set(analytics.hashtags.totals(MINUTE0, MINUTE0)) == {f"#t{n}" for n in range(8)}
+
+
+# -- publishing rate -------------------------------------------------------------------------
+
+
+def test_batches_within_one_second_publish_once_and_the_next_second_publishes_again() -> None:
+    hub, clock, _ = setup(T0 + 30)
+    hub.append("s.mentions", [mention(T0 + 1)])
     assert hub.version("s.rate") == 1
-    for _ in range(50):
-        hub.append("s.mentions", [post(T0 - 1)])
+    for n in range(20):
+        clock.now = T0 + 30 + n * 0.04  # still within the same second
+        hub.append("s.mentions", [mention(T0 + 2)])
+    clock.now = T0 + 30.999
+    hub.append("s.mentions", [mention(T0 + 3)])
     assert hub.version("s.rate") == 1
-    clock.now += 1.0
-    hub.append("s.mentions", [post(T0)])
-    assert hub.version("s.rate") == 2
+    assert hub.version("s.volume") == 1
+    assert value(hub, "volume").values.tolist() == [[1.0], [0.0]]  # not republished yet
+
+    clock.now = T0 + 31.0
+    hub.append("s.mentions", [mention(T0 + 4)])
+    assert {hub.version(f"s.{name}") for name in DERIVED_STREAMS} == {2}
+    assert value(hub, "volume").values.tolist() == [[23.0], [0.0]]  # counted all along
+    assert hub.sample("s.rate").at == T0 + 31.0  # type: ignore[union-attr]
 
 
-def test_bad_items_are_skipped_and_counted() -> None:
+def test_publish_every_is_honoured_and_publish_can_be_forced() -> None:
+    clock = FakeClock(T0 + 30)
+    hub = Hub(clock=clock)
+    for name, kind in DERIVED_STREAMS.items():
+        hub.declare(f"s.{name}", kind)
+    analytics = MentionAnalytics(hub, "s", ["Acme"], clock=clock, publish_every=5.0)
+    analytics.ingest([mention(T0 + 1)])
+    clock.now += 4.9
+    analytics.ingest([mention(T0 + 2)])
+    assert hub.version("s.rate") == 1
+    analytics.publish()
+    assert hub.version("s.rate") == 2 and hub.sample("s.rate").at == T0 + 34.9  # type: ignore[union-attr]
+    clock.now += 5.0
+    analytics.ingest([mention(T0 + 3)])
+    assert hub.version("s.rate") == 3
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+
+def test_malformed_items_are_skipped_counted_and_never_raise(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     hub, _, analytics = setup(T0 + 120)
     bad: list[object] = [
-        {"brand": "Acme"},
-        post(math.nan),
-        post(T0, weight=0),
-        post(T0 + 3600),  # an hour in the future
-        post(T0, sentiment=math.nan),  # counted in volume, not in sentiment
-        post(T0 + 60),
+        {"brand": "Acme", "at": T0},  # not a Mention
+        "just text",
+        None,
+        mention(math.nan),
+        mention(math.inf),
+        mention(T0, weight=0),
+        mention(T0, weight=-3),
+        mention(T0 + 120 + 3600),  # an hour in the future
+        mention(T0 + 120 + FUTURE_TOLERANCE + 0.001),  # just beyond the tolerance
     ]
-    hub.append("s.mentions", bad)
-    assert analytics.skipped == 4
+    good = [
+        mention(T0, sentiment=math.nan),  # counted in volume, not in sentiment
+        mention(T0 + 60),
+        mention(T0 + 120 + FUTURE_TOLERANCE),  # clock drift: still accepted
+    ]
+    with caplog.at_level(logging.ERROR):
+        hub.append("s.mentions", bad + good)
+    assert not caplog.records  # nothing raised inside the subscriber
+    assert analytics.skipped == len(bad)
     volume = value(hub, "volume")
-    assert isinstance(volume, TimeSeries)
-    assert volume.values.sum() == 2
-    assert analytics.sentiment.totals(MINUTE0, MINUTE0 + 2).sum() == 1
+    assert volume.values.sum() == 2.0  # the drifting one is in a minute still to come
+    assert analytics.volume.totals(MINUTE0, MINUTE0 + 4).tolist() == [3.0, 0.0]
+    assert analytics.sentiment.totals(MINUTE0, MINUTE0 + 4).sum() == 2.0
 
 
-def test_memory_stays_bounded_over_two_days() -> None:
+def test_ingest_itself_never_raises_on_malformed_items() -> None:
+    clock = FakeClock(T0 + 60)
+    hub = Hub(clock=clock)
+    for name, kind in DERIVED_STREAMS.items():
+        hub.declare(f"s.{name}", kind)
+    analytics = MentionAnalytics(hub, "s", ["Acme"], clock=clock)
+    analytics.ingest([{}, 42, mention(math.nan), mention(T0, weight=0), mention(T0 + 3600 + 60)])
+    assert analytics.skipped == 5
+    assert hub.version("s.volume") == 1  # a batch of only bad items still publishes
+    assert value(hub, "volume").values.sum() == 0.0
+
+
+def test_a_mention_with_hashtags_none_is_skipped_not_raised() -> None:
+    clock = FakeClock(T0 + 60)
+    hub = Hub(clock=clock)
+    for name, kind in DERIVED_STREAMS.items():
+        hub.declare(f"s.{name}", kind)
+    analytics = MentionAnalytics(hub, "s", ["Acme"], clock=clock)
+    broken = mention(T0 + 1, hashtags=None)  # type: ignore[arg-type]  # e.g. from JSON null
+    analytics.ingest([broken, mention(T0 + 2, hashtags=("ok",))])
+    assert analytics.skipped == 1
+    assert analytics.volume.totals(MINUTE0, MINUTE0).tolist() == [1.0]
+    assert analytics.hashtags.totals(MINUTE0, MINUTE0) == {"#ok": 1}
+    assert hub.version("s.volume") == 1
+
+
+def test_a_post_slightly_in_the_future_does_not_erase_the_previous_period() -> None:
+    now = T0 + 30 * 60 + 50  # current minute 30; "before" is minutes 1…15
+    hub, _, _ = setup(now)
+    hub.append(
+        "s.mentions",
+        [
+            mention(T0 + 1 * 60, hashtags=("a",)),  # minute 1: the oldest "before" minute
+            mention(T0 + 20 * 60, hashtags=("a",)),
+            mention(now + 100, hashtags=("z",)),  # minute 32, within the tolerance
+        ],
+    )
+    assert FUTURE_TOLERANCE >= 100 and RECENT_MINUTES == 15
+    ranking = value(hub, "hashtags")
+    assert ranking.entries == (RankEntry("#a", 1.0, 0),)
+
+
+# -- bounded memory --------------------------------------------------------------------------
+
+
+def test_two_days_minute_by_minute_keep_every_buffer_the_same_size() -> None:
+    hub, clock, analytics = setup(T0)
+    volume_shape = analytics.volume._counts.shape
+    sentiment_shape = analytics.sentiment._counts.shape
+    slots_shape = analytics.volume._minute_in_slot.shape
+    tag_slots = analytics.hashtags.capacity
+    assert volume_shape == (16, 1440) and sentiment_shape == (4, 1440)
+    days = 2 * 1440
+    for minute in range(days):
+        clock.now = T0 + minute * 60 + 30
+        hub.append(
+            "s.mentions",
+            [
+                mention(clock.now, "Acme" if minute % 2 else "Globex", 0.5, (f"t{minute}",)),
+                mention(clock.now + 1, hashtags=("daily",)),
+            ],
+        )
+    assert analytics.volume._counts.shape == volume_shape
+    assert analytics.sentiment._counts.shape == sentiment_shape
+    assert analytics.volume._minute_in_slot.shape == slots_shape
+    assert tag_slots >= 2 * RECENT_MINUTES + 1  # enough for "recent" and "before"
+    assert len(analytics.hashtags._slots) == tag_slots
+    assert len(analytics.hashtags._minute_in_slot) == tag_slots
+    assert sum(len(counter) for counter in analytics.hashtags._slots) == 2 * tag_slots
+    assert analytics.skipped == 0
+
+    current = MINUTE0 + days - 1
+    volume = value(hub, "volume")
+    assert volume.values.shape == (2, 1440)
+    assert volume.start == (current - 1439) * 60.0
+    assert volume.values.sum() == 2 * 1440.0  # only the last day
+    assert not analytics.volume.window(MINUTE0, MINUTE0 + 1439).any()  # the first day is gone
+    ranking = value(hub, "hashtags")
+    assert ranking.entries[0] == RankEntry("#daily", 15.0, 0)
+    assert len(ranking.entries) == 10
+
+
+def test_minute_counts_are_bounded_in_labels_and_time() -> None:
     counts = MinuteCounts(["Acme"], capacity=1440)
-    tags = MinuteCounters(capacity=31, max_terms_per_minute=50)
     shape = counts._counts.shape
     for minute in range(MINUTE0, MINUTE0 + 2 * 1440):
-        counts.add(counts.label_index(f"brand{minute % 40}"), minute, 1)
-        for term in range(60):
-            tags.add(f"t{minute}-{term}", minute, 1)
-    assert counts._counts.shape == shape and len(counts.labels) == 16
-    assert "other" in counts.labels
-    assert len(tags._slots) == 31 and all(len(slot) <= 50 for slot in tags._slots)
-    assert tags.dropped == 2 * 1440 * 10
-    old = counts.window(MINUTE0, MINUTE0 + 10)
-    assert not np.any(old)  # forgotten, not wrapped around into today
+        assert counts.add(counts.label_index(f"brand{minute % 40}"), minute, 1)
+    assert counts._counts.shape == shape
+    assert len(counts.labels) == 16 and counts.labels[-1] == "other"
+    assert counts.label_index("brand-new") == 15  # beyond 15 labels everything is "other"
+    assert not counts.window(MINUTE0, MINUTE0 + 1439).any()  # forgotten, not wrapped around
+    assert counts.window(MINUTE0 + 1440, MINUTE0 + 2879).sum() == 1440.0
 
 
-def test_minutes_older_than_the_buffer_are_refused() -> None:
+def test_minute_counts_refuse_minutes_older_than_the_buffer() -> None:
     counts = MinuteCounts(["Acme"], capacity=10)
     assert counts.add(0, MINUTE0 + 100, 1)
     assert not counts.add(0, MINUTE0 + 90, 1)
-    assert counts.add(0, MINUTE0 + 91, 1)
+    assert counts.add(0, MINUTE0 + 91, 2)
+    assert counts.window(MINUTE0 + 90, MINUTE0 + 100).tolist() == [
+        [0.0, 2.0, 0, 0, 0, 0, 0, 0, 0, 0, 1.0]
+    ]
+
+
+def test_minute_counters_keep_capacity_slots_and_cap_terms_per_minute() -> None:
+    tags = MinuteCounters(capacity=31, max_terms_per_minute=50)
+    for minute in range(MINUTE0, MINUTE0 + 2 * 1440):
+        for term in range(60):
+            tags.add(f"t{minute}-{term}", minute, 1)
+        tags.add("t-first", minute, 2)  # an already-known term past the cap still counts
+    assert len(tags._slots) == 31 and len(tags._minute_in_slot) == 31
+    assert all(len(slot) <= 50 for slot in tags._slots)
+    assert tags.dropped == 2 * 1440 * 11
+    last = MINUTE0 + 2 * 1440 - 1
+    assert tags.totals(last - 100, last)["t-first"] == 0  # never got in: the cap was reached
+    assert len(tags.totals(last - 100, last)) == 31 * 50  # only the horizon is kept
+    tags.add("late", last - 31, 1)  # older than the horizon: dropped silently
+    assert "late" not in tags.totals(last - 40, last)
+
+
+def test_a_quiet_source_still_publishes_zero_minutes_but_a_failed_one_does_not() -> None:
+    hub, clock, analytics = setup(T0 + 30)
+    hub.append("s.mentions", [mention(T0 + 1)])
+    hub.set_status("s", SourceState.OK)
+    clock.now = T0 + 150  # two minutes later, nothing arrived
+    analytics.tick()
+    rate = value(hub, "rate")
+    assert isinstance(rate, Metric) and (rate.value, rate.previous) == (0, 1)
+    version = hub.version("s.rate")
+    hub.set_status("s", SourceState.FAILED, "timeout")
+    clock.now += 5
+    analytics.tick()
+    assert hub.version("s.rate") == version  # no fresh sample: its widgets go stale

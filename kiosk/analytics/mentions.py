@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from kiosk.analytics.windows import MINUTE, MinuteCounters, MinuteCounts
-from kiosk.hub import Hub
+from kiosk.hub import Hub, SourceState
 from kiosk.values import Breakdown, Kind, Mention, Metric, RankEntry, Ranking, TimeSeries
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,10 @@ class MentionAnalytics:
         self.publish_every = publish_every
         self.volume = MinuteCounts(list(brands or []))
         self.sentiment = MinuteCounts(list(SENTIMENTS), max_labels=len(SENTIMENTS) + 1)
-        self.hashtags = MinuteCounters(capacity=2 * RECENT_MINUTES + 1)
+        # Two windows, plus the minutes a post may be early by: an early post must not recycle
+        # the slot of the oldest minute still being compared against.
+        early = math.ceil(FUTURE_TOLERANCE / MINUTE)
+        self.hashtags = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
         self.skipped = 0
         self._last_publish: float | None = None
 
@@ -88,16 +91,29 @@ class MentionAnalytics:
             return False
         if not (isinstance(weight, int) and weight > 0):
             return False
+        tags = item.hashtags
+        if not isinstance(tags, tuple | list):
+            return False
         minute = int(at // MINUTE)
         if not self.volume.add(self.volume.label_index(str(item.brand)), minute, weight):
             return False
         if isinstance(score, int | float) and math.isfinite(score):
             label = 0 if score >= SENTIMENT_THRESHOLD else 2 if score <= -SENTIMENT_THRESHOLD else 1
             self.sentiment.add(label, minute, weight)
-        for tag in item.hashtags[:8]:
+        for tag in tags[:8]:
             if isinstance(tag, str) and tag:
                 self.hashtags.add("#" + tag.lstrip("#"), minute, weight)
         return True
+
+    def tick(self) -> None:
+        """Publish on time even when no post arrives: a quiet minute must count as 0.
+
+        Only while the source is OK: a source that failed must let its widgets go stale.
+        """
+        now = self.clock()
+        quiet = self._last_publish is None or now - self._last_publish >= self.publish_every
+        if quiet and self.hub.status(self.source).state is SourceState.OK:
+            self.publish(now)
 
     def publish(self, now: float | None = None) -> None:
         """Publish every derived stream as of ``now``."""
