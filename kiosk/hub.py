@@ -100,7 +100,7 @@ class Hub:
         self.clock = clock
         self._streams: dict[str, _Stream] = {}
         self._status: dict[str, Status] = {}
-        self._broken_subscribers: set[int] = set()
+        self._broken_subscribers: set[Subscriber] = set()  # the callables, not ids: ids get reused
 
     # -- declaring and reading -------------------------------------------------------------
 
@@ -205,6 +205,6 @@ class Hub:
                 callback(stream.name, batch)
             except Exception:
                 # One broken consumer must not stop the stream for the others; log it once.
-                if id(callback) not in self._broken_subscribers:
-                    self._broken_subscribers.add(id(callback))
+                if callback not in self._broken_subscribers:
+                    self._broken_subscribers.add(callback)
                     log.exception("subscriber of %s failed; it keeps being called", stream.name)
