@@ -38,6 +38,7 @@ SIZE = {
     "leaderboard": (780, 400),
     "clock": (900, 250),
     "countdown": (620, 250),
+    "gauge": (460, 460),
 }
 
 
@@ -415,3 +416,41 @@ def test_an_unknown_time_zone_is_a_layout_error() -> None:
             "screens: [{name: a, match: {any: true}, pages: [{title: P, widgets: "
             "[{type: clock, at: [0, 0, 2, 2], zones: [Europe/Pariss]}]}]}]"
         )
+
+
+def test_thresholds_colour_a_figure_by_its_band() -> None:
+    from kiosk.config.widgets import KpiOptions as Options
+
+    steps = Options(
+        at=(0, 0, 2, 2),
+        data="s.rate",
+        thresholds=[{"above": 95, "colour": "good"}, {"above": 0, "colour": "bad"}],
+    ).thresholds
+    assert [s.above for s in steps] == [0, 95]  # sorted, whatever the order written
+    assert STYLE.threshold_colour(-1, steps) is None
+    assert STYLE.threshold_colour(50, steps) == STYLE.negative
+    assert STYLE.threshold_colour(96.5, steps) == STYLE.positive
+    custom = Options(at=(0, 0, 2, 2), thresholds=[{"above": 1, "colour": "#123456"}]).thresholds
+    assert STYLE.threshold_colour(2, custom).name() == "#123456"
+
+
+def test_gauge_places_the_value_between_min_and_max(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import GaugeOptions
+
+    options = GaugeOptions(
+        at=(0, 0, 3, 3),
+        data="s.rate",
+        title="Answered within 1 h",
+        min=50,
+        max=100,
+        unit="%",
+        thresholds=[{"above": 50, "colour": "bad"}, {"above": 95, "colour": "good"}],
+    )
+    widget = make(qtbot, hub, options)
+    assert [widget.fraction(v) for v in (40, 75, 100, 120, math.nan)] == [0, 0.5, 1, 1, 0]
+    empty = ink(widget)
+    hub.publish("s.rate", Metric(96.0))
+    widget.refresh()
+    assert ink(widget) > empty
+    with pytest.raises(ValueError, match="max"):
+        GaugeOptions(at=(0, 0, 1, 1), data="s.rate", min=5, max=5)

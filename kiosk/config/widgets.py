@@ -9,10 +9,10 @@ a test checks that both registries name the same types.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kiosk.config.types import Colour, Duration
 from kiosk.values import Kind
@@ -42,6 +42,28 @@ class WidgetOptions(BaseModel):
     needs_data: ClassVar[bool] = True
 
 
+class Threshold(BaseModel):
+    """From ``above`` upwards, the figure takes ``colour`` (until the next threshold)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    above: float
+    colour: Literal["good", "warning", "bad"] | Colour = Field(
+        description="good, warning, bad (the theme's colour-blind-safe colours) or #rrggbb."
+    )
+
+
+Thresholds = Annotated[
+    list[Threshold],
+    AfterValidator(lambda steps: sorted(steps, key=lambda step: step.above)),
+    Field(
+        default_factory=list,
+        description="Colour the figure by its value, e.g. [{above: 0, colour: bad}, "
+        "{above: 95, colour: good}] for 'answered within 1 h'.",
+    ),
+]
+
+
 class TimeseriesOptions(WidgetOptions):
     type: Literal["timeseries"] = "timeseries"
     window: Duration = Field(default=3600.0, description="How much history to show.")
@@ -60,6 +82,7 @@ class KpiOptions(WidgetOptions):
     higher_is_better: bool = Field(
         default=True, description="Colours the change: blue when it moves the good way."
     )
+    thresholds: Thresholds
     change: Literal["percent", "points"] = Field(
         default="percent",
         description="Change as % of the previous value, or as a difference in points "
@@ -91,6 +114,22 @@ class TextOptions(WidgetOptions):
     colour: Colour | None = None
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.TEXT,)
     needs_data: ClassVar[bool] = False
+
+
+class GaugeOptions(WidgetOptions):
+    type: Literal["gauge"] = "gauge"
+    min: float = 0.0
+    max: float = 100.0
+    unit: str = ""
+    decimals: int = Field(default=0, ge=0, le=6)
+    thresholds: Thresholds
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.METRIC,)
+
+    @model_validator(mode="after")
+    def _range(self) -> GaugeOptions:
+        if not self.max > self.min:
+            raise ValueError(f"max ({self.max:g}) must be above min ({self.min:g})")
+        return self
 
 
 class ShareOfVoiceOptions(WidgetOptions):
@@ -150,6 +189,7 @@ WIDGET_OPTIONS: dict[str, type[WidgetOptions]] = {
         KpiOptions,
         TickerOptions,
         TextOptions,
+        GaugeOptions,
         ShareOfVoiceOptions,
         LeaderboardOptions,
         ClockOptions,

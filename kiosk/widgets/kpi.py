@@ -67,7 +67,7 @@ class KpiWidget(KioskWidget):
         number_rect = QRect(
             rect.left(), rect.top(), rect.width(), rect.height() - spark_height - change_height
         )
-        painter.setPen(style.text)
+        painter.setPen(style.threshold_colour(metric.value, self.options.thresholds) or style.text)
         painter.setFont(_fit(self.value_text(), number_rect, style.font(10, 700)))
         painter.drawText(
             number_rect,

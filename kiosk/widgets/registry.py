@@ -8,6 +8,7 @@ from kiosk.config.widgets import WidgetOptions
 from kiosk.hub import Hub
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.clock import ClockWidget, CountdownWidget
+from kiosk.widgets.gauge import GaugeWidget
 from kiosk.widgets.kpi import KpiWidget
 from kiosk.widgets.leaderboard import LeaderboardWidget
 from kiosk.widgets.share_of_voice import ShareOfVoiceWidget
@@ -23,6 +24,7 @@ WIDGETS: dict[str, type[KioskWidget]] = {
     "text": TextWidget,
     "share_of_voice": ShareOfVoiceWidget,
     "leaderboard": LeaderboardWidget,
+    "gauge": GaugeWidget,
     "clock": ClockWidget,
     "countdown": CountdownWidget,
 }

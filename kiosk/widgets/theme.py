@@ -7,12 +7,20 @@ process, so a brand has the same colour on every widget of every screen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtGui import QColor, QFont
 
 from kiosk.widgets.fonts import load_bundled_fonts
+
+
+class ThresholdLike(Protocol):
+    @property
+    def above(self) -> float: ...
+    @property
+    def colour(self) -> str: ...
 
 
 class ThemeLike(Protocol):
@@ -60,6 +68,7 @@ CATEGORICAL = (
     "#B7B7B7",
 )
 SENTIMENT = {"positive": "#3FA7F5", "neutral": "#98A3B3", "negative": "#FF6B3D"}
+WARNING = "#F2C14E"
 
 
 class BrandColours:
@@ -129,6 +138,17 @@ class Style:
 
     def brand_colour(self, brand: str) -> QColor:
         return BRAND_COLOURS.colour(brand, dict(self.theme.brands))
+
+    def threshold_colour(self, value: float, thresholds: Sequence[ThresholdLike]) -> QColor | None:
+        """The colour of the highest threshold at or below ``value`` (sorted), or None."""
+        chosen = None
+        for step in thresholds:
+            if value >= step.above:
+                chosen = step.colour
+        if chosen is None:
+            return None
+        named = {"good": self.positive, "warning": QColor(WARNING), "bad": self.negative}
+        return named.get(chosen, QColor(chosen))
 
     def sentiment_colour(self, score: float) -> QColor:
         if score >= 0.25:
