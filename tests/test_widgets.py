@@ -39,6 +39,7 @@ SIZE = {
     "clock": (900, 250),
     "countdown": (620, 250),
     "gauge": (460, 460),
+    "post_wall": (900, 700),
 }
 
 
@@ -454,3 +455,73 @@ def test_gauge_places_the_value_between_min_and_max(qtbot: QtBot, hub: Hub) -> N
     assert ink(widget) > empty
     with pytest.raises(ValueError, match="max"):
         GaugeOptions(at=(0, 0, 1, 1), data="s.rate", min=5, max=5)
+
+
+class TestPostWall:
+    def make(self, qtbot: QtBot, hub: Hub) -> tuple[object, FakeClock]:
+        from kiosk.config.widgets import PostWallOptions
+
+        hub.declare("s.posts", Kind.MENTIONS)
+        options = PostWallOptions(at=(0, 0, 6, 6), data="s.posts", every=4.0)
+        widget = create_widget(options, hub, STYLE)
+        qtbot.addWidget(widget)
+        widget.resize(900, 700)
+        widget.show()
+        mono = FakeClock(500.0)
+        widget.clock = mono  # type: ignore[attr-defined]
+        return widget, mono
+
+    def test_a_new_card_at_most_every_few_seconds(self, qtbot: QtBot, hub: Hub) -> None:
+        widget, mono = self.make(qtbot, hub)
+        hub.append("s.posts", [mention(i) for i in range(10)])
+        widget.refresh()
+        assert [m.id for m, _ in widget.cards] == ["m9"]
+        hub.append("s.posts", [mention(10)])
+        widget.refresh()
+        assert len(widget.cards) == 1  # too soon
+        mono.now += 4.0
+        widget.refresh()
+        assert [m.id for m, _ in widget.cards] == ["m10", "m9"]
+
+    def test_influencers_go_first_but_not_twice_in_a_row(self, qtbot: QtBot, hub: Hub) -> None:
+        widget, mono = self.make(qtbot, hub)
+        star = Mention("star", NOW, "Acme", "Big news", "en", "x", "Star", "star", 2_000_000, 0.5)
+        star2 = Mention("star2", NOW, "Acme", "More", "en", "x", "Star", "star", 2_000_000, 0.5)
+        hub.append("s.posts", [star, star2, mention(1), mention(2)])
+        widget.refresh()
+        mono.now += 4
+        widget.refresh()
+        mono.now += 4
+        widget.refresh()
+        assert [m.id for m, _ in widget.cards] == ["star", "m2", "star2"]
+
+    def test_the_slide_is_a_function_of_time_and_stops(self, qtbot: QtBot, hub: Hub) -> None:
+        widget, mono = self.make(qtbot, hub)
+        hub.append("s.posts", [mention(1)])
+        widget.refresh()
+        assert widget.slide(mono.now) == 0.0
+        assert 0 < widget.slide(mono.now + 0.2) < widget.slide(mono.now + 0.4) < 1
+        assert widget.slide(mono.now + 5) == 1.0
+        mono.now += 5
+        assert ink(widget) > 0.01
+
+
+def test_extreme_posts_make_cards_without_errors(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import PostWallOptions
+
+    hub.declare("s.posts", Kind.MENTIONS)
+    widget = create_widget(
+        PostWallOptions(at=(0, 0, 6, 6), data="s.posts", every=0.001), hub, STYLE
+    )
+    qtbot.addWidget(widget)
+    widget.resize(900, 700)
+    widget.show()
+    posts = ["x" * 300, "🔥🚆❌ " * 40, "القطارات ملغاة اليوم في المحطة", "הרכבת בוטלה שוב", ""]
+    for index, text in enumerate(posts):
+        hub.append("s.posts", [mention(index, text, sentiment=math.nan if index else 0.9)])
+        widget.refresh()
+        widget._last_card -= 1  # type: ignore[attr-defined]
+    assert len(widget.cards) == 5  # type: ignore[attr-defined]
+    widget.grab()
+    widget.resize(0, 0)
+    widget.grab()

@@ -132,6 +132,18 @@ class GaugeOptions(WidgetOptions):
         return self
 
 
+class PostWallOptions(WidgetOptions):
+    type: Literal["post_wall"] = "post_wall"
+    every: Duration = Field(
+        default=4.0, description="A new card at most this often, so each can be read."
+    )
+    influencer_followers: int = Field(
+        default=50_000, ge=0, description="Authors with this many followers are highlighted."
+    )
+    moderate: bool = Field(default=False, description="Hide posts that moderation rejects.")
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.MENTIONS,)
+
+
 class ShareOfVoiceOptions(WidgetOptions):
     type: Literal["share_of_voice"] = "share_of_voice"
     shape: Literal["donut", "bar"] = Field(
@@ -190,6 +202,7 @@ WIDGET_OPTIONS: dict[str, type[WidgetOptions]] = {
         TickerOptions,
         TextOptions,
         GaugeOptions,
+        PostWallOptions,
         ShareOfVoiceOptions,
         LeaderboardOptions,
         ClockOptions,

@@ -11,6 +11,7 @@ from kiosk.widgets.clock import ClockWidget, CountdownWidget
 from kiosk.widgets.gauge import GaugeWidget
 from kiosk.widgets.kpi import KpiWidget
 from kiosk.widgets.leaderboard import LeaderboardWidget
+from kiosk.widgets.post_wall import PostWallWidget
 from kiosk.widgets.share_of_voice import ShareOfVoiceWidget
 from kiosk.widgets.text import TextWidget
 from kiosk.widgets.theme import Style
@@ -25,6 +26,7 @@ WIDGETS: dict[str, type[KioskWidget]] = {
     "share_of_voice": ShareOfVoiceWidget,
     "leaderboard": LeaderboardWidget,
     "gauge": GaugeWidget,
+    "post_wall": PostWallWidget,
     "clock": ClockWidget,
     "countdown": CountdownWidget,
 }

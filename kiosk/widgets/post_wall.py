@@ -1,0 +1,180 @@
+"""``type: post_wall``: recent posts as cards, newest on top, each new card sliding in.
+
+A stream can bring hundreds of posts a second; a wall that changed that fast would be
+unreadable. So a new card comes at most every ``every`` seconds: the newest post not shown yet,
+an influential author's first. Cards are rendered once to pixmaps; the slide is computed from a
+monotonic clock, and the frame timer runs only while a card is moving.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QHideEvent, QPainter, QPixmap, QShowEvent
+from PySide6.QtWidgets import QWidget
+
+from kiosk.config.widgets import PostWallOptions
+from kiosk.hub import Sample, StreamView
+from kiosk.values import Mention
+from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.format import clock_time, compact
+from kiosk.widgets.theme import Style
+from kiosk.widgets.ticker import PLATFORM_NAMES
+
+SLIDE_SECONDS = 0.6
+CARD_HEIGHT = 150  # px at 1080p
+CARD_GAP = 14
+
+
+class PostWallWidget(KioskWidget):
+    refresh_hz = 2.0
+    options: PostWallOptions
+
+    def __init__(
+        self,
+        options: PostWallOptions,
+        stream: StreamView | None,
+        style: Style,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(options, stream, style, parent)
+        self.clock: Callable[[], float] = time.monotonic
+        self.allow: Callable[[Mention], bool] = lambda mention: True
+        """Moderation hook: with ``moderate: true`` only posts it allows are shown."""
+        self.cards: list[tuple[Mention, QPixmap]] = []  # newest first
+        self.waiting: collections.deque[Mention] = collections.deque(maxlen=50)
+        self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._last_card = -1e9
+        self._slide_from = -1e9
+        self._frame = QTimer(self)
+        self._frame.setTimerType(Qt.TimerType.PreciseTimer)
+        self._frame.setInterval(16)
+        self._frame.timeout.connect(self._animate)
+
+    def take(self, sample: Sample) -> None:
+        mentions = sample.value
+        if not isinstance(mentions, tuple):
+            raise TypeError(f"expected mentions, got {type(mentions).__name__}")
+        for mention in mentions:
+            if not isinstance(mention, Mention) or mention.id in self._seen:
+                continue
+            self._seen[mention.id] = None
+            if len(self._seen) > 5000:
+                self._seen.popitem(last=False)
+            if not self.options.moderate or self.allow(mention):
+                self.waiting.append(mention)
+        self.next_card()
+
+    def next_card(self) -> bool:
+        """Put the newest waiting post on top if the last card has been up for ``every``.
+
+        An influential author's post goes first, but not twice in a row.
+        """
+        now = self.clock()
+        if not self.waiting or now - self._last_card < self.options.every:
+            return False
+        chosen = self.waiting[-1]
+        influential = [m for m in self.waiting if self._influential(m)]
+        last_was_influential = bool(self.cards) and self._influential(self.cards[0][0])
+        if influential and not last_was_influential:
+            chosen = influential[-1]  # every other card at most, so they do not take the wall
+        self.waiting.remove(chosen)
+        self.cards.insert(0, (chosen, self._draw_card(chosen)))
+        del self.cards[self._capacity() + 1 :]
+        self._last_card = self._slide_from = now
+        if self.isVisible():
+            self._frame.start()
+        return True
+
+    def _influential(self, mention: Mention) -> bool:
+        return mention.followers >= self.options.influencer_followers
+
+    def slide(self, now: float) -> float:
+        """How far the newest card has come in, 0 (just arrived) … 1 (in place); eased."""
+        progress = min(1.0, max(0.0, (now - self._slide_from) / SLIDE_SECONDS))
+        return 1 - (1 - progress) ** 3
+
+    def refresh(self) -> None:
+        super().refresh()
+        if self.next_card():
+            self.update()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._frame.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._frame.stop()
+
+    def _animate(self) -> None:
+        self.update()
+        if self.slide(self.clock()) >= 1.0:
+            self._frame.stop()  # nothing moves between cards: no frames
+
+    def _capacity(self) -> int:
+        step = self.style_.px(CARD_HEIGHT + CARD_GAP)
+        return max(1, self.content_rect().height() // step + 1)
+
+    def paint_content(self, painter: QPainter, rect: QRect) -> None:
+        if not self.cards:
+            painter.setPen(self.style_.muted)
+            painter.setFont(self.style_.font(26))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "No posts yet")
+            return
+        step = self.style_.px(CARD_HEIGHT + CARD_GAP)
+        offset = (self.slide(self.clock()) - 1) * step
+        painter.save()
+        painter.setClipRect(rect)
+        for index, (_, pixmap) in enumerate(self.cards):
+            y = rect.top() + offset + index * step
+            if y > rect.bottom():
+                break
+            if index == 0:
+                painter.setOpacity(self.slide(self.clock()))
+            painter.drawPixmap(QPointF(rect.left(), y), pixmap)
+            painter.setOpacity(1.0)
+        painter.restore()
+
+    def _draw_card(self, mention: Mention) -> QPixmap:
+        style = self.style_
+        width, height = max(1, self.content_rect().width()), style.px(CARD_HEIGHT)
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(round(width * ratio), round(height * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        influential = self._influential(mention)
+        card = QColor(style.panel).lighter(135 if style.dark else 97)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(card)
+        painter.drawRoundedRect(QRectF(0, 0, width, height), style.px(10), style.px(10))
+        painter.setBrush(style.sentiment_colour(mention.sentiment))
+        painter.drawRoundedRect(QRectF(0, 0, style.px(8), height), style.px(4), style.px(4))
+        pad = style.px(22)
+        painter.setPen(style.accent if influential else style.text)
+        painter.setFont(style.font(28, 700))
+        header = QRect(pad, style.px(12), width - 2 * pad, style.px(38))
+        who = mention.author + (f"  ★ {compact(mention.followers)}" if influential else "")
+        painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, who)
+        painter.setPen(style.muted)
+        painter.setFont(style.font(22, 400))
+        platform = PLATFORM_NAMES.get(mention.platform, mention.platform)
+        painter.drawText(
+            header,
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            f"@{mention.handle} · {platform} · {clock_time(mention.at)}",  # not "ago": cached
+        )
+        painter.setPen(style.text)
+        painter.setFont(style.font(28, 400))
+        body = QRect(pad, style.px(56), width - 2 * pad, height - style.px(64))
+        text = painter.fontMetrics().elidedText(
+            mention.text, Qt.TextElideMode.ElideRight, body.width() * 2 - style.px(40)
+        )
+        painter.drawText(body, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop, text)
+        painter.end()
+        return pixmap
