@@ -194,7 +194,9 @@ class _Series:
                 pen=pg.mkPen(None), fillLevel=0, brush=shade, antialias=False
             )
             plot.addItem(self.area)
-        self.line = pg.PlotCurveItem(pen=pg.mkPen(colour, width=width), antialias=True)
+        pen = pg.mkPen(colour, width=width)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)  # segments join without notches
+        self.line = pg.PlotCurveItem(pen=pen, antialias=True)
         self.line.setSegmentedLineMode("on")
         plot.addItem(self.line)
 
