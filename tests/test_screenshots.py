@@ -119,7 +119,8 @@ def compare(actual: QImage, name: str, write: Callable[[str, QImage], None]) -> 
     expected_path = EXPECTED / f"{name}.png"
     expected = QImage(str(expected_path)).convertToFormat(QImage.Format.Format_RGB32)
     if expected.size() != actual.size():
-        return f"size {actual.width()}x{actual.height()}, expected {expected.width()}x{expected.height()}"
+        got, want = actual.size(), expected.size()
+        return f"size {got.width()}x{got.height()}, expected {want.width()}x{want.height()}"
     delta = np.abs(pixels(actual).astype(np.int16) - pixels(expected).astype(np.int16))
     differing = delta.max(axis=2) > CHANNEL_TOLERANCE
     share = float(differing.mean())
