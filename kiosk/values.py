@@ -23,6 +23,7 @@ class Kind(enum.StrEnum):
     BREAKDOWN = "breakdown"  # parts of a whole, e.g. share of voice (Breakdown)
     RANKING = "ranking"  # ranked entries, e.g. top hashtags (Ranking)
     TEXT = "text"  # a message (str)
+    MATRIX = "matrix"  # a labelled 2-D grid, e.g. weekday × hour activity (Matrix)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,15 @@ class Breakdown:
 
 
 @dataclass(frozen=True, slots=True)
+class Matrix:
+    """``values[r, c]`` for row ``rows[r]`` and column ``columns[c]`` (e.g. weekday × hour)."""
+
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    values: npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
 class RankEntry:
     label: str
     value: float
@@ -116,4 +126,5 @@ VALUE_TYPES: dict[Kind, type | tuple[type, ...]] = {
     Kind.BREAKDOWN: Breakdown,
     Kind.RANKING: Ranking,
     Kind.TEXT: str,
+    Kind.MATRIX: Matrix,
 }

@@ -523,3 +523,35 @@ def test_a_quiet_source_still_publishes_zero_minutes_but_a_failed_one_does_not()
     clock.now += 5
     analytics.tick()
     assert hub.version("s.rate") == version  # no fresh sample: its widgets go stale
+
+
+def test_week_activity_is_a_weekday_by_hour_mean(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time as clock_module
+
+    from kiosk.analytics.windows import WeekActivity
+
+    monkeypatch.setenv("TZ", "UTC")
+    clock_module.tzset()
+    monday_9 = 1_789_376_400.0  # Monday 2026-09-14 09:00 UTC
+    week = WeekActivity(days=7)
+    week.add(monday_9 + 60, 3)
+    week.add(monday_9 + 7 * 86400 + 120, 5)  # the next Monday, same hour: mean of the two
+    week.add(monday_9 + 86400 + 3600, 2)  # Tuesday 10:00
+    grid = week.grid()
+    assert grid.shape == (7, 24)
+    assert grid[0, 9] == 5.0  # the first Monday fell out of the 7-day ring
+    assert grid[1, 10] == 2.0
+    assert grid.sum() == 7.0
+    monkeypatch.delenv("TZ")
+    clock_module.tzset()
+
+
+def test_activity_is_published_as_a_matrix() -> None:
+    from kiosk.values import Matrix
+
+    hub, _, _ = setup(T0 + 30)
+    hub.append("s.mentions", [mention(T0 + 1, weight=4)])
+    grid = value(hub, "activity")
+    assert isinstance(grid, Matrix)
+    assert grid.rows[0] == "Mon" and len(grid.columns) == 24
+    assert grid.values.sum() == 4.0

@@ -268,3 +268,20 @@ def test_the_source_backfills_then_streams_until_cancelled() -> None:
     assert sample is not None and len(sample.value) == 500  # the stream keeps its newest 500
     assert all(started - backfill - 1 <= m.at <= ended for m in sample.value)
     assert sample.value[-1].at >= started  # live posts came after the backfill
+
+
+def test_a_long_backfill_is_fine_for_the_last_hour_and_coarse_before() -> None:
+    now = 1_790_000_000.0
+    hub = Hub(clock=lambda: now)
+    source = DemoSource("social", steady(rate=50, backfill=6 * 3600), hub)
+    source.declare()
+    posts: list[Mention] = []
+    hub.subscribe("social.mentions", lambda _, batch: posts.extend(batch))
+    generator = DemoGenerator(source.options, origin=now - 6 * 3600)
+    source._backfill(generator, "social.mentions", now - 6 * 3600, now)
+    recent = [m for m in posts if m.at >= now - 3600]
+    older = [m for m in posts if m.at < now - 3600]
+    assert max(m.weight for m in recent) < min(m.weight for m in older)
+    assert len(posts) <= 30_000
+    assert sum(m.weight for m in recent) == pytest.approx(50 * 3600, rel=0.1)
+    assert sum(m.weight for m in older) == pytest.approx(50 * 5 * 3600, rel=0.1)

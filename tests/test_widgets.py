@@ -527,3 +527,28 @@ def test_extreme_posts_make_cards_without_errors(qtbot: QtBot, hub: Hub) -> None
     widget.grab()
     widget.resize(0, 0)
     widget.grab()
+
+
+def test_heatmap_shades_cells_and_refuses_mislabelled_grids(
+    qtbot: QtBot, hub: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
+    from kiosk.config.widgets import HeatmapOptions
+    from kiosk.values import Matrix
+
+    hub.declare("s.grid", Kind.MATRIX)
+    widget = create_widget(HeatmapOptions(at=(0, 0, 6, 3), data="s.grid"), hub, STYLE)
+    qtbot.addWidget(widget)
+    widget.resize(900, 400)
+    widget.show()
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    hours = tuple(f"{h:02d}" for h in range(24))
+    values = np.arange(7 * 24, dtype=np.float64).reshape(7, 24)
+    values[0, 0] = np.nan
+    hub.publish("s.grid", Matrix(days, hours, values))
+    widget.refresh()
+    assert ink(widget) > 0.2
+    assert widget.shade(0).name() != widget.shade(1).name() == STYLE.accent.name()
+    good = widget.sample
+    hub.publish("s.grid", Matrix(days, hours[:3], values))
+    widget.refresh()
+    assert widget.sample is good  # 7×24 values under 7×3 labels: refused, last picture kept

@@ -13,9 +13,18 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.analytics.windows import MINUTE, MinuteCounters, MinuteCounts
+from kiosk.analytics.windows import MINUTE, MinuteCounters, MinuteCounts, WeekActivity
 from kiosk.hub import Hub, SourceState
-from kiosk.values import Breakdown, Kind, Mention, Metric, RankEntry, Ranking, TimeSeries
+from kiosk.values import (
+    Breakdown,
+    Kind,
+    Matrix,
+    Mention,
+    Metric,
+    RankEntry,
+    Ranking,
+    TimeSeries,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +37,12 @@ DERIVED_STREAMS: dict[str, Kind] = {
     "net_sentiment": Kind.METRIC,
     "our_share": Kind.METRIC,
     "hashtags": Kind.RANKING,
+    "activity": Kind.MATRIX,
 }
 """The streams every mention stream gets, published as ``<source>.<name>``."""
 
 SENTIMENTS = ("positive", "neutral", "negative")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SENTIMENT_THRESHOLD = 0.25
 RECENT_MINUTES = 15  # the window of share, sentiment and hashtags
 HISTORY_MINUTES = 60
@@ -71,8 +82,11 @@ class MentionAnalytics:
         # the slot of the oldest minute still being compared against.
         early = math.ceil(FUTURE_TOLERANCE / MINUTE)
         self.hashtags = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
+        self.activity = WeekActivity()
         self.skipped = 0
         self._last_publish: float | None = None
+        self._activity_minute: int | None = None
+        self._activity_total = 0.0
 
     def ingest(self, batch: Sequence[Any]) -> None:
         """Count a batch; items that are not sane mentions are skipped and counted, never raised."""
@@ -94,6 +108,7 @@ class MentionAnalytics:
         tags = item.hashtags
         if not isinstance(tags, tuple | list):
             return False
+        self.activity.add(at, weight)  # a week back: before the 24 h volume buffer refuses it
         minute = int(at // MINUTE)
         if not self.volume.add(self.volume.label_index(str(item.brand)), minute, weight):
             return False
@@ -141,6 +156,12 @@ class MentionAnalytics:
         self.hub.publish(f"{name}.net_sentiment", self._net(current, recent, before), at=now)
         self.hub.publish(f"{name}.our_share", self._our_share(current, recent, before), at=now)
         self.hub.publish(f"{name}.hashtags", self._top_hashtags(recent, before), at=now)
+        # A week's grid moves slowly: every 5 minutes, or sooner when much was added (backfill).
+        grown = self.activity.total > 1.1 * self._activity_total
+        if self._activity_minute is None or current - self._activity_minute >= 5 or grown:
+            self._activity_minute, self._activity_total = current, self.activity.total
+            grid = Matrix(WEEKDAYS, tuple(f"{h:02d}" for h in range(24)), self.activity.grid())
+            self.hub.publish(f"{name}.activity", grid, at=now)
 
     def _series(self, counts: MinuteCounts, current: int) -> TimeSeries:
         first = current - counts.capacity + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import numpy as np
@@ -107,3 +108,40 @@ class MinuteCounters:
             if self._minute_in_slot[slot] == minute:
                 total.update(self._slots[slot])
         return total
+
+
+class WeekActivity:
+    """Weighted counts per local weekday × hour over the last ``days`` days (hourly ring)."""
+
+    def __init__(self, days: int = 7) -> None:
+        self.capacity = days * 24
+        self._counts = np.zeros(self.capacity, dtype=np.float64)
+        self._hour_in_slot = np.full(self.capacity, -1, dtype=np.int64)
+        self._latest: int | None = None
+        self.total = 0.0  # everything ever added: tells a reader when the grid changed much
+
+    def add(self, at: float, weight: float) -> None:
+        hour = int(at // 3600)
+        if self._latest is not None and hour <= self._latest - self.capacity:
+            return
+        slot = hour % self.capacity
+        if self._hour_in_slot[slot] != hour:
+            self._counts[slot] = 0.0
+            self._hour_in_slot[slot] = hour
+        self._counts[slot] += weight
+        self.total += weight
+        self._latest = hour if self._latest is None else max(self._latest, hour)
+
+    def grid(self) -> npt.NDArray[np.float64]:
+        """7 × 24: Monday first, local hours; the mean count per hour over the days seen."""
+        totals = np.zeros((7, 24))
+        seen = np.zeros((7, 24))
+        latest = self._latest
+        for slot in np.nonzero(self._hour_in_slot >= 0)[0]:
+            hour = int(self._hour_in_slot[slot])
+            if latest is not None and hour <= latest - self.capacity:
+                continue
+            local = time.localtime(hour * 3600)
+            totals[local.tm_wday, local.tm_hour] += self._counts[slot]
+            seen[local.tm_wday, local.tm_hour] += 1
+        return np.divide(totals, seen, out=np.zeros_like(totals), where=seen > 0)

@@ -144,6 +144,12 @@ class PostWallOptions(WidgetOptions):
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.MENTIONS,)
 
 
+class HeatmapOptions(WidgetOptions):
+    type: Literal["heatmap"] = "heatmap"
+    values: bool = Field(default=False, description="Write each cell's value in it.")
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.MATRIX,)
+
+
 class ShareOfVoiceOptions(WidgetOptions):
     type: Literal["share_of_voice"] = "share_of_voice"
     shape: Literal["donut", "bar"] = Field(
@@ -202,6 +208,7 @@ WIDGET_OPTIONS: dict[str, type[WidgetOptions]] = {
         TickerOptions,
         TextOptions,
         GaugeOptions,
+        HeatmapOptions,
         PostWallOptions,
         ShareOfVoiceOptions,
         LeaderboardOptions,

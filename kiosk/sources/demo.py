@@ -25,6 +25,7 @@ from kiosk.values import Kind, Mention
 
 Language = Literal["en", "nl", "fr", "it"]
 MAX_BACKFILL_POSTS = 20_000
+FINE_BACKFILL = 3600.0  # seconds of history generated finely; older history is coarser
 TICK_SECONDS = 0.1
 _CLASSES = (corpus.POSITIVE, corpus.NEUTRAL, corpus.NEGATIVE)
 _SENTIMENT_RANGE = {
@@ -269,12 +270,20 @@ class DemoSource(Source):
                 self.hub.append(stream, batch)
 
     def _backfill(self, generator: DemoGenerator, stream: str, start: float, end: float) -> None:
-        expected = self.options.rate * (end - start)
-        weight = max(1, math.ceil(expected / MAX_BACKFILL_POSTS))
-        step = 60.0
-        t = start
-        while t < end:
-            batch = generator.between(t, min(end, t + step), weight=weight)
-            if batch:
-                self.hub.append(stream, batch, at=min(end, t + step))
-            t += step
+        """History before ``end``: the last hour finely (per-minute charts show it), anything
+        older coarsely (only hourly and daily views reach back that far)."""
+        fine_start = max(start, end - FINE_BACKFILL)
+        for first, last, budget in (
+            (start, fine_start, MAX_BACKFILL_POSTS // 2),
+            (fine_start, end, MAX_BACKFILL_POSTS),
+        ):
+            if last <= first:
+                continue
+            weight = max(1, math.ceil(self.options.rate * (last - first) / budget))
+            t = first
+            while t < last:
+                step_end = min(last, t + 60.0)
+                batch = generator.between(t, step_end, weight=weight)
+                if batch:
+                    self.hub.append(stream, batch, at=step_end)
+                t = step_end

@@ -9,6 +9,7 @@ from kiosk.hub import Hub
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.clock import ClockWidget, CountdownWidget
 from kiosk.widgets.gauge import GaugeWidget
+from kiosk.widgets.heatmap import HeatmapWidget
 from kiosk.widgets.kpi import KpiWidget
 from kiosk.widgets.leaderboard import LeaderboardWidget
 from kiosk.widgets.post_wall import PostWallWidget
@@ -26,6 +27,7 @@ WIDGETS: dict[str, type[KioskWidget]] = {
     "share_of_voice": ShareOfVoiceWidget,
     "leaderboard": LeaderboardWidget,
     "gauge": GaugeWidget,
+    "heatmap": HeatmapWidget,
     "post_wall": PostWallWidget,
     "clock": ClockWidget,
     "countdown": CountdownWidget,
