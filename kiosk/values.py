@@ -24,6 +24,7 @@ class Kind(enum.StrEnum):
     RANKING = "ranking"  # ranked entries, e.g. top hashtags (Ranking)
     TEXT = "text"  # a message (str)
     MATRIX = "matrix"  # a labelled 2-D grid, e.g. weekday × hour activity (Matrix)
+    ALERTS = "alerts"  # the alerts firing now, most severe first (tuple[Alert, ...])
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,17 @@ class Matrix:
 
 
 @dataclass(frozen=True, slots=True)
+class Alert:
+    """Something the wall must shout about, e.g. a brand's mentions spiking."""
+
+    key: str  # stable while the same alert lasts, e.g. "spike:Acme"
+    severity: str  # "warning" or "critical"
+    title: str  # "Acme mentions 4.2× normal"
+    since: float  # epoch seconds
+    drivers: tuple[str, ...] = ()  # what drives it: hashtags, places, authors
+
+
+@dataclass(frozen=True, slots=True)
 class RankEntry:
     label: str
     value: float
@@ -127,4 +139,5 @@ VALUE_TYPES: dict[Kind, type | tuple[type, ...]] = {
     Kind.RANKING: Ranking,
     Kind.TEXT: str,
     Kind.MATRIX: Matrix,
+    Kind.ALERTS: tuple,
 }

@@ -552,3 +552,24 @@ def test_heatmap_shades_cells_and_refuses_mislabelled_grids(
     hub.publish("s.grid", Matrix(days, hours[:3], values))
     widget.refresh()
     assert widget.sample is good  # 7×24 values under 7×3 labels: refused, last picture kept
+
+
+def test_alert_banner_is_invisible_when_quiet_and_loud_when_firing(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import AlertBannerOptions
+    from kiosk.values import Alert
+
+    hub.declare("s.alerts", Kind.ALERTS)
+    widget = create_widget(AlertBannerOptions(at=(0, 6, 12, 1), data="s.alerts"), hub, STYLE)
+    qtbot.addWidget(widget)
+    widget.resize(1800, 110)
+    widget.show()
+    hub.publish("s.alerts", ())
+    widget.refresh()
+    quiet = widget.grab().toImage()
+    colours = {quiet.pixel(x, y) for x in range(0, 1800, 25) for y in range(0, 110, 10)}
+    assert len(colours) == 1  # no panel, no text: the page shows through
+    alert = Alert("spike:Acme", "critical", "Acme mentions 4.2× normal", NOW, ("#AcmeDown",))
+    hub.publish("s.alerts", (alert,))
+    widget.refresh()
+    assert widget.text(alert).endswith("driven by #AcmeDown")
+    assert ink(widget) > 0.5  # the whole bar in the severity's colour

@@ -9,13 +9,16 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from kiosk.analytics.spikes import SpikeDetector
 from kiosk.analytics.windows import MINUTE, MinuteCounters, MinuteCounts, WeekActivity
 from kiosk.hub import Hub, SourceState
 from kiosk.values import (
+    Alert,
     Breakdown,
     Kind,
     Matrix,
@@ -38,6 +41,7 @@ DERIVED_STREAMS: dict[str, Kind] = {
     "our_share": Kind.METRIC,
     "hashtags": Kind.RANKING,
     "activity": Kind.MATRIX,
+    "alerts": Kind.ALERTS,
 }
 """The streams every mention stream gets, published as ``<source>.<name>``."""
 
@@ -83,6 +87,9 @@ class MentionAnalytics:
         early = math.ceil(FUTURE_TOLERANCE / MINUTE)
         self.hashtags = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
         self.activity = WeekActivity()
+        self.spikes = SpikeDetector()
+        self._fed_until: int | None = None
+        self._drivers: dict[str, tuple[str, ...]] = {}
         self.skipped = 0
         self._last_publish: float | None = None
         self._activity_minute: int | None = None
@@ -156,6 +163,7 @@ class MentionAnalytics:
         self.hub.publish(f"{name}.net_sentiment", self._net(current, recent, before), at=now)
         self.hub.publish(f"{name}.our_share", self._our_share(current, recent, before), at=now)
         self.hub.publish(f"{name}.hashtags", self._top_hashtags(recent, before), at=now)
+        self.hub.publish(f"{name}.alerts", self._alerts(current), at=now)
         # A week's grid moves slowly: every 5 minutes, or sooner when much was added (backfill).
         grown = self.activity.total > 1.1 * self._activity_total
         if self._activity_minute is None or current - self._activity_minute >= 5 or grown:
@@ -212,6 +220,51 @@ class MentionAnalytics:
             unit="%",
             label=f"share of voice of {ours}",
         )
+
+    def _alerts(self, current: int) -> tuple[Alert, ...]:
+        self._feed_spikes()
+        if not any(track.since is not None for track in self.spikes.tracks.values()):
+            return ()
+        last = self.volume.window(current - 1, current - 1)[:, 0]
+        latest = dict(zip(self.volume.labels, last.tolist(), strict=True))
+        alerts = self.spikes.alerts(latest)
+        # What drove an alert is what was rising when it fired; later the crisis hashtag is
+        # no longer "rising", but it is still the reason.
+        live = {alert.key for alert in alerts}
+        self._drivers = {key: tags for key, tags in self._drivers.items() if key in live}
+        for alert in alerts:
+            if alert.key not in self._drivers:
+                self._drivers[alert.key] = self._rising_hashtags(
+                    int(alert.since // MINUTE), current
+                )
+        return tuple(replace(alert, drivers=self._drivers[alert.key]) for alert in alerts)
+
+    def _feed_spikes(self) -> None:
+        """Give the detector every complete minute the data has reached, once, in order."""
+        latest, first_seen = self.volume.latest_minute, self.volume.first_minute
+        if latest is None or first_seen is None:
+            return
+        start = first_seen if self._fed_until is None else self._fed_until + 1
+        start = max(start, latest - self.volume.capacity + 1)
+        if start > latest - 1:
+            return
+        counts = self.volume.window(start, latest - 1)
+        for offset in range(counts.shape[1]):
+            for label, row in zip(self.volume.labels, counts, strict=True):
+                self.spikes.observe(label, (start + offset) * MINUTE, float(row[offset]))
+        self._fed_until = latest - 1
+
+    def _rising_hashtags(self, since: int, current: int) -> tuple[str, ...]:
+        """Hashtags much more frequent since minute ``since`` than in the 20 minutes before."""
+        during_minutes = max(1, current - since + 1)
+        during = self.hashtags.totals(since, current)
+        before = self.hashtags.totals(since - 20, since - 1)
+        rising = [
+            (count / during_minutes / (before.get(tag, 0.0) / 20 + 1.0), tag)
+            for tag, count in during.items()
+            if count >= 10
+        ]
+        return tuple(tag for score, tag in sorted(rising, reverse=True)[:3] if score >= 2)
 
     def _top_hashtags(self, recent: tuple[int, int], before: tuple[int, int]) -> Ranking:
         now_counts = self.hashtags.totals(*recent).most_common(TOP_HASHTAGS)

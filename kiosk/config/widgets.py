@@ -150,6 +150,14 @@ class HeatmapOptions(WidgetOptions):
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.MATRIX,)
 
 
+class AlertBannerOptions(WidgetOptions):
+    type: Literal["alert_banner"] = "alert_banner"
+    stale_after: Duration = Field(
+        default=120.0, description="After this long without news the banner dims."
+    )
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.ALERTS,)
+
+
 class ShareOfVoiceOptions(WidgetOptions):
     type: Literal["share_of_voice"] = "share_of_voice"
     shape: Literal["donut", "bar"] = Field(
@@ -207,6 +215,7 @@ WIDGET_OPTIONS: dict[str, type[WidgetOptions]] = {
         KpiOptions,
         TickerOptions,
         TextOptions,
+        AlertBannerOptions,
         GaugeOptions,
         HeatmapOptions,
         PostWallOptions,

@@ -256,8 +256,8 @@ class DemoSource(Source):
         now = self.hub.clock()
         backfill = float(self.options.backfill)
         generator = DemoGenerator(self.options, origin=now - backfill)
-        if backfill > 0:
-            self._backfill(generator, stream, now - backfill, now)
+        if backfill > 0:  # from a whole minute, so the first chart bucket is not half empty
+            self._backfill(generator, stream, (now - backfill) // 60 * 60, now)
         self.hub.set_status(self.name, SourceState.OK)
         last = now
         while True:

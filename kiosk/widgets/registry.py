@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import WidgetOptions
 from kiosk.hub import Hub
+from kiosk.widgets.alert_banner import AlertBannerWidget
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.clock import ClockWidget, CountdownWidget
 from kiosk.widgets.gauge import GaugeWidget
@@ -26,6 +27,7 @@ WIDGETS: dict[str, type[KioskWidget]] = {
     "text": TextWidget,
     "share_of_voice": ShareOfVoiceWidget,
     "leaderboard": LeaderboardWidget,
+    "alert_banner": AlertBannerWidget,
     "gauge": GaugeWidget,
     "heatmap": HeatmapWidget,
     "post_wall": PostWallWidget,
