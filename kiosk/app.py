@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 import qasync
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk.analytics import MentionAnalytics, attach_analytics
 from kiosk.config import Layout
 from kiosk.hub import Hub, SourceState
+from kiosk.reload import LayoutReloader
 from kiosk.screens.wall import Wall
 from kiosk.sources import SOURCES, Source
 from kiosk.values import Kind
@@ -134,10 +136,30 @@ def run_in_qt(main: Callable[[], Awaitable[T]]) -> T:
         _shutdown_qt(app)
 
 
-async def run_wall(layout: Layout, *, windowed: bool = False, seconds: float | None = None) -> int:
-    """Show the wall until SIGINT/SIGTERM (or for ``seconds``)."""
+async def run_wall(
+    layout: Layout,
+    *,
+    path: Path | None = None,
+    windowed: bool = False,
+    seconds: float | None = None,
+) -> int:
+    """Show the wall until SIGINT/SIGTERM (or for ``seconds``); ``path`` is watched for edits."""
     runtime = Runtime(layout)
     wall = Wall(layout, runtime.hub, windowed=windowed)
+    runtimes = [runtime]
+    stopping: set[asyncio.Task[None]] = set()  # strong refs until the old sources are down
+
+    def new_sources(edited: Layout) -> Hub:
+        fresh = Runtime(edited)
+        fresh.start()
+        old = runtimes.pop()
+        runtimes.append(fresh)
+        task = asyncio.ensure_future(old.stop())
+        stopping.add(task)
+        task.add_done_callback(stopping.discard)
+        return fresh.hub
+
+    reloader = LayoutReloader(path, wall, layout, new_sources) if path is not None else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -148,7 +170,9 @@ async def run_wall(layout: Layout, *, windowed: bool = False, seconds: float | N
         loop.call_later(seconds, stop.set)
     await stop.wait()
     log.info("stopping")
-    await runtime.stop()
+    if reloader is not None:
+        reloader.deleteLater()
+    await runtimes[-1].stop()
     wall.close()
     return 0
 

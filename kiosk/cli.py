@@ -135,7 +135,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_BAD_LAYOUT
     from kiosk.app import run_in_qt, run_wall
 
-    return run_in_qt(lambda: run_wall(layout, windowed=args.windowed, seconds=args.seconds))
+    return run_in_qt(
+        lambda: run_wall(layout, path=args.layout, windowed=args.windowed, seconds=args.seconds)
+    )
 
 
 def cmd_screens(args: argparse.Namespace) -> int:

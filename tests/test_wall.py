@@ -103,3 +103,10 @@ def test_pages_rotate_on_their_duration(qtbot: QtBot) -> None:
     assert window.current_index == 0
     qtbot.waitUntil(lambda: window.current_index == 1, timeout=2000)
     qtbot.waitUntil(lambda: window.current_index == 0, timeout=2000)
+
+
+def test_rebinding_keeps_identify_pages_that_did_not_move(wall: Wall) -> None:
+    wall.bind()
+    first = list(wall.identify_windows)
+    wall.bind()
+    assert wall.identify_windows == first

@@ -71,6 +71,27 @@ class Wall(QObject):
         self._show_identify(assignment.unmatched, qscreens)
         return assignment
 
+    def apply(self, layout: Layout, hub: Hub | None = None) -> None:
+        """Switch to a new layout, rebuilding only the screens whose part changed.
+
+        A screen whose configuration (and theme and hub) is unchanged keeps its window, so it
+        does not blank while another screen's page is edited.
+        """
+        rebuild_all = (hub is not None and hub is not self.hub) or layout.theme != self.layout.theme
+        new_configs = {screen.name: screen for screen in layout.screens}
+        for name, window in list(self.screen_windows.items()):
+            if rebuild_all or new_configs.get(name) != window.screen_config:
+                self._drop_screen(name)
+        self.layout = layout
+        self.hub = hub or self.hub
+        self._reported_missing.clear()
+        self.bind()
+
+    def show_notice(self, text: str) -> None:
+        """A discreet line on every screen (e.g. why an edited layout was not applied)."""
+        for window in self.screen_windows.values():
+            window.show_notice(text)
+
     def close(self) -> None:
         """Close and delete every window (explicit teardown: nothing left for interpreter exit)."""
         self._rebind.stop()
@@ -111,19 +132,25 @@ class Wall(QObject):
             window.deleteLater()
 
     def _show_identify(self, monitors: list[Monitor], qscreens: dict[Monitor, QScreen]) -> None:
+        wanted = [] if self.windowed else monitors  # a developer's desktop is not the wall
+        kept = []
         for window in self.identify_windows:
-            window.close()
-            window.deleteLater()
-        self.identify_windows = []
-        if self.windowed:
-            return  # a developer's own desktop screens are not part of the wall
-        for monitor in monitors:
+            if window.monitor in wanted:
+                kept.append(window)  # same monitor, same page: leave it alone
+            else:
+                window.close()
+                window.deleteLater()
+        shown = {window.monitor for window in kept}
+        for monitor in wanted:
+            if monitor in shown:
+                continue
             window = IdentifyWindow(monitor, self.layout.theme)
             window.show_on(monitor, qscreens.get(monitor), windowed=False)
-            self.identify_windows.append(window)
+            kept.append(window)
             log.info(
                 "monitor %s is not in the layout: showing its identify page", monitor.connector
             )
+        self.identify_windows = kept
 
 
 def _rule(match: object) -> str:

@@ -6,7 +6,7 @@ import logging
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QScreen
-from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config import Screen, Theme
 from kiosk.hub import Hub
@@ -63,10 +63,35 @@ class ScreenWindow(WallWindow):
         ]
         for page in self.pages:
             self.stack.addWidget(page)
+        self.notice = QLabel(self)
+        self.notice.setWordWrap(False)
+        self.notice.setFont(self.wall_style.font(20, 500))
+        self.notice.setStyleSheet(
+            f"background: {self.wall_style.panel.name()}; color: {self.wall_style.negative.name()};"
+            f" padding: {self.wall_style.px(8)}px {self.wall_style.px(14)}px;"
+            f" border-radius: {self.wall_style.px(8)}px;"
+        )
+        self.notice.hide()
         self._rotation = QTimer(self)
         self._rotation.setSingleShot(True)
         self._rotation.timeout.connect(self.next_page)
         self._arm_rotation()
+
+    def show_notice(self, text: str) -> None:
+        """Show ``text`` in a small bar at the bottom of the screen; empty text hides it."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+        if text:
+            self.notice.adjustSize()
+            margin = self.wall_style.px(16)
+            width = min(self.width() - 2 * margin, self.notice.sizeHint().width())
+            self.notice.setGeometry(
+                self.width() - width - margin,
+                self.height() - self.notice.sizeHint().height() - margin,
+                width,
+                self.notice.sizeHint().height(),
+            )
+            self.notice.raise_()
 
     @property
     def current_index(self) -> int:
