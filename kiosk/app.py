@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.analytics import MentionAnalytics, attach_analytics
 from kiosk.config import Layout
+from kiosk.control.systemd import Notifier
 from kiosk.hub import Hub, SourceState
 from kiosk.reload import LayoutReloader
 from kiosk.screens.wall import Wall
@@ -160,21 +161,39 @@ async def run_wall(
         return fresh.hub
 
     reloader = LayoutReloader(path, wall, layout, new_sources) if path is not None else None
+    notifier = Notifier()
+    heartbeat = _heartbeat(notifier)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
     runtime.start()
-    wall.bind()
+    assignment = wall.bind()
+    notifier.ready(f"{len(assignment.bound)} of {len(layout.screens)} screens shown")
     if seconds is not None:
         loop.call_later(seconds, stop.set)
     await stop.wait()
     log.info("stopping")
+    if heartbeat is not None:
+        heartbeat.stop()
+    notifier.stopping()
     if reloader is not None:
         reloader.deleteLater()
     await runtimes[-1].stop()
     wall.close()
     return 0
+
+
+def _heartbeat(notifier: Notifier) -> QTimer | None:
+    """Tell systemd's watchdog the UI is alive, from the UI's own event loop, twice a period."""
+    if not notifier.enabled or notifier.watchdog_seconds is None:
+        return None
+    timer = QTimer()
+    timer.setInterval(max(100, round(notifier.watchdog_seconds * 1000 / 2)))
+    timer.timeout.connect(notifier.heartbeat)
+    timer.start()
+    notifier.heartbeat()
+    return timer
 
 
 @contextlib.contextmanager

@@ -1,0 +1,1 @@
+"""Operating the wall: service manager integration (and later remote control, health, metrics)."""
