@@ -21,6 +21,7 @@ from kiosk.hub import Sample, StreamView
 from kiosk.values import Mention
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.format import clock_time, compact
+from kiosk.widgets.posts import FreshPosts
 from kiosk.widgets.theme import Style
 from kiosk.widgets.ticker import PLATFORM_NAMES
 
@@ -42,11 +43,9 @@ class PostWallWidget(KioskWidget):
     ) -> None:
         super().__init__(options, stream, style, parent)
         self.clock: Callable[[], float] = time.monotonic
-        self.allow: Callable[[Mention], bool] = lambda mention: True
-        """Moderation hook: with ``moderate: true`` only posts it allows are shown."""
+        self.fresh = FreshPosts(options.moderate)
         self.cards: list[tuple[Mention, QPixmap]] = []  # newest first
         self.waiting: collections.deque[Mention] = collections.deque(maxlen=50)
-        self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._last_card = -1e9
         self._slide_from = -1e9
         self._frame = QTimer(self)
@@ -58,14 +57,7 @@ class PostWallWidget(KioskWidget):
         mentions = sample.value
         if not isinstance(mentions, tuple):
             raise TypeError(f"expected mentions, got {type(mentions).__name__}")
-        for mention in mentions:
-            if not isinstance(mention, Mention) or mention.id in self._seen:
-                continue
-            self._seen[mention.id] = None
-            if len(self._seen) > 5000:
-                self._seen.popitem(last=False)
-            if not self.options.moderate or self.allow(mention):
-                self.waiting.append(mention)
+        self.waiting.extend(self.fresh(mentions))
         self.next_card()
 
     def next_card(self) -> bool:

@@ -30,6 +30,7 @@ from kiosk.config.widgets import TickerOptions
 from kiosk.hub import Sample, StreamView
 from kiosk.values import Mention
 from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.posts import FreshPosts
 from kiosk.widgets.theme import Style
 
 QUEUE_LENGTH = 24
@@ -70,14 +71,11 @@ class TickerWidget(KioskWidget):
     ) -> None:
         super().__init__(options, stream, style, parent)
         self.clock: Callable[[], float] = time.monotonic
-        self.allow: Callable[[Mention], bool] = lambda mention: True
-        """Moderation hook: with ``moderate: true`` only posts it allows are shown."""
+        self.fresh = FreshPosts(options.moderate)
         self.items: list[_Item] = []
         self.queue: collections.deque[Mention] = collections.deque(maxlen=QUEUE_LENGTH)
         self.frame_times: collections.deque[float] = collections.deque(maxlen=2000)
         self._started = False
-        self._seen: set[str] = set()
-        self._seen_order: collections.deque[str] = collections.deque()
         self.strip = _Strip(self)
         self.strip.hide()  # until there is data: the base draws the placeholder
         self._frame = QTimer(self)
@@ -103,21 +101,11 @@ class TickerWidget(KioskWidget):
         if not isinstance(mentions, tuple):
             raise TypeError(f"expected mentions, got {type(mentions).__name__}")
         self.strip.show()
-        fresh = [m for m in mentions if isinstance(m, Mention) and m.id not in self._seen]
-        for mention in fresh:
-            self._remember(mention.id)
-            if not self.options.moderate or self.allow(mention):
-                self.queue.append(mention)  # a full queue drops the oldest: show what is new
+        self.queue.extend(self.fresh(mentions))  # a full queue drops the oldest: show what is new
         if not self._started:  # fill the strip now, not on the next frame
             now = self.clock()
             self.advance(now)
             self.strip.shift = self.strip.painted_shift = round(now * self.speed)
-
-    def _remember(self, mention_id: str) -> None:
-        self._seen.add(mention_id)
-        self._seen_order.append(mention_id)
-        if len(self._seen_order) > 5000:
-            self._seen.discard(self._seen_order.popleft())
 
     def positions(self, now: float) -> list[tuple[_Item, float]]:
         """Where each item on the strip is at ``now`` (x of its left edge, logical pixels)."""
