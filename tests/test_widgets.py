@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import UTC
+from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
@@ -573,3 +575,38 @@ def test_alert_banner_is_invisible_when_quiet_and_loud_when_firing(qtbot: QtBot,
     widget.refresh()
     assert widget.text(alert).endswith("driven by #AcmeDown")
     assert ink(widget) > 0.5  # the whole bar in the severity's colour
+
+
+def test_image_fits_its_cell_and_a_missing_file_is_a_layout_error(
+    qtbot: QtBot, hub: Hub, tmp_path: Path
+) -> None:
+    from kiosk.config import LayoutError, parse_layout
+    from kiosk.config.widgets import ImageOptions
+
+    logo = Path(__file__).resolve().parent.parent / "assets" / "logo.svg"
+    png = tmp_path / "photo.png"
+    picture = QImage(400, 100, QImage.Format.Format_RGB32)
+    picture.fill(0xFF3366CC)
+    assert picture.save(str(png))
+    for path in (logo, png):
+        widget = create_widget(ImageOptions(at=(0, 0, 2, 2), path=path), hub, STYLE)
+        qtbot.addWidget(widget)
+        widget.resize(300, 300)
+        widget.show()
+        assert ink(widget) > 0.05, path.name
+    contain = ImageOptions(at=(0, 0, 2, 2), path=png)
+    widget = create_widget(contain, hub, STYLE)
+    assert widget._fit(400, 100, QSize(200, 200)).height() == 50  # type: ignore[attr-defined]
+    cover = create_widget(contain.model_copy(update={"fit": "cover"}), hub, STYLE)
+    assert cover._fit(400, 100, QSize(200, 200)).width() == 800  # type: ignore[attr-defined]
+    with pytest.raises(LayoutError, match="no image file at"):
+        parse_layout(
+            "screens: [{name: a, match: {any: true}, pages: [{title: P, widgets: "
+            "[{type: image, at: [0, 0, 2, 2], path: nowhere.png}]}]}]"
+        )
+
+
+def test_markdown_text_is_drawn(qtbot: QtBot, hub: Hub) -> None:
+    options = TextOptions(at=(0, 0, 4, 2), text="**Big** news\n\n- one\n- two", markdown=True)
+    widget = make(qtbot, hub, options)
+    assert ink(widget) > 0.01

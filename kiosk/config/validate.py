@@ -46,7 +46,8 @@ def parse_layout(text: str, filename: str = "<layout>") -> Layout:
         raise LayoutError(issues)
     layout: Layout | None = None
     try:
-        layout = Layout.model_validate(document.data)
+        base = Path(filename).resolve().parent if filename != "<layout>" else Path.cwd()
+        layout = Layout.model_validate(document.data, context={"base": base})
     except pydantic.ValidationError as error:
         issues.extend(_translate(error, document))
     issues.extend(cross_check(document))

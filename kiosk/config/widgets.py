@@ -9,15 +9,25 @@ a test checks that both registries name the same types.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from kiosk.config.types import Colour, Duration
 from kiosk.values import Kind
 
 Placement = tuple[int, int, int, int]
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".svg"}
 
 
 class WidgetOptions(BaseModel):
@@ -112,6 +122,7 @@ class TextOptions(WidgetOptions):
     size: Literal["small", "normal", "large", "huge"] = "large"
     align: Literal["left", "center", "right"] = "left"
     colour: Colour | None = None
+    markdown: bool = Field(default=False, description="Read the text as Markdown (bold, lists…).")
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.TEXT,)
     needs_data: ClassVar[bool] = False
 
@@ -156,6 +167,27 @@ class AlertBannerOptions(WidgetOptions):
         default=120.0, description="After this long without news the banner dims."
     )
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.ALERTS,)
+
+
+class ImageOptions(WidgetOptions):
+    type: Literal["image"] = "image"
+    path: Path = Field(description="PNG, JPEG or SVG; relative to the layout file.")
+    fit: Literal["contain", "cover"] = Field(
+        default="contain", description="Whole image inside the cell, or fill it and crop."
+    )
+    accepts: ClassVar[tuple[Kind, ...]] = ()
+    needs_data: ClassVar[bool] = False
+
+    @field_validator("path")
+    @classmethod
+    def _exists(cls, path: Path, info: ValidationInfo) -> Path:
+        base = (info.context or {}).get("base", Path.cwd())
+        resolved = path if path.is_absolute() else Path(base) / path
+        if not resolved.is_file():
+            raise ValueError(f"no image file at {resolved}")
+        if resolved.suffix.lower() not in IMAGE_SUFFIXES:
+            raise ValueError(f"{resolved.name}: use one of {', '.join(sorted(IMAGE_SUFFIXES))}")
+        return resolved
 
 
 class ShareOfVoiceOptions(WidgetOptions):
@@ -217,6 +249,7 @@ WIDGET_OPTIONS: dict[str, type[WidgetOptions]] = {
         TextOptions,
         AlertBannerOptions,
         GaugeOptions,
+        ImageOptions,
         HeatmapOptions,
         PostWallOptions,
         ShareOfVoiceOptions,

@@ -11,6 +11,7 @@ from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.clock import ClockWidget, CountdownWidget
 from kiosk.widgets.gauge import GaugeWidget
 from kiosk.widgets.heatmap import HeatmapWidget
+from kiosk.widgets.image import ImageWidget
 from kiosk.widgets.kpi import KpiWidget
 from kiosk.widgets.leaderboard import LeaderboardWidget
 from kiosk.widgets.post_wall import PostWallWidget
@@ -30,6 +31,7 @@ WIDGETS: dict[str, type[KioskWidget]] = {
     "alert_banner": AlertBannerWidget,
     "gauge": GaugeWidget,
     "heatmap": HeatmapWidget,
+    "image": ImageWidget,
     "post_wall": PostWallWidget,
     "clock": ClockWidget,
     "countdown": CountdownWidget,

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPainter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextOption,
+)
 
 from kiosk.config.widgets import TextOptions
 from kiosk.hub import Sample
@@ -32,7 +40,31 @@ class TextWidget(KioskWidget):
 
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
         style = self.style_
-        painter.setPen(QColor(self.options.colour) if self.options.colour else style.text)
-        painter.setFont(style.font(SIZES[self.options.size], 600))
+        colour = QColor(self.options.colour) if self.options.colour else style.text
+        font = style.font(SIZES[self.options.size], 400 if self.options.markdown else 600)
+        if self.options.markdown:
+            self._paint_markdown(painter, rect, colour, font)
+            return
+        painter.setPen(colour)
+        painter.setFont(font)
         flags = ALIGN[self.options.align] | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap
         painter.drawText(rect, flags, self.shown_text())
+
+    def _paint_markdown(self, painter: QPainter, rect: QRect, colour: QColor, font: QFont) -> None:
+        document = QTextDocument()
+        document.setDefaultFont(font)
+        document.setDocumentMargin(0)
+        document.setDefaultStyleSheet(f"body {{ color: {colour.name()}; }}")
+        document.setMarkdown(self.shown_text())
+        document.setTextWidth(rect.width())
+        document.setDefaultTextOption(QTextOption(ALIGN[self.options.align]))
+        cursor = QTextCursor(document)
+        cursor.select(QTextCursor.SelectionType.Document)
+        char = QTextCharFormat()
+        char.setForeground(colour)
+        cursor.mergeCharFormat(char)  # Markdown has no colour: the theme's text colour
+        top = rect.top() + max(0.0, (rect.height() - document.size().height()) / 2)
+        painter.save()
+        painter.translate(rect.left(), top)
+        document.drawContents(painter, QRectF(0, 0, rect.width(), rect.height()))
+        painter.restore()
