@@ -100,7 +100,10 @@ def render(qtbot: QtBot, name: str) -> QImage:
     hub = Hub(clock=lambda: NOW)
     hub.declare("s.v", kind)
     hub.publish("s.v", value, at=NOW)
-    theme = Theme(brands={"Acme": "#56B4E9", "Globex": "#E69F00"})
+    # Every brand's colour is given: palette colours depend on which brands came first.
+    theme = Theme(
+        brands={"Acme": "#56B4E9", "Globex": "#E69F00", "Initech": "#2BC59A", "Umbrella": "#CC79A7"}
+    )
     widget = create_widget(options, hub, Style.for_screen(theme, 1920, 1080))
     qtbot.addWidget(widget)
     widget.resize(*size)

@@ -610,3 +610,20 @@ def test_markdown_text_is_drawn(qtbot: QtBot, hub: Hub) -> None:
     options = TextOptions(at=(0, 0, 4, 2), text="**Big** news\n\n- one\n- two", markdown=True)
     widget = make(qtbot, hub, options)
     assert ink(widget) > 0.01
+
+
+def test_stacked_series_and_the_window_before(qtbot: QtBot, hub: Hub) -> None:
+    values = np.array([[1.0] * 120, [2.0] * 120])
+    values[:, :60] *= 3  # the hour before was three times busier
+    series_ = TimeSeries(("positive", "negative"), NOW - 120 * 60, 60.0, values)
+    options = TimeseriesOptions(
+        at=(0, 0, 8, 4), data="s.volume", window=3600, stacked=True, previous=True
+    )
+    widget = make(qtbot, hub, options)
+    hub.publish("s.volume", series_, at=NOW)
+    widget.refresh()
+    lines = {label: curve.line.getData()[1] for label, curve in widget._curves.items()}  # type: ignore[attr-defined]
+    assert set(lines["positive"]) == {1.0} and set(lines["negative"]) == {3.0}  # 1, then 1 + 2
+    x, before = widget._previous.getData()  # type: ignore[attr-defined]
+    assert set(before) == {9.0} and x[0] >= NOW - 3600  # shifted onto this window
+    assert [value for _, _, value in widget.legend] == [1.0, 2.0]  # legend: own values

@@ -78,6 +78,13 @@ class TimeseriesOptions(WidgetOptions):
     type: Literal["timeseries"] = "timeseries"
     window: Duration = Field(default=3600.0, description="How much history to show.")
     fill: bool = Field(default=True, description="Shade the area under each line.")
+    stacked: bool = Field(
+        default=False, description="Stack the series (e.g. sentiment): the top line is the total."
+    )
+    previous: bool = Field(
+        default=False,
+        description="Overlay the total of the window before, dashed: is today busier than usual?",
+    )
     series: list[str] | None = Field(
         default=None, description="Only these series (e.g. brands), in this order."
     )

@@ -57,6 +57,8 @@ class TimeseriesWidget(KioskWidget):
         # the axis with alpha across the whole plot and cost ~13 ms per repaint here.
         self._gridlines: list[pg.InfiniteLine] = []
         self._curves: dict[str, _Series] = {}
+        self._previous: pg.PlotCurveItem | None = None
+        self.legend_previous = False
         self._drawn: tuple[tuple[tuple[str, ...], float, float], np.ndarray] | None = None
         self.veil.raise_()
 
@@ -74,6 +76,10 @@ class TimeseriesWidget(KioskWidget):
         rows = [series.labels.index(label) for label in labels]
         x = times[shown] + series.step / 2
         y = np.nan_to_num(series.values[rows][:, shown], nan=0.0)
+        legend_values = y[:, -1] if y.shape[1] else np.full(len(labels), math.nan)
+        if self.options.stacked:
+            y = np.cumsum(y, axis=0)  # each line sits on the ones before; the top is the total
+        before = self._previous_total(series, complete, start, end)
         drawn = (tuple(labels), start, end)
         if (
             self._drawn is not None
@@ -83,18 +89,46 @@ class TimeseriesWidget(KioskWidget):
             return False  # the complete buckets did not change: keep the picture
         self._drawn = (drawn, y)
         self.legend = []
-        for label, values in zip(labels, y, strict=True):
-            self._curve(label).setData(x, values)
-            last = float(values[-1]) if len(values) else math.nan
-            self.legend.append((label, self._colour(label), last))
+        for index, (label, values) in enumerate(zip(labels, y, strict=True)):
+            curve = self._curve(label)
+            # Stacked areas are drawn top first, so each lower band paints over the one above.
+            curve.setZ(-index if self.options.stacked else index)
+            curve.setData(x, values)
+            self.legend.append((label, self._colour(label), float(legend_values[index])))
         for label in set(self._curves) - set(labels):
             self._curves.pop(label).remove()
+        highest = float(y.max(initial=0.0))
+        if before is not None:
+            self._previous_line().setData(before[0], before[1])
+            highest = max(highest, float(before[1].max(initial=0.0)))
         item = self.plot.getPlotItem()
         item.setXRange(start, end, padding=0)
-        self._set_scale(float(y.max(initial=0.0)) * 1.1)
+        self._set_scale(highest * 1.1)
         self.plot.show()
         self._place_plot()
         return True
+
+    def _previous_total(
+        self, series: TimeSeries, complete: np.ndarray, start: float, end: float
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The total over the window before, moved onto this window's time axis."""
+        if not self.options.previous:
+            return None
+        times = series.times
+        earlier = complete & (times >= start - self.options.window) & (times < start)
+        if not earlier.any():
+            return None
+        total = np.nan_to_num(series.values[:, earlier], nan=0.0).sum(axis=0)
+        return times[earlier] + self.options.window + series.step / 2, total
+
+    def _previous_line(self) -> pg.PlotCurveItem:
+        if self._previous is None:
+            pen = pg.mkPen(self.style_.muted, width=self.style_.px(3), style=Qt.PenStyle.DashLine)
+            self._previous = pg.PlotCurveItem(pen=pen, antialias=True)
+            self._previous.setZValue(50)
+            self.plot.addItem(self._previous)
+            self.legend_previous = True
+        return self._previous
 
     def _set_scale(self, highest: float) -> None:
         top, steps = nice_scale(highest)
@@ -104,7 +138,7 @@ class TimeseriesWidget(KioskWidget):
         item.getAxis("left").setTicks([[(v, compact(v)) for v in levels], []])
         while len(self._gridlines) < len(levels) - 1:
             line = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(self.style_.grid, width=1))
-            line.setZValue(-10)
+            line.setZValue(-1000)  # under the stacked areas too
             self.plot.addItem(line)
             self._gridlines.append(line)
         for line, level in zip(self._gridlines, [*levels[1:], *[math.nan] * 9], strict=False):
@@ -118,7 +152,9 @@ class TimeseriesWidget(KioskWidget):
     def _curve(self, label: str) -> _Series:
         curve = self._curves.get(label)
         if curve is None:
-            curve = _Series(self.plot, self._colour(label), self.style_.px(4), self.options.fill)
+            shade = 150 if self.options.stacked else 38  # stacked bands must read as bands
+            fill = self.options.fill or self.options.stacked
+            curve = _Series(self.plot, self._colour(label), self.style_.px(4), shade if fill else 0)
             self._curves[label] = curve
         return curve
 
@@ -157,7 +193,14 @@ class TimeseriesWidget(KioskWidget):
             )
             x += painter.fontMetrics().horizontalAdvance(value) + style.px(36)
             if x > rect.right():
-                break
+                return
+        if self.legend_previous:
+            middle = rect.top() + height // 2
+            painter.setPen(QPen(style.muted, style.px(3), Qt.PenStyle.DashLine))
+            painter.drawLine(x, middle, x + style.px(36), middle)
+            painter.setFont(style.font(24, 400))
+            caption = QRect(x + style.px(46), rect.top(), rect.right() - x, height)
+            painter.drawText(caption, Qt.AlignmentFlag.AlignVCenter, "window before")
 
 
 # Round tops of the value axis and how many equal steps divide each into round numbers.
@@ -184,12 +227,12 @@ class _Series:
     area, whose edge the line covers anyway, is filled without antialiasing (about 5× faster).
     """
 
-    def __init__(self, plot: pg.PlotWidget, colour: QColor, width: int, fill: bool) -> None:
+    def __init__(self, plot: pg.PlotWidget, colour: QColor, width: int, fill_alpha: int) -> None:
         self._plot = plot
         self.area: pg.PlotCurveItem | None = None
-        if fill:
+        if fill_alpha:
             shade = QColor(colour)
-            shade.setAlpha(38)
+            shade.setAlpha(fill_alpha)
             self.area = pg.PlotCurveItem(
                 pen=pg.mkPen(None), fillLevel=0, brush=shade, antialias=False
             )
@@ -204,6 +247,11 @@ class _Series:
         if self.area is not None:
             self.area.setData(x, y)
         self.line.setData(x, y)
+
+    def setZ(self, z: float) -> None:
+        if self.area is not None:
+            self.area.setZValue(z - 100)  # areas under every line
+        self.line.setZValue(z)
 
     def remove(self) -> None:
         for item in (self.area, self.line):
