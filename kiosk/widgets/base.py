@@ -9,6 +9,7 @@ value is logged once and the last good picture stays.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QRect, Qt, QTimer
@@ -57,9 +58,8 @@ class KioskWidget(QWidget):
         self._failed_once = False
         self._stale = False
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
-        self._refresh = QTimer(self)
-        self._refresh.setInterval(max(1, round(1000 / self.refresh_hz)))
-        self._refresh.timeout.connect(self.refresh)
+        self._visible_timers: list[QTimer] = []
+        self._refresh = self.visible_timer(1000 / self.refresh_hz, self.refresh)
         self.veil = _StaleVeil(self)
         self.veil.hide()
         self.freshness = _Freshness(self)
@@ -75,12 +75,26 @@ class KioskWidget(QWidget):
     def is_stale(self) -> bool:
         return self._stale
 
+    def visible_timer(
+        self, interval_ms: float, slot: Callable[[], None], *, precise: bool = False
+    ) -> QTimer:
+        """A timer that runs only while the widget is shown: hidden pages cost nothing."""
+        timer = QTimer(self)
+        timer.setInterval(max(1, round(interval_ms)))
+        if precise:
+            timer.setTimerType(Qt.TimerType.PreciseTimer)
+        timer.timeout.connect(slot)
+        self._visible_timers.append(timer)
+        return timer
+
     def showEvent(self, event: QShowEvent) -> None:
-        self._refresh.start()
+        for timer in self._visible_timers:
+            timer.start()
         self.refresh()
 
     def hideEvent(self, event: QHideEvent) -> None:
-        self._refresh.stop()
+        for timer in self._visible_timers:
+            timer.stop()
 
     def refresh(self) -> None:
         """Take a changed value; repaint only what visibly changed (a TV wall idles a lot)."""

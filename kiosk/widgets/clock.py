@@ -6,8 +6,8 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QHideEvent, QPainter, QShowEvent
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import ClockOptions, CountdownOptions, WidgetOptions
@@ -29,21 +29,11 @@ class _Ticking(KioskWidget):
         super().__init__(options, stream, style, parent)
         self.clock = time.time
         self._shown: list[tuple[str, str]] = []
-        self._tick = QTimer(self)
-        self._tick.setInterval(500)
-        self._tick.timeout.connect(self._maybe_repaint)
+        self.visible_timer(500, self._maybe_repaint)
 
     def lines(self) -> list[tuple[str, str]]:
         """(big text, caption) per face."""
         raise NotImplementedError
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self._tick.start()
-
-    def hideEvent(self, event: QHideEvent) -> None:
-        super().hideEvent(event)
-        self._tick.stop()
 
     def _maybe_repaint(self) -> None:
         if self.lines() != self._shown:

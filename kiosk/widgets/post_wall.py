@@ -12,8 +12,8 @@ import collections
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QHideEvent, QPainter, QPixmap, QShowEvent
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import PostWallOptions
@@ -48,10 +48,7 @@ class PostWallWidget(KioskWidget):
         self.waiting: collections.deque[Mention] = collections.deque(maxlen=50)
         self._last_card = -1e9
         self._slide_from = -1e9
-        self._frame = QTimer(self)
-        self._frame.setTimerType(Qt.TimerType.PreciseTimer)
-        self._frame.setInterval(16)
-        self._frame.timeout.connect(self._animate)
+        self._frame = self.visible_timer(16, self._animate, precise=True)
 
     def take(self, sample: Sample) -> None:
         mentions = sample.value
@@ -93,14 +90,6 @@ class PostWallWidget(KioskWidget):
         super().refresh()
         if self.next_card():
             self.update()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self._frame.start()
-
-    def hideEvent(self, event: QHideEvent) -> None:
-        super().hideEvent(event)
-        self._frame.stop()
 
     def _animate(self) -> None:
         self.update()

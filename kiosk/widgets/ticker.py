@@ -14,15 +14,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
-    QHideEvent,
     QPainter,
     QPaintEvent,
     QPixmap,
     QResizeEvent,
-    QShowEvent,
 )
 from PySide6.QtWidgets import QWidget
 
@@ -78,23 +76,12 @@ class TickerWidget(KioskWidget):
         self._started = False
         self.strip = _Strip(self)
         self.strip.hide()  # until there is data: the base draws the placeholder
-        self._frame = QTimer(self)
-        self._frame.setTimerType(Qt.TimerType.PreciseTimer)
-        self._frame.setInterval(max(1, round(1000 / options.fps)))
-        self._frame.timeout.connect(self._frame_tick)
+        self.visible_timer(1000 / options.fps, self._frame_tick, precise=True)
 
     @property
     def speed(self) -> float:
         """Logical pixels per second, scaled like type so the reading pace is the same on 4K."""
         return self.options.speed * self.style_.unit
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self._frame.start()
-
-    def hideEvent(self, event: QHideEvent) -> None:
-        super().hideEvent(event)
-        self._frame.stop()
 
     def take(self, sample: Sample) -> None:
         mentions = sample.value
