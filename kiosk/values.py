@@ -25,6 +25,7 @@ class Kind(enum.StrEnum):
     TEXT = "text"  # a message (str)
     MATRIX = "matrix"  # a labelled 2-D grid, e.g. weekday × hour activity (Matrix)
     ALERTS = "alerts"  # the alerts firing now, most severe first (tuple[Alert, ...])
+    PLACES = "places"  # mentions by place, with coordinates (Places)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,22 @@ class Matrix:
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    name: str
+    lat: float
+    lon: float
+    count: float
+    sentiment: float = 0.0  # mean, -1 … +1
+
+
+@dataclass(frozen=True, slots=True)
+class Places:
+    """Where mentions come from, busiest first."""
+
+    places: tuple[Place, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Alert:
     """Something the wall must shout about, e.g. a brand's mentions spiking."""
 
@@ -140,4 +157,5 @@ VALUE_TYPES: dict[Kind, type | tuple[type, ...]] = {
     Kind.TEXT: str,
     Kind.MATRIX: Matrix,
     Kind.ALERTS: tuple,
+    Kind.PLACES: Places,
 }

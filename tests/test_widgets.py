@@ -596,8 +596,10 @@ def test_image_fits_its_cell_and_a_missing_file_is_a_layout_error(
         assert ink(widget) > 0.05, path.name
     contain = ImageOptions(at=(0, 0, 2, 2), path=png)
     widget = create_widget(contain, hub, STYLE)
+    qtbot.addWidget(widget)
     assert widget._fit(400, 100, QSize(200, 200)).height() == 50  # type: ignore[attr-defined]
     cover = create_widget(contain.model_copy(update={"fit": "cover"}), hub, STYLE)
+    qtbot.addWidget(cover)
     assert cover._fit(400, 100, QSize(200, 200)).width() == 800  # type: ignore[attr-defined]
     with pytest.raises(LayoutError, match="no image file at"):
         parse_layout(
@@ -627,3 +629,46 @@ def test_stacked_series_and_the_window_before(qtbot: QtBot, hub: Hub) -> None:
     x, before = widget._previous.getData()  # type: ignore[attr-defined]
     assert set(before) == {9.0} and x[0] >= NOW - 3600  # shifted onto this window
     assert [value for _, _, value in widget.legend] == [1.0, 2.0]  # legend: own values
+
+
+def test_geo_map_projects_places_and_draws_dots(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import GeoMapOptions
+    from kiosk.values import Place, Places
+    from kiosk.widgets.geo_map import world_outlines
+
+    assert len(world_outlines()) > 170  # the bundled Natural Earth outlines load
+    hub.declare("s.places", Kind.PLACES)
+    widget = create_widget(GeoMapOptions(at=(0, 0, 6, 4), data="s.places"), hub, STYLE)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 560)
+    widget.show()
+    frame = widget.frame(widget.content_rect())
+    centre = widget.project(13.0, 0.0, frame)  # 0° E, 13° N is the middle of the world view
+    assert abs(centre.x() - frame.center().x()) < 1 and abs(centre.y() - frame.center().y()) < 1
+    empty = widget.grab().toImage()
+    hub.publish(
+        "s.places",
+        Places((Place("Paris", 48.86, 2.35, 120, -0.6), Place("Bad", math.nan, 0.0, 1, 0.0))),
+    )
+    widget.refresh()
+    assert widget.grab().toImage() != empty
+
+
+def test_places_are_aggregated_with_mean_sentiment() -> None:
+    from kiosk.analytics import attach_analytics
+    from kiosk.values import Places
+
+    hub = Hub(clock=lambda: NOW)
+    hub.declare("s.mentions", Kind.MENTIONS)
+    attach_analytics(hub, "s")
+    posts = [
+        Mention("1", NOW - 5, "Acme", "t", "en", "x", "a", "a", 1, 0.5, (), "Paris", 48.8, 2.3),
+        Mention("2", NOW - 4, "Acme", "t", "en", "x", "a", "a", 1, -0.1, (), "Paris", 48.9, 2.4),
+        Mention("3", NOW - 3, "Acme", "t", "en", "x", "a", "a", 1, 0.0, (), "Nowhere", None, None),
+    ]
+    hub.append("s.mentions", posts)
+    sample = hub.sample("s.places")
+    assert sample is not None and isinstance(sample.value, Places)
+    (paris,) = sample.value.places
+    assert (paris.name, paris.lat, paris.lon, paris.count) == ("Paris", 48.8, 2.3, 2)
+    assert paris.sentiment == pytest.approx(0.2)

@@ -24,6 +24,8 @@ from kiosk.values import (
     Matrix,
     Mention,
     Metric,
+    Place,
+    Places,
     RankEntry,
     Ranking,
     TimeSeries,
@@ -42,6 +44,7 @@ DERIVED_STREAMS: dict[str, Kind] = {
     "hashtags": Kind.RANKING,
     "activity": Kind.MATRIX,
     "alerts": Kind.ALERTS,
+    "places": Kind.PLACES,
 }
 """The streams every mention stream gets, published as ``<source>.<name>``."""
 
@@ -51,6 +54,8 @@ SENTIMENT_THRESHOLD = 0.25
 RECENT_MINUTES = 15  # the window of share, sentiment and hashtags
 HISTORY_MINUTES = 60
 TOP_HASHTAGS = 10
+TOP_PLACES = 200
+MAX_PLACES = 5000  # distinct place names remembered with coordinates
 FUTURE_TOLERANCE = 120.0  # seconds; clocks of remote sources drift
 
 
@@ -88,6 +93,9 @@ class MentionAnalytics:
         self.hashtags = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
         self.activity = WeekActivity()
         self.spikes = SpikeDetector()
+        self.places = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
+        self.place_sentiment = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
+        self._coordinates: dict[str, tuple[float, float]] = {}
         self._fed_until: int | None = None
         self._drivers: dict[str, tuple[str, ...]] = {}
         self.skipped = 0
@@ -122,6 +130,7 @@ class MentionAnalytics:
         if isinstance(score, int | float) and math.isfinite(score):
             label = 0 if score >= SENTIMENT_THRESHOLD else 2 if score <= -SENTIMENT_THRESHOLD else 1
             self.sentiment.add(label, minute, weight)
+        self._count_place(item, minute, weight)
         for tag in tags[:8]:
             if isinstance(tag, str) and tag:
                 self.hashtags.add("#" + tag.lstrip("#"), minute, weight)
@@ -164,6 +173,7 @@ class MentionAnalytics:
         self.hub.publish(f"{name}.our_share", self._our_share(current, recent, before), at=now)
         self.hub.publish(f"{name}.hashtags", self._top_hashtags(recent, before), at=now)
         self.hub.publish(f"{name}.alerts", self._alerts(current), at=now)
+        self.hub.publish(f"{name}.places", self._places(recent), at=now)
         # A week's grid moves slowly: every 5 minutes, or sooner when much was added (backfill).
         grown = self.activity.total > 1.1 * self._activity_total
         if self._activity_minute is None or current - self._activity_minute >= 5 or grown:
@@ -219,6 +229,33 @@ class MentionAnalytics:
             history=tuple(share(per_minute[:, i]) for i in range(per_minute.shape[1])),
             unit="%",
             label=f"share of voice of {ours}",
+        )
+
+    def _count_place(self, item: Mention, minute: int, weight: int) -> None:
+        lat, lon, city = item.lat, item.lon, item.city
+        if not (city and isinstance(lat, float | int) and isinstance(lon, float | int)):
+            return
+        if not (
+            math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+        ):
+            return
+        if city not in self._coordinates and len(self._coordinates) < MAX_PLACES:
+            self._coordinates[city] = (float(lat), float(lon))  # a city's first position
+        if city in self._coordinates:
+            self.places.add(city, minute, weight)
+            score = item.sentiment if math.isfinite(item.sentiment) else 0.0
+            # Counters hold integers: sentiment in thousandths.
+            self.place_sentiment.add(city, minute, round(score * 1000) * weight)
+
+    def _places(self, recent: tuple[int, int]) -> Places:
+        counts = self.places.totals(*recent)
+        feeling = self.place_sentiment.totals(*recent)
+        return Places(
+            tuple(
+                Place(city, *self._coordinates[city], count, feeling.get(city, 0) / 1000 / count)
+                for city, count in counts.most_common(TOP_PLACES)
+                if count > 0
+            )
         )
 
     def _alerts(self, current: int) -> tuple[Alert, ...]:

@@ -197,6 +197,26 @@ class ImageOptions(WidgetOptions):
         return resolved
 
 
+REGIONS: dict[str, tuple[float, float, float, float]] = {
+    # west, south, east, north (degrees)
+    "world": (-180.0, -58.0, 180.0, 84.0),
+    "europe": (-25.0, 34.0, 45.0, 72.0),
+    "americas": (-170.0, -58.0, -30.0, 75.0),
+    "asia": (25.0, -12.0, 150.0, 60.0),
+    "africa": (-20.0, -36.0, 55.0, 38.0),
+    "oceania": (105.0, -50.0, 180.0, 0.0),
+}
+
+
+class GeoMapOptions(WidgetOptions):
+    type: Literal["geo_map"] = "geo_map"
+    region: Literal["world", "europe", "americas", "asia", "africa", "oceania"] = "world"
+    colour_by: Literal["sentiment", "volume"] = Field(
+        default="sentiment", description="Dot colour: mean sentiment there, or one accent colour."
+    )
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.PLACES,)
+
+
 class ShareOfVoiceOptions(WidgetOptions):
     type: Literal["share_of_voice"] = "share_of_voice"
     shape: Literal["donut", "bar"] = Field(
@@ -256,6 +276,7 @@ WIDGET_OPTIONS: dict[str, type[WidgetOptions]] = {
         TextOptions,
         AlertBannerOptions,
         GaugeOptions,
+        GeoMapOptions,
         ImageOptions,
         HeatmapOptions,
         PostWallOptions,

@@ -10,6 +10,7 @@ from kiosk.widgets.alert_banner import AlertBannerWidget
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.clock import ClockWidget, CountdownWidget
 from kiosk.widgets.gauge import GaugeWidget
+from kiosk.widgets.geo_map import GeoMapWidget
 from kiosk.widgets.heatmap import HeatmapWidget
 from kiosk.widgets.image import ImageWidget
 from kiosk.widgets.kpi import KpiWidget
@@ -30,6 +31,7 @@ WIDGETS: dict[str, type[KioskWidget]] = {
     "leaderboard": LeaderboardWidget,
     "alert_banner": AlertBannerWidget,
     "gauge": GaugeWidget,
+    "geo_map": GeoMapWidget,
     "heatmap": HeatmapWidget,
     "image": ImageWidget,
     "post_wall": PostWallWidget,

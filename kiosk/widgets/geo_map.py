@@ -1,0 +1,141 @@
+"""``type: geo_map``: where mentions come from, as dots on country outlines (Natural Earth).
+
+The outlines are drawn once per size into a pixmap (equirectangular, cropped to the region);
+each refresh draws only the dots: area proportional to mentions, colour by mean sentiment.
+No tile server, works offline.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPixmap, QPolygonF
+from PySide6.QtWidgets import QWidget
+
+from kiosk.config.widgets import REGIONS, GeoMapOptions
+from kiosk.hub import Sample, StreamView
+from kiosk.paths import ASSETS
+from kiosk.values import Places
+from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.theme import Style
+
+log = logging.getLogger(__name__)
+
+Ring = list[tuple[float, float]]
+
+
+@functools.cache
+def world_outlines() -> tuple[Ring, ...]:
+    """Every country's outer and inner rings as (lon, lat) lists; empty if the file is missing."""
+    try:
+        data = json.loads((ASSETS / "world.geojson").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        log.warning("no map outlines (%s): the map shows dots only", error)
+        return ()
+    rings: list[Ring] = []
+    for feature in data.get("features", []):
+        geometry = feature.get("geometry") or {}
+        polygons = geometry.get("coordinates", [])
+        if geometry.get("type") == "Polygon":
+            polygons = [polygons]
+        for polygon in polygons:
+            rings.extend([(float(x), float(y)) for x, y in ring] for ring in polygon)
+    return tuple(rings)
+
+
+class GeoMapWidget(KioskWidget):
+    refresh_hz = 1.0
+    options: GeoMapOptions
+
+    def __init__(
+        self,
+        options: GeoMapOptions,
+        stream: StreamView | None,
+        style: Style,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(options, stream, style, parent)
+        self._land: QPixmap | None = None
+
+    def take(self, sample: Sample) -> None:
+        if not isinstance(sample.value, Places):
+            raise TypeError(f"expected Places, got {type(sample.value).__name__}")
+
+    def frame(self, rect: QRect) -> QRectF:
+        """The map's rectangle inside ``rect``, keeping the region's proportions."""
+        west, south, east, north = REGIONS[self.options.region]
+        aspect = (east - west) / max(1e-6, (north - south) * 1.0)
+        width = min(float(rect.width()), rect.height() * aspect)
+        height = width / aspect
+        return QRectF(
+            rect.left() + (rect.width() - width) / 2,
+            rect.top() + (rect.height() - height) / 2,
+            width,
+            height,
+        )
+
+    def project(self, lat: float, lon: float, frame: QRectF) -> QPointF:
+        west, south, east, north = REGIONS[self.options.region]
+        x = frame.left() + (lon - west) / (east - west) * frame.width()
+        y = frame.top() + (north - lat) / (north - south) * frame.height()
+        return QPointF(x, y)
+
+    def paint_content(self, painter: QPainter, rect: QRect) -> None:
+        if rect.width() <= 0 or rect.height() <= 0:
+            return
+        frame = self.frame(rect)
+        if self._land is None or self._land.size() != QSize(rect.width(), rect.height()):
+            self._land = self._draw_land(rect.size(), frame.translated(-rect.left(), -rect.top()))
+        painter.drawPixmap(rect.topLeft(), self._land)
+        if self.sample is None:
+            return
+        places = [
+            p
+            for p in self.sample.value.places
+            if math.isfinite(p.lat)
+            and math.isfinite(p.lon)
+            and math.isfinite(p.count)
+            and p.count > 0
+        ]  # a bad coordinate from a source must not reach the painter
+        if not places:
+            return
+        painter.save()
+        painter.setClipRect(frame)
+        busiest = max(place.count for place in places) or 1.0
+        largest = min(frame.width(), frame.height()) * 0.06
+        painter.setPen(Qt.PenStyle.NoPen)
+        for place in sorted(places, key=lambda p: -p.count):  # small dots on top of big ones
+            radius = max(self.style_.px(3), largest * math.sqrt(place.count / busiest))
+            colour = QColor(self._colour(place.sentiment))
+            colour.setAlpha(190)
+            painter.setBrush(colour)
+            painter.drawEllipse(self.project(place.lat, place.lon, frame), radius, radius)
+        painter.restore()
+
+    def _colour(self, sentiment: float) -> QColor:
+        if self.options.colour_by == "volume":
+            return self.style_.accent
+        return self.style_.sentiment_colour(sentiment)
+
+    def _draw_land(self, size: QSize, frame: QRectF) -> QPixmap:
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(size * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        path = QPainterPath()
+        for ring in world_outlines():
+            path.addPolygon(QPolygonF([self.project(lat, lon, frame) for lon, lat in ring]))
+            path.closeSubpath()
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setClipRect(frame)
+        land = QColor(self.style_.grid)
+        painter.fillPath(path, land)
+        painter.setPen(self.style_.panel)
+        painter.drawPath(path)
+        painter.end()
+        return pixmap
