@@ -10,11 +10,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kiosk.config.check import streams_of
+    from kiosk.config.check import available_streams, streams_of
     from kiosk.config.errors import LayoutError, LayoutIssue
-    from kiosk.config.layout import Grid, Layout, Match, Page, Screen, Theme
+    from kiosk.config.layout import Grid, Layout, Match, Page, Screen, Theme, layout_model
+    from kiosk.config.loader import load_layout, parse_layout
     from kiosk.config.schema import layout_schema
-    from kiosk.config.validate import load_layout, parse_layout
 
 _EXPORTS = {
     "LayoutError": "errors",
@@ -25,9 +25,11 @@ _EXPORTS = {
     "Page": "layout",
     "Screen": "layout",
     "Theme": "layout",
+    "layout_model": "layout",
     "layout_schema": "schema",
-    "load_layout": "validate",
-    "parse_layout": "validate",
+    "load_layout": "loader",
+    "parse_layout": "loader",
+    "available_streams": "check",
     "streams_of": "check",
 }
 
@@ -40,6 +42,8 @@ __all__ = [
     "Page",
     "Screen",
     "Theme",
+    "available_streams",
+    "layout_model",
     "layout_schema",
     "load_layout",
     "parse_layout",

@@ -8,27 +8,50 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 
 from kiosk.config.errors import LayoutIssue, did_you_mean
-from kiosk.config.loader import Document
+from kiosk.config.layout import NAME_PATTERN
 from kiosk.config.widgets import WIDGET_OPTIONS
 from kiosk.sources import SOURCES
 from kiosk.values import Kind
 
-_SOURCE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+if TYPE_CHECKING:
+    from kiosk.config.layout import Layout
+    from kiosk.config.loader import Document
+
+_SOURCE_NAME = re.compile(NAME_PATTERN)
+_GRID_LIMITS = range(1, 49)  # as Grid declares them; other sizes have their own error
 
 
 def streams_of(source_type: str, options: Any) -> dict[str, Kind]:
-    """Every stream a source of this type provides (short names), derived analytics included."""
-    from kiosk.analytics import DERIVED_STREAMS
+    """Every stream a source of this type provides (short names), derived analytics included.
 
+    A source that provides ``mentions`` gets the analytics streams (volume, share, ...) too.
+    """
     provided = dict(SOURCES[source_type].provides(options))
     if provided.get("mentions") is Kind.MENTIONS:
-        provided.update(DERIVED_STREAMS)
+        provided.update(_derived_streams())
     return provided
+
+
+def available_streams(layout: Layout) -> dict[str, Kind]:
+    """Every stream a valid layout makes available, by full name (``social.volume``)."""
+    streams: dict[str, Kind] = {}
+    for name, options in layout.sources.items():
+        for stream, kind in streams_of(options.type, options).items():
+            streams[f"{name}.{stream}"] = kind
+    return streams
+
+
+def _derived_streams() -> dict[str, Kind]:
+    try:  # imported late: analytics imports the hub and is not needed to read a layout
+        from kiosk.analytics import DERIVED_STREAMS
+    except ImportError:
+        return {}
+    return dict(DERIVED_STREAMS)
 
 
 def source_streams(document: Document) -> dict[str, dict[str, Kind]]:
@@ -39,7 +62,7 @@ def source_streams(document: Document) -> dict[str, dict[str, Kind]]:
         return streams
     for name, raw in sources.items():
         source_type = raw.get("type") if isinstance(raw, dict) else None
-        if source_type not in SOURCES:
+        if not isinstance(source_type, str) or source_type not in SOURCES:
             continue
         try:
             options = SOURCES[source_type].options_model.model_validate(raw)
@@ -50,6 +73,7 @@ def source_streams(document: Document) -> dict[str, dict[str, Kind]]:
 
 
 def cross_check(document: Document) -> list[LayoutIssue]:
+    """Stream names and kinds, placements, duplicate screen names and matches."""
     streams = source_streams(document)
     issues = list(_check_source_names(document))
     screens = document.data.get("screens")
@@ -110,6 +134,7 @@ def _check_page(
 ) -> Iterator[LayoutIssue]:
     grid: dict[str, Any] = page["grid"] if isinstance(page.get("grid"), dict) else {}
     columns, rows = grid.get("columns", 12), grid.get("rows", 8)
+    grid_is_valid = all(type(size) is int and size in _GRID_LIMITS for size in (columns, rows))
     widgets = page.get("widgets")
     placed: list[tuple[int, tuple[int, int, int, int]]] = []
     for w, widget in enumerate(widgets if isinstance(widgets, list) else []):
@@ -120,7 +145,9 @@ def _check_page(
         at = widget.get("at")
         if not (isinstance(at, list) and len(at) == 4 and all(type(v) is int for v in at)):
             continue  # missing or malformed: the type pass says so
-        yield from _check_placement(document, (*wpath, "at"), at, columns, rows)
+        yield from _check_placement(
+            document, (*wpath, "at"), at, (columns, rows) if grid_is_valid else None
+        )
         for other, other_at in placed:
             if _overlap(at, other_at):
                 yield document.issue(
@@ -132,7 +159,7 @@ def _check_page(
 
 
 def _check_placement(
-    document: Document, path: tuple[Any, ...], at: list[int], columns: Any, rows: Any
+    document: Document, path: tuple[Any, ...], at: list[int], grid: tuple[int, int] | None
 ) -> Iterator[LayoutIssue]:
     column, row, width, height = at
     if width < 1 or height < 1 or column < 0 or row < 0:
@@ -142,11 +169,8 @@ def _check_placement(
             "column and row from 0, width and height at least 1",
             at_value=True,
         )
-    elif (
-        isinstance(columns, int)
-        and isinstance(rows, int)
-        and (column + width > columns or row + height > rows)
-    ):
+    elif grid is not None and (column + width > grid[0] or row + height > grid[1]):
+        columns, rows = grid
         yield document.issue(
             path,
             f"reaches outside the {columns}×{rows} grid (columns 0–{columns - 1}, "
@@ -165,11 +189,17 @@ def _check_data(
     widget: dict[str, Any],
     streams: dict[str, dict[str, Kind]],
 ) -> Iterator[LayoutIssue]:
-    model = WIDGET_OPTIONS.get(widget.get("type"))  # type: ignore[arg-type]
+    widget_type = widget.get("type")
+    model = WIDGET_OPTIONS.get(widget_type) if isinstance(widget_type, str) else None
     if model is None:
         return  # unknown type: reported by the type pass
     data = widget.get("data")
     kind_names = " or ".join(str(kind) for kind in model.accepts)
+    if data is not None and not model.accepts:
+        yield document.issue(
+            (*path, "data"), f"a {widget_type} widget shows no stream; remove data:", at_value=True
+        )
+        return
     if data is None:
         if model.needs_data:
             yield document.issue(
@@ -198,9 +228,11 @@ def _check_stream(
         )
         return
     if source not in streams:
-        if source in (document.data.get("sources") or {}):
+        defined = document.data.get("sources")
+        names = [str(name) for name in defined] if isinstance(defined, dict) else []
+        if source in names:
             return  # a source with an unknown type or broken options: already reported
-        hint = did_you_mean(source, streams) if streams else "; no sources are defined"
+        hint = did_you_mean(source, names) if names else "; no sources are defined"
         yield document.issue(path, f"no source named {source!r}{hint}", at_value=True)
         return
     provided = streams[source]
@@ -213,14 +245,10 @@ def _check_stream(
         )
         return
     kind = provided[stream]
-    if accepts and kind not in accepts:
+    if kind not in accepts:
         fitting = [f"{source}.{name}" for name, k in provided.items() if k in accepts]
         hint = f" — try {', '.join(fitting)}" if fitting else ""
         wanted = " or ".join(str(k) for k in accepts)
         yield document.issue(
             path, f"a {widget_type} shows {wanted}; {data} is {kind}{hint}", at_value=True
-        )
-    elif not accepts:
-        yield document.issue(
-            path, f"a {widget_type} widget shows no stream; remove data:", at_value=True
         )

@@ -2,14 +2,17 @@
 
 The source and widget unions are built from their registries (``kiosk.sources.SOURCES``,
 ``kiosk.config.widgets.WIDGET_OPTIONS``), so adding a source or widget module is all it takes to
-extend the format.
+extend the format. Importing ``kiosk.sources`` registers every source module, so the classes
+below are complete; a type registered later (a plugin, a test's fake source) is picked up by
+:func:`layout_model`, which validation and the schema use.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, Union
+import functools
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from kiosk.config.types import Colour, Duration
 from kiosk.config.widgets import WIDGET_OPTIONS, WidgetOptions
@@ -41,6 +44,8 @@ class Match(_Strict):
     Text criteria accept shell wildcards (``DP-*``). ``index`` counts monitors left to right.
     """
 
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"minProperties": 1})
+
     connector: str | None = Field(default=None, description="Connector name, e.g. HDMI-1.")
     manufacturer: str | None = None
     model: str | None = None
@@ -57,28 +62,51 @@ class Match(_Strict):
             )
         return self
 
+    def specificity(self) -> int:
+        """How precisely this names a monitor: serial, then connector, then model or
+        manufacturer, then index, then any. More specific matches pick their monitor first."""
+        score = 0
+        if self.serial is not None:
+            score += 1000
+        if self.connector is not None:
+            score += 100
+        if self.model is not None or self.manufacturer is not None:
+            score += 10
+        if self.index is not None:
+            score += 1
+        return score
+
 
 class Grid(_Strict):
+    """The page is cut into ``columns`` × ``rows`` cells; widgets cover whole cells."""
+
     columns: int = Field(default=12, ge=1, le=48)
     rows: int = Field(default=8, ge=1, le=48)
     gap: int = Field(default=12, ge=0, le=200, description="Space between widgets, px at 1080p.")
 
 
+def _tagged_union(members: tuple[type[BaseModel], ...]) -> Any:
+    """``Annotated[A | B | ..., Field(discriminator="type")]`` over registered option models."""
+    return Annotated[Union[members], Field(discriminator="type")]  # noqa: UP007
+
+
+def _registered() -> tuple[tuple[type[SourceOptions], ...], tuple[type[WidgetOptions], ...]]:
+    return tuple(cls.options_model for cls in SOURCES.values()), tuple(WIDGET_OPTIONS.values())
+
+
+_AT_IMPORT = _registered()
+
 if TYPE_CHECKING:  # the unions are built at run time; type checkers see their base classes
     WidgetChoice: TypeAlias = WidgetOptions
     SourceChoice: TypeAlias = SourceOptions
 else:
-    WidgetChoice = Annotated[
-        Union[tuple(WIDGET_OPTIONS.values())],  # noqa: UP007
-        Field(discriminator="type"),
-    ]
-    SourceChoice = Annotated[
-        Union[tuple(cls.options_model for cls in SOURCES.values())],  # noqa: UP007
-        Field(discriminator="type"),
-    ]
+    SourceChoice = _tagged_union(_AT_IMPORT[0])
+    WidgetChoice = _tagged_union(_AT_IMPORT[1])
 
 
 class Page(_Strict):
+    """One view of a screen: a grid of widgets, shown for ``duration`` in the rotation."""
+
     title: str = Field(description="Shown in the page header.")
     duration: Duration = Field(default=30.0, description="How long the page shows in rotation.")
     grid: Grid = Field(default_factory=Grid)
@@ -100,5 +128,54 @@ class Layout(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, title="kiosk layout")
 
     theme: Theme = Field(default_factory=Theme)
-    sources: dict[str, SourceChoice] = Field(default_factory=dict)
-    screens: list[Screen] = Field(min_length=1)
+    sources: dict[str, SourceChoice] = Field(
+        default_factory=dict,
+        description="Data sources by name; widgets refer to their streams as name.stream.",
+        json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}},
+    )
+    screens: list[Screen] = Field(min_length=1, description="Every screen of the wall.")
+
+
+def layout_model() -> type[Layout]:
+    """The layout model for the source and widget types registered now.
+
+    :class:`Layout` itself while the registries are as they were at import; otherwise subclasses
+    of ``Layout``, ``Screen`` and ``Page`` with the unions rebuilt (cached per registry state).
+    """
+    return _model_for(*_registered())
+
+
+@functools.cache
+def _model_for(
+    sources: tuple[type[SourceOptions], ...], widgets: tuple[type[WidgetOptions], ...]
+) -> type[Layout]:
+    if (sources, widgets) == _AT_IMPORT:
+        return Layout
+    page = create_model(
+        "Page",
+        __base__=Page,
+        __module__=__name__,
+        widgets=(_list_of(_tagged_union(widgets)), Page.model_fields["widgets"]),
+    )
+    screen = create_model(
+        "Screen",
+        __base__=Screen,
+        __module__=__name__,
+        pages=(_list_of(page), Screen.model_fields["pages"]),
+    )
+    model: type[Layout] = create_model(
+        "Layout",
+        __base__=Layout,
+        __module__=__name__,
+        sources=(_names_to(_tagged_union(sources)), Layout.model_fields["sources"]),
+        screens=(_list_of(screen), Layout.model_fields["screens"]),
+    )
+    return model
+
+
+def _list_of(item: Any) -> Any:
+    return list.__class_getitem__(item)  # ``list[item]`` for an item known only at run time
+
+
+def _names_to(value: Any) -> Any:
+    return dict.__class_getitem__((str, value))  # ``dict[str, value]``, likewise

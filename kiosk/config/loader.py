@@ -1,30 +1,50 @@
-"""YAML to plain data, remembering where every key and value came from.
+"""From layout text to a validated :class:`Layout`, or every error at once.
 
 The document is composed with PyYAML's safe loader (no object construction) and converted by
 hand, so each key path gets its (line, column) and duplicate keys are caught instead of the last
 one silently winning. ``${env:NAME}`` in strings is filled from the environment here, and only
-here: the values never reach a schema dump or a log line.
+here; the values never reach a schema dump, and an error message that would quote one shows
+``${env:NAME}`` instead.
+
+Then two passes over the same data: pydantic checks types and keys, and cross-field checks
+(stream names and kinds, placements, duplicate names) run on the raw data, so a typo in one
+widget does not hide a bad stream in the next one.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import pydantic
 import yaml
 
-from kiosk.config.errors import LayoutIssue
+from kiosk.config.check import cross_check
+from kiosk.config.errors import DataPath, LayoutError, LayoutIssue, format_path, translate
+from kiosk.config.layout import Layout, layout_model
 
-Path_ = tuple[str | int, ...]
+__all__ = ["Document", "Path_", "format_path", "load_layout", "parse_layout", "read_document"]
+
+Path_ = DataPath  # the name this module exported before DataPath moved to errors.py
+
 # Plain data only: no !!python/... or custom tags, which a layout has no use for.
 _STANDARD_TAGS = tuple(
     f"tag:yaml.org,2002:{name}"
     for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
 )
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _ENV = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+_SCALARS = yaml.constructor.SafeConstructor()  # scalar constructors keep no state
+
+MAX_DEPTH = 64
+"""Deeper nesting than any layout needs (PyYAML itself gives up at a few hundred)."""
+MAX_VALUES = 100_000
+"""Values after alias expansion: bounds a "billion laughs" file to a fraction of a second."""
+SHORTEST_REDACTED = 4
+"""Shorter environment values are not redacted: replacing "1" in a message would garble it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +59,14 @@ class Document:
 
     filename: str
     data: Any
-    keys: dict[Path_, Position] = field(default_factory=dict)
-    values: dict[Path_, Position] = field(default_factory=dict)
+    keys: dict[DataPath, Position] = field(default_factory=dict)
+    values: dict[DataPath, Position] = field(default_factory=dict)
     issues: list[LayoutIssue] = field(default_factory=list)
+    env_values: dict[str, str] = field(default_factory=dict)  # value → variable name
+    converted: int = 0
+    open_nodes: set[int] = field(default_factory=set)  # ids of the nodes being converted
 
-    def key_position(self, path: Path_) -> Position:
+    def key_position(self, path: DataPath) -> Position:
         """Where ``path`` is written (its key), or the nearest enclosing place that is."""
         for end in range(len(path), -1, -1):
             found = self.keys.get(path[:end]) or self.values.get(path[:end])
@@ -51,100 +74,234 @@ class Document:
                 return found
         return Position(1, 1)
 
-    def value_position(self, path: Path_) -> Position:
+    def value_position(self, path: DataPath) -> Position:
         return self.values.get(path) or self.key_position(path)
 
-    def issue(self, path: Path_, message: str, *, at_value: bool = False) -> LayoutIssue:
+    def issue(self, path: DataPath, message: str, *, at_value: bool = False) -> LayoutIssue:
+        """An issue at ``path`` (its key, or its value), with environment values hidden."""
         where = self.value_position(path) if at_value else self.key_position(path)
-        return LayoutIssue(self.filename, where.line, where.col, format_path(path), message)
+        shown_path, shown_message = self.redact(format_path(path)), self.redact(message)
+        return LayoutIssue(self.filename, where.line, where.col, shown_path, shown_message)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every environment value that went into the layout shown by name."""
+        for value in sorted(self.env_values, key=len, reverse=True):
+            if len(value) >= SHORTEST_REDACTED:
+                text = text.replace(value, f"${{env:{self.env_values[value]}}}")
+        return text
+
+    def covers(self, issue: LayoutIssue) -> bool:
+        """True when a loading issue already explains ``issue`` (same value or one inside it)."""
+        for reported in self.issues:
+            if reported.path and (
+                issue.path == reported.path
+                or issue.path.startswith((reported.path + ".", reported.path + "["))
+            ):
+                return True
+        return False
 
 
-def format_path(path: Path_) -> str:
-    """``('screens', 0, 'pages')`` → ``screens[0].pages``."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+def load_layout(path: str | Path) -> Layout:
+    """Read and validate a layout file.
+
+    Raises:
+        LayoutError: with every issue found (an unreadable file is one issue at line 1).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        issue = LayoutIssue(str(path), 1, 1, "", f"cannot read the file: {reason}")
+        raise LayoutError([issue]) from None
+    return parse_layout(text, str(path))
+
+
+def parse_layout(text: str, filename: str = "<layout>") -> Layout:
+    """Validate layout text.
+
+    Args:
+        text: the YAML layout.
+        filename: shown in every issue; relative paths in the layout (images) resolve against
+            its folder, or against the working directory for ``"<layout>"``.
+
+    Raises:
+        LayoutError: listing every issue found.
+    """
+    document = read_document(text, filename)
+    if not isinstance(document.data, dict):
+        raise LayoutError(document.issues)
+    model = layout_model()
+    base = Path(filename).resolve().parent if filename != "<layout>" else Path.cwd()
+    layout: Layout | None = None
+    later: list[LayoutIssue] = []
+    try:
+        layout = model.model_validate(document.data, context={"base": base})
+    except pydantic.ValidationError as error:
+        later.extend(translate(error, document, model))
+    later.extend(cross_check(document))
+    issues = document.issues + [issue for issue in later if not document.covers(issue)]
+    if issues or layout is None:
+        raise LayoutError(issues)
+    return layout
 
 
 def read_document(text: str, filename: str) -> Document:
-    """Parse ``text``; syntax errors and duplicate keys land in ``Document.issues``."""
+    """Parse ``text``; syntax errors, duplicate keys and unset variables land in ``.issues``."""
     document = Document(filename, None)
+    node = _compose(text, document)
+    if node is None:
+        if not document.issues:
+            document.issues.append(LayoutIssue(filename, 1, 1, "", "the layout is empty"))
+        return document
+    document.data = _convert(node, (), document, depth=0)
+    if not isinstance(document.data, dict) and not document.issues:
+        message = "the layout must be a mapping (theme:, sources:, screens:)"
+        document.issues.append(LayoutIssue(filename, 1, 1, "", message))
+    return document
+
+
+def _compose(text: str, document: Document) -> yaml.Node | None:
+    def fail(line: int, col: int, message: str) -> None:
+        message = " ".join(message.split())  # one line per issue, whatever PyYAML wrote
+        document.issues.append(LayoutIssue(document.filename, line, col, "", f"YAML: {message}"))
+
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = error.problem or str(error)
         context = f" ({error.context})" if error.context else ""
-        document.issues.append(LayoutIssue(filename, line, col, "", f"YAML: {problem}{context}"))
-        return document
+        fail(line, col, f"{error.problem or error}{context}")
+    except yaml.reader.ReaderError as error:
+        before = text[: error.position]
+        line, col = before.count("\n") + 1, error.position - (before.rfind("\n") + 1) + 1
+        fail(line, col, f"character {chr(error.character)!r} is not allowed: {error.reason}")
     except yaml.YAMLError as error:
-        document.issues.append(LayoutIssue(filename, 1, 1, "", f"YAML: {error}"))
-        return document
-    if node is None:
-        document.issues.append(LayoutIssue(filename, 1, 1, "", "the layout is empty"))
-        return document
-    document.data = _convert(node, (), document)
-    if not isinstance(document.data, Mapping):
-        document.issues.append(
-            LayoutIssue(
-                filename, 1, 1, "", "the layout must be a mapping (theme:, sources:, screens:)"
-            )
-        )
-    return document
+        fail(1, 1, str(error))
+    except RecursionError:  # PyYAML composes recursively; thousands of [[[ exhaust the stack
+        fail(1, 1, f"nested too deeply (a layout needs fewer than {MAX_DEPTH} levels)")
+    return None
 
 
 def _mark(node: yaml.Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _convert(node: yaml.Node, path: Path_, document: Document) -> Any:
+def _convert(node: yaml.Node, path: DataPath, document: Document, depth: int) -> Any:
     document.values[path] = _mark(node)
+    document.converted += 1
+    if document.converted >= MAX_VALUES:
+        if document.converted == MAX_VALUES:
+            message = f"more than {MAX_VALUES} values: do aliases (*name) expand each other?"
+            document.issues.append(document.issue(path, message, at_value=True))
+        return None
+    if depth > MAX_DEPTH:
+        message = f"nested more than {MAX_DEPTH} levels deep"
+        document.issues.append(document.issue(path, message, at_value=True))
+        return None
     if node.tag not in _STANDARD_TAGS:
-        document.issues.append(
-            document.issue(path, f"YAML tag {node.tag!r} is not allowed in a layout", at_value=True)
-        )
+        message = f"YAML tag {node.tag!r} is not allowed in a layout"
+        document.issues.append(document.issue(path, message, at_value=True))
         return None
     if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = _convert(key_node, path, document)
-            if isinstance(key, list | dict):
-                document.issues.append(document.issue(path, "a key must be a plain value"))
-                continue
-            key_path = (*path, key)
-            if key in result:
-                first = document.keys[key_path]
-                document.keys[key_path] = _mark(key_node)
-                document.issues.append(
-                    document.issue(key_path, f"duplicate key {key!r} (first at line {first.line})")
-                )
-            document.keys[key_path] = _mark(key_node)
-            result[key] = _convert(value_node, key_path, document)
-        document.values[path] = _mark(node)
-        return result
+        return _convert_mapping(node, path, document, depth)
     if isinstance(node, yaml.SequenceNode):
-        items = []
-        for index, item in enumerate(node.value):
-            document.keys[(*path, index)] = _mark(item)
-            items.append(_convert(item, (*path, index), document))
-        document.values[path] = _mark(node)
-        return items
-    value = yaml.SafeLoader(b"").construct_object(node)  # scalars only: safe tags
+        return _convert_sequence(node, path, document, depth)
+    if node.tag == _MERGE_TAG:
+        return node.value  # a "<<" that is not a mapping key: plain text
+    value = _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
     if isinstance(value, str):
         value = _substitute_env(value, path, document)
     return value
 
 
-def _substitute_env(text: str, path: Path_, document: Document) -> str:
+def _inside_itself(node: yaml.Node, path: DataPath, document: Document) -> bool:
+    """True (and reported) when ``node`` is being converted already: an alias to an ancestor."""
+    if id(node) not in document.open_nodes:
+        return False
+    message = "an alias (*name) refers to a mapping or list that contains it"
+    document.issues.append(document.issue(path, message, at_value=True))
+    return True
+
+
+def _convert_sequence(
+    node: yaml.SequenceNode, path: DataPath, document: Document, depth: int
+) -> list[Any] | None:
+    if _inside_itself(node, path, document):
+        return None
+    document.open_nodes.add(id(node))
+    items = []
+    for index, item in enumerate(node.value):
+        document.keys[(*path, index)] = _mark(item)
+        items.append(_convert(item, (*path, index), document, depth + 1))
+    document.open_nodes.discard(id(node))
+    return items
+
+
+def _convert_mapping(
+    node: yaml.MappingNode, path: DataPath, document: Document, depth: int
+) -> dict[str, Any] | None:
+    """Keys written in the mapping win over merged ones (``<<: *defaults``), as YAML says."""
+    if _inside_itself(node, path, document):
+        return None
+    document.open_nodes.add(id(node))
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE_TAG:
+            result.update(_merged(value_node, path, document, depth + 1))
+    written: set[str] = set()
+    for key_node, value_node in node.value:
+        key = None if key_node.tag == _MERGE_TAG else _key(key_node, path, document)
+        if key is None:
+            continue
+        key_path = (*path, key)
+        if key in written:
+            first = document.keys[key_path]
+            document.keys[key_path] = _mark(key_node)
+            message = f"duplicate key {key!r} (first at line {first.line})"
+            document.issues.append(document.issue(key_path, message))
+        written.add(key)
+        document.keys[key_path] = _mark(key_node)
+        result[key] = _convert(value_node, key_path, document, depth + 1)
+    document.values[path] = _mark(node)
+    document.open_nodes.discard(id(node))
+    return result
+
+
+def _merged(node: yaml.Node, path: DataPath, document: Document, depth: int) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    for source in reversed(sources):  # the first mapping listed wins
+        if isinstance(source, yaml.MappingNode):
+            merged.update(_convert_mapping(source, path, document, depth) or {})
+        else:
+            message = "<< merges a mapping (<<: *name) or a list of them"
+            document.issues.append(document.issue(path, message, at_value=True))
+    return merged
+
+
+def _key(node: yaml.Node, path: DataPath, document: Document) -> str | None:
+    """A key as written: ``1:`` and ``true:`` are the names "1" and "true", not numbers."""
+    if not isinstance(node, yaml.ScalarNode):
+        document.issues.append(document.issue(path, "a key must be a plain name, not a list"))
+        return None
+    if node.tag not in _STANDARD_TAGS:
+        message = f"YAML tag {node.tag!r} is not allowed in a layout"
+        document.issues.append(document.issue(path, message))
+        return None
+    return _substitute_env(str(node.value), path, document)
+
+
+def _substitute_env(text: str, path: DataPath, document: Document) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
-        if name not in os.environ:
-            document.issues.append(
-                document.issue(path, f"environment variable {name} is not set", at_value=True)
-            )
+        value = os.environ.get(name)
+        if value is None:
+            message = f"environment variable {name} is not set"
+            document.issues.append(document.issue(path, message, at_value=True))
             return ""
-        return os.environ[name]
+        document.env_values[value] = name
+        return value
 
     return _ENV.sub(replace, text)
