@@ -223,8 +223,10 @@ class _Series:
 
     Qt's raster engine strokes wide antialiased paths slowly (measured here: ~12 ms for a 4 px,
     120-point curve across 1860 px; a chart redraw froze the wall's tickers for 200 ms once a
-    minute). So the line is antialiased but drawn as segments (about twice as fast), and the
-    area, whose edge the line covers anyway, is filled without antialiasing (about 5× faster).
+    minute). So the area, whose edge the line covers anyway, is filled without antialiasing
+    (about 5× faster). pyqtgraph's faster segmented line mode is NOT used: with PySide6 6.11.3
+    it segfaulted inside QPainter.drawLines on pyqtgraph's segment buffer (seen in a full test
+    run on a clean Debian 12 box).
     """
 
     def __init__(self, plot: pg.PlotWidget, colour: QColor, width: int, fill_alpha: int) -> None:
@@ -238,9 +240,10 @@ class _Series:
             )
             plot.addItem(self.area)
         pen = pg.mkPen(colour, width=width)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)  # segments join without notches
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         self.line = pg.PlotCurveItem(pen=pen, antialias=True)
-        self.line.setSegmentedLineMode("on")
+        self.line.setSegmentedLineMode("off")  # see the class docstring
         plot.addItem(self.line)
 
     def setData(self, x: np.ndarray, y: np.ndarray) -> None:
