@@ -55,7 +55,9 @@ class TimeseriesWidget(KioskWidget):
         item.getAxis("bottom").setHeight(style.px(40))
         # Gridlines are our own 1 px lines at the labelled values: pyqtgraph's grid is drawn by
         # the axis with alpha across the whole plot and cost ~13 ms per repaint here.
-        self._gridlines: list[pg.InfiniteLine] = []
+        self._gridlines = pg.PlotCurveItem(pen=pg.mkPen(style.grid, width=1), antialias=False)
+        self._gridlines.setZValue(-1000)  # under the stacked areas too
+        self.plot.addItem(self._gridlines)
         self._curves: dict[str, _Series] = {}
         self._previous: pg.PlotCurveItem | None = None
         self.legend_previous = False
@@ -136,15 +138,13 @@ class TimeseriesWidget(KioskWidget):
         item = self.plot.getPlotItem()
         item.setYRange(0, top * 1.06, padding=0)  # room for the top label
         item.getAxis("left").setTicks([[(v, compact(v)) for v in levels], []])
-        while len(self._gridlines) < len(levels) - 1:
-            line = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(self.style_.grid, width=1))
-            line.setZValue(-1000)  # under the stacked areas too
-            self.plot.addItem(line)
-            self._gridlines.append(line)
-        for line, level in zip(self._gridlines, [*levels[1:], *[math.nan] * 9], strict=False):
-            line.setVisible(math.isfinite(level))
-            if math.isfinite(level):
-                line.setValue(level)
+        # One plain item for all gridlines, as pairs of points across the window. (pyqtgraph's
+        # InfiniteLine asks its view box for its size while painting; during teardown the view
+        # box is gone and the test run segfaulted on a clean clone.)
+        start, end = item.getViewBox().viewRange()[0]
+        xs = np.array([[start, end]] * (len(levels) - 1), dtype=np.float64).ravel()
+        ys = np.repeat(np.asarray(levels[1:], dtype=np.float64), 2)
+        self._gridlines.setData(xs, ys, connect="pairs")
 
     def _colour(self, label: str) -> QColor:
         return self.style_.brand_colour(label)
