@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import qasync
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
@@ -125,6 +126,11 @@ def run_in_qt(main: Callable[[], Awaitable[T]]) -> T:
     interpreter exits): a crash at interpreter shutdown is still a crash on an unattended wall.
     """
     app = qt_application()
+    # Python's cycle collector must not run in the middle of a Qt paint: if it frees a
+    # Python-owned Qt object there (a torn-down widget, a pyqtgraph label), Qt segfaults inside
+    # QPainter (seen in the test suite, and reproduced every time by collecting in a paint).
+    # pyqtgraph's collector turns automatic collection off and collects from a timer instead.
+    collector = GarbageCollector(interval=1.0)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
@@ -134,7 +140,9 @@ def run_in_qt(main: Callable[[], Awaitable[T]]) -> T:
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+        collector.timer.stop()
         _shutdown_qt(app)
+        gc.enable()
 
 
 async def run_wall(

@@ -7,8 +7,12 @@ and portrait rendering.
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 SCREENS_FILE = Path(__file__).with_name("screens3.json")
 
@@ -17,3 +21,22 @@ SCREENS_FILE = Path(__file__).with_name("screens3.json")
 if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS_FILE}"
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+
+
+# Python's cycle collector must never run inside a Qt paint (see kiosk.app.run_in_qt): a test's
+# top-level widgets and pyqtgraph's labels are Python-owned and sit in reference cycles, and
+# freeing them mid-paint segfaulted the suite. As in the app, collection happens only at a safe
+# point: here, after each test's teardown has closed its widgets.
+def pytest_sessionstart(session: pytest.Session) -> None:
+    gc.disable()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    yield
+    gc.collect()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    gc.collect()
+    gc.enable()
