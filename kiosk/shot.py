@@ -60,9 +60,10 @@ async def take_shots(
             name = window.screen_config.name
             pages = range(len(window.pages)) if all_pages else range(1)
             for index in pages:
-                if index != window.current_index:
-                    window.stack.setCurrentIndex(index)
-                    await asyncio.sleep(SETTLE_SECONDS)
+                flips = index != window.current_index
+                window.pin(index)  # hold it: the rotation must not flip mid-grab
+                if flips:
+                    await asyncio.sleep(max(SETTLE_SECONDS, window.screen_config.rotation.fade))
                 path = out / (f"{name}-p{index + 1}.png" if all_pages else f"{name}.png")
                 if not window.grab().save(str(path)):
                     raise OSError(f"could not write {path}")

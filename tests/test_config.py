@@ -40,6 +40,13 @@ EXPECTED: dict[str, list[tuple[int, str, str]]] = {
         (10, f"{W}[1].data", "no source named 'socail' (did you mean 'social'?)"),
         (11, f"{W}[2].data", "write source.stream"),
     ],
+    "takeover.yaml": [
+        (7, "screens[0].rotation.pin", "no page titled 'Overvew' on this screen"),
+        (11, "takeovers[0].when.stream", "a takeover fires on alerts or metric"),
+        (12, "takeovers[0].screens[0]", "no screen named 'marketng' (did you mean 'marketing'?)"),
+        (13, "takeovers[0].page.widgets[0].data", "source 'social' has no stream 'nope'"),
+        (15, "takeovers[1].when", "is a figure: say when it fires with below: or above:"),
+    ],
     "wrong_kind.yaml": [
         (
             9,

@@ -12,7 +12,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kiosk.config.check import available_streams, streams_of
     from kiosk.config.errors import LayoutError, LayoutIssue
-    from kiosk.config.layout import Grid, Layout, Match, Page, Screen, Theme, layout_model
+    from kiosk.config.layout import (
+        Grid,
+        Layout,
+        Match,
+        Page,
+        Rotation,
+        Screen,
+        Takeover,
+        Theme,
+        Trigger,
+        layout_model,
+    )
     from kiosk.config.loader import load_layout, parse_layout
     from kiosk.config.schema import layout_schema
 
@@ -23,8 +34,11 @@ _EXPORTS = {
     "Layout": "layout",
     "Match": "layout",
     "Page": "layout",
+    "Rotation": "layout",
     "Screen": "layout",
+    "Takeover": "layout",
     "Theme": "layout",
+    "Trigger": "layout",
     "layout_model": "layout",
     "layout_schema": "schema",
     "load_layout": "loader",
@@ -40,8 +54,11 @@ __all__ = [
     "LayoutIssue",
     "Match",
     "Page",
+    "Rotation",
     "Screen",
+    "Takeover",
     "Theme",
+    "Trigger",
     "available_streams",
     "layout_model",
     "layout_schema",

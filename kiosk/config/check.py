@@ -85,7 +85,72 @@ def cross_check(document: Document) -> list[LayoutIssue]:
         for p, page in enumerate(pages if isinstance(pages, list) else []):
             if isinstance(page, dict):
                 issues.extend(_check_page(document, ("screens", s, "pages", p), page, streams))
+        if isinstance(screen, dict):
+            issues.extend(_check_pin(document, s, screen))
+    takeovers = document.data.get("takeovers")
+    names = [screen.get("name") for screen in screens if isinstance(screen, dict)]
+    for t, takeover in enumerate(takeovers if isinstance(takeovers, list) else []):
+        if isinstance(takeover, dict):
+            issues.extend(_check_takeover(document, t, takeover, streams, names))
     return issues
+
+
+def _check_pin(document: Document, index: int, screen: dict[str, Any]) -> Iterator[LayoutIssue]:
+    rotation = screen.get("rotation")
+    pin = rotation.get("pin") if isinstance(rotation, dict) else None
+    pages = screen.get("pages")
+    if not isinstance(pin, str) or not isinstance(pages, list):
+        return
+    titles = [str(page.get("title")) for page in pages if isinstance(page, dict)]
+    if pin not in titles:
+        yield document.issue(
+            ("screens", index, "rotation", "pin"),
+            f"no page titled {pin!r} on this screen{did_you_mean(pin, titles)}",
+            at_value=True,
+        )
+
+
+def _check_takeover(
+    document: Document,
+    index: int,
+    takeover: dict[str, Any],
+    streams: dict[str, dict[str, Kind]],
+    screen_names: list[Any],
+) -> Iterator[LayoutIssue]:
+    path: tuple[Any, ...] = ("takeovers", index)
+    page = takeover.get("page")
+    if isinstance(page, dict):
+        yield from _check_page(document, (*path, "page"), page, streams)
+    chosen = takeover.get("screens")
+    known = [str(name) for name in screen_names if isinstance(name, str)]
+    for n, name in enumerate(chosen if isinstance(chosen, list) else []):
+        if isinstance(name, str) and name not in known:
+            yield document.issue(
+                (*path, "screens", n),
+                f"no screen named {name!r}{did_you_mean(name, known)}",
+                at_value=True,
+            )
+    when = takeover.get("when")
+    data = when.get("stream") if isinstance(when, dict) else None
+    if not isinstance(when, dict) or not isinstance(data, str):
+        return
+    wpath = (*path, "when")
+    accepts = (Kind.ALERTS, Kind.METRIC)
+    problems = list(_check_stream(document, (*wpath, "stream"), data, accepts, streams, ""))
+    yield from problems
+    source, _, stream = data.partition(".")
+    kind = streams.get(source, {}).get(stream)
+    if problems or kind is None:
+        return
+    bounded = when.get("below") is not None or when.get("above") is not None
+    if kind is Kind.METRIC and not bounded:
+        yield document.issue(wpath, f"{data} is a figure: say when it fires with below: or above:")
+    if kind is Kind.ALERTS and bounded:
+        yield document.issue(
+            wpath, f"{data} is alerts: below:/above: are for figures; use severity: or nothing"
+        )
+    if kind is Kind.METRIC and when.get("severity") is not None:
+        yield document.issue((*wpath, "severity"), "severity: is for alert streams")
 
 
 def _check_source_names(document: Document) -> Iterator[LayoutIssue]:
@@ -249,6 +314,5 @@ def _check_stream(
         fitting = [f"{source}.{name}" for name, k in provided.items() if k in accepts]
         hint = f" — try {', '.join(fitting)}" if fitting else ""
         wanted = " or ".join(str(k) for k in accepts)
-        yield document.issue(
-            path, f"a {widget_type} shows {wanted}; {data} is {kind}{hint}", at_value=True
-        )
+        role = f"a {widget_type} shows" if widget_type else "a takeover fires on"
+        yield document.issue(path, f"{role} {wanted}; {data} is {kind}{hint}", at_value=True)

@@ -113,13 +113,56 @@ class Page(_Strict):
     widgets: list[WidgetChoice] = Field(default_factory=list)
 
 
+class Rotation(_Strict):
+    """How a screen moves from page to page."""
+
+    transition: Literal["cut", "fade"] = Field(
+        default="fade", description="fade: the old page dissolves into the new one; cut: instant."
+    )
+    fade: Duration = Field(default=0.4, le=3.0, description="Length of a fade.")
+    sync: Literal["none", "wall"] = Field(
+        default="none",
+        description="wall: every screen with sync: wall flips at the same moment, on the clock "
+        "of the first of them in the layout.",
+    )
+    pin: str | None = Field(
+        default=None, description="Title of a page to hold: the screen stops rotating on it."
+    )
+
+
 class Screen(_Strict):
     """One physical screen of the wall and the pages it rotates through."""
 
     name: str = Field(pattern=NAME_PATTERN, description="Unique; letters, digits, - and _.")
     match: Match
     public: bool = Field(default=False, description="A public screen shows only moderated posts.")
+    rotation: Rotation = Field(default_factory=Rotation)
     pages: list[Page] = Field(min_length=1)
+
+
+class Trigger(_Strict):
+    """When a takeover fires: an alert stream with an alert firing, or a figure past a bound."""
+
+    stream: str = Field(description="An alerts stream (e.g. social.alerts) or a metric stream.")
+    severity: Literal["warning", "critical"] | None = Field(
+        default=None, description="Alerts only: the least severity that fires (default any)."
+    )
+    below: float | None = Field(default=None, description="Metrics only: fires below this.")
+    above: float | None = Field(default=None, description="Metrics only: fires above this.")
+
+
+class Takeover(_Strict):
+    """A page that interrupts rotation on chosen screens while its trigger holds."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="Shown in the banner and the log.")
+    when: Trigger
+    screens: list[str] = Field(
+        default_factory=list, description="Screen names to take over; empty means every screen."
+    )
+    hold: Duration = Field(
+        default=60.0, description="Stays this long after the trigger clears, so it cannot flap."
+    )
+    page: Page
 
 
 class Layout(_Strict):
@@ -134,6 +177,9 @@ class Layout(_Strict):
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}},
     )
     screens: list[Screen] = Field(min_length=1, description="Every screen of the wall.")
+    takeovers: list[Takeover] = Field(
+        default_factory=list, description="Pages that interrupt rotation when an alert fires."
+    )
 
 
 def layout_model() -> type[Layout]:
@@ -163,12 +209,19 @@ def _model_for(
         __module__=__name__,
         pages=(_list_of(page), Screen.model_fields["pages"]),
     )
+    takeover = create_model(
+        "Takeover",
+        __base__=Takeover,
+        __module__=__name__,
+        page=(page, Takeover.model_fields["page"]),
+    )
     model: type[Layout] = create_model(
         "Layout",
         __base__=Layout,
         __module__=__name__,
         sources=(_names_to(_tagged_union(sources)), Layout.model_fields["sources"]),
         screens=(_list_of(screen), Layout.model_fields["screens"]),
+        takeovers=(_list_of(takeover), Layout.model_fields["takeovers"]),
     )
     return model
 

@@ -6,7 +6,7 @@ import logging
 import time
 
 from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.config import Page
@@ -112,12 +112,24 @@ class GridCanvas(QWidget):
 class PageView(QWidget):
     """A page as the layout describes it; widgets refresh only while the page is shown."""
 
-    def __init__(self, page: Page, hub: Hub, style: Style, position: tuple[int, int]) -> None:
+    def __init__(
+        self,
+        page: Page,
+        hub: Hub,
+        style: Style,
+        position: tuple[int, int],
+        *,
+        banner: str | None = None,
+    ) -> None:
         super().__init__()
         self.page = page
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(style.px(page.grid.gap))
+        self.banner: Banner | None = None
+        if banner is not None:
+            self.banner = Banner(banner, style)
+            layout.addWidget(self.banner)
         layout.addWidget(PageHeader(page.title, position, style))
         self.canvas = GridCanvas(page.grid.columns, page.grid.rows, style.px(page.grid.gap))
         layout.addWidget(self.canvas, 1)
@@ -126,3 +138,41 @@ class PageView(QWidget):
             widget = create_widget(options, hub, style)
             self.canvas.place(widget, options.at)
             self.widgets.append(widget)
+
+    def prepare(self) -> None:
+        """Feed every widget the latest data before the page is shown, so it never shows a
+        placeholder or an old picture for a frame (the flip shows a finished page)."""
+        for widget in self.widgets:
+            widget.refresh()
+
+
+class Banner(QWidget):
+    """A takeover's banner: one loud line across the top of the page, readable across a room."""
+
+    def __init__(self, text: str, style: Style) -> None:
+        super().__init__()
+        self._style = style
+        self.text = text
+        self.setFixedHeight(style.px(72))
+
+    def set_text(self, text: str) -> None:
+        if text != self.text:
+            self.text = text
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        style = self._style
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(style.negative)
+        radius = style.px(12)
+        painter.drawRoundedRect(self.rect(), radius, radius)
+        painter.setPen(QColor("#111111"))  # dark on vermilion, as the alert banner
+        painter.setFont(style.font(34, 700))
+        inner = self.rect().adjusted(style.px(24), 0, -style.px(24), 0)
+        text = painter.fontMetrics().elidedText(
+            "⚠  " + self.text, Qt.TextElideMode.ElideRight, inner.width()
+        )
+        painter.drawText(inner, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        painter.end()

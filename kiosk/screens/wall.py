@@ -11,11 +11,13 @@ from kiosk.config import Layout
 from kiosk.hub import Hub
 from kiosk.screens.matching import Assignment, Monitor, assign
 from kiosk.screens.monitors import current_screens
+from kiosk.screens.takeover import TakeoverRule
 from kiosk.screens.window import IdentifyWindow, ScreenWindow, WallWindow
 
 log = logging.getLogger(__name__)
 
 REBIND_DELAY_MS = 250  # a re-seated cable fires several screen events in a burst; bind once
+TAKEOVER_CHECK_MS = 500  # a takeover starts within half a second of its alert
 
 
 class Wall(QObject):
@@ -40,6 +42,17 @@ class Wall(QObject):
         self._rebind.setSingleShot(True)
         self._rebind.setInterval(REBIND_DELAY_MS)
         self._rebind.timeout.connect(self.bind)
+        # One clock for every screen with rotation.sync: wall, so they flip in the same slot call:
+        # nothing else runs in between (one thread), so they all show the same data.
+        self._sync = QTimer(self)
+        self._sync.setSingleShot(True)
+        self._sync.timeout.connect(self._flip_synced)
+        self.takeovers = [TakeoverRule(config, hub) for config in layout.takeovers]
+        self._rules = QTimer(self)
+        self._rules.setInterval(TAKEOVER_CHECK_MS)
+        self._rules.timeout.connect(self.check_takeovers)
+        if self.takeovers:
+            self._rules.start()
         app = QGuiApplication.instance()
         assert isinstance(app, QGuiApplication)
         app.screenAdded.connect(self._screens_changed)
@@ -69,7 +82,44 @@ class Wall(QObject):
             self._reported_missing.discard(config.name)
             self._show_screen(config.name, monitor, qscreens.get(monitor))
         self._show_identify(assignment.unmatched, qscreens)
+        self._apply_takeovers()
+        if not self._sync.isActive():
+            self._arm_sync()
         return assignment
+
+    # -- rotation in step ------------------------------------------------------------------
+
+    def _synced(self) -> list[ScreenWindow]:
+        order = [screen.name for screen in self.layout.screens]
+        windows = [w for w in self.screen_windows.values() if w.synced]
+        return sorted(windows, key=lambda w: order.index(w.screen_config.name))
+
+    def _arm_sync(self) -> None:
+        synced = self._synced()
+        if synced:  # the first synced screen in the layout sets the pace
+            self._sync.start(round(synced[0].page_duration * 1000))
+
+    def _flip_synced(self) -> None:
+        for window in self._synced():
+            window.next_page()
+        self._arm_sync()
+
+    # -- crisis takeover -------------------------------------------------------------------
+
+    def check_takeovers(self) -> None:
+        """Re-evaluate every takeover rule and put the winning one on the screens it names."""
+        now = self.hub.clock()
+        changed = [rule.update(now) for rule in self.takeovers]
+        if any(changed):
+            self._apply_takeovers()
+
+    def _apply_takeovers(self) -> None:
+        for name, window in self.screen_windows.items():
+            rule = next((r for r in self.takeovers if r.active and r.targets(name)), None)
+            if rule is None:
+                window.release()
+            else:
+                window.take_over(rule.name, rule.config.page, rule.banner)
 
     def apply(self, layout: Layout, hub: Hub | None = None) -> None:
         """Switch to a new layout, rebuilding only the screens whose part changed.
@@ -78,6 +128,12 @@ class Wall(QObject):
         does not blank while another screen's page is edited.
         """
         rebuild_all = (hub is not None and hub is not self.hub) or layout.theme != self.layout.theme
+        if layout.takeovers != self.layout.takeovers or rebuild_all:
+            self.takeovers = [TakeoverRule(config, hub or self.hub) for config in layout.takeovers]
+            if self.takeovers:
+                self._rules.start()
+            else:
+                self._rules.stop()
         new_configs = {screen.name: screen for screen in layout.screens}
         for name, window in list(self.screen_windows.items()):
             if rebuild_all or new_configs.get(name) != window.screen_config:
@@ -95,6 +151,8 @@ class Wall(QObject):
     def close(self) -> None:
         """Close and delete every window (explicit teardown: nothing left for interpreter exit)."""
         self._rebind.stop()
+        self._sync.stop()
+        self._rules.stop()
         for window in self.windows:
             window.close()
             window.deleteLater()

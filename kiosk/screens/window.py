@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QPalette, QScreen
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent, QPalette, QPixmap, QScreen
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from kiosk.config import Screen, Theme
+from kiosk.config import Page, Screen, Theme
 from kiosk.hub import Hub
 from kiosk.screens.identify import IdentifyView
 from kiosk.screens.matching import Monitor
@@ -44,12 +45,19 @@ class WallWindow(QWidget):
 
 
 class ScreenWindow(WallWindow):
-    """A layout screen: its pages in rotation, each page shown for its ``duration``."""
+    """A layout screen: its pages in rotation, each page shown for its ``duration``.
+
+    Every page is built when the window is; before a flip the next page is fed the latest data
+    (:meth:`PageView.prepare`), so a flip shows a finished page, never a blank or half-drawn
+    one. A fade paints the old page's last frame over the new page, fading out. A takeover
+    page interrupts rotation and is removed again when its rule clears.
+    """
 
     def __init__(self, screen: Screen, hub: Hub, theme: Theme, size: tuple[int, int]) -> None:
         self.wall_style = Style.for_screen(theme, *size)
         super().__init__(self.wall_style.background)
         self.screen_config = screen
+        self.hub = hub
         self.setWindowTitle(f"kiosk — {screen.name}")
         margin_x = round(size[0] * theme.safe_area) + self.wall_style.px(24)
         margin_y = round(size[1] * theme.safe_area) + self.wall_style.px(16)
@@ -63,6 +71,16 @@ class ScreenWindow(WallWindow):
         ]
         for page in self.pages:
             self.stack.addWidget(page)
+        self.flips = 0
+        self.takeover: tuple[str, PageView] | None = None
+        self._page = 0  # the rotation's page, kept while a takeover shows
+        titles = [page.title for page in screen.pages]
+        pin = screen.rotation.pin
+        self.pinned: int | None = titles.index(pin) if pin in titles else None
+        if self.pinned is not None:
+            self._page = self.pinned
+            self.stack.setCurrentIndex(self.pinned)
+        self._fade = _FadeOver(self)
         self.notice = QLabel(self)
         self.notice.setWordWrap(False)
         self.notice.setFont(self.wall_style.font(20, 500))
@@ -76,6 +94,11 @@ class ScreenWindow(WallWindow):
         self._rotation.setSingleShot(True)
         self._rotation.timeout.connect(self.next_page)
         self._arm_rotation()
+
+    @property
+    def synced(self) -> bool:
+        """True when the wall's shared clock flips this screen (``rotation.sync: wall``)."""
+        return self.screen_config.rotation.sync == "wall"
 
     def show_notice(self, text: str) -> None:
         """Show ``text`` in a small bar at the bottom of the screen; empty text hides it."""
@@ -95,16 +118,123 @@ class ScreenWindow(WallWindow):
 
     @property
     def current_index(self) -> int:
-        return self.stack.currentIndex()
+        """The rotation's page (a takeover page, when showing, is not counted)."""
+        return self._page
+
+    @property
+    def page_duration(self) -> float:
+        return self.screen_config.pages[self._page].duration
 
     def next_page(self) -> None:
-        self.stack.setCurrentIndex((self.stack.currentIndex() + 1) % len(self.pages))
+        """Advance the rotation by one page (unless pinned or taken over)."""
+        if self.pinned is None and len(self.pages) > 1:
+            self._page = (self._page + 1) % len(self.pages)
+            if self.takeover is None:
+                self._show(self.pages[self._page])
         self._arm_rotation()
 
+    def pin(self, index: int | None) -> None:
+        """Hold page ``index`` (None resumes rotation)."""
+        self.pinned = index
+        if index is not None:
+            self._page = index
+            if self.takeover is None:
+                self._show(self.pages[index])
+        self._arm_rotation()
+
+    def take_over(self, name: str, page: Page, banner: str) -> None:
+        """Show ``page`` with ``banner`` instead of the rotation until :meth:`release`."""
+        if self.takeover is not None:
+            if self.takeover[0] == name:
+                self.set_banner(banner)
+                return
+            self.release()
+        view = PageView(page, self.hub, self.wall_style, (0, 1), banner=banner)
+        self.stack.addWidget(view)
+        view.setGeometry(self.stack.rect())  # laid out before it is fed: widgets draw to size
+        self.takeover = (name, view)
+        self._rotation.stop()
+        self._show(view)
+
+    def set_banner(self, text: str) -> None:
+        if self.takeover is not None and self.takeover[1].banner is not None:
+            self.takeover[1].banner.set_text(text)
+
+    def release(self) -> None:
+        """End a takeover: back to the rotation's page, and rotation goes on from there."""
+        if self.takeover is None:
+            return
+        _, view = self.takeover
+        self.takeover = None
+        self._show(self.pages[self._page])
+        self.stack.removeWidget(view)
+        view.deleteLater()
+        self._arm_rotation()
+
+    def _show(self, page: PageView) -> None:
+        if self.stack.currentWidget() is page:
+            return
+        page.prepare()
+        rotation = self.screen_config.rotation
+        if rotation.transition == "fade" and self.isVisible() and self.stack.isVisible():
+            self._fade.start(self.stack.grab(), self.stack.geometry(), rotation.fade)
+        self.stack.setCurrentWidget(page)
+        self.flips += 1
+
     def _arm_rotation(self) -> None:
+        self._rotation.stop()
+        if self.synced or self.takeover is not None or self.pinned is not None:
+            return  # the wall's clock, a takeover or a pin decides
         if len(self.pages) > 1:
-            duration = self.screen_config.pages[self.stack.currentIndex()].duration
-            self._rotation.start(round(duration * 1000))
+            self._rotation.start(round(self.page_duration * 1000))
+
+
+class _FadeOver(QWidget):
+    """The old page's last frame, painted over the new page with falling opacity.
+
+    Driven by a monotonic clock, so a late frame shows the right opacity rather than a slower
+    fade; it hides itself at the end and costs nothing between flips.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._frame = QPixmap()
+        self._started = 0.0
+        self._length = 0.0
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(16)
+        self._timer.timeout.connect(self.update)
+        self.hide()
+
+    @property
+    def opacity(self) -> float:
+        if self._length <= 0:
+            return 0.0
+        done = (time.monotonic() - self._started) / self._length
+        return max(0.0, 1.0 - done)
+
+    def start(self, frame: QPixmap, where: QRect, seconds: float) -> None:
+        self._frame = frame
+        self._started = time.monotonic()
+        self._length = seconds
+        self.setGeometry(where)
+        self.raise_()
+        self.show()
+        self._timer.start()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        opacity = self.opacity
+        if opacity <= 0:
+            self._timer.stop()
+            self._frame = QPixmap()
+            self.hide()
+            return
+        painter = QPainter(self)
+        painter.setOpacity(opacity)
+        painter.drawPixmap(0, 0, self._frame)
+        painter.end()
 
 
 class IdentifyWindow(WallWindow):

@@ -1,0 +1,256 @@
+"""Rotation without a blank frame, pinning, screens flipping in step, and crisis takeovers.
+
+Runs on the three simulated monitors of tests/screens3.json (HDMI-1, HDMI-2, DP-1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from kiosk.app import Runtime
+from kiosk.config import Layout, parse_layout
+from kiosk.hub import Hub, SourceState
+from kiosk.screens.takeover import TakeoverRule
+from kiosk.screens.wall import Wall
+from kiosk.screens.window import ScreenWindow
+from kiosk.values import Alert, Metric
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def pages(*titles: str, duration: str = "30s") -> str:
+    """Pages that fill their grid and differ visibly: the KPI swaps sides on every other page."""
+    made = []
+    for index, title in enumerate(titles):
+        left, right = (0, 6) if index % 2 == 0 else (6, 0)
+        kpi = f"{{type: kpi, at: [{left}, 0, 6, 8], data: social.rate, title: Mentions}}"
+        text = f"{{type: text, at: [{right}, 0, 6, 8], text: {title}}}"
+        made.append(f"{{title: {title}, duration: {duration}, widgets: [{kpi}, {text}]}}")
+    return "[" + ", ".join(made) + "]"
+
+
+def layout(screens: str, takeovers: str = "") -> Layout:
+    return parse_layout(
+        "sources:\n  social: {type: demo, rate: 5, seed: 1}\nscreens:\n" + screens + takeovers
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def walls(qtbot: QtBot) -> Iterator[list[Wall]]:
+    made: list[Wall] = []
+    yield made
+    for wall in made:
+        wall.close()
+
+
+def start(walls: list[Wall], layout: Layout, clock: Clock) -> tuple[Wall, Hub]:
+    hub = Runtime(layout, Hub(clock=clock)).hub  # streams declared, sources not started
+    hub.set_status("social", SourceState.OK)
+    hub.publish("social.rate", Metric(1234.0, 1000.0, label="per minute"))
+    wall = Wall(layout, hub)
+    walls.append(wall)
+    wall.bind()
+    return wall, hub
+
+
+def distance(a: QImage, b: QImage) -> float:
+    """Mean difference of sampled pixels, 0 (same) … 1 (black against white)."""
+    total = 0
+    count = 0
+    for x in range(0, a.width(), 16):
+        for y in range(0, a.height(), 16):
+            p, q = a.pixel(x, y), b.pixel(x, y)
+            total += sum(abs(((p >> s) & 255) - ((q >> s) & 255)) for s in (0, 8, 16))
+            count += 3
+    return total / count / 255
+
+
+def background_share(image: QImage, window: ScreenWindow) -> float:
+    """Share of sampled pixels that are the bare window background (1.0 = a blank frame)."""
+    background = window.wall_style.background.rgb() & 0xFFFFFF
+    samples = [
+        image.pixel(x, y) & 0xFFFFFF
+        for x in range(0, image.width(), 16)
+        for y in range(0, image.height(), 16)
+    ]
+    return sum(1 for pixel in samples if pixel == background) / len(samples)
+
+
+def test_the_next_page_is_fed_before_it_is_shown(qtbot: QtBot, walls: list[Wall]) -> None:
+    wall, _ = start(
+        walls,
+        layout(f"  - {{name: a, match: {{connector: HDMI-1}}, pages: {pages('One', 'Two')}}}\n"),
+        Clock(),
+    )
+    window = wall.screen_windows["a"]
+    second = window.pages[1].widgets[0]
+    assert second.sample is None  # hidden pages do not poll
+    window.next_page()
+    # No event processed yet: the page about to be painted already holds the data.
+    assert window.stack.currentWidget() is window.pages[1]
+    assert second.sample is not None and second.sample.value.value == 1234.0
+
+
+def test_a_fade_never_shows_a_blank_frame(qtbot: QtBot, walls: list[Wall]) -> None:
+    screens = (
+        "  - {name: a, match: {connector: HDMI-1}, rotation: {fade: 0.3s},"
+        f" pages: {pages('One', 'Two')}}}\n"
+    )
+    wall, _ = start(walls, layout(screens), Clock())
+    window = wall.screen_windows["a"]
+    qtbot.waitExposed(window)
+    before = window.grab().toImage()
+    window.next_page()
+    frames = [window.grab().toImage()]  # the frame right after the tick: the old page, opaque
+    for _ in range(8):
+        qtbot.wait(50)
+        frames.append(window.grab().toImage())
+    after = window.grab().toImage()
+    assert distance(before, after) > 0.02
+    # The frame after the tick is (nearly) the old page: the flip starts from what was shown,
+    # then dissolves through frames that are neither page, and ends exactly on the new one.
+    assert distance(frames[0], before) < distance(before, after) / 4
+    assert any(
+        min(distance(frame, before), distance(frame, after)) > distance(before, after) / 5
+        for frame in frames
+    )
+    assert distance(frames[-1], after) == 0
+    shares = [background_share(frame, window) for frame in [before, *frames, after]]
+    assert max(shares) < 0.2, shares  # every frame is a page, never a bare background
+
+
+def test_cut_flips_at_once_and_a_pin_holds(qtbot: QtBot, walls: list[Wall]) -> None:
+    screens = (
+        f"  - {{name: a, match: {{connector: HDMI-1}}, rotation: {{transition: cut, pin: Two}},"
+        f" pages: {pages('One', 'Two', 'Three', duration='0.2s')}}}\n"
+    )
+    wall, _ = start(walls, layout(screens), Clock())
+    window = wall.screen_windows["a"]
+    assert window.current_index == 1
+    qtbot.wait(600)
+    assert window.current_index == 1 and window.flips == 0  # pinned: no rotation
+    window.pin(None)
+    qtbot.waitUntil(lambda: window.current_index == 2, timeout=1000)
+    assert window.stack.currentWidget() is window.pages[2]  # cut: no fade overlay pending
+
+
+def test_synced_screens_flip_together_on_the_first_ones_clock(
+    qtbot: QtBot, walls: list[Wall]
+) -> None:
+    screens = (
+        f"  - {{name: a, match: {{connector: HDMI-1}}, rotation: {{sync: wall, transition: cut}},"
+        f" pages: {pages('A1', 'A2', duration='0.3s')}}}\n"
+        f"  - {{name: b, match: {{connector: HDMI-2}}, rotation: {{sync: wall, transition: cut}},"
+        f" pages: {pages('B1', 'B2', 'B3', duration='5s')}}}\n"
+        f"  - {{name: c, match: {{connector: DP-1}}, rotation: {{transition: cut}},"
+        f" pages: {pages('C1', 'C2', duration='5s')}}}\n"
+    )
+    wall, _ = start(walls, layout(screens), Clock())
+    a, b, c = (wall.screen_windows[name] for name in "abc")
+    flips: list[tuple[int, int]] = []
+    for _ in range(3):
+        qtbot.waitUntil(lambda: a.flips > len(flips), timeout=2000)
+        flips.append((a.current_index, b.current_index))
+        assert a.flips == b.flips  # same slot call: never one without the other
+    assert flips == [(1, 1), (0, 2), (1, 0)]
+    assert c.flips == 0  # not synced: its own 5 s clock
+
+
+def test_takeover_on_alert_with_banner_then_back_to_rotation(
+    qtbot: QtBot, walls: list[Wall], clock: Clock
+) -> None:
+    screens = (
+        f"  - {{name: a, match: {{connector: HDMI-1}}, rotation: {{transition: cut}},"
+        f" pages: {pages('One', 'Two')}}}\n"
+        f"  - {{name: b, match: {{connector: HDMI-2}}, pages: {pages('Other')}}}\n"
+    )
+    takeovers = (
+        "takeovers:\n"
+        "  - {name: Crisis, when: {stream: social.alerts, severity: critical}, screens: [a],"
+        " hold: 1m, page: {title: Crisis room, widgets: [{type: alert_banner, at: [0, 0, 12, 1],"
+        " data: social.alerts}]}}\n"
+    )
+    wall, hub = start(walls, layout(screens, takeovers), clock)
+    a, b = wall.screen_windows["a"], wall.screen_windows["b"]
+    a.next_page()
+    warning = Alert("spike:Acme", "warning", "Acme mentions 2.1× normal", clock.now)
+    hub.publish("social.alerts", (warning,))
+    wall.check_takeovers()
+    assert a.takeover is None  # below the rule's severity
+    critical = Alert(
+        "spike:Acme", "critical", "Acme mentions 4.2× normal", clock.now, ("#AcmeDown",)
+    )
+    hub.publish("social.alerts", (critical,))
+    wall.check_takeovers()
+    assert a.takeover is not None and b.takeover is None
+    shown = a.stack.currentWidget()
+    assert shown is a.takeover[1] and shown.banner is not None
+    assert shown.banner.text == "Crisis · Acme mentions 4.2× normal · driven by #AcmeDown"
+    a.next_page()  # the rotation's clock does not move a takeover
+    assert a.stack.currentWidget() is shown
+    hub.publish("social.alerts", ())
+    clock.now += 30
+    wall.check_takeovers()
+    assert a.takeover is not None  # held: a crisis does not flap off and on
+    clock.now += 31
+    wall.check_takeovers()
+    assert a.takeover is None
+    assert a.stack.currentWidget() is a.pages[a.current_index]
+    assert a.current_index == 0  # the rotation's own clock kept going underneath
+
+
+def rule(hub: Hub, when: str, hold: str = "10s") -> TakeoverRule:
+    config = layout(
+        f"  - {{name: a, match: {{any: true}}, pages: {pages('One')}}}\n",
+        f"takeovers:\n  - {{name: Mood, when: {when}, hold: {hold}, page: {{title: Mood}}}}\n",
+    ).takeovers[0]
+    return TakeoverRule(config, hub)
+
+
+def test_a_figure_past_its_bound_fires_and_a_dead_source_decides_nothing(clock: Clock) -> None:
+    hub = Runtime(
+        layout(f"  - {{name: a, match: {{any: true}}, pages: {pages('One')}}}\n"), Hub(clock=clock)
+    ).hub
+    hub.set_status("social", SourceState.OK)
+    mood = rule(hub, "{stream: social.net_sentiment, below: -20}")
+    hub.publish("social.net_sentiment", Metric(-5.0, label="Net sentiment"))
+    assert not mood.update(clock.now) and not mood.active
+    hub.publish("social.net_sentiment", Metric(-24.0, label="Net sentiment"))
+    assert mood.update(clock.now) and mood.active
+    assert mood.banner == "Mood · Net sentiment -24 (below -20)"
+    hub.set_status("social", SourceState.FAILED, "timeout")
+    clock.now += 60
+    assert not mood.update(clock.now) and mood.active  # a dead backend does not end a crisis
+    hub.set_status("social", SourceState.OK)
+    hub.publish("social.net_sentiment", Metric(10.0))
+    assert mood.update(clock.now) and not mood.active  # back, calm, and past the hold
+
+
+def test_alert_severity_and_hold() -> None:
+    clock = Clock()
+    hub = Runtime(
+        layout(f"  - {{name: a, match: {{any: true}}, pages: {pages('One')}}}\n"), Hub(clock=clock)
+    ).hub
+    any_alert = rule(hub, "{stream: social.alerts}", hold="10s")
+    hub.publish("social.alerts", (Alert("spike:Acme", "warning", "Acme 2×", clock.now),))
+    assert any_alert.update(clock.now) and any_alert.banner == "Mood · Acme 2×"
+    hub.publish("social.alerts", ())
+    clock.now += 9
+    assert not any_alert.update(clock.now) and any_alert.active
+    clock.now += 2
+    assert any_alert.update(clock.now) and not any_alert.active
