@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import PostWallOptions
@@ -78,6 +78,11 @@ class PostWallWidget(KioskWidget):
             self._frame.start()
         return True
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width() and self.cards:
+            self.cards = [(mention, self._draw_card(mention)) for mention, _ in self.cards]
+
     def _influential(self, mention: Mention) -> bool:
         return mention.followers >= self.options.influencer_followers
 
@@ -137,19 +142,28 @@ class PostWallWidget(KioskWidget):
         painter.setBrush(style.sentiment_colour(mention.sentiment))
         painter.drawRoundedRect(QRectF(0, 0, style.px(8), height), style.px(4), style.px(4))
         pad = style.px(22)
-        painter.setPen(style.accent if influential else style.text)
-        painter.setFont(style.font(28, 700))
         header = QRect(pad, style.px(12), width - 2 * pad, style.px(38))
+        platform = PLATFORM_NAMES.get(mention.platform, mention.platform)
+        where = f"@{mention.handle} · {platform} · {clock_time(mention.at)}"  # not "ago": cached
+        painter.setPen(style.muted)
+        painter.setFont(style.font(22, 400))
+        where_width = painter.fontMetrics().horizontalAdvance(where)
+        painter.setFont(style.font(28, 700))
         who = mention.author + (f"  ★ {compact(mention.followers)}" if influential else "")
+        if (
+            painter.fontMetrics().horizontalAdvance(who) + style.px(24) + where_width
+            > header.width()
+        ):
+            where = f"{platform} · {clock_time(mention.at)}"  # narrow card: the handle goes first
+            where_width = QFontMetrics(style.font(22, 400)).horizontalAdvance(where)
+        who = painter.fontMetrics().elidedText(
+            who, Qt.TextElideMode.ElideRight, max(0, header.width() - where_width - style.px(24))
+        )
+        painter.setPen(style.accent if influential else style.text)
         painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, who)
         painter.setPen(style.muted)
         painter.setFont(style.font(22, 400))
-        platform = PLATFORM_NAMES.get(mention.platform, mention.platform)
-        painter.drawText(
-            header,
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            f"@{mention.handle} · {platform} · {clock_time(mention.at)}",  # not "ago": cached
-        )
+        painter.drawText(header, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, where)
         painter.setPen(style.text)
         painter.setFont(style.font(28, 400))
         body = QRect(pad, style.px(56), width - 2 * pad, height - style.px(64))
