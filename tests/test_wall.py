@@ -5,10 +5,12 @@ The monitors are HDMI-1 and HDMI-2 (1920×1080) and DP-1 (1080×1920, portrait).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import Runtime
@@ -110,3 +112,44 @@ def test_rebinding_keeps_identify_pages_that_did_not_move(wall: Wall) -> None:
     first = list(wall.identify_windows)
     wall.bind()
     assert wall.identify_windows == first
+
+
+def test_hot_plug_rebinds_by_identity_within_a_second(
+    qtbot: QtBot, wall: Wall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kiosk.screens.wall as wall_module
+    from kiosk.screens.monitors import current_screens
+
+    app = QGuiApplication.instance()
+    assert isinstance(app, QGuiApplication)
+    wall.bind()
+    care = wall.screen_windows["care"]
+    plugged = current_screens()
+    hdmi1 = next(screen for monitor, screen in plugged if monitor.connector == "HDMI-1")
+
+    # HDMI-1's cable is pulled: Qt reports the screen gone, and the survivors re-index.
+    monkeypatch.setattr(
+        wall_module,
+        "current_screens",
+        lambda: [
+            (dataclasses.replace(monitor, index=i), screen)
+            for i, (monitor, screen) in enumerate(
+                (m, s) for m, s in plugged if m.connector != "HDMI-1"
+            )
+        ],
+    )
+    for _ in range(3):  # a re-seated cable fires bursts of events: one re-bind
+        app.screenRemoved.emit(hdmi1)
+    qtbot.waitUntil(lambda: "marketing" not in wall.screen_windows, timeout=1000)
+    assert wall.screen_windows["care"] is care  # untouched, still on DP-1
+    assert screen_name(care) == "DP-1"
+    assert all(  # nobody took HDMI-1's content onto another TV
+        w.monitor is not None and w.monitor.connector != "HDMI-1" for w in wall.windows
+    )
+
+    # Plugged back: marketing returns to HDMI-1 by its connector, not to whatever is free.
+    monkeypatch.setattr(wall_module, "current_screens", current_screens)
+    app.screenAdded.emit(hdmi1)
+    qtbot.waitUntil(lambda: "marketing" in wall.screen_windows, timeout=1000)
+    assert screen_name(wall.screen_windows["marketing"]) == "HDMI-1"
+    assert wall.screen_windows["care"] is care
