@@ -141,6 +141,7 @@ class RankEntry:
     value: float
     previous_rank: int | None = None  # 0-based rank in the previous period; None when new
     detail: str = ""
+    sentiment: float | None = None  # mean sentiment of what is counted, -1 … +1, when known
 
 
 @dataclass(frozen=True, slots=True)

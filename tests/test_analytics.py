@@ -292,23 +292,39 @@ def test_hashtags_are_ranked_by_weighted_count_with_their_previous_rank() -> Non
     ranking = value(hub, "hashtags")
     assert isinstance(ranking, Ranking)
     assert ranking.entries == (
-        RankEntry("#a", 3.0, 2),
-        RankEntry("#c", 2.0, None),
-        RankEntry("#b", 1.0, 1),
-        RankEntry("#new", 1.0, None),
+        RankEntry("#a", 3.0, 2, sentiment=0.0),
+        RankEntry("#c", 2.0, None, sentiment=0.0),
+        RankEntry("#b", 1.0, 1, sentiment=0.0),
+        RankEntry("#new", 1.0, None, sentiment=0.0),
     )
 
 
-def test_hashtags_keep_the_top_ten_and_at_most_eight_tags_per_post() -> None:
+def test_hashtags_keep_the_top_thirty_and_at_most_eight_tags_per_post() -> None:
     hub, _, _ = setup(T0 + 30)
     many = tuple(f"t{n}" for n in range(12))
     posts = [mention(T0 + 1, hashtags=many)]  # only t0…t7 count
-    posts += [mention(T0 + 2, hashtags=(f"x{n}",), weight=20 - n) for n in range(12)]
+    posts += [mention(T0 + 2, hashtags=(f"x{n}",), weight=40 - n) for n in range(35)]
     posts += [mention(T0 + 3, hashtags=("",))]  # an empty tag is ignored
     hub.append("s.mentions", posts)
     ranking = value(hub, "hashtags")
-    assert [e.label for e in ranking.entries] == [f"#x{n}" for n in range(10)]
-    assert [e.value for e in ranking.entries] == [float(20 - n) for n in range(10)]
+    assert [e.label for e in ranking.entries] == [f"#x{n}" for n in range(30)]
+    assert [e.value for e in ranking.entries] == [float(40 - n) for n in range(30)]
+
+
+def test_each_hashtag_carries_the_mean_sentiment_of_its_posts() -> None:
+    hub, _, _ = setup(T0 + 30)
+    hub.append(
+        "s.mentions",
+        [
+            mention(T0 + 1, sentiment=-0.8, hashtags=("down",), weight=3),
+            mention(T0 + 2, sentiment=0.4, hashtags=("down", "love")),
+            mention(T0 + 3, sentiment=float("nan"), hashtags=("love",)),  # unknown counts as 0
+        ],
+    )
+    ranking = value(hub, "hashtags")
+    feeling = {e.label: e.sentiment for e in ranking.entries}
+    assert feeling["#down"] == pytest.approx((-0.8 * 3 + 0.4) / 4)
+    assert feeling["#love"] == pytest.approx(0.2)
 
 
 def test_a_hashtag_ranking_counts_only_the_first_eight_tags_of_a_post() -> None:
@@ -429,7 +445,7 @@ def test_a_post_slightly_in_the_future_does_not_erase_the_previous_period() -> N
     )
     assert FUTURE_TOLERANCE >= 100 and RECENT_MINUTES == 15
     ranking = value(hub, "hashtags")
-    assert ranking.entries == (RankEntry("#a", 1.0, 0),)
+    assert ranking.entries == (RankEntry("#a", 1.0, 0, sentiment=0.0),)
 
 
 # -- bounded memory --------------------------------------------------------------------------
@@ -468,8 +484,8 @@ def test_two_days_minute_by_minute_keep_every_buffer_the_same_size() -> None:
     assert volume.values.sum() == 2 * 1440.0  # only the last day
     assert not analytics.volume.window(MINUTE0, MINUTE0 + 1439).any()  # the first day is gone
     ranking = value(hub, "hashtags")
-    assert ranking.entries[0] == RankEntry("#daily", 15.0, 0)
-    assert len(ranking.entries) == 10
+    assert ranking.entries[0] == RankEntry("#daily", 15.0, 0, sentiment=0.0)
+    assert len(ranking.entries) == 16  # the daily tag and the 15 tags of the last 15 minutes
 
 
 def test_minute_counts_are_bounded_in_labels_and_time() -> None:

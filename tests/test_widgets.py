@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
@@ -42,6 +42,7 @@ SIZE = {
     "countdown": (620, 250),
     "gauge": (460, 460),
     "post_wall": (900, 700),
+    "word_cloud": (900, 560),
 }
 
 
@@ -682,3 +683,36 @@ def test_places_are_aggregated_with_mean_sentiment() -> None:
     (paris,) = sample.value.places
     assert (paris.name, paris.lat, paris.lon, paris.count) == ("Paris", 48.8, 2.3, 2)
     assert paris.sentiment == pytest.approx(0.2)
+
+
+def test_word_cloud_sizes_by_count_colours_by_feeling_and_stays_put(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import WordCloudOptions
+
+    widget = make(qtbot, hub, WordCloudOptions(at=(0, 0, 6, 4), data="s.tags"))
+
+    def publish(counts: dict[str, float]) -> None:
+        feeling = {"#AcmeDown": -0.9, "#love": 0.8}
+        entries = tuple(
+            RankEntry(tag, value, sentiment=feeling.get(tag, 0.0))
+            for tag, value in sorted(counts.items(), key=lambda item: -item[1])
+        )
+        hub.publish("s.tags", Ranking(entries))
+        widget.refresh()
+
+    counts = {f"#tag{n}": float(40 - n) for n in range(20)} | {"#AcmeDown": 300.0, "#love": 35.0}
+    publish(counts)
+    terms = widget.terms  # type: ignore[attr-defined]
+    assert len(terms) >= 15
+    big, small = terms["#AcmeDown"], terms["#tag19"]
+    assert big.step > small.step and big.rect.height() > small.rect.height()
+    assert big.colour == STYLE.negative and terms["#love"].colour == STYLE.positive
+    area = QRectF(widget.content_rect())
+    placed = list(terms.values())
+    assert all(area.contains(t.rect) for t in placed)
+    assert not any(a.rect.intersects(b.rect) for i, a in enumerate(placed) for b in placed[i + 1 :])
+    where = {text: QRectF(t.rect) for text, t in terms.items()}
+    # A minute later the counts moved a little and a new tag came in: nothing old jumps.
+    publish({tag: value + 1 for tag, value in counts.items()} | {"#brandnew": 30.0})
+    moved = [text for text, t in widget.terms.items() if text in where and t.rect != where[text]]  # type: ignore[attr-defined]
+    assert moved == []
+    assert "#brandnew" in widget.terms  # type: ignore[attr-defined]

@@ -235,6 +235,12 @@ class LeaderboardOptions(WidgetOptions):
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.RANKING,)
 
 
+class WordCloudOptions(WidgetOptions):
+    type: Literal["word_cloud"] = "word_cloud"
+    limit: int = Field(default=30, ge=3, le=60, description="At most this many terms.")
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.RANKING,)
+
+
 class ClockOptions(WidgetOptions):
     type: Literal["clock"] = "clock"
     zones: list[str] = Field(
@@ -272,6 +278,7 @@ WIDGET_OPTIONS: dict[str, type[WidgetOptions]] = {
     for model in (
         TimeseriesOptions,
         KpiOptions,
+        WordCloudOptions,
         TickerOptions,
         TextOptions,
         AlertBannerOptions,

@@ -21,6 +21,7 @@ from kiosk.widgets.text import TextWidget
 from kiosk.widgets.theme import Style
 from kiosk.widgets.ticker import TickerWidget
 from kiosk.widgets.timeseries import TimeseriesWidget
+from kiosk.widgets.word_cloud import WordCloudWidget
 
 WIDGETS: dict[str, type[KioskWidget]] = {
     "timeseries": TimeseriesWidget,
@@ -37,6 +38,7 @@ WIDGETS: dict[str, type[KioskWidget]] = {
     "post_wall": PostWallWidget,
     "clock": ClockWidget,
     "countdown": CountdownWidget,
+    "word_cloud": WordCloudWidget,
 }
 
 
