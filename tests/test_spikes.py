@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from kiosk.analytics import attach_analytics
 from kiosk.analytics.spikes import SpikeDetector
 from kiosk.hub import Hub
@@ -91,3 +95,31 @@ def test_every_demo_crisis_is_caught_within_minutes() -> None:
 def test_a_quiet_day_raises_no_alert() -> None:
     _, seen = simulate(hours=12, rate=3, crisis=False)
     assert seen == {}
+
+
+@pytest.mark.parametrize("seed", [7, 11])
+def test_coarse_history_neither_teaches_nor_trips_the_detector(seed: int) -> None:
+    # A week of backfill is coarse (one post stands for ~1,800): those minutes are 0 or huge.
+    # Judged per minute they made a baseline of 0 and a "Globex 522× normal" alert at start.
+    from kiosk.app import Runtime
+    from kiosk.config import parse_layout
+
+    layout = parse_layout(
+        "sources:\n"
+        "  social: {type: demo, brands: [Acme, Globex, Initech, Umbrella], ours: Acme,"
+        f" rate: 30, seed: {seed}, backfill: 7d}}\n"
+        "screens: [{name: a, match: {any: true}, pages: [{title: P}]}]\n"
+    )
+
+    async def started() -> tuple[str, ...]:
+        runtime = Runtime(layout)
+        runtime.start()
+        await asyncio.sleep(2.0)  # the backfill is published first
+        for analytics in runtime.analytics:
+            analytics.tick()
+        await runtime.stop()
+        sample = runtime.hub.sample("social.alerts")
+        return tuple(alert.key for alert in sample.value) if sample else ()
+
+    keys = asyncio.run(started())
+    assert set(keys) <= {"spike:Acme"}  # only the demo's own crisis, which is about "ours"

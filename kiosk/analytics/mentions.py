@@ -53,7 +53,8 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SENTIMENT_THRESHOLD = 0.25
 RECENT_MINUTES = 15  # the window of share, sentiment and hashtags
 HISTORY_MINUTES = 60
-TOP_HASHTAGS = 10
+COARSE_POSTS = 20  # a minute is judged by spikes only if made of at least this many posts' worth
+TOP_HASHTAGS = 30  # enough for a word cloud; leaderboards show their own limit
 TOP_PLACES = 200
 MAX_PLACES = 5000  # distinct place names remembered with coordinates
 FUTURE_TOLERANCE = 120.0  # seconds; clocks of remote sources drift
@@ -91,12 +92,16 @@ class MentionAnalytics:
         # the slot of the oldest minute still being compared against.
         early = math.ceil(FUTURE_TOLERANCE / MINUTE)
         self.hashtags = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
+        self.hashtag_sentiment = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
         self.activity = WeekActivity()
         self.spikes = SpikeDetector()
         self.places = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
         self.place_sentiment = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
         self._coordinates: dict[str, tuple[float, float]] = {}
         self._fed_until: int | None = None
+        # Heaviest post weight per minute: a minute made of a few heavily weighted posts (coarse
+        # history) has no per-minute resolution and must not teach or trip the spike detector.
+        self._heaviest: dict[int, int] = {}
         self._drivers: dict[str, tuple[str, ...]] = {}
         self.skipped = 0
         self._last_publish: float | None = None
@@ -125,15 +130,23 @@ class MentionAnalytics:
             return False
         self.activity.add(at, weight)  # a week back: before the 24 h volume buffer refuses it
         minute = int(at // MINUTE)
+        if weight > 1 and weight > self._heaviest.get(minute, 1):
+            self._heaviest[minute] = weight
         if not self.volume.add(self.volume.label_index(str(item.brand)), minute, weight):
             return False
         if isinstance(score, int | float) and math.isfinite(score):
             label = 0 if score >= SENTIMENT_THRESHOLD else 2 if score <= -SENTIMENT_THRESHOLD else 1
             self.sentiment.add(label, minute, weight)
         self._count_place(item, minute, weight)
+        feeling = (
+            round(score * 1000) if isinstance(score, int | float) and math.isfinite(score) else 0
+        )
         for tag in tags[:8]:
             if isinstance(tag, str) and tag:
-                self.hashtags.add("#" + tag.lstrip("#"), minute, weight)
+                tag = "#" + tag.lstrip("#")
+                self.hashtags.add(tag, minute, weight)
+                # Counters hold integers: sentiment in thousandths (as for places).
+                self.hashtag_sentiment.add(tag, minute, feeling * weight)
         return True
 
     def tick(self) -> None:
@@ -286,10 +299,17 @@ class MentionAnalytics:
         if start > latest - 1:
             return
         counts = self.volume.window(start, latest - 1)
+        totals = counts.sum(axis=0)
         for offset in range(counts.shape[1]):
+            minute = start + offset
+            heaviest = self._heaviest.pop(minute, 1)
+            if heaviest * COARSE_POSTS > totals[offset]:
+                continue  # fewer than COARSE_POSTS posts' worth of resolution: skip the minute
             for label, row in zip(self.volume.labels, counts, strict=True):
-                self.spikes.observe(label, (start + offset) * MINUTE, float(row[offset]))
+                self.spikes.observe(label, minute * MINUTE, float(row[offset]))
         self._fed_until = latest - 1
+        for minute in [m for m in self._heaviest if m < start]:
+            del self._heaviest[minute]  # too old to be fed: the buffer moved on
 
     def _rising_hashtags(self, since: int, current: int) -> tuple[str, ...]:
         """Hashtags much more frequent since minute ``since`` than in the 20 minutes before."""
@@ -307,8 +327,17 @@ class MentionAnalytics:
         now_counts = self.hashtags.totals(*recent).most_common(TOP_HASHTAGS)
         previous = [tag for tag, _ in self.hashtags.totals(*before).most_common(3 * TOP_HASHTAGS)]
         rank_before = {tag: rank for rank, tag in enumerate(previous)}
+        feeling = self.hashtag_sentiment.totals(*recent)
         return Ranking(
-            tuple(RankEntry(tag, float(count), rank_before.get(tag)) for tag, count in now_counts)
+            tuple(
+                RankEntry(
+                    tag,
+                    float(count),
+                    rank_before.get(tag),
+                    sentiment=feeling.get(tag, 0) / 1000 / count if count else None,
+                )
+                for tag, count in now_counts
+            )
         )
 
 
