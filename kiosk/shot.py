@@ -6,6 +6,7 @@ import asyncio
 import re
 from pathlib import Path
 
+from kiosk.analytics.moderation import Moderator
 from kiosk.app import Runtime
 from kiosk.config import Layout
 from kiosk.screens.window import ScreenWindow
@@ -51,7 +52,9 @@ async def take_shots(
     try:
         for config in layout.screens:
             size = screen_size(config.name, sizes)
-            window = ScreenWindow(config, runtime.hub, layout.theme, size)
+            window = ScreenWindow(
+                config, runtime.hub, layout.theme, size, Moderator(layout.moderation)
+            )
             window.resize(*size)
             window.show()
             windows.append(window)

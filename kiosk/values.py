@@ -51,6 +51,7 @@ class Mention:
     lat: float | None = None
     lon: float | None = None
     weight: int = 1
+    media: tuple[str, ...] = ()  # addresses of attached images or video, when the source says
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,6 +165,32 @@ class Takeover(_Strict):
     page: Page
 
 
+class Moderation(_Strict):
+    """What screens marked ``public: true`` (and widgets with ``moderate: true``) may show."""
+
+    blocklists: bool = Field(
+        default=True,
+        description="Use the bundled word lists (LDNOOBW, CC BY 4.0) for en, nl, fr, it, de, es.",
+    )
+    block: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="More words or phrases to block, by language code; '*' for every language.",
+    )
+    deny_accounts: list[str] = Field(
+        default_factory=list, description="Handles or names never shown; wildcards allowed."
+    )
+    allow_accounts: list[str] = Field(
+        default_factory=list,
+        description="Trusted handles (e.g. your own): shown without the automatic checks.",
+    )
+    min_sentiment: float | None = Field(
+        default=None, ge=-1.0, le=1.0, description="Hide posts scored below this (-1 … 1)."
+    )
+    hide_links: bool = Field(default=False, description="Hide posts that contain a link.")
+    hide_media: bool = Field(default=False, description="Hide posts with images or video.")
+    hidden: list[str] = Field(default_factory=list, description="Post ids hidden by hand.")
+
+
 class Layout(_Strict):
     """A whole wall: theme, data sources and screens."""
 
@@ -179,6 +205,9 @@ class Layout(_Strict):
     screens: list[Screen] = Field(min_length=1, description="Every screen of the wall.")
     takeovers: list[Takeover] = Field(
         default_factory=list, description="Pages that interrupt rotation when an alert fires."
+    )
+    moderation: Moderation = Field(
+        default_factory=Moderation, description="Rules for what public screens may show."
     )
 
 

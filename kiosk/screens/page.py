@@ -9,6 +9,7 @@ from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from kiosk.analytics.moderation import Moderator
 from kiosk.config import Page
 from kiosk.hub import Hub
 from kiosk.widgets.registry import create_widget
@@ -120,6 +121,8 @@ class PageView(QWidget):
         position: tuple[int, int],
         *,
         banner: str | None = None,
+        public: bool = False,
+        moderator: Moderator | None = None,
     ) -> None:
         super().__init__()
         self.page = page
@@ -135,7 +138,7 @@ class PageView(QWidget):
         layout.addWidget(self.canvas, 1)
         self.widgets = []
         for options in page.widgets:
-            widget = create_widget(options, hub, style)
+            widget = create_widget(options, hub, style, public=public, moderator=moderator)
             self.canvas.place(widget, options.at)
             self.widgets.append(widget)
 

@@ -7,6 +7,7 @@ import logging
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QScreen
 
+from kiosk.analytics.moderation import Moderator
 from kiosk.config import Layout
 from kiosk.hub import Hub
 from kiosk.screens.matching import Assignment, Monitor, assign
@@ -48,6 +49,7 @@ class Wall(QObject):
         self._sync.setSingleShot(True)
         self._sync.timeout.connect(self._flip_synced)
         self.takeovers = [TakeoverRule(config, hub) for config in layout.takeovers]
+        self.moderator = Moderator(layout.moderation)  # one for the wall: "hide" hides everywhere
         self._rules = QTimer(self)
         self._rules.setInterval(TAKEOVER_CHECK_MS)
         self._rules.timeout.connect(self.check_takeovers)
@@ -127,7 +129,13 @@ class Wall(QObject):
         A screen whose configuration (and theme and hub) is unchanged keeps its window, so it
         does not blank while another screen's page is edited.
         """
-        rebuild_all = (hub is not None and hub is not self.hub) or layout.theme != self.layout.theme
+        rebuild_all = (
+            (hub is not None and hub is not self.hub)
+            or layout.theme != self.layout.theme
+            or layout.moderation != self.layout.moderation
+        )
+        if layout.moderation != self.layout.moderation:
+            self.moderator = Moderator(layout.moderation)
         if layout.takeovers != self.layout.takeovers or rebuild_all:
             self.takeovers = [TakeoverRule(config, hub or self.hub) for config in layout.takeovers]
             if self.takeovers:
@@ -178,7 +186,7 @@ class Wall(QObject):
         if window is None:
             config = next(s for s in self.layout.screens if s.name == name)
             size = (monitor.width, monitor.height)
-            window = ScreenWindow(config, self.hub, self.layout.theme, size)
+            window = ScreenWindow(config, self.hub, self.layout.theme, size, self.moderator)
             self.screen_windows[name] = window
         log.info("screen %s on %s (%dx%d)", name, monitor.connector, monitor.width, monitor.height)
         window.show_on(monitor, qscreen, windowed=self.windowed)

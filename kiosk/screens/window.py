@@ -9,6 +9,7 @@ from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent, QPalette, QPixmap, QScreen
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from kiosk.analytics.moderation import Moderator
 from kiosk.config import Page, Screen, Theme
 from kiosk.hub import Hub
 from kiosk.screens.identify import IdentifyView
@@ -53,8 +54,16 @@ class ScreenWindow(WallWindow):
     page interrupts rotation and is removed again when its rule clears.
     """
 
-    def __init__(self, screen: Screen, hub: Hub, theme: Theme, size: tuple[int, int]) -> None:
+    def __init__(
+        self,
+        screen: Screen,
+        hub: Hub,
+        theme: Theme,
+        size: tuple[int, int],
+        moderator: Moderator | None = None,
+    ) -> None:
         self.wall_style = Style.for_screen(theme, *size)
+        self.moderator = moderator or Moderator()
         super().__init__(self.wall_style.background)
         self.screen_config = screen
         self.hub = hub
@@ -67,7 +76,15 @@ class ScreenWindow(WallWindow):
         layout.addWidget(self.stack)
         count = len(screen.pages)
         self.pages = [
-            PageView(page, hub, self.wall_style, (i, count)) for i, page in enumerate(screen.pages)
+            PageView(
+                page,
+                hub,
+                self.wall_style,
+                (i, count),
+                public=screen.public,
+                moderator=self.moderator,
+            )
+            for i, page in enumerate(screen.pages)
         ]
         for page in self.pages:
             self.stack.addWidget(page)
@@ -149,7 +166,15 @@ class ScreenWindow(WallWindow):
                 self.set_banner(banner)
                 return
             self.release()
-        view = PageView(page, self.hub, self.wall_style, (0, 1), banner=banner)
+        view = PageView(
+            page,
+            self.hub,
+            self.wall_style,
+            (0, 1),
+            banner=banner,
+            public=self.screen_config.public,
+            moderator=self.moderator,
+        )
         self.stack.addWidget(view)
         view.setGeometry(self.stack.rect())  # laid out before it is fed: widgets draw to size
         self.takeover = (name, view)

@@ -53,6 +53,9 @@ class KioskWidget(QWidget):
         self.stream = stream
         self.style_ = style
         self.sample: Sample | None = None
+        self.moderated = False
+        self.allow_post: Callable[[Any], bool] = lambda post: True
+        self.allow_text: Callable[[str], bool] = lambda text: True
         self.render_count = 0
         self._seen_version = 0
         self._failed_once = False
@@ -64,6 +67,17 @@ class KioskWidget(QWidget):
         self.veil.hide()
         self.freshness = _Freshness(self)
         self.freshness.hide()  # placed and shown by resizeEvent when it fits
+
+    # -- moderation ------------------------------------------------------------------------
+
+    def moderate_with(
+        self, allow_post: Callable[[Any], bool], allow_text: Callable[[str], bool]
+    ) -> None:
+        """Turn moderation on (a public screen, or ``moderate: true``): widgets that show posts
+        or terms keep what these reject off the screen. Widgets without posts ignore it."""
+        self.allow_post = allow_post
+        self.allow_text = allow_text
+        self.moderated = True
 
     # -- polling ---------------------------------------------------------------------------
 

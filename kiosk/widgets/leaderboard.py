@@ -27,7 +27,8 @@ class LeaderboardWidget(KioskWidget):
     def rows(self) -> list[RankEntry]:
         if self.sample is None:
             return []
-        return list(self.sample.value.entries[: self.options.limit])
+        shown = [e for e in self.sample.value.entries if self.allow_text(e.label)]
+        return shown[: self.options.limit]
 
     def change(self, rank: int, entry: RankEntry) -> tuple[str, QColor]:
         """``▲ 2`` / ``▼ 1`` / ``NEW`` / ``–``, coloured; the rank is 0-based."""

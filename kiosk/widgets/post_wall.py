@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import time
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPixmap, QResizeEvent
@@ -43,12 +44,19 @@ class PostWallWidget(KioskWidget):
     ) -> None:
         super().__init__(options, stream, style, parent)
         self.clock: Callable[[], float] = time.monotonic
-        self.fresh = FreshPosts(options.moderate)
+        self.fresh = FreshPosts()
         self.cards: list[tuple[Mention, QPixmap]] = []  # newest first
         self.waiting: collections.deque[Mention] = collections.deque(maxlen=50)
         self._last_card = -1e9
         self._slide_from = -1e9
         self._frame = self.visible_timer(16, self._animate, precise=True)
+
+    def moderate_with(
+        self, allow_post: Callable[[Any], bool], allow_text: Callable[[str], bool]
+    ) -> None:
+        super().moderate_with(allow_post, allow_text)
+        self.fresh.moderate = True
+        self.fresh.allow = allow_post
 
     def take(self, sample: Sample) -> None:
         mentions = sample.value

@@ -14,10 +14,10 @@ class FreshPosts:
     """Filters a stream's recent posts down to the ones not seen before and allowed.
 
     Args:
-        moderate: whether ``allow`` applies (``moderate: true`` in the layout).
+        moderate: whether ``allow`` applies (a public screen, or ``moderate: true``).
     """
 
-    def __init__(self, moderate: bool) -> None:
+    def __init__(self, moderate: bool = False) -> None:
         self.moderate = moderate
         self.allow: Callable[[Mention], bool] = lambda mention: True
         """Moderation hook: with ``moderate`` on, only posts it allows get through."""

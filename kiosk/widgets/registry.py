@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
+from kiosk.analytics.moderation import Moderator
 from kiosk.config.widgets import WidgetOptions
 from kiosk.hub import Hub
 from kiosk.widgets.alert_banner import AlertBannerWidget
@@ -43,8 +44,22 @@ WIDGETS: dict[str, type[KioskWidget]] = {
 
 
 def create_widget(
-    options: WidgetOptions, hub: Hub, style: Style, parent: QWidget | None = None
+    options: WidgetOptions,
+    hub: Hub,
+    style: Style,
+    parent: QWidget | None = None,
+    *,
+    public: bool = False,
+    moderator: Moderator | None = None,
 ) -> KioskWidget:
-    """The widget for ``options``, bound to its stream (validated layouts only name real ones)."""
+    """The widget for ``options``, bound to its stream (validated layouts only name real ones).
+
+    On a ``public`` screen, or with ``moderate: true``, the widget shows only what ``moderator``
+    (by default the bundled rules) allows.
+    """
     stream = hub.view(options.data) if options.data else None
-    return WIDGETS[options.type](options, stream, style, parent)
+    widget = WIDGETS[options.type](options, stream, style, parent)
+    if public or getattr(options, "moderate", False):
+        moderator = moderator or Moderator()
+        widget.moderate_with(moderator.allow, moderator.allow_text)
+    return widget

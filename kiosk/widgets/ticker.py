@@ -13,6 +13,7 @@ import collections
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import (
@@ -69,7 +70,7 @@ class TickerWidget(KioskWidget):
     ) -> None:
         super().__init__(options, stream, style, parent)
         self.clock: Callable[[], float] = time.monotonic
-        self.fresh = FreshPosts(options.moderate)
+        self.fresh = FreshPosts()
         self.items: list[_Item] = []
         self.queue: collections.deque[Mention] = collections.deque(maxlen=QUEUE_LENGTH)
         self.frame_times: collections.deque[float] = collections.deque(maxlen=2000)
@@ -82,6 +83,13 @@ class TickerWidget(KioskWidget):
     def speed(self) -> float:
         """Logical pixels per second, scaled like type so the reading pace is the same on 4K."""
         return self.options.speed * self.style_.unit
+
+    def moderate_with(
+        self, allow_post: Callable[[Any], bool], allow_text: Callable[[str], bool]
+    ) -> None:
+        super().moderate_with(allow_post, allow_text)
+        self.fresh.moderate = True
+        self.fresh.allow = allow_post
 
     def take(self, sample: Sample) -> None:
         mentions = sample.value

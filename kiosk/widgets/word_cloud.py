@@ -39,7 +39,10 @@ class WordCloudWidget(KioskWidget):
         entries = [
             (entry.label, entry.value, entry.sentiment)
             for entry in ranking.entries
-            if entry.label and math.isfinite(entry.value) and entry.value > 0
+            if entry.label
+            and math.isfinite(entry.value)
+            and entry.value > 0
+            and self.allow_text(entry.label)
         ][: self.options.limit]
         before = {text: (t.step, t.colour.rgb()) for text, t in self.terms.items()}
         self._entries = entries
@@ -67,11 +70,11 @@ class WordCloudWidget(KioskWidget):
             step = self._step(value, smallest, top)
             colour = self._colour(sentiment)
             old = self.terms.get(text)
-            if old is not None and old.step == step:
-                if area.contains(old.rect) and not _hits(old.rect, placed):
-                    placed.append(old.rect)
-                    kept[text] = _Term(text, step, colour, old.rect)
-                    continue
+            stays = old is not None and old.step == step and area.contains(old.rect)
+            if old is not None and stays and not _hits(old.rect, placed):
+                placed.append(old.rect)
+                kept[text] = _Term(text, step, colour, old.rect)
+                continue
             homeless.append((text, step, colour))
         for text, step, colour in homeless:  # biggest first: they get the middle
             spot = self._find_spot(self._size(text, step), area, placed)
