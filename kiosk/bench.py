@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 
+from kiosk.analytics.moderation import Moderator
 from kiosk.app import Runtime
 from kiosk.config import Layout
 from kiosk.screens.window import ScreenWindow
@@ -37,6 +38,8 @@ class BenchResult:
     rss_end_mb: float
     frame_intervals_ms: list[float] = field(default_factory=list)
     mentions: int = 0
+    flips: int = 0  # page flips by rotation during the run
+    flip_ms: list[float] = field(default_factory=list)  # tick → new page painted, measured after
 
     @property
     def cpu_per_minute(self) -> float:
@@ -72,7 +75,7 @@ async def run_bench(
     runtime.start()
     windows = []
     for config in layout.screens:
-        window = ScreenWindow(config, runtime.hub, layout.theme, size)
+        window = ScreenWindow(config, runtime.hub, layout.theme, size, Moderator(layout.moderation))
         window.resize(*size)
         window.show()
         windows.append(window)
@@ -106,21 +109,42 @@ async def run_bench(
         for ticker in tickers:
             times = np.asarray(ticker.frame_times, dtype=np.float64)
             intervals.extend((np.diff(times) * 1000).tolist())
+        rss_end = process.memory_info().rss
+        flips = sum(window.flips for window in windows)
+        flip_ms = await _time_flips(windows)
         return BenchResult(
             seconds=elapsed,
             cpu_seconds=cpu,
             rss_peak_mb=rss_peak / 2**20,
             pss_peak_mb=pss_peak / 2**20,
             rss_start_mb=rss_start / 2**20,
-            rss_end_mb=process.memory_info().rss / 2**20,
+            rss_end_mb=rss_end / 2**20,
             frame_intervals_ms=intervals,
             mentions=counted(),
+            flips=flips,
+            flip_ms=flip_ms,
         )
     finally:
         await runtime.stop()
         for window in windows:
             window.close()
             window.deleteLater()
+
+
+async def _time_flips(windows: list[ScreenWindow], rounds: int = 2) -> list[float]:
+    """Time each page flip from the rotation's tick until the new page is painted: feeding the
+    next page, grabbing the old one for the fade, switching, and a synchronous repaint."""
+    times: list[float] = []
+    for window in windows:
+        if len(window.pages) < 2:
+            continue
+        for _ in range(rounds * len(window.pages)):
+            start = time.perf_counter()
+            window.next_page()
+            window.repaint()
+            times.append((time.perf_counter() - start) * 1000)
+            await asyncio.sleep(window.screen_config.rotation.fade + 0.2)
+    return times
 
 
 def _mention_counter(runtime: Runtime) -> Callable[[], int]:
@@ -181,4 +205,11 @@ def report(result: BenchResult, *, rate: float | None, screens: int, size: tuple
         )
     else:
         lines.append("ticker frame interval: no ticker on the benchmarked screens")
+    lines.append(f"page flips by rotation during the run: {result.flips}")
+    if result.flip_ms:
+        p50 = float(np.percentile(result.flip_ms, 50))
+        lines.append(
+            f"page flip, tick to new page painted: p50 {p50:.0f} ms, max {max(result.flip_ms):.0f}"
+            f" ms over {len(result.flip_ms)} flips (measured after the run)"
+        )
     return "\n".join(lines)
