@@ -9,10 +9,21 @@ below are complete; a type registered later (a plugin, a test's fake source) is 
 
 from __future__ import annotations
 
+import datetime
 import functools
+import re
+import zoneinfo
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from kiosk.config.types import Colour, Duration
 from kiosk.config.widgets import WIDGET_OPTIONS, WidgetOptions
@@ -130,6 +141,63 @@ class Rotation(_Strict):
     )
 
 
+_HOURS = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]|24):[0-5]\d$"
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _check_hours(span: str) -> str:
+    if not re.match(_HOURS, span):
+        raise ValueError(f"{span!r}: write a span as HH:MM-HH:MM, e.g. 07:30-19:00")
+    return span
+
+
+_EVERY_DAY: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Schedule(_Strict):
+    """When a screen is on. Outside these hours it goes black (and, where the system allows,
+    the display sleeps); a takeover can wake it."""
+
+    days: list[Weekday] = Field(
+        default_factory=lambda: list(_EVERY_DAY),
+        description="Days the screen is on.",
+    )
+    hours: list[
+        Annotated[str, AfterValidator(_check_hours), Field(json_schema_extra={"pattern": _HOURS})]
+    ] = Field(
+        default_factory=lambda: ["00:00-24:00"],
+        description='On between these times, e.g. ["07:30-19:00"]; "22:00-06:00" runs overnight.',
+    )
+    off: list[datetime.date] = Field(
+        default_factory=list, description="Whole days off, e.g. public holidays (2026-12-25)."
+    )
+    timezone: str | None = Field(
+        default=None, description="IANA zone of these times (default: the machine's)."
+    )
+    wake_for_takeover: bool = Field(
+        default=True, description="A takeover for this screen turns it on out of hours."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str | None) -> str | None:
+        if zone is not None:
+            try:
+                zoneinfo.ZoneInfo(zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {zone!r} (e.g. Europe/Paris)") from None
+        return zone
+
+
+class BurnIn(_Strict):
+    """Care for TVs that show the same picture for weeks."""
+
+    shift: int = Field(
+        default=0, ge=0, le=20, description="Move everything by up to this many px, slowly."
+    )
+    every: Duration = Field(default=180.0, description="How often it moves one step.")
+
+
 class Screen(_Strict):
     """One physical screen of the wall and the pages it rotates through."""
 
@@ -137,6 +205,8 @@ class Screen(_Strict):
     match: Match
     public: bool = Field(default=False, description="A public screen shows only moderated posts.")
     rotation: Rotation = Field(default_factory=Rotation)
+    schedule: Schedule | None = Field(default=None, description="Operating hours; none: always on.")
+    burn_in: BurnIn = Field(default_factory=BurnIn)
     pages: list[Page] = Field(min_length=1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from PySide6.QtCore import QObject, QTimer
@@ -12,6 +13,7 @@ from kiosk.config import Layout
 from kiosk.hub import Hub
 from kiosk.screens.matching import Assignment, Monitor, assign
 from kiosk.screens.monitors import current_screens
+from kiosk.screens.schedule import DisplayPower, is_on
 from kiosk.screens.takeover import TakeoverRule
 from kiosk.screens.window import IdentifyWindow, ScreenWindow, WallWindow
 
@@ -19,6 +21,7 @@ log = logging.getLogger(__name__)
 
 REBIND_DELAY_MS = 250  # a re-seated cable fires several screen events in a burst; bind once
 TAKEOVER_CHECK_MS = 500  # a takeover starts within half a second of its alert
+SCHEDULE_CHECK_MS = 15_000  # operating hours are minutes: a quarter-minute check is plenty
 
 
 class Wall(QObject):
@@ -50,6 +53,11 @@ class Wall(QObject):
         self._sync.timeout.connect(self._flip_synced)
         self.takeovers = [TakeoverRule(config, hub) for config in layout.takeovers]
         self.moderator = Moderator(layout.moderation)  # one for the wall: "hide" hides everywhere
+        self.display_power = DisplayPower()
+        self._hours = QTimer(self)
+        self._hours.setInterval(SCHEDULE_CHECK_MS)
+        self._hours.timeout.connect(self.check_schedules)
+        self._hours.start()
         self._rules = QTimer(self)
         self._rules.setInterval(TAKEOVER_CHECK_MS)
         self._rules.timeout.connect(self.check_takeovers)
@@ -122,6 +130,21 @@ class Wall(QObject):
                 window.release()
             else:
                 window.take_over(rule.name, rule.config.page, rule.banner)
+        self.check_schedules()
+
+    # -- operating hours -------------------------------------------------------------------
+
+    def check_schedules(self, moment: datetime.datetime | None = None) -> None:
+        """Wake or blank each screen by its schedule; a takeover may wake one out of hours."""
+        moment = moment or datetime.datetime.now(datetime.UTC)
+        for window in self.screen_windows.values():
+            schedule = window.screen_config.schedule
+            woken = window.takeover is not None and (schedule is None or schedule.wake_for_takeover)
+            window.set_awake(is_on(schedule, moment) or woken)
+        if self.screen_windows and all(
+            window.screen_config.schedule is not None for window in self.screen_windows.values()
+        ):  # DPMS sleeps every display at once: only when every screen is off
+            self.display_power.set(any(window.awake for window in self.screen_windows.values()))
 
     def apply(self, layout: Layout, hub: Hub | None = None) -> None:
         """Switch to a new layout, rebuilding only the screens whose part changed.
@@ -161,6 +184,8 @@ class Wall(QObject):
         self._rebind.stop()
         self._sync.stop()
         self._rules.stop()
+        self._hours.stop()
+        self.display_power.set(True)  # never leave the displays asleep behind us
         for window in self.windows:
             window.close()
             window.deleteLater()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 from PySide6.QtCore import QRect, Qt, QTimer
@@ -70,8 +71,10 @@ class ScreenWindow(WallWindow):
         self.setWindowTitle(f"kiosk — {screen.name}")
         margin_x = round(size[0] * theme.safe_area) + self.wall_style.px(24)
         margin_y = round(size[1] * theme.safe_area) + self.wall_style.px(16)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(margin_x, margin_y, margin_x, margin_y)
+        self._layout = QVBoxLayout(self)
+        self._margins = (margin_x, margin_y)
+        self._layout.setContentsMargins(margin_x, margin_y, margin_x, margin_y)
+        layout = self._layout
         self.stack = QStackedWidget()
         layout.addWidget(self.stack)
         count = len(screen.pages)
@@ -111,6 +114,48 @@ class ScreenWindow(WallWindow):
         self._rotation.setSingleShot(True)
         self._rotation.timeout.connect(self.next_page)
         self._arm_rotation()
+        self.awake = True
+        self.shift_step = 0
+        self._burn_in = QTimer(self)
+        self._burn_in.timeout.connect(self._shift)
+        if screen.burn_in.shift > 0:
+            self._burn_in.start(round(screen.burn_in.every * 1000))
+
+    @property
+    def shift(self) -> tuple[int, int]:
+        """Where burn-in care has moved the picture, in px: a slow circle of eight steps."""
+        radius = self.screen_config.burn_in.shift
+        angle = self.shift_step % 8 * math.pi / 4
+        return round(radius * math.cos(angle)), round(radius * math.sin(angle))
+
+    def _shift(self) -> None:
+        self.shift_step += 1
+        dx, dy = self.shift
+        x, y = self._margins
+        self._layout.setContentsMargins(x + dx, y + dy, x - dx, y - dy)
+
+    def set_awake(self, awake: bool) -> None:
+        """Out of hours the screen goes black: pages hidden (their timers stop), no rotation."""
+        if awake == self.awake:
+            return
+        self.awake = awake
+        log.info("screen %s %s", self.screen_config.name, "on" if awake else "off (out of hours)")
+        if awake:
+            current = self.stack.currentWidget()
+            if isinstance(current, PageView):
+                current.prepare()
+            self.stack.show()
+            self.setPalette(self._palette(self.wall_style.background))
+            self._arm_rotation()
+        else:
+            self._rotation.stop()
+            self.stack.hide()
+            self.setPalette(self._palette(QColor("#000000")))
+
+    def _palette(self, colour: QColor) -> QPalette:
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, colour)
+        return palette
 
     @property
     def synced(self) -> bool:
@@ -210,6 +255,8 @@ class ScreenWindow(WallWindow):
         self._rotation.stop()
         if self.synced or self.takeover is not None or self.pinned is not None:
             return  # the wall's clock, a takeover or a pin decides
+        if not getattr(self, "awake", True):
+            return  # out of hours
         if len(self.pages) > 1:
             self._rotation.start(round(self.page_duration * 1000))
 

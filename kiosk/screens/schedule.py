@@ -1,0 +1,77 @@
+"""Operating hours: whether a screen should be on at a given moment, and display power.
+
+No Qt in the decision (tests pass any datetime). :func:`set_display_power` asks the X server
+to sleep or wake the displays with ``xset dpms`` where that exists; elsewhere the screen only
+goes black, which is what "off" means on a TV that ignores DPMS anyway.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import shutil
+import subprocess
+import zoneinfo
+
+from kiosk.config.layout import Schedule
+
+log = logging.getLogger(__name__)
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def is_on(schedule: Schedule | None, moment: datetime.datetime) -> bool:
+    """True when ``schedule`` has the screen on at ``moment`` (aware, any zone)."""
+    if schedule is None:
+        return True
+    zone = zoneinfo.ZoneInfo(schedule.timezone) if schedule.timezone else None
+    local = moment.astimezone(zone)  # None: the machine's local time
+    now = local.hour * 60 + local.minute
+    for span in schedule.hours:
+        start, end = (_minutes(part) for part in span.split("-"))
+        if start <= end:
+            day = local.date()
+            inside = start <= now < end
+        else:  # overnight, e.g. 22:00-06:00: after midnight belongs to the day it began
+            inside = now >= start or now < end
+            day = local.date() if now >= start else local.date() - datetime.timedelta(days=1)
+        if inside and _DAYS[day.weekday()] in schedule.days and day not in schedule.off:
+            return True
+    return False
+
+
+class DisplayPower:
+    """Sleeps and wakes the displays where the system allows (X11 with ``xset``), once per
+    change, and says so in the log; everywhere else it does nothing and says that once."""
+
+    def __init__(self) -> None:
+        self._xset = shutil.which("xset") if os.environ.get("DISPLAY") else None
+        self._state: bool | None = None
+        self._told = False
+
+    def set(self, on: bool) -> None:
+        if on == self._state:
+            return
+        self._state = on
+        if self._xset is None:
+            if not self._told:
+                self._told = True
+                log.info("display power: no DPMS control here; screens off hours go black only")
+            return
+        try:
+            subprocess.run(
+                [self._xset, "dpms", "force", "on" if on else "off"],
+                check=True,
+                timeout=5,
+                capture_output=True,
+            )
+            log.info("display power %s", "on" if on else "off (DPMS)")
+        except (OSError, subprocess.SubprocessError) as error:
+            log.warning("display power: xset failed (%s); screens off hours go black only", error)
+            self._xset = None
