@@ -70,6 +70,11 @@ EXPECTED: dict[str, list[tuple[int, str, str]]] = {
     ],
     "empty.yaml": [(1, "", "the layout is empty")],
     "no_criterion.yaml": [(3, "screens[0].match", "give at least one of connector")],
+    "bad_http_json.yaml": [
+        (6, "sources.api.streams.visitors.kind", "'gauge' is not allowed; expected one of: "),
+        (7, "sources.api.streams.pages.path", "not a JMESPath expression: Incomplete expression"),
+        (8, "sources.api.streams.hourly", "time: is for series streams, not metric"),
+    ],
     "several.yaml": [
         (1, "theme.name", "'darkk' is not allowed (did you mean 'dark'?)"),
         (1, "theme.scale", "less than or equal to 3 (got 9)"),

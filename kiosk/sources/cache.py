@@ -1,0 +1,87 @@
+"""Last good values on disk: where they go, how they are written, and how they are encoded.
+
+One small JSON file per source, written through a temporary file and ``os.replace``, so a crash
+leaves the old file or the new one, never half of one. Values are plain JSON (no pickle): a
+cache file from an older or damaged run is rejected by validation, not executed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field, TypeAdapter
+
+from kiosk.values import Breakdown, Kind, Mention, Metric, Ranking, TimeSeries
+
+
+def default_cache_dir() -> Path:
+    """``$KIOSK_CACHE_DIR``, else ``$XDG_CACHE_HOME/kiosk``, else ``~/.cache/kiosk``."""
+    if explicit := os.environ.get("KIOSK_CACHE_DIR"):
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kiosk"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write through a temporary file and ``os.replace``: a crash leaves the old file or the new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+# -- values on disk ----------------------------------------------------------------------------
+
+
+class _CachedSeries(BaseModel):
+    labels: tuple[str, ...]
+    start: float
+    step: float = Field(gt=0)
+    values: list[list[float | None]]
+
+
+_ADAPTERS: dict[Kind, TypeAdapter[Any]] = {
+    Kind.TEXT: TypeAdapter(str),
+    Kind.METRIC: TypeAdapter(Metric),
+    Kind.RANKING: TypeAdapter(Ranking),
+    Kind.BREAKDOWN: TypeAdapter(Breakdown),
+    Kind.MENTIONS: TypeAdapter(tuple[Mention, ...]),
+}
+
+
+def encode_value(kind: Kind, value: Any) -> Any:
+    """A stream value as plain JSON data (non-finite series points become null)."""
+    if kind is Kind.SERIES:
+        rows = [[x if math.isfinite(x) else None for x in row] for row in value.values.tolist()]
+        return {"labels": value.labels, "start": value.start, "step": value.step, "values": rows}
+    if kind is Kind.MENTIONS:
+        return [dataclasses.asdict(mention) for mention in value]
+    return value if kind is Kind.TEXT else dataclasses.asdict(value)
+
+
+def decode_value(kind: Kind, raw: Any) -> Any:
+    """The inverse of :func:`encode_value`; raises ValueError for anything malformed."""
+    if kind is Kind.SERIES:
+        cached = _CachedSeries.model_validate(raw)
+        rows = [[math.nan if x is None else x for x in row] for row in cached.values]
+        values = np.array(rows, dtype=np.float64).reshape(len(cached.labels), -1)
+        return TimeSeries(cached.labels, cached.start, cached.step, values)
+    adapter = _ADAPTERS.get(kind)
+    if adapter is None:
+        raise ValueError(f"{kind} values are not cached")
+    return adapter.validate_python(raw)

@@ -1,0 +1,423 @@
+"""What every polling source shares: the poll loop, backoff, state, and the last good values.
+
+One :class:`PollingSource` per layout source owns its polling (as Home Assistant's update
+coordinator does): it polls every ``interval``; after a failure it retries after a random wait
+of up to ``backoff × 2^(failures-1)``, capped at ``max_backoff`` ("full jitter", so a wall of
+sources does not retry in lockstep), and never sooner than a 429/503's ``Retry-After``. While
+failing, every stream keeps its last good value: the source is STALE, and FAILED once no poll has
+succeeded for ``stale_after``. The hub logs each change of state once, not each failed poll.
+
+The last good values are also kept on disk, one small JSON file per source, so a restart paints
+at once, with the values' original timestamps, even with the network down.
+
+:class:`HttpSource` adds the ``httpx.AsyncClient``, headers and token, conditional requests
+(ETag, Last-Modified) and a size limit. Tests inject the transport, the sleep and the jitter.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+import email.utils
+import hashlib
+import json
+import logging
+import math
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import httpx
+from pydantic import Field
+
+from kiosk.config.types import Duration
+from kiosk.hub import Hub, SourceState
+from kiosk.sources.base import Source, SourceOptions
+from kiosk.sources.cache import decode_value, default_cache_dir, encode_value, write_atomically
+from kiosk.values import Kind, Mention
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+
+CACHE_VERSION = 1
+CACHED_MENTIONS = 200  # newest posts of a mention stream kept on disk
+MAX_RETRY_AFTER = 3600.0  # a server asking for more is not believed
+USER_AGENT = "kiosk/0.1 (social listening wall)"
+
+
+class PollingOptions(SourceOptions):
+    interval: Duration = Field(default=60.0, description="Time between polls while all is well.")
+    timeout: Duration = Field(default=10.0, description="A poll that takes longer fails.")
+    backoff: Duration = Field(
+        default=2.0,
+        description="Longest wait before the first retry after a failure; it doubles with each "
+        "further failure, and the actual wait is random up to it.",
+    )
+    max_backoff: Duration = Field(default=300.0, description="Retries never wait longer.")
+    stale_after: Duration = Field(
+        default=600.0,
+        description="Without a good poll for this long, the source is failed rather than stale.",
+    )
+    cache: bool = Field(
+        default=True, description="Keep the last good values on disk, shown at once on restart."
+    )
+
+
+class HttpOptions(PollingOptions):
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="Extra request headers; values may use ${env:NAME}."
+    )
+    token: str | None = Field(
+        default=None, description="Sent as 'Authorization: Bearer …'; write ${env:NAME}."
+    )
+    max_bytes: int = Field(default=10_000_000, ge=1000, description="A larger response is refused.")
+
+
+# Options that change how a source polls, not what its values are: editing them keeps the cache.
+_HOW_TO_POLL = (set(PollingOptions.model_fields) | set(HttpOptions.model_fields)) - {"type"}
+
+
+class FetchError(Exception):
+    """A poll failed: the backend is down, slow, or answered garbage.
+
+    Args:
+        detail: short and plain, shown on screen next to "unavailable".
+        retry_after: seconds the server asked us to wait (429/503), if it did.
+    """
+
+    def __init__(self, detail: str, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+def backoff_delay(failures: int, base: float, cap: float, jitter: float) -> float:
+    """Full jitter: ``jitter`` (0 … 1) of ``base × 2^(failures-1)``, that capped at ``cap``."""
+    return jitter * min(cap, base * 2.0 ** min(failures - 1, 60))
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - now
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+# -- the poll loop -----------------------------------------------------------------------------
+
+
+class PollingSource(Source):
+    """Polls with backoff, tracks ok / stale / failed, and keeps last good values on disk.
+
+    Subclasses implement :meth:`poll` and publish through :meth:`publish` and :meth:`append`.
+
+    Args:
+        sleep: awaited between polls; tests pass one that advances a fake clock.
+        jitter: gives 0 … 1 for the backoff; tests pass a constant.
+        cache_dir: where cache files go (default :func:`default_cache_dir`).
+    """
+
+    options_model: ClassVar[type[PollingOptions]]
+    options: PollingOptions
+
+    def __init__(
+        self,
+        name: str,
+        options: SourceOptions,
+        hub: Hub,
+        *,
+        sleep: Sleep | None = None,
+        jitter: Callable[[], float] | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        super().__init__(name, options, hub)
+        self.sleep: Sleep = sleep or asyncio.sleep
+        self.jitter = jitter or random.random
+        self.cache_path: Path | None = None
+        if self.options.cache:
+            try:
+                folder = cache_dir or default_cache_dir()
+            except (RuntimeError, KeyError):  # no home directory (a bare service account)
+                log.warning("source %s: no cache directory; set KIOSK_CACHE_DIR", name)
+            else:
+                self.cache_path = folder / "sources" / f"{name}.json"
+        self.kinds = self.provides(options)
+        self.failures = 0
+        self._good: dict[str, tuple[Any, float]] = {}  # stream → (value, at): what is cached
+        self._dirty = False
+        self._last_ok: float | None = None
+        self._started = 0.0
+        self._cache_warned = False
+
+    @abc.abstractmethod
+    async def poll(self) -> None:
+        """Fetch once and publish what is good; raise :class:`FetchError` when that failed."""
+
+    def session(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """Held open while the source runs (an HTTP client, for instance)."""
+        return contextlib.nullcontext()
+
+    def cache_extra(self) -> Any:
+        """Source-specific state to keep on disk with the values (plain JSON data)."""
+        return None
+
+    def restore_extra(self, extra: Any) -> None:
+        """Take back what :meth:`cache_extra` gave; raise ValueError if it is malformed."""
+
+    async def run(self) -> None:
+        self._started = self.hub.clock()
+        self.restore()
+        async with self.session():
+            while True:
+                await self.sleep(await self.poll_once())
+
+    async def poll_once(self) -> float:
+        """One poll and its bookkeeping; returns the seconds to wait before the next."""
+        try:
+            await self.poll()
+        except FetchError as error:
+            delay = self._failed(error.detail, error.retry_after)
+        except Exception as error:  # a bug must not end the source; its traceback, once a streak
+            if self.failures == 0:
+                log.exception("source %s: poll failed unexpectedly", self.name)
+            delay = self._failed(f"internal error ({type(error).__name__})", None)
+        else:
+            self.failures = 0
+            self._last_ok = self.hub.clock()
+            self.hub.set_status(self.name, SourceState.OK)
+            self.hub.confirm(self.name, self._last_ok)  # no news is current news
+            delay = self.options.interval
+        if self._dirty:  # also after a partial failure: what did arrive is good
+            self.save()
+        return delay
+
+    def _failed(self, detail: str, retry_after: float | None) -> float:
+        self.failures += 1
+        log.debug("source %s: poll %d failed: %s", self.name, self.failures, detail)
+        since = self._started if self._last_ok is None else self._last_ok
+        failing_too_long = self.hub.clock() - since >= self.options.stale_after
+        self.hub.set_status(
+            self.name, SourceState.FAILED if failing_too_long else SourceState.STALE, detail
+        )
+        options = self.options
+        delay = backoff_delay(self.failures, options.backoff, options.max_backoff, self.jitter())
+        return delay if retry_after is None else max(delay, retry_after)
+
+    # -- publishing --------------------------------------------------------------------------
+
+    def last_good(self, stream: str) -> Any:
+        """The stream's last good value (from this run or the cache), or None."""
+        found = self._good.get(stream)
+        return None if found is None else found[0]
+
+    def publish(
+        self, stream: str, value: Any, at: float | None = None, *, new: bool = True
+    ) -> None:
+        """Publish a good value. ``new=False``: the same data confirmed again (no cache write)."""
+        at = self.hub.clock() if at is None else at
+        self.hub.publish(f"{self.name}.{stream}", value, at=at)
+        self._good[stream] = (value, at)
+        self._dirty = self._dirty or new
+
+    def append(self, stream: str, items: Sequence[Mention], at: float | None = None) -> None:
+        """Add new posts to a mention stream (the newest are also cached)."""
+        if not items:
+            return
+        at = self.hub.clock() if at is None else at
+        self.hub.append(f"{self.name}.{stream}", items, at=at)
+        kept = (*(self.last_good(stream) or ()), *items)[-CACHED_MENTIONS:]
+        self._good[stream] = (kept, at)
+        self._dirty = True
+
+    # -- the cache ---------------------------------------------------------------------------
+
+    def cache_identity(self) -> str:
+        """Names the options that shape the values: a cache written under others is not used."""
+        shape = self.options.model_dump(mode="json", exclude=_HOW_TO_POLL)
+        return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+
+    def save(self) -> None:
+        """Write the last good values to the cache file (atomically)."""
+        self._dirty = False
+        if self.cache_path is None:
+            return
+        streams = {
+            stream: {"kind": self.kinds[stream].value, "at": at, "value": encode_value(kind, value)}
+            for stream, (value, at) in self._good.items()
+            if (kind := self.kinds.get(stream)) is not None
+        }
+        document = {
+            "version": CACHE_VERSION,
+            "identity": self.cache_identity(),
+            "streams": streams,
+            "extra": self.cache_extra(),
+        }
+        try:
+            write_atomically(self.cache_path, json.dumps(document, allow_nan=False))
+        except (OSError, ValueError) as error:
+            if not self._cache_warned:  # once: the disk will not get better by itself soon
+                self._cache_warned = True
+                log.warning(
+                    "source %s: cannot write its cache %s: %s", self.name, self.cache_path, error
+                )
+
+    def restore(self) -> None:
+        """Publish the cached values with their original timestamps; ignore a broken cache."""
+        if self.cache_path is None:
+            return
+        try:
+            text = self.cache_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        except (OSError, UnicodeDecodeError) as error:
+            log.warning(
+                "source %s: cannot read its cache %s: %s", self.name, self.cache_path, error
+            )
+            return
+        try:
+            restored = self._decode_cache(json.loads(text))
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            log.warning(
+                "source %s: ignoring a corrupt cache %s: %s", self.name, self.cache_path, error
+            )
+            return
+        for stream, (value, at) in restored.items():
+            if self.kinds[stream] is Kind.MENTIONS:
+                self.hub.append(f"{self.name}.{stream}", value, at=at)
+            else:
+                self.hub.publish(f"{self.name}.{stream}", value, at=at)
+        self._good.update(restored)
+        if restored:
+            log.info("source %s: showing %d cached values", self.name, len(restored))
+
+    def _decode_cache(self, document: Any) -> dict[str, tuple[Any, float]]:
+        if (
+            document.get("version") != CACHE_VERSION
+            or document["identity"] != self.cache_identity()
+        ):
+            log.info("source %s: its cache was written for other options; not used", self.name)
+            return {}
+        restored: dict[str, tuple[Any, float]] = {}
+        for stream, entry in document["streams"].items():
+            kind = self.kinds.get(stream)
+            if kind is None or entry["kind"] != kind.value:
+                continue
+            at = float(entry["at"])
+            if not math.isfinite(at):
+                raise ValueError(f"{stream}: bad timestamp")
+            restored[stream] = (decode_value(kind, entry["value"]), at)
+        self.restore_extra(document.get("extra"))
+        return restored
+
+
+# -- HTTP --------------------------------------------------------------------------------------
+
+
+class HttpSource(PollingSource):
+    """A polling source over HTTP: one client per source, conditional GETs, a size limit.
+
+    Args:
+        transport: for tests (``httpx.MockTransport``); None means the network.
+    """
+
+    options: HttpOptions
+
+    def __init__(
+        self,
+        name: str,
+        options: SourceOptions,
+        hub: Hub,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name, options, hub, **kwargs)
+        self.transport = transport
+        self.client: httpx.AsyncClient | None = None
+        self._validators: dict[str, dict[str, str]] = {}  # url → If-None-Match, If-Modified-Since
+
+    def session(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        headers = {"User-Agent": USER_AGENT, **self.options.headers}
+        if self.options.token:
+            headers["Authorization"] = f"Bearer {self.options.token}"
+        self.client = httpx.AsyncClient(
+            transport=self.transport,
+            headers=headers,
+            timeout=self.options.timeout,
+            follow_redirects=True,
+        )
+        return self.client
+
+    async def fetch(self, url: str, parse: Callable[[bytes, httpx.Headers], T]) -> T | None:
+        """GET ``url`` and ``parse`` the body; None when unchanged since the last good fetch.
+
+        The ETag and Last-Modified are remembered only once ``parse`` accepted the body, so a
+        garbage answer is not later confirmed by a 304.
+
+        Raises:
+            FetchError: for a network error, a timeout, an error status or a body too large;
+                ``parse`` raises it for a body it cannot read.
+        """
+        assert self.client is not None, "fetch() runs inside run()"
+        host = httpx.URL(url).host or url
+        known = self._validators.get(url)
+        timeout = self.options.timeout
+        try:
+            async with asyncio.timeout(timeout):  # httpx's timeout is per read, not per request
+                async with self.client.stream("GET", url, headers=known) as response:
+                    if response.status_code == 304 and known:
+                        return None
+                    if not response.is_success:
+                        retry_after = None
+                        if response.status_code in (429, 503):
+                            header = response.headers.get("Retry-After")
+                            retry_after = parse_retry_after(header, self.hub.clock())
+                        raise FetchError(f"HTTP {response.status_code} from {host}", retry_after)
+                    body = await self._read(response, host)
+                    headers = response.headers
+        except (TimeoutError, httpx.TimeoutException):
+            raise FetchError(f"no answer from {host} within {timeout:g}s") from None
+        except httpx.ConnectError:
+            raise FetchError(f"cannot connect to {host}") from None
+        except httpx.HTTPError as error:
+            raise FetchError(f"{host}: {type(error).__name__}") from None
+        value = parse(body, headers)
+        validators = {
+            request: headers[answer]
+            for request, answer in (
+                ("If-None-Match", "ETag"),
+                ("If-Modified-Since", "Last-Modified"),
+            )
+            if answer in headers
+        }
+        self._validators[url] = validators
+        return value
+
+    def forget(self, url: str) -> None:
+        """Drop what the last good answer from ``url`` was: the next fetch is a full GET."""
+        self._validators.pop(url, None)
+
+    async def _read(self, response: httpx.Response, host: str) -> bytes:
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self.options.max_bytes:
+                raise FetchError(f"{host} sent more than {self.options.max_bytes:,} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
