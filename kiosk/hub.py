@@ -88,6 +88,10 @@ class StreamView:
     def now(self) -> float:
         return self._hub.clock()
 
+    def confirmed(self) -> float | None:
+        """When the source last confirmed its data is current (a poll that found no news)."""
+        return self._hub.confirmed(self.source)
+
 
 class Hub:
     """Named streams with last value, timestamp and subscribers.
@@ -100,6 +104,7 @@ class Hub:
         self.clock = clock
         self._streams: dict[str, _Stream] = {}
         self._status: dict[str, Status] = {}
+        self._confirmed: dict[str, float] = {}
         self._broken_subscribers: set[Subscriber] = set()  # the callables, not ids: ids get reused
 
     # -- declaring and reading -------------------------------------------------------------
@@ -190,6 +195,14 @@ class Hub:
 
     def status(self, source: str) -> Status:
         return self._status.get(source) or Status(SourceState.STARTING, self.clock())
+
+    def confirm(self, source: str, at: float | None = None) -> None:
+        """The source checked and its streams are current, even if nothing changed (a quiet
+        feed): widgets do not dim for want of news."""
+        self._confirmed[source] = self.clock() if at is None else at
+
+    def confirmed(self, source: str) -> float | None:
+        return self._confirmed.get(source)
 
     # -- internals -------------------------------------------------------------------------
 

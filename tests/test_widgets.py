@@ -715,3 +715,18 @@ def test_word_cloud_sizes_by_count_colours_by_feeling_and_stays_put(qtbot: QtBot
     moved = [text for text, t in widget.terms.items() if text in where and t.rect != where[text]]  # type: ignore[attr-defined]
     assert moved == []
     assert "#brandnew" in widget.terms  # type: ignore[attr-defined]
+
+
+def test_a_quiet_source_that_confirms_its_data_does_not_dim(
+    qtbot: QtBot, hub: Hub, clock: FakeClock
+) -> None:
+    widget = make(qtbot, hub, KpiOptions(at=(0, 0, 4, 2), data="s.rate", stale_after=60))
+    hub.set_status("s", SourceState.OK)
+    hub.publish("s.rate", Metric(5.0))
+    clock.now += 120  # no new value for two minutes…
+    hub.confirm("s")  # …but the source just polled and found nothing new
+    widget.refresh()
+    assert not widget.is_stale
+    clock.now += 61
+    widget.refresh()
+    assert widget.is_stale  # and without a confirmation it does dim

@@ -214,7 +214,8 @@ class KioskWidget(QWidget):
         assert self.stream is not None
         stale = False
         if self.sample is not None:
-            too_old = self.stream.now() - self.sample.at > self.options.stale_after
+            confirmed = self.stream.confirmed() or 0.0  # a quiet source that checked is fresh
+            too_old = self.stream.now() - max(self.sample.at, confirmed) > self.options.stale_after
             failed = self.stream.status().state is SourceState.FAILED
             stale = too_old or failed
         if stale != self._stale:
