@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+import psutil
 import qasync
 from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import (
@@ -32,6 +33,7 @@ from kiosk.analytics import MentionAnalytics, attach_analytics
 from kiosk.config import Layout
 from kiosk.control.systemd import Notifier
 from kiosk.hub import Hub, SourceState
+from kiosk.recovery import STABLE_AFTER
 from kiosk.reload import LayoutReloader
 from kiosk.screens.wall import Wall
 from kiosk.sources import SOURCES, Source
@@ -41,6 +43,9 @@ from kiosk.widgets.fonts import load_bundled_fonts
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+EXIT_RESTART = 75  # EX_TEMPFAIL: stopped on purpose to be started afresh (memory guard)
+MEMORY_CHECK_MS = 10_000
 
 
 class Runtime:
@@ -151,8 +156,15 @@ async def run_wall(
     path: Path | None = None,
     windowed: bool = False,
     seconds: float | None = None,
+    memory_limit: float | None = None,
+    on_stable: Callable[[], None] | None = None,
 ) -> int:
-    """Show the wall until SIGINT/SIGTERM (or for ``seconds``); ``path`` is watched for edits."""
+    """Show the wall until SIGINT/SIGTERM (or for ``seconds``); ``path`` is watched for edits.
+
+    ``memory_limit`` (MB): above it the wall stops cleanly with :data:`EXIT_RESTART`, so the
+    service manager starts a fresh one before a leak hurts. ``on_stable`` is called once the
+    wall has run for :data:`kiosk.recovery.STABLE_AFTER` seconds.
+    """
     runtime = Runtime(layout)
     wall = Wall(layout, runtime.hub, windowed=windowed)
     runtimes = [runtime]
@@ -180,7 +192,33 @@ async def run_wall(
     notifier.ready(f"{len(assignment.bound)} of {len(layout.screens)} screens shown")
     if seconds is not None:
         loop.call_later(seconds, stop.set)
+    if on_stable is not None:
+        loop.call_later(STABLE_AFTER, on_stable)
+    exit_code = 0
+    guard: QTimer | None = None
+    if memory_limit is not None:
+        process = psutil.Process()
+
+        def check_memory() -> None:
+            nonlocal exit_code
+            rss = process.memory_info().rss / 2**20
+            if rss > memory_limit:
+                log.error(
+                    "memory guard: RSS %.0f MB is above %.0f MB; restarting cleanly",
+                    rss,
+                    memory_limit,
+                )
+                exit_code = EXIT_RESTART
+                stop.set()
+
+        guard = QTimer()
+        guard.timeout.connect(check_memory)
+        guard.start(MEMORY_CHECK_MS)
+        loop.call_later(2.0, check_memory)  # a start already too big is caught at once
+        log.info("memory guard at %.0f MB", memory_limit)
     await stop.wait()
+    if guard is not None:
+        guard.stop()
     log.info("stopping")
     if heartbeat is not None:
         heartbeat.stop()
@@ -189,7 +227,7 @@ async def run_wall(
         reloader.deleteLater()
     await runtimes[-1].stop()
     wall.close()
-    return 0
+    return exit_code
 
 
 def _heartbeat(notifier: Notifier) -> QTimer | None:

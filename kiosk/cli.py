@@ -17,6 +17,7 @@ from kiosk.config import Layout, LayoutError, layout_schema, load_layout
 from kiosk.paths import DEFAULT_LAYOUT
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_LAYOUT = 0, 1, 2
+log = logging.getLogger("kiosk")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +42,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("layout", nargs="?", type=Path, default=DEFAULT_LAYOUT)
     run.add_argument("--windowed", action="store_true", help="normal windows, for development")
     run.add_argument("--seconds", type=float, default=None, help=argparse.SUPPRESS)
+    run.add_argument(
+        "--unattended",
+        action="store_true",
+        help="no one is watching (the systemd unit): a broken layout or a crash loop shows a "
+        "safe page instead of stopping",
+    )
+    run.add_argument(
+        "--memory-limit",
+        type=float,
+        default=None,
+        metavar="MB",
+        help="restart cleanly above this RSS (default: 85%% of the service's MemoryMax; 0: off)",
+    )
     run.set_defaults(handler=cmd_run)
 
     check = commands.add_parser("check", help="validate layouts; every error at once, exit 2")
@@ -130,14 +144,45 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
-    layout = _load(args.layout)
-    if layout is None:
-        return EXIT_BAD_LAYOUT
+    from kiosk.recovery import CRASHES_FOR_SAFE_MODE, StartLog, memory_limit_mb, safe_layout
+
+    starts = StartLog() if args.unattended else None
+    crashes = starts.start() if starts is not None else 0
+    try:
+        layout: Layout = load_layout(args.layout)
+    except LayoutError as error:
+        print(error.render(), file=sys.stderr)
+        if starts is None:
+            return EXIT_BAD_LAYOUT
+        first = "\n".join(
+            f"- `{issue.path}` line {issue.line}: {issue.message}" for issue in error.issues[:3]
+        )
+        layout = safe_layout(
+            f"The layout {args.layout.name} has errors, so it is not shown:\n\n{first}\n\n"
+            "Saving a fixed file applies it at once."
+        )
+    else:
+        if crashes >= CRASHES_FOR_SAFE_MODE:
+            log.error("%d unclean starts in a row: showing the safe layout", crashes)
+            layout = safe_layout(
+                f"The wall stopped unexpectedly {crashes} times within a few minutes, so it "
+                "shows this page instead of its layout. Saving the layout file applies it again."
+            )
     from kiosk.app import run_in_qt, run_wall
 
-    return run_in_qt(
-        lambda: run_wall(layout, path=args.layout, windowed=args.windowed, seconds=args.seconds)
+    code = run_in_qt(
+        lambda: run_wall(
+            layout,
+            path=args.layout,
+            windowed=args.windowed,
+            seconds=args.seconds,
+            memory_limit=memory_limit_mb(args.memory_limit),
+            on_stable=starts.stable if starts is not None else None,
+        )
     )
+    if starts is not None:
+        starts.ended_cleanly()
+    return code
 
 
 def cmd_screens(args: argparse.Namespace) -> int:

@@ -56,7 +56,8 @@ class DisplayPower:
         self._told = False
 
     def set(self, on: bool) -> None:
-        if on == self._state:
+        if on == self._state or (self._state is None and on):
+            self._state = on  # displays start awake: nothing to do
             return
         self._state = on
         if self._xset is None:

@@ -85,8 +85,13 @@ class Wall(QObject):
                 self._drop_screen(config.name)
                 if config.name not in self._reported_missing:
                     self._reported_missing.add(config.name)
-                    log.warning(
-                        "screen %s: no monitor matches %s", config.name, _rule(config.match)
+                    # "any monitor left over" with none left is how such a rule is meant to
+                    # work (the safe layout has one per possible monitor): not a warning.
+                    log.log(
+                        logging.INFO if config.match.any else logging.WARNING,
+                        "screen %s: no monitor matches %s",
+                        config.name,
+                        _rule(config.match),
                     )
                 continue
             self._reported_missing.discard(config.name)
