@@ -12,6 +12,7 @@ import gc
 import logging
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -190,6 +191,7 @@ async def run_wall(
     runtime.start()
     assignment = wall.bind()
     notifier.ready(f"{len(assignment.bound)} of {len(layout.screens)} screens shown")
+    shown = _report_when_data_is_on_screen(wall)
     if seconds is not None:
         loop.call_later(seconds, stop.set)
     if on_stable is not None:
@@ -217,6 +219,7 @@ async def run_wall(
         loop.call_later(2.0, check_memory)  # a start already too big is caught at once
         log.info("memory guard at %.0f MB", memory_limit)
     await stop.wait()
+    shown.stop()
     if guard is not None:
         guard.stop()
     log.info("stopping")
@@ -228,6 +231,28 @@ async def run_wall(
     await runtimes[-1].stop()
     wall.close()
     return exit_code
+
+
+def _report_when_data_is_on_screen(wall: Wall) -> QTimer:
+    """Log once how long after the process started every screen showed data (what a restart
+    costs the people looking at the wall; with cached sources it is the start-up time)."""
+    started = psutil.Process().create_time()
+    timer = QTimer()
+
+    def check() -> None:
+        waiting = [
+            widget
+            for window in wall.screen_windows.values()
+            for widget in window.current_widgets()
+            if widget.stream is not None and widget.sample is None
+        ]
+        if not waiting:
+            timer.stop()
+            log.info("every screen shows data %.1f s after start", time.time() - started)
+
+    timer.timeout.connect(check)
+    timer.start(100)
+    return timer
 
 
 def _heartbeat(notifier: Notifier) -> QTimer | None:

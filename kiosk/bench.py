@@ -38,6 +38,7 @@ class BenchResult:
     rss_end_mb: float
     frame_intervals_ms: list[float] = field(default_factory=list)
     mentions: int = 0
+    rss_at_10min_mb: float | None = None
     flips: int = 0  # page flips by rotation during the run
     flip_ms: list[float] = field(default_factory=list)  # tick → new page painted, measured after
 
@@ -95,10 +96,14 @@ async def run_bench(
         cpu_start = _cpu(process)
         wall_start = time.monotonic()
         pss_peak = rss_peak = 0
+        rss_10min: int | None = None
         ticks = 0
         while (elapsed := time.monotonic() - wall_start) < seconds:
             await asyncio.sleep(min(1.0, seconds - elapsed))
-            rss_peak = max(rss_peak, process.memory_info().rss)
+            rss = process.memory_info().rss
+            rss_peak = max(rss_peak, rss)
+            if rss_10min is None and elapsed >= 600:
+                rss_10min = rss
             ticks += 1
             if ticks % PSS_EVERY == 1:  # reading smaps costs milliseconds of kernel time
                 memory = process.memory_full_info()
@@ -119,6 +124,7 @@ async def run_bench(
             pss_peak_mb=pss_peak / 2**20,
             rss_start_mb=rss_start / 2**20,
             rss_end_mb=rss_end / 2**20,
+            rss_at_10min_mb=rss_10min / 2**20 if rss_10min is not None else None,
             frame_intervals_ms=intervals,
             mentions=counted(),
             flips=flips,
@@ -196,6 +202,13 @@ def report(result: BenchResult, *, rate: float | None, screens: int, size: tuple
         f"(RSS {result.rss_start_mb:.0f} MB at start, {result.rss_end_mb:.0f} MB at end; "
         f"process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"
     )
+    if result.rss_at_10min_mb is not None:
+        growth = (result.rss_end_mb / result.rss_at_10min_mb - 1) * 100
+        lines.append(
+            f"memory over time: RSS {result.rss_start_mb:.0f} MB at start, "
+            f"{result.rss_at_10min_mb:.0f} MB after 10 min, {result.rss_end_mb:.0f} MB at end "
+            f"({growth:+.1f} % since 10 min)"
+        )
     if result.frame_intervals_ms:
         p50, p95, p99 = np.percentile(result.frame_intervals_ms, [50, 95, 99])
         lines.append(

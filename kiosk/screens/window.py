@@ -16,6 +16,7 @@ from kiosk.hub import Hub
 from kiosk.screens.identify import IdentifyView
 from kiosk.screens.matching import Monitor
 from kiosk.screens.page import PageView
+from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.theme import Style
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,11 @@ class ScreenWindow(WallWindow):
                 self.notice.sizeHint().height(),
             )
             self.notice.raise_()
+
+    def current_widgets(self) -> list[KioskWidget]:
+        """The widgets of the page on screen now (a takeover page included)."""
+        page = self.stack.currentWidget()
+        return list(page.widgets) if isinstance(page, PageView) else []
 
     @property
     def current_index(self) -> int:
