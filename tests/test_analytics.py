@@ -571,3 +571,23 @@ def test_activity_is_published_as_a_matrix() -> None:
     assert isinstance(grid, Matrix)
     assert grid.rows[0] == "Mon" and len(grid.columns) == 24
     assert grid.values.sum() == 4.0
+
+
+def test_hourly_volume_reaches_back_thirty_days() -> None:
+    now = T0 + 40 * 86400 + 1800  # 40 days on, half past the hour
+    hub, _, _ = setup(now)
+    hub.append(
+        "s.mentions",
+        [
+            mention(now - 35 * 86400),  # beyond 30 days: gone
+            mention(now - 10 * 86400, weight=4),  # ten days ago: older than the minute buffer
+            mention(now - 3600, "Globex", weight=2),
+            mention(now - 60),
+        ],
+    )
+    hourly = value(hub, "volume_hourly")
+    assert hourly.step == 3600.0 and hourly.labels == ("Acme", "Globex")
+    assert hourly.values.shape[1] <= 30 * 24
+    assert hourly.values.sum() == 7.0  # 4 + 2 + 1; the 35-day-old post is outside
+    assert hourly.values[0, -1] == 1.0 and hourly.values[1, -2] == 2.0
+    assert value(hub, "volume").values.sum() == 3.0  # minutes: only the last 24 h

@@ -730,3 +730,35 @@ def test_a_quiet_source_that_confirms_its_data_does_not_dim(
     clock.now += 61
     widget.refresh()
     assert widget.is_stale  # and without a confirmation it does dim
+
+
+def test_spike_markers_mark_where_each_alert_began(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.values import Alert
+
+    hub.declare("s.alerts", Kind.ALERTS)
+    options = TimeseriesOptions(at=(0, 0, 8, 4), data="s.volume", window=3600, markers="s.alerts")
+    widget = make(qtbot, hub, options)
+    hub.publish("s.volume", series(120), at=NOW)
+    began = NOW - 600
+    hub.publish("s.alerts", (Alert("spike:Acme", "critical", "Acme mentions 4.2× normal", began),))
+    widget.refresh()
+    hub.publish("s.alerts", ())  # cleared: the marker stays while it is in the window
+    widget.refresh()
+    x, y = widget._marker_lines.getData()  # type: ignore[attr-defined]
+    assert list(x) == [began, began] and y[0] == 0 and y[1] > 0
+    labels = [label.toPlainText() for label in widget._marker_labels]  # type: ignore[attr-defined]
+    assert labels == ["Acme mentions 4.2× normal"]
+
+
+def test_a_markers_option_must_name_an_alerts_stream() -> None:
+    from kiosk.config import LayoutError, parse_layout
+
+    with pytest.raises(LayoutError) as caught:
+        parse_layout(
+            "sources: {social: {type: demo}}\nscreens: [{name: a, match: {any: true}, pages: "
+            "[{title: P, widgets: [{type: timeseries, at: [0, 0, 6, 4], data: social.volume,"
+            " markers: social.share}]}]}]\n"
+        )
+    assert [issue.message for issue in caught.value.issues] == [
+        "timeseries's markers shows alerts; social.share is breakdown — try social.alerts"
+    ]

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 DERIVED_STREAMS: dict[str, Kind] = {
     "volume": Kind.SERIES,
+    "volume_hourly": Kind.SERIES,
     "sentiment_volume": Kind.SERIES,
     "rate": Kind.METRIC,
     "share": Kind.BREAKDOWN,
@@ -52,6 +53,7 @@ SENTIMENTS = ("positive", "neutral", "negative")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SENTIMENT_THRESHOLD = 0.25
 RECENT_MINUTES = 15  # the window of share, sentiment and hashtags
+HOURLY_HOURS = 30 * 24  # volume_hourly reaches back 30 days
 HISTORY_MINUTES = 60
 COARSE_POSTS = 20  # a minute is judged by spikes only if made of at least this many posts' worth
 TOP_HASHTAGS = 30  # enough for a word cloud; leaderboards show their own limit
@@ -87,6 +89,8 @@ class MentionAnalytics:
         self.clock = clock or hub.clock
         self.publish_every = publish_every
         self.volume = MinuteCounts(list(brands or []))
+        # Hours, for windows of days (up to 30): the same ring buffer with hour-long buckets.
+        self.volume_hourly = MinuteCounts(list(brands or []), capacity=HOURLY_HOURS)
         self.sentiment = MinuteCounts(list(SENTIMENTS), max_labels=len(SENTIMENTS) + 1)
         # Two windows, plus the minutes a post may be early by: an early post must not recycle
         # the slot of the oldest minute still being compared against.
@@ -132,6 +136,8 @@ class MentionAnalytics:
         minute = int(at // MINUTE)
         if weight > 1 and weight > self._heaviest.get(minute, 1):
             self._heaviest[minute] = weight
+        hourly = self.volume_hourly  # 30 days back: before the 24 h minute buffer refuses it
+        hourly.add(hourly.label_index(str(item.brand)), minute // 60, weight)
         if not self.volume.add(self.volume.label_index(str(item.brand)), minute, weight):
             return False
         if isinstance(score, int | float) and math.isfinite(score):
@@ -166,6 +172,9 @@ class MentionAnalytics:
         current = int(now // MINUTE)
         name = self.source
         self.hub.publish(f"{name}.volume", self._series(self.volume, current), at=now)
+        self.hub.publish(
+            f"{name}.volume_hourly", self._series(self.volume_hourly, current // 60, 60), at=now
+        )
         self.hub.publish(f"{name}.sentiment_volume", self._series(self.sentiment, current), at=now)
         self.hub.publish(f"{name}.rate", self._rate(current), at=now)
         recent = (current - RECENT_MINUTES + 1, current)
@@ -194,13 +203,15 @@ class MentionAnalytics:
             grid = Matrix(WEEKDAYS, tuple(f"{h:02d}" for h in range(24)), self.activity.grid())
             self.hub.publish(f"{name}.activity", grid, at=now)
 
-    def _series(self, counts: MinuteCounts, current: int) -> TimeSeries:
+    def _series(self, counts: MinuteCounts, current: int, minutes: int = 1) -> TimeSeries:
+        """``counts`` up to bucket ``current``; buckets are ``minutes`` long."""
         first = current - counts.capacity + 1
         if counts.first_minute is not None:
             first = max(first, counts.first_minute)
         values = counts.window(first, current)
         values.flags.writeable = False
-        return TimeSeries(tuple(counts.labels), first * MINUTE, MINUTE, values)
+        step = MINUTE * minutes
+        return TimeSeries(tuple(counts.labels), first * step, step, values)
 
     def _rate(self, current: int) -> Metric:
         totals = self.volume.window(current - HISTORY_MINUTES, current - 1).sum(axis=0)

@@ -258,6 +258,12 @@ def _check_data(
     model = WIDGET_OPTIONS.get(widget_type) if isinstance(widget_type, str) else None
     if model is None:
         return  # unknown type: reported by the type pass
+    for option, kinds in model.more_streams.items():
+        named = widget.get(option)
+        if isinstance(named, str):
+            yield from _check_stream(
+                document, (*path, option), named, kinds, streams, f"{widget_type}'s {option}"
+            )
     data = widget.get("data")
     kind_names = " or ".join(str(kind) for kind in model.accepts)
     if data is not None and not model.accepts:
@@ -314,5 +320,6 @@ def _check_stream(
         fitting = [f"{source}.{name}" for name, k in provided.items() if k in accepts]
         hint = f" — try {', '.join(fitting)}" if fitting else ""
         wanted = " or ".join(str(k) for k in accepts)
-        role = f"a {widget_type} shows" if widget_type else "a takeover fires on"
+        role = f"{widget_type} shows" if "'s " in widget_type else f"a {widget_type} shows"
+        role = role if widget_type else "a takeover fires on"
         yield document.issue(path, f"{role} {wanted}; {data} is {kind}{hint}", at_value=True)

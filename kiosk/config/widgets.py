@@ -49,6 +49,8 @@ class WidgetOptions(BaseModel):
 
     accepts: ClassVar[tuple[Kind, ...]] = ()
     """Kinds of stream this widget can show; empty means it shows no stream."""
+    more_streams: ClassVar[dict[str, tuple[Kind, ...]]] = {}
+    """Other options that name a stream, with the kinds each accepts (e.g. chart markers)."""
     needs_data: ClassVar[bool] = True
 
 
@@ -88,7 +90,13 @@ class TimeseriesOptions(WidgetOptions):
     series: list[str] | None = Field(
         default=None, description="Only these series (e.g. brands), in this order."
     )
+    markers: str | None = Field(
+        default=None,
+        description="An alerts stream (e.g. social.alerts): each spike gets a marked, labelled "
+        "line where it began.",
+    )
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.SERIES,)
+    more_streams: ClassVar[dict[str, tuple[Kind, ...]]] = {"markers": (Kind.ALERTS,)}
 
 
 class KpiOptions(WidgetOptions):

@@ -54,6 +54,7 @@ class KioskWidget(QWidget):
         self.style_ = style
         self.sample: Sample | None = None
         self.moderated = False
+        self.more_streams: dict[str, StreamView] = {}  # e.g. a chart's markers, by option
         self.allow_post: Callable[[Any], bool] = lambda post: True
         self.allow_text: Callable[[str], bool] = lambda text: True
         self.render_count = 0

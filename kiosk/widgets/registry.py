@@ -59,6 +59,10 @@ def create_widget(
     """
     stream = hub.view(options.data) if options.data else None
     widget = WIDGETS[options.type](options, stream, style, parent)
+    for option in options.more_streams:
+        named = getattr(options, option, None)
+        if isinstance(named, str):
+            widget.more_streams[option] = hub.view(named)
     if public or getattr(options, "moderate", False):
         moderator = moderator or Moderator()
         widget.moderate_with(moderator.allow, moderator.allow_text)

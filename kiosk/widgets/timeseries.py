@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import TimeseriesOptions
 from kiosk.hub import Sample, StreamView
-from kiosk.values import TimeSeries
+from kiosk.values import Alert, TimeSeries
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.format import compact
 from kiosk.widgets.theme import Style
@@ -62,6 +62,16 @@ class TimeseriesWidget(KioskWidget):
         self._previous: pg.PlotCurveItem | None = None
         self.legend_previous = False
         self._drawn: tuple[tuple[tuple[str, ...], float, float], np.ndarray] | None = None
+        # Spike markers: alerts seen on the markers stream, remembered while in the window.
+        self.markers: dict[str, tuple[float, str]] = {}  # key -> (since, title)
+        self._markers_seen = 0
+        self._marker_lines = pg.PlotCurveItem(
+            pen=pg.mkPen(style.negative, width=style.px(3), style=Qt.PenStyle.DashLine),
+            antialias=False,
+        )
+        self._marker_lines.setZValue(60)
+        self.plot.addItem(self._marker_lines)
+        self._marker_labels: list[pg.TextItem] = []
         self.veil.raise_()
 
     def take(self, sample: Sample) -> bool:
@@ -106,9 +116,48 @@ class TimeseriesWidget(KioskWidget):
         item = self.plot.getPlotItem()
         item.setXRange(start, end, padding=0)
         self._set_scale(highest * 1.1)
+        self._draw_markers()
         self.plot.show()
         self._place_plot()
         return True
+
+    def refresh(self) -> None:
+        super().refresh()
+        view = self.more_streams.get("markers")
+        if view is None or view.version == self._markers_seen:
+            return
+        self._markers_seen = view.version
+        sample = view.sample()
+        alerts = sample.value if sample is not None and isinstance(sample.value, tuple) else ()
+        for alert in alerts:
+            if isinstance(alert, Alert):  # one marker per alert and start
+                self.markers[f"{alert.key}@{alert.since:.0f}"] = (alert.since, alert.title)
+        self._safely(self._draw_markers)
+
+    def _draw_markers(self) -> None:
+        if self._drawn is None:
+            return
+        _, start, end = self._drawn[0]
+        self.markers = {  # forget what scrolled out of the window; keep at most a dozen
+            key: mark
+            for key, mark in sorted(self.markers.items(), key=lambda item: item[1][0])[-12:]
+            if mark[0] >= start
+        }
+        for label in self._marker_labels:
+            self.plot.removeItem(label)
+        self._marker_labels = []
+        shown = [(since, title) for since, title in self.markers.values() if since <= end]
+        top = self.plot.getPlotItem().getViewBox().viewRange()[1][1]
+        xs = np.repeat(np.array([since for since, _ in shown], dtype=np.float64), 2)
+        ys = np.tile(np.array([0.0, top], dtype=np.float64), len(shown))
+        self._marker_lines.setData(xs, ys, connect="pairs")
+        for since, title in shown:
+            label = pg.TextItem(title, color=self.style_.negative, anchor=(0, 0))
+            label.setFont(self.style_.font(20, 700))
+            label.setPos(since, top)
+            label.setZValue(61)
+            self.plot.addItem(label)
+            self._marker_labels.append(label)
 
     def _previous_total(
         self, series: TimeSeries, complete: np.ndarray, start: float, end: float
