@@ -17,17 +17,39 @@ from kiosk.config import Layout, LayoutError, layout_schema, load_layout
 from kiosk.paths import DEFAULT_LAYOUT
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_LAYOUT = 0, 1, 2
+
+
+class JournalFormatter(logging.Formatter):
+    """One line per record with the sd-daemon priority prefix (``<3>`` error … ``<7>`` debug);
+    a multi-line message (a layout's error list) keeps its priority on every line."""
+
+    PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6}
+
+    def format(self, record: logging.LogRecord) -> str:
+        priority = self.PRIORITY.get(record.levelno, 7)
+        text = f"{record.name}: {record.getMessage()}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return "\n".join(f"<{priority}>{line}" for line in text.splitlines())
 log = logging.getLogger("kiosk")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S",
-    )
+    level = logging.DEBUG if getattr(args, "verbose", False) else logging.INFO
+    if os.environ.get("JOURNAL_STREAM"):  # stderr goes to systemd's journal
+        # The journal stamps time and unit itself; a "<N>" prefix gives each line its priority
+        # (journalctl -p warning shows only warnings and worse) and the logger name a field.
+        handler = logging.StreamHandler()
+        handler.setFormatter(JournalFormatter())
+        logging.basicConfig(level=level, handlers=[handler])
+    else:
+        logging.basicConfig(
+            level=level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            datefmt="%Y-%m-%dT%H:%M:%S",
+        )
     handler = args.handler
     code: int = handler(args)
     return code

@@ -131,3 +131,17 @@ def test_every_layout_renders_every_screen(layout: Path, tmp_path: Path) -> None
     assert written, result.stdout
     for path in written:
         assert non_blank(path) > 0.05, f"{path.name} is (nearly) blank"
+
+
+def test_under_systemd_each_log_line_carries_its_journal_priority() -> None:
+    result = kiosk(
+        "run",
+        "--seconds",
+        "2",
+        JOURNAL_STREAM="8:12345",
+        QT_QPA_PLATFORM=f"offscreen:configfile={SCREENS_FILE}",
+    )
+    assert_clean_exit(result)
+    lines = [line for line in result.stderr.splitlines() if line]
+    assert lines and all(line[:3] in {"<2>", "<3>", "<4>", "<6>", "<7>"} for line in lines), lines
+    assert "<6>kiosk.screens.wall: screen overview on HDMI-1 (1920x1080)" in lines
