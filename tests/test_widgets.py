@@ -762,3 +762,37 @@ def test_a_markers_option_must_name_an_alerts_stream() -> None:
     assert [issue.message for issue in caught.value.issues] == [
         "timeseries's markers shows alerts; social.share is breakdown — try social.alerts"
     ]
+
+
+def test_geo_map_zooms_to_a_country(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import GeoMapOptions
+    from kiosk.values import Place, Places
+
+    options = GeoMapOptions(at=(0, 0, 6, 4), data="s.places", country="Netherlands")
+    west, south, east, north = options.bounds
+    assert 2 < west < 4 and 49.5 < south < 51 and 7 < east < 8.5 and 53.5 < north < 54.5
+    assert GeoMapOptions(at=(0, 0, 6, 4), data="s.places", country="NLD").bounds == options.bounds
+    hub.declare("s.places", Kind.PLACES)
+    widget = create_widget(options, hub, STYLE)
+    qtbot.addWidget(widget)
+    widget.resize(800, 800)
+    widget.show()
+    frame = widget.frame(widget.content_rect())
+    assert frame.height() > frame.width()  # the Netherlands is taller than wide, once squashed
+    amsterdam = widget.project(52.37, 4.90, frame)
+    assert frame.contains(amsterdam)
+    hub.publish("s.places", Places((Place("Amsterdam", 52.37, 4.90, 50, 0.5),)))
+    widget.refresh()
+    widget.grab().save("/tmp/geo_map_country.png")
+
+
+def test_an_unknown_country_is_a_layout_error() -> None:
+    from kiosk.config import LayoutError, parse_layout
+
+    with pytest.raises(LayoutError) as caught:
+        parse_layout(
+            "sources: {social: {type: demo}}\nscreens: [{name: a, match: {any: true}, pages: "
+            "[{title: P, widgets: [{type: geo_map, at: [0, 0, 6, 4], data: social.places,"
+            " country: Netherland}]}]}]\n"
+        )
+    assert "unknown country 'Netherland' (did you mean 'netherlands'?)" in str(caught.value)

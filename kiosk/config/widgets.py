@@ -219,10 +219,36 @@ REGIONS: dict[str, tuple[float, float, float, float]] = {
 class GeoMapOptions(WidgetOptions):
     type: Literal["geo_map"] = "geo_map"
     region: Literal["world", "europe", "americas", "asia", "africa", "oceania"] = "world"
+    country: str | None = Field(
+        default=None,
+        description="Zoom to one country instead: ISO 3166 alpha-3 code (NLD) or name.",
+    )
     colour_by: Literal["sentiment", "volume"] = Field(
         default="sentiment", description="Dot colour: mean sentiment there, or one accent colour."
     )
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.PLACES,)
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, country: str | None) -> str | None:
+        from kiosk.config.errors import did_you_mean
+        from kiosk.geo import countries, country_bounds
+
+        if country is not None and country_bounds(country) is None:
+            names = [name for name in countries() if len(name) > 3]  # names, not codes
+            hint = did_you_mean(country.lower(), names)
+            raise ValueError(
+                f"unknown country {country!r}{hint}; use an ISO 3166 alpha-3 code (NLD) or a name"
+            )
+        return country
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """west, south, east, north of the view."""
+        from kiosk.geo import country_bounds
+
+        zoomed = country_bounds(self.country) if self.country else None
+        return zoomed or REGIONS[self.region]
 
 
 class ShareOfVoiceOptions(WidgetOptions):

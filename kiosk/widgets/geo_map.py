@@ -11,12 +11,14 @@ import functools
 import json
 import logging
 import math
+from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPixmap, QPolygonF
 from PySide6.QtWidgets import QWidget
 
-from kiosk.config.widgets import REGIONS, GeoMapOptions
+from kiosk.config.widgets import GeoMapOptions
+from kiosk.geo import country_rings, detailed_outlines
 from kiosk.hub import Sample, StreamView
 from kiosk.paths import ASSETS
 from kiosk.values import Places
@@ -67,8 +69,10 @@ class GeoMapWidget(KioskWidget):
 
     def frame(self, rect: QRect) -> QRectF:
         """The map's rectangle inside ``rect``, keeping the region's proportions."""
-        west, south, east, north = REGIONS[self.options.region]
-        aspect = (east - west) / max(1e-6, (north - south) * 1.0)
+        west, south, east, north = self.options.bounds
+        # Equirectangular, with longitude shrunk by the cosine of the middle latitude for a
+        # single country, so the Netherlands is not drawn twice as wide as it is.
+        aspect = (east - west) * self._squash() / max(1e-6, north - south)
         width = min(float(rect.width()), rect.height() * aspect)
         height = width / aspect
         return QRectF(
@@ -79,10 +83,16 @@ class GeoMapWidget(KioskWidget):
         )
 
     def project(self, lat: float, lon: float, frame: QRectF) -> QPointF:
-        west, south, east, north = REGIONS[self.options.region]
+        west, south, east, north = self.options.bounds
         x = frame.left() + (lon - west) / (east - west) * frame.width()
         y = frame.top() + (north - lat) / (north - south) * frame.height()
         return QPointF(x, y)
+
+    def _squash(self) -> float:
+        if not self.options.country:
+            return 1.0  # world and continents keep the familiar plate carrée
+        _, south, _, north = self.options.bounds
+        return max(0.2, math.cos(math.radians((south + north) / 2)))
 
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
         if rect.width() <= 0 or rect.height() <= 0:
@@ -121,21 +131,33 @@ class GeoMapWidget(KioskWidget):
             return self.style_.accent
         return self.style_.sentiment_colour(sentiment)
 
+    def _fill(
+        self, painter: QPainter, rings: Sequence[Ring], frame: QRectF, colour: QColor
+    ) -> None:
+        path = QPainterPath()
+        for ring in rings:
+            path.addPolygon(QPolygonF([self.project(lat, lon, frame) for lon, lat in ring]))
+            path.closeSubpath()
+        painter.fillPath(path, colour)
+        painter.setPen(self.style_.panel)
+        painter.drawPath(path)
+
     def _draw_land(self, size: QSize, frame: QRectF) -> QPixmap:
         ratio = self.devicePixelRatioF()
         pixmap = QPixmap(size * ratio)
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
-        path = QPainterPath()
-        for ring in world_outlines():
-            path.addPolygon(QPolygonF([self.project(lat, lon, frame) for lon, lat in ring]))
-            path.closeSubpath()
+        country = self.options.country
+        # A single country needs the finer 1:50m outlines; the world reads fine at 1:110m.
+        rings = detailed_outlines(self.options.bounds) if country else world_outlines()
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setClipRect(frame)
         land = QColor(self.style_.grid)
-        painter.fillPath(path, land)
-        painter.setPen(self.style_.panel)
-        painter.drawPath(path)
+        if country:
+            land.setAlpha(120)  # the neighbours recede; the country itself is drawn full
+        self._fill(painter, rings, frame, land)
+        if country:
+            self._fill(painter, country_rings(country), frame, QColor(self.style_.grid))
         painter.end()
         return pixmap
