@@ -10,13 +10,14 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LAYOUT ?= layouts/demo.yaml
 
 # What Qt (PySide6 wheels) needs from the system on a bare Debian: GL/EGL, fontconfig, xkb,
+# fonts for Arabic, Hebrew and colour emoji in posts (Inter has Latin only),
 # the xcb platform plugin's libraries, Xvfb for tests that need a real X display, and systemd
 # (systemd-analyze checks the mini-PC unit file in the tests).
 SYSTEM_PACKAGES := python3-venv python3-pip libgl1 libegl1 libopengl0 libglib2.0-0 \
 	libfontconfig1 libfreetype6 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0 \
 	libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
-	libxcb-xfixes0 libxrender1 libxi6 libsm6 libice6 fonts-dejavu-core xvfb xauth \
+	libxcb-xfixes0 libxrender1 libxi6 libsm6 libice6 fonts-dejavu-core fonts-noto-color-emoji xvfb xauth \
 	systemd
 
 .PHONY: run test setup system lint shots bench clean

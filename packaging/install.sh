@@ -38,7 +38,8 @@ apt-get update -qq
 # The wall's libraries (as in the Makefile), the cage compositor, and fonts.
 apt-get install -y -qq --no-install-recommends cage python3-venv python3-pip libgl1 libegl1 \
   libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libxkbcommon0 \
-  libwayland-client0 libwayland-cursor0 libwayland-egl1 fonts-dejavu-core git ca-certificates
+  libwayland-client0 libwayland-cursor0 libwayland-egl1 fonts-dejavu-core fonts-noto-color-emoji \
+  git ca-certificates
 
 id "$KIOSK_USER" >/dev/null 2>&1 || useradd --system --create-home --groups video,render,input \
   --shell /usr/sbin/nologin "$KIOSK_USER"

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QRectF, QSize
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPixmap
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Theme
@@ -796,3 +796,33 @@ def test_an_unknown_country_is_a_layout_error() -> None:
             " country: Netherland}]}]}]\n"
         )
     assert "unknown country 'Netherland' (did you mean 'netherlands'?)" in str(caught.value)
+
+
+def test_right_to_left_posts_are_aligned_right() -> None:
+    from kiosk.widgets.format import right_to_left
+
+    assert right_to_left("الخدمة في متجر Acme رائعة")
+    assert right_to_left("😡 השירות של Acme")  # emoji are neutral: the first letter decides
+    assert not right_to_left("Acme השירות")
+    assert not right_to_left("🔥🔥") and not right_to_left("")
+
+
+def test_an_rtl_card_puts_its_text_on_the_right(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import PostWallOptions
+
+    widget = make(qtbot, hub, PostWallOptions(at=(0, 0, 6, 6), data="s.mentions"))
+    ltr = mention(1, "Great service today")
+    rtl = mention(2, "השירות של Acme היה איטי מאוד")
+
+    def ink_columns(pixmap: QPixmap) -> list[int]:
+        image = pixmap.toImage()
+        body_y = range(STYLE.px(60), STYLE.px(100))
+        card = image.pixel(image.width() // 2, 4)
+        columns = range(STYLE.px(16), image.width(), 3)  # after the sentiment bar
+        return [x for x in columns if any(image.pixel(x, y) != card for y in body_y)]
+
+    left = ink_columns(widget._draw_card(ltr))  # type: ignore[attr-defined]
+    right = ink_columns(widget._draw_card(rtl))  # type: ignore[attr-defined]
+    width = widget.content_rect().width()
+    assert min(left) < width * 0.1 and max(left) < width * 0.6
+    assert max(right) > width * 0.9 and min(right) > width * 0.3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+import unicodedata
 
 _SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e4, "k"))
 
@@ -45,3 +46,15 @@ def clock_time(epoch: float) -> str:
     if time.strftime("%Y%m%d", local) == time.strftime("%Y%m%d"):
         return time.strftime("%H:%M", local)
     return time.strftime("%d %b %H:%M", local)
+
+
+def right_to_left(text: str) -> bool:
+    """Whether ``text`` starts, in its first strongly directed letter, right to left (Arabic,
+    Hebrew…), as the Unicode bidirectional algorithm decides a paragraph's direction."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False

@@ -21,7 +21,7 @@ from kiosk.config.widgets import PostWallOptions
 from kiosk.hub import Sample, StreamView
 from kiosk.values import Mention
 from kiosk.widgets.base import KioskWidget
-from kiosk.widgets.format import clock_time, compact
+from kiosk.widgets.format import clock_time, compact, right_to_left
 from kiosk.widgets.posts import FreshPosts
 from kiosk.widgets.theme import Style
 from kiosk.widgets.ticker import PLATFORM_NAMES
@@ -178,6 +178,8 @@ class PostWallWidget(KioskWidget):
         text = painter.fontMetrics().elidedText(
             mention.text, Qt.TextElideMode.ElideRight, body.width() * 2 - style.px(40)
         )
-        painter.drawText(body, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop, text)
+        # Arabic or Hebrew posts read from the right: align them there (Qt shapes the text).
+        side = Qt.AlignmentFlag.AlignRight if right_to_left(text) else Qt.AlignmentFlag.AlignLeft
+        painter.drawText(body, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop | side, text)
         painter.end()
         return pixmap
