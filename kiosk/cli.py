@@ -31,6 +31,8 @@ class JournalFormatter(logging.Formatter):
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return "\n".join(f"<{priority}>{line}" for line in text.splitlines())
+
+
 log = logging.getLogger("kiosk")
 
 
