@@ -77,6 +77,14 @@ def cross_check(document: Document) -> list[LayoutIssue]:
     streams = source_streams(document)
     issues = list(_check_source_names(document))
     screens = document.data.get("screens")
+    spans = document.data.get("spans")
+    if not spans:  # a wall needs something to show: screens, or spans (video walls) alone
+        if "screens" not in document.data:
+            issues.append(document.issue(("screens",), "'screens' is required"))
+        elif screens == []:
+            issues.append(document.issue(("screens",), "needs at least 1 item", at_value=True))
+    if isinstance(spans, list):
+        issues.extend(_check_spans(document, spans, screens, streams))
     if not isinstance(screens, list):
         return issues
     issues.extend(_check_screens(document, screens))
@@ -89,10 +97,37 @@ def cross_check(document: Document) -> list[LayoutIssue]:
             issues.extend(_check_pin(document, s, screen))
     takeovers = document.data.get("takeovers")
     names = [screen.get("name") for screen in screens if isinstance(screen, dict)]
+    if isinstance(spans, list):
+        names += [span.get("name") for span in spans if isinstance(span, dict)]
     for t, takeover in enumerate(takeovers if isinstance(takeovers, list) else []):
         if isinstance(takeover, dict):
             issues.extend(_check_takeover(document, t, takeover, streams, names))
     return issues
+
+
+def _check_spans(
+    document: Document, spans: list[Any], screens: Any, streams: dict[str, dict[str, Kind]]
+) -> Iterator[LayoutIssue]:
+    taken = {
+        screen.get("name")
+        for screen in (screens if isinstance(screens, list) else [])
+        if isinstance(screen, dict)
+    }
+    for s, span in enumerate(spans):
+        if not isinstance(span, dict):
+            continue
+        name = span.get("name")
+        if isinstance(name, str) and name in taken:
+            yield document.issue(
+                ("spans", s, "name"),
+                f"{name!r} is already the name of a screen or span",
+                at_value=True,
+            )
+        taken.add(name)
+        pages = span.get("pages")
+        for p, page in enumerate(pages if isinstance(pages, list) else []):
+            if isinstance(page, dict):
+                yield from _check_page(document, ("spans", s, "pages", p), page, streams)
 
 
 def _check_pin(document: Document, index: int, screen: dict[str, Any]) -> Iterator[LayoutIssue]:

@@ -210,6 +210,40 @@ class Screen(_Strict):
     pages: list[Page] = Field(min_length=1)
 
 
+class Span(_Strict):
+    """One page across a rectangle of monitors (a video wall), as one canvas.
+
+    ``bezel_mm`` is the dead frame between two neighbouring panels' pictures (both bezels);
+    the canvas leaves that much room there, so a line crossing a seam stays straight.
+    """
+
+    name: str = Field(pattern=NAME_PATTERN, description="Unique among screens and spans.")
+    columns: int = Field(ge=1, le=8)
+    rows: int = Field(ge=1, le=8)
+    monitors: list[Match] = Field(
+        description="One match rule per panel, row by row from the top left.", min_length=1
+    )
+    bezel_mm: float = Field(default=0.0, ge=0.0, le=200.0)
+    panel_mm: tuple[float, float] | None = Field(
+        default=None,
+        description="Width and height of one panel's picture in mm (turns bezel_mm into px).",
+    )
+    public: bool = Field(default=False, description="A public span shows only moderated posts.")
+    rotation: Rotation = Field(default_factory=Rotation)
+    pages: list[Page] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Span:
+        if len(self.monitors) != self.columns * self.rows:
+            raise ValueError(
+                f"a {self.columns}×{self.rows} span needs {self.columns * self.rows} monitors, "
+                f"got {len(self.monitors)}"
+            )
+        if self.bezel_mm > 0 and self.panel_mm is None:
+            raise ValueError("give panel_mm: [width, height] of one panel's picture with bezel_mm")
+        return self
+
+
 class Trigger(_Strict):
     """When a takeover fires: an alert stream with an alert firing, or a figure past a bound."""
 
@@ -272,13 +306,36 @@ class Layout(_Strict):
         description="Data sources by name; widgets refer to their streams as name.stream.",
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}},
     )
-    screens: list[Screen] = Field(min_length=1, description="Every screen of the wall.")
+    screens: list[Screen] = Field(
+        default_factory=list, description="Every screen of the wall (spans come on top)."
+    )
+    spans: list[Span] = Field(
+        default_factory=list, description="Pages shown across several monitors as one canvas."
+    )
     takeovers: list[Takeover] = Field(
         default_factory=list, description="Pages that interrupt rotation when an alert fires."
     )
     moderation: Moderation = Field(
         default_factory=Moderation, description="Rules for what public screens may show."
     )
+
+
+def tiles(layout: Layout) -> list[tuple[Screen, Span, int, int]]:
+    """Each span as one screen per panel, named ``<span>#<n>``, with its column and row: the
+    wall binds and rotates those like any screen; they draw their part of one canvas."""
+    made = []
+    for span in layout.spans:
+        for n, match in enumerate(span.monitors):
+            # Built from validated parts; "#" keeps panel names apart from screen names.
+            screen = Screen.model_construct(
+                name=f"{span.name}#{n + 1}",
+                match=match,
+                public=span.public,
+                rotation=span.rotation,
+                pages=span.pages,
+            )
+            made.append((screen, span, n % span.columns, n // span.columns))
+    return made
 
 
 def layout_model() -> type[Layout]:
@@ -314,6 +371,12 @@ def _model_for(
         __module__=__name__,
         page=(page, Takeover.model_fields["page"]),
     )
+    span = create_model(
+        "Span",
+        __base__=Span,
+        __module__=__name__,
+        pages=(_list_of(page), Span.model_fields["pages"]),
+    )
     model: type[Layout] = create_model(
         "Layout",
         __base__=Layout,
@@ -321,6 +384,7 @@ def _model_for(
         sources=(_names_to(_tagged_union(sources)), Layout.model_fields["sources"]),
         screens=(_list_of(screen), Layout.model_fields["screens"]),
         takeovers=(_list_of(takeover), Layout.model_fields["takeovers"]),
+        spans=(_list_of(span), Layout.model_fields["spans"]),
     )
     return model
 

@@ -9,13 +9,14 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QScreen
 
 from kiosk.analytics.moderation import Moderator
-from kiosk.config import Layout
+from kiosk.config import Layout, Screen
+from kiosk.config.layout import tiles
 from kiosk.hub import Hub
 from kiosk.screens.matching import Assignment, Monitor, assign
 from kiosk.screens.monitors import current_screens
 from kiosk.screens.schedule import DisplayPower, is_on
 from kiosk.screens.takeover import TakeoverRule
-from kiosk.screens.window import IdentifyWindow, ScreenWindow, WallWindow
+from kiosk.screens.window import IdentifyWindow, ScreenWindow, Tile, WallWindow
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,8 @@ class Wall(QObject):
         self._rebind.timeout.connect(self.bind)
         # One clock for every screen with rotation.sync: wall, so they flip in the same slot call:
         # nothing else runs in between (one thread), so they all show the same data.
-        self._sync = QTimer(self)
-        self._sync.setSingleShot(True)
-        self._sync.timeout.connect(self._flip_synced)
+        self._sync: dict[str, QTimer] = {}  # a clock per group: "wall", and one per span
+        self._expand(layout)
         self.takeovers = [TakeoverRule(config, hub) for config in layout.takeovers]
         self.moderator = Moderator(layout.moderation)  # one for the wall: "hide" hides everywhere
         self.display_power = DisplayPower()
@@ -76,8 +76,8 @@ class Wall(QObject):
         """Match monitors to layout screens and put every window where it belongs."""
         live = current_screens()
         qscreens = {monitor: screen for monitor, screen in live}
-        assignment = assign(self.layout.screens, [monitor for monitor, _ in live])
-        for config in self.layout.screens:
+        assignment = assign(self._configs, [monitor for monitor, _ in live])
+        for config in self._configs:
             monitor = assignment.bound.get(config.name)
             if monitor is None and self.windowed:
                 monitor = Monitor(index=-1, connector=f"window:{config.name}")
@@ -98,26 +98,47 @@ class Wall(QObject):
             self._show_screen(config.name, monitor, qscreens.get(monitor))
         self._show_identify(assignment.unmatched, qscreens)
         self._apply_takeovers()
-        if not self._sync.isActive():
-            self._arm_sync()
+        for group in self._groups():
+            timer = self._sync.get(group)
+            if timer is None or not timer.isActive():
+                self._arm_sync(group)
         return assignment
 
     # -- rotation in step ------------------------------------------------------------------
 
-    def _synced(self) -> list[ScreenWindow]:
-        order = [screen.name for screen in self.layout.screens]
-        windows = [w for w in self.screen_windows.values() if w.synced]
-        return sorted(windows, key=lambda w: order.index(w.screen_config.name))
+    def _expand(self, layout: Layout) -> None:
+        """The screens to bind: the layout's, and one per panel of each span."""
+        made = tiles(layout)
+        self._configs: list[Screen] = [*layout.screens, *(screen for screen, *_ in made)]
+        self._tiles: dict[str, Tile] = {}
+        for screen, span, column, row in made:
+            self._tiles[screen.name] = Tile(span, column, row)
 
-    def _arm_sync(self) -> None:
-        synced = self._synced()
-        if synced:  # the first synced screen in the layout sets the pace
-            self._sync.start(round(synced[0].page_duration * 1000))
+    def _groups(self) -> dict[str, list[ScreenWindow]]:
+        """Windows that flip together, by group, in layout order (the first sets the pace)."""
+        order = {config.name: i for i, config in enumerate(self._configs)}
+        groups: dict[str, list[ScreenWindow]] = {}
+        for window in sorted(
+            self.screen_windows.values(), key=lambda w: order.get(w.screen_config.name, 0)
+        ):
+            if window.sync_group is not None:
+                groups.setdefault(window.sync_group, []).append(window)
+        return groups
 
-    def _flip_synced(self) -> None:
-        for window in self._synced():
+    def _arm_sync(self, group: str) -> None:
+        windows = self._groups().get(group)
+        timer = self._sync.get(group)
+        if timer is None:
+            timer = self._sync[group] = QTimer(self)
+            timer.setSingleShot(True)
+            timer.timeout.connect(lambda: self._flip(group))
+        if windows:
+            timer.start(round(windows[0].page_duration * 1000))
+
+    def _flip(self, group: str) -> None:
+        for window in self._groups().get(group, []):
             window.next_page()
-        self._arm_sync()
+        self._arm_sync(group)
 
     # -- crisis takeover -------------------------------------------------------------------
 
@@ -130,7 +151,8 @@ class Wall(QObject):
 
     def _apply_takeovers(self) -> None:
         for name, window in self.screen_windows.items():
-            rule = next((r for r in self.takeovers if r.active and r.targets(name)), None)
+            base = name.split("#", 1)[0]  # a span's panels go with their span
+            rule = next((r for r in self.takeovers if r.active and r.targets(base)), None)
             if rule is None:
                 window.release()
             else:
@@ -170,11 +192,18 @@ class Wall(QObject):
                 self._rules.start()
             else:
                 self._rules.stop()
+        new_tiles = {screen.name: (screen, span, c, r) for screen, span, c, r in tiles(layout)}
         new_configs = {screen.name: screen for screen in layout.screens}
+        new_configs.update({name: tile[0] for name, tile in new_tiles.items()})
         for name, window in list(self.screen_windows.items()):
-            if rebuild_all or new_configs.get(name) != window.screen_config:
+            tile = new_tiles.get(name)
+            changed = new_configs.get(name) != window.screen_config or (
+                tile is not None and window.tile != Tile(tile[1], tile[2], tile[3])
+            )
+            if rebuild_all or changed:
                 self._drop_screen(name)
         self.layout = layout
+        self._expand(layout)
         self.hub = hub or self.hub
         self._reported_missing.clear()
         self.bind()
@@ -187,7 +216,8 @@ class Wall(QObject):
     def close(self) -> None:
         """Close and delete every window (explicit teardown: nothing left for interpreter exit)."""
         self._rebind.stop()
-        self._sync.stop()
+        for timer in self._sync.values():
+            timer.stop()
         self._rules.stop()
         self._hours.stop()
         self.display_power.set(True)  # never leave the displays asleep behind us
@@ -214,9 +244,11 @@ class Wall(QObject):
                 self._drop_screen(name)
                 window = None
         if window is None:
-            config = next(s for s in self.layout.screens if s.name == name)
+            config = next(s for s in self._configs if s.name == name)
             size = (monitor.width, monitor.height)
-            window = ScreenWindow(config, self.hub, self.layout.theme, size, self.moderator)
+            window = ScreenWindow(
+                config, self.hub, self.layout.theme, size, self.moderator, self._tiles.get(name)
+            )
             self.screen_windows[name] = window
         log.info("screen %s on %s (%dx%d)", name, monitor.connector, monitor.width, monitor.height)
         window.show_on(monitor, qscreen, windowed=self.windowed)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import dataclass
 
-from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent, QPalette, QPixmap, QScreen
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.analytics.moderation import Moderator
 from kiosk.config import Page, Screen, Theme
+from kiosk.config.layout import Span
 from kiosk.hub import Hub
 from kiosk.screens.identify import IdentifyView
 from kiosk.screens.matching import Monitor
@@ -47,6 +49,35 @@ class WallWindow(QWidget):
         self.showFullScreen()
 
 
+@dataclass(frozen=True)
+class Tile:
+    """This window is one panel of a span: which span, and its column and row in it."""
+
+    span: Span
+    column: int
+    row: int
+
+    def canvas(self, panel: tuple[int, int]) -> tuple[QRect, QSize]:
+        """Where this panel's picture sits on the span's canvas, and the canvas size, in px.
+
+        Between panels the canvas keeps ``bezel_mm`` of room (converted with ``panel_mm``):
+        that strip falls on the bezels, so lines crossing a seam stay straight.
+        """
+        width, height = panel
+        span = self.span
+        gap_x = gap_y = 0
+        if span.panel_mm is not None and span.bezel_mm > 0:
+            gap_x = round(span.bezel_mm * width / span.panel_mm[0])
+            gap_y = round(span.bezel_mm * height / span.panel_mm[1])
+        size = QSize(
+            span.columns * width + (span.columns - 1) * gap_x,
+            span.rows * height + (span.rows - 1) * gap_y,
+        )
+        return QRect(
+            self.column * (width + gap_x), self.row * (height + gap_y), width, height
+        ), size
+
+
 class ScreenWindow(WallWindow):
     """A layout screen: its pages in rotation, each page shown for its ``duration``.
 
@@ -63,8 +94,12 @@ class ScreenWindow(WallWindow):
         theme: Theme,
         size: tuple[int, int],
         moderator: Moderator | None = None,
+        tile: Tile | None = None,
     ) -> None:
-        self.wall_style = Style.for_screen(theme, *size)
+        self.tile = tile
+        placed, canvas = tile.canvas(size) if tile is not None else (QRect(), QSize(*size))
+        # A span's type is sized for the whole canvas: it is read as one picture.
+        self.wall_style = Style.for_screen(theme, canvas.width(), canvas.height())
         self.moderator = moderator or Moderator()
         super().__init__(self.wall_style.background)
         self.screen_config = screen
@@ -75,9 +110,13 @@ class ScreenWindow(WallWindow):
         self._layout = QVBoxLayout(self)
         self._margins = (margin_x, margin_y)
         self._layout.setContentsMargins(margin_x, margin_y, margin_x, margin_y)
-        layout = self._layout
         self.stack = QStackedWidget()
-        layout.addWidget(self.stack)
+        if tile is None:
+            self._layout.addWidget(self.stack)
+        else:  # the whole canvas, moved so this panel's part of it is on this monitor
+            self.stack.setParent(self)
+            inner = QRect(QPoint(0, 0), canvas).adjusted(margin_x, margin_y, -margin_x, -margin_y)
+            self.stack.setGeometry(inner.translated(-placed.x(), -placed.y()))
         count = len(screen.pages)
         self.pages = [
             PageView(
@@ -119,7 +158,7 @@ class ScreenWindow(WallWindow):
         self.shift_step = 0
         self._burn_in = QTimer(self)
         self._burn_in.timeout.connect(self._shift)
-        if screen.burn_in.shift > 0:
+        if screen.burn_in.shift > 0 and tile is None:  # panels of a span must stay aligned
             self._burn_in.start(round(screen.burn_in.every * 1000))
 
     @property
@@ -160,8 +199,15 @@ class ScreenWindow(WallWindow):
 
     @property
     def synced(self) -> bool:
-        """True when the wall's shared clock flips this screen (``rotation.sync: wall``)."""
-        return self.screen_config.rotation.sync == "wall"
+        """True when a clock shared with other windows flips this one."""
+        return self.sync_group is not None
+
+    @property
+    def sync_group(self) -> str | None:
+        """The panels of a span flip together; so do all screens with ``sync: wall``."""
+        if self.tile is not None:
+            return f"span:{self.tile.span.name}"
+        return "wall" if self.screen_config.rotation.sync == "wall" else None
 
     def show_notice(self, text: str) -> None:
         """Show ``text`` in a small bar at the bottom of the screen; empty text hides it."""
@@ -253,7 +299,7 @@ class ScreenWindow(WallWindow):
         page.prepare()
         rotation = self.screen_config.rotation
         if rotation.transition == "fade" and self.isVisible() and self.stack.isVisible():
-            self._fade.start(self.stack.grab(), self.stack.geometry(), rotation.fade)
+            self._fade.start(self.grab(), self.rect(), rotation.fade)
         self.stack.setCurrentWidget(page)
         self.flips += 1
 
