@@ -1,0 +1,80 @@
+"""Latency from a post arriving at a source to it being in the streams widgets read.
+
+Runs the demo source at a given rate in real time with the analytics attached (no Qt: widgets
+poll these streams) and measures, per post, from its arrival time (``Mention.at``, stamped by
+the source when it has the post):
+
+- to the ``mentions`` stream (what the ticker and post wall read), and
+- to the first publication of the aggregates after it (``volume``, ``rate``, ``share`` …),
+  which the analytics publish at most once a second, the rate at which charts refresh.
+
+    python benchmarks/bench_latency.py [--rate 1000] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from kiosk.analytics import attach_analytics
+from kiosk.bench import machine_lines
+from kiosk.hub import Hub
+from kiosk.sources.demo import DemoOptions, DemoSource
+
+
+async def measure(rate: float, seconds: float) -> tuple[list[float], list[float]]:
+    hub = Hub()
+    options = DemoOptions(type="demo", rate=rate, backfill=0, seed=3)
+    source = DemoSource("social", options, hub)
+    source.declare()
+    attach_analytics(hub, "social", brands=options.brands, ours=options.ours)
+    to_stream: list[float] = []
+    to_aggregates: list[float] = []
+    waiting: list[float] = []  # arrival times not yet in a published aggregate
+
+    def appended(_name: str, batch: Any) -> None:
+        now = time.time()
+        for mention in batch:
+            to_stream.append(now - mention.at)
+            waiting.append(mention.at)
+
+    def published(_name: str, _values: Any) -> None:
+        now = time.time()
+        to_aggregates.extend(now - at for at in waiting)
+        waiting.clear()
+
+    hub.subscribe("social.mentions", appended)  # first: the analytics subscribe after us
+    hub.subscribe("social.rate", published)
+    task = asyncio.create_task(source.run())
+    await asyncio.sleep(seconds)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return to_stream, to_aggregates
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=1000.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    to_stream, to_aggregates = asyncio.run(measure(args.rate, args.seconds))
+    print("\n".join(machine_lines()))
+    for label, values in (
+        ("to the mentions stream (incl. the demo's 0.1 s batches)", to_stream),
+        ("to the published aggregates", to_aggregates),
+    ):
+        ms = np.asarray(values) * 1000
+        p50, p95 = np.percentile(ms, [50, 95])
+        print(
+            f"{label}: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {ms.max():.0f} ms ({len(ms)} posts)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
