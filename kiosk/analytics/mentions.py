@@ -284,6 +284,11 @@ class MentionAnalytics:
 
     def _alerts(self, current: int) -> tuple[Alert, ...]:
         self._feed_spikes()
+        filling = self.volume.window(current, current)[:, 0]  # the minute still filling
+        heaviest = self._heaviest.get(current, 1)
+        if heaviest * COARSE_POSTS <= filling.sum():
+            for label, so_far in zip(self.volume.labels, filling.tolist(), strict=True):
+                self.spikes.peek(label, current * MINUTE, so_far)
         if not any(track.since is not None for track in self.spikes.tracks.values()):
             return ()
         last = self.volume.window(current - 1, current - 1)[:, 0]

@@ -70,6 +70,18 @@ class SpikeDetector:
         if track.since is None:
             track.normal.append(count)
 
+    def peek(self, label: str, minute_start: float, so_far: float) -> None:
+        """Look at the minute still filling: if its count *so far* already spikes, the alert
+        fires now instead of at the minute's end (a sharp crisis is seen up to a minute
+        earlier). Nothing is learnt from a partial minute, so a quiet one changes nothing."""
+        track = self.tracks.get(label)
+        baseline = self.baseline(label)
+        if track is None or baseline is None or track.since is not None or self.confirm > 1:
+            return
+        if self._spiking(track, baseline, so_far):
+            track.since = minute_start
+            track.peak_ratio = max(track.peak_ratio, so_far / max(baseline, 1.0))
+
     def baseline(self, label: str) -> float | None:
         """The median of the label's recent normal minutes; None until 10 are known."""
         track = self.tracks.get(label)
