@@ -591,3 +591,19 @@ def test_hourly_volume_reaches_back_thirty_days() -> None:
     assert hourly.values.sum() == 7.0  # 4 + 2 + 1; the 35-day-old post is outside
     assert hourly.values[0, -1] == 1.0 and hourly.values[1, -2] == 2.0
     assert value(hub, "volume").values.sum() == 3.0  # minutes: only the last 24 h
+
+
+def test_top_authors_by_reach_with_who_they_are() -> None:
+    hub, _, _ = setup(T0 + 30)
+    hub.append(
+        "s.mentions",
+        [
+            mention(T0 + 1, author="Tara", handle="techwithtara", followers=1_900_000),
+            mention(T0 + 2, author="Ann", handle="ann", followers=300, weight=2),
+            mention(T0 + 3, author="Ann", handle="ann", followers=300),
+            mention(T0 + 4, author="Nobody", handle="", followers=0),  # no reach: not ranked
+        ],
+    )
+    ranking = value(hub, "authors")
+    assert [(e.label, e.value) for e in ranking.entries] == [("Tara", 1_900_000.0), ("Ann", 900.0)]
+    assert ranking.entries[0].detail == "@techwithtara · 1.9M followers"

@@ -43,6 +43,7 @@ DERIVED_STREAMS: dict[str, Kind] = {
     "net_sentiment": Kind.METRIC,
     "our_share": Kind.METRIC,
     "hashtags": Kind.RANKING,
+    "authors": Kind.RANKING,
     "activity": Kind.MATRIX,
     "alerts": Kind.ALERTS,
     "places": Kind.PLACES,
@@ -58,6 +59,8 @@ HISTORY_MINUTES = 60
 COARSE_POSTS = 20  # a minute is judged by spikes only if made of at least this many posts' worth
 TOP_HASHTAGS = 30  # enough for a word cloud; leaderboards show their own limit
 TOP_PLACES = 200
+TOP_AUTHORS = 20
+MAX_AUTHORS = 50_000  # names remembered for the ranking; pruned to those still counted
 MAX_PLACES = 5000  # distinct place names remembered with coordinates
 FUTURE_TOLERANCE = 120.0  # seconds; clocks of remote sources drift
 
@@ -100,6 +103,12 @@ class MentionAnalytics:
         self.activity = WeekActivity()
         self.spikes = SpikeDetector()
         self.places = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
+        # Reach per author (followers summed over their posts), and who they are, for the
+        # "who drives the conversation" board.
+        self.reach = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
+        self._authors: dict[
+            str, tuple[str, str, str, int]
+        ] = {}  # key -> name, handle, platform, followers
         self.place_sentiment = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
         self._coordinates: dict[str, tuple[float, float]] = {}
         self._fed_until: int | None = None
@@ -144,6 +153,7 @@ class MentionAnalytics:
             label = 0 if score >= SENTIMENT_THRESHOLD else 2 if score <= -SENTIMENT_THRESHOLD else 1
             self.sentiment.add(label, minute, weight)
         self._count_place(item, minute, weight)
+        self._count_author(item, minute, weight)
         feeling = (
             round(score * 1000) if isinstance(score, int | float) and math.isfinite(score) else 0
         )
@@ -194,6 +204,7 @@ class MentionAnalytics:
         self.hub.publish(f"{name}.net_sentiment", self._net(current, recent, before), at=now)
         self.hub.publish(f"{name}.our_share", self._our_share(current, recent, before), at=now)
         self.hub.publish(f"{name}.hashtags", self._top_hashtags(recent, before), at=now)
+        self.hub.publish(f"{name}.authors", self._top_authors(recent, before), at=now)
         self.hub.publish(f"{name}.alerts", self._alerts(current), at=now)
         self.hub.publish(f"{name}.places", self._places(recent), at=now)
         # A week's grid moves slowly: every 5 minutes, or sooner when much was added (backfill).
@@ -254,6 +265,33 @@ class MentionAnalytics:
             unit="%",
             label=f"share of voice of {ours}",
         )
+
+    def _count_author(self, item: Mention, minute: int, weight: int) -> None:
+        followers = item.followers
+        if not (isinstance(followers, int) and followers > 0 and item.handle):
+            return
+        key = f"{item.platform}:{item.handle}"
+        self.reach.add(key, minute, followers * weight)
+        if key not in self._authors and len(self._authors) >= MAX_AUTHORS:
+            self._forget_authors()
+        self._authors[key] = (str(item.author), str(item.handle), str(item.platform), followers)
+
+    def _forget_authors(self) -> None:
+        """Keep the names of authors still counted (the windows forget the others)."""
+        live = {key for counter in self.reach._slots for key in counter}
+        self._authors = {key: who for key, who in self._authors.items() if key in live}
+
+    def _top_authors(self, recent: tuple[int, int], before: tuple[int, int]) -> Ranking:
+        """Who reached most people in the last 15 minutes: followers summed over their posts."""
+        now_reach = self.reach.totals(*recent).most_common(TOP_AUTHORS)
+        previous = [key for key, _ in self.reach.totals(*before).most_common(3 * TOP_AUTHORS)]
+        rank_before = {key: rank for rank, key in enumerate(previous)}
+        entries = []
+        for key, reach in now_reach:
+            author, handle, _platform, followers = self._authors.get(key, (key, "", "", 0))
+            detail = f"@{handle} · {_short(followers)} followers"
+            entries.append(RankEntry(author, float(reach), rank_before.get(key), detail))
+        return Ranking(tuple(entries))
 
     def _count_place(self, item: Mention, minute: int, weight: int) -> None:
         lat, lon, city = item.lat, item.lon, item.city
@@ -366,3 +404,11 @@ def attach_analytics(
     analytics = MentionAnalytics(hub, source, brands, ours=ours)
     hub.subscribe(f"{source}.mentions", lambda _name, batch: analytics.ingest(batch))
     return analytics
+
+
+def _short(number: int) -> str:
+    """12,300 → 12.3k; 1,900,000 → 1.9M (the analytics stay free of the widgets' helpers)."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if number >= size:
+            return f"{number / size:.1f}".rstrip("0").rstrip(".") + suffix
+    return str(number)

@@ -98,6 +98,17 @@ class LeaderboardWidget(KioskWidget):
             entry.label, Qt.TextElideMode.ElideRight, label_rect.width()
         )
         painter.drawText(label_rect, middle | Qt.AlignmentFlag.AlignLeft, label)
+        room = label_rect.width() - painter.fontMetrics().horizontalAdvance(label) - style.px(16)
+        if entry.detail and room > style.px(120):  # who an author is, where there is room
+            painter.setPen(style.muted)
+            painter.setFont(style.font(size * 0.34, 400))
+            detail = painter.fontMetrics().elidedText(
+                entry.detail, Qt.TextElideMode.ElideRight, room
+            )
+            detail_rect = label_rect.adjusted(label_rect.width() - room, 0, 0, 0)
+            painter.drawText(detail_rect, middle | Qt.AlignmentFlag.AlignLeft, detail)
+            painter.setPen(style.text)
+            painter.setFont(style.font(size * 0.46, 600))
         painter.drawText(
             QRect(label_left + label_w, row.top(), value_w, row.height()),
             middle | Qt.AlignmentFlag.AlignRight,
