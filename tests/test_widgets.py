@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from datetime import UTC
@@ -111,6 +112,8 @@ def series(points: int = 60, labels: tuple[str, ...] = ("Acme", "Globex")) -> Ti
 
 
 def mention(i: int, text: str = "Great service today", sentiment: float = 0.6) -> Mention:
+    """A post; its number is in the text, so posts are not folded as reposts of each other."""
+    text = f"{text} ({i})"
     return Mention(f"m{i}", NOW, "Acme", text, "en", "x", f"Author {i}", f"a{i}", 10, sentiment)
 
 
@@ -826,3 +829,19 @@ def test_an_rtl_card_puts_its_text_on_the_right(qtbot: QtBot, hub: Hub) -> None:
     width = widget.content_rect().width()
     assert min(left) < width * 0.1 and max(left) < width * 0.6
     assert max(right) > width * 0.9 and min(right) > width * 0.3
+
+
+def test_reposts_and_copies_are_shown_once() -> None:
+    from kiosk.widgets.posts import FreshPosts, fingerprint
+
+    assert fingerprint("RT @ann: Trains CANCELLED again!! https://t.co/x") == fingerprint(
+        "trains cancelled again"
+    )
+    assert fingerprint("#AcmeDown again") != fingerprint("AcmeDown again")
+    fresh = FreshPosts()
+    posts = [
+        dataclasses.replace(mention(1), text="Trains cancelled again!"),
+        dataclasses.replace(mention(2), text="RT @ann: trains cancelled again"),
+        dataclasses.replace(mention(3), text="Trains cancelled again, says @bob"),  # its own post
+    ]
+    assert [m.id for m in fresh(posts)] == ["m1", "m3"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import collections
+import re
 from collections.abc import Callable, Iterable
 
 from kiosk.values import Mention
 
 SEEN_MEMORY = 5000  # post ids remembered, so a post is never shown twice
+TEXT_MEMORY = 500  # texts remembered, so a repost of something just shown is folded into it
 
 
 class FreshPosts:
@@ -22,6 +24,7 @@ class FreshPosts:
         self.allow: Callable[[Mention], bool] = lambda mention: True
         """Moderation hook: with ``moderate`` on, only posts it allows get through."""
         self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._texts: collections.OrderedDict[str, None] = collections.OrderedDict()
 
     def __call__(self, items: Iterable[object]) -> list[Mention]:
         fresh = []
@@ -31,6 +34,21 @@ class FreshPosts:
             self._seen[item.id] = None
             if len(self._seen) > SEEN_MEMORY:
                 self._seen.popitem(last=False)
+            # Reposts and copy-paste campaigns: the same words shown once, not fifty times.
+            text = fingerprint(item.text)
+            if text in self._texts:
+                continue
             if not self.moderate or self.allow(item):
+                self._texts[text] = None
+                if len(self._texts) > TEXT_MEMORY:
+                    self._texts.popitem(last=False)
                 fresh.append(item)
         return fresh
+
+
+_NOISE = re.compile(r"^(?:rt\s+)?(?:@\w+:?\s*)*|https?://\S+|www\.\S+|[^\w#]+")
+
+
+def fingerprint(text: str) -> str:
+    """What makes two posts the same words: case, links, "RT @x:", punctuation left out."""
+    return " ".join(_NOISE.sub(" ", text.casefold()).split())
