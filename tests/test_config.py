@@ -70,6 +70,10 @@ EXPECTED: dict[str, list[tuple[int, str, str]]] = {
     ],
     "empty.yaml": [(1, "", "the layout is empty")],
     "no_criterion.yaml": [(3, "screens[0].match", "give at least one of connector")],
+    "bad_bluesky.yaml": [
+        (5, "sources.sky.brands.Acme.hashtag", "unknown key 'hashtag' (did you mean 'hashtags'?)"),
+        (6, "sources.sky.brands.Globex.phrases", "'🚆' has no letters or digits to match"),
+    ],
     "bad_http_json.yaml": [
         (6, "sources.api.streams.visitors.kind", "'gauge' is not allowed; expected one of: "),
         (7, "sources.api.streams.pages.path", "not a JMESPath expression: Incomplete expression"),

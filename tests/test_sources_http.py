@@ -563,7 +563,7 @@ TEXT = "{n: {kind: text, path: a}}"
         (f"{{{J}, streams: {{'a b': {{kind: text, path: a}}}}}}", "streams", "stream name 'a b'"),
         (f"{{{J}, intervl: 5s, streams: {TEXT}}}", "intervl", "did you mean 'interval'"),
         ("{type: rss, feeds: []}", "feeds", "at least 1"),
-        ("{type: rss, feeds: ['example.com/feed']}", "feeds", "http:// or https://"),
+        ("{type: rss, feeds: ['example.com/feed']}", "feeds[0]", "http:// or https://"),
     ],
 )  # fmt: skip
 def test_bad_options_are_reported_at_their_key(source: str, path: str, fragment: str) -> None:

@@ -32,11 +32,11 @@ import httpx
 import jmespath
 import jmespath.exceptions
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
-from kiosk.sources.polling import FetchError, HttpOptions, HttpSource, PollingSource
+from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSource, PollingSource
 from kiosk.values import Breakdown, Kind, Metric, RankEntry, Ranking, TimeSeries
 
 log = logging.getLogger(__name__)
@@ -120,17 +120,10 @@ StreamSpecs = Annotated[dict[str, StreamSpec], AfterValidator(_check_stream_name
 
 class HttpJsonOptions(HttpOptions):
     type: Literal["http_json"] = "http_json"
-    url: str = Field(description="The JSON document to poll (http or https).")
+    url: HttpAddress = Field(description="The JSON document to poll (http or https).")
     streams: StreamSpecs = Field(
         min_length=1, description="Stream name → kind and JMESPath into the document."
     )
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, url: str) -> str:
-        if not url.startswith(("http://", "https://")):
-            raise ValueError("expected an http:// or https:// address")
-        return url
 
 
 # -- from JSON to values -----------------------------------------------------------------------

@@ -25,13 +25,13 @@ import json
 import logging
 import math
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import httpx
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from kiosk.config.types import Duration
 from kiosk.hub import Hub, SourceState
@@ -48,6 +48,16 @@ CACHE_VERSION = 1
 CACHED_MENTIONS = 200  # newest posts of a mention stream kept on disk
 MAX_RETRY_AFTER = 3600.0  # a server asking for more is not believed
 USER_AGENT = "kiosk/0.1 (social listening wall)"
+
+
+def http_address(url: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"{url!r}: expected an http:// or https:// address")
+    return url
+
+
+HttpAddress = Annotated[str, AfterValidator(http_address)]
+"""An http:// or https:// address (what every HTTP source's URLs must be)."""
 
 
 class PollingOptions(SourceOptions):
@@ -94,6 +104,13 @@ class FetchError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.retry_after = retry_after
+
+    @classmethod
+    def combined(cls, problems: list[FetchError]) -> FetchError:
+        """One error for a poll of several requests: the first, a count, the longest wait."""
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        waits = [p.retry_after for p in problems if p.retry_after is not None]
+        return cls(problems[0].detail + more, max(waits) if waits else None)
 
 
 def backoff_delay(failures: int, base: float, cap: float, jitter: float) -> float:
@@ -374,29 +391,10 @@ class HttpSource(PollingSource):
             FetchError: for a network error, a timeout, an error status or a body too large;
                 ``parse`` raises it for a body it cannot read.
         """
-        assert self.client is not None, "fetch() runs inside run()"
-        host = httpx.URL(url).host or url
         known = self._validators.get(url)
-        timeout = self.options.timeout
-        try:
-            async with asyncio.timeout(timeout):  # httpx's timeout is per read, not per request
-                async with self.client.stream("GET", url, headers=known) as response:
-                    if response.status_code == 304 and known:
-                        return None
-                    if not response.is_success:
-                        retry_after = None
-                        if response.status_code in (429, 503):
-                            header = response.headers.get("Retry-After")
-                            retry_after = parse_retry_after(header, self.hub.clock())
-                        raise FetchError(f"HTTP {response.status_code} from {host}", retry_after)
-                    body = await self._read(response, host)
-                    headers = response.headers
-        except (TimeoutError, httpx.TimeoutException):
-            raise FetchError(f"no answer from {host} within {timeout:g}s") from None
-        except httpx.ConnectError:
-            raise FetchError(f"cannot connect to {host}") from None
-        except httpx.HTTPError as error:
-            raise FetchError(f"{host}: {type(error).__name__}") from None
+        status, body, headers = await self.request("GET", url, headers=known)
+        if status == 304 and known:
+            return None
         value = parse(body, headers)
         validators = {
             request: headers[answer]
@@ -408,6 +406,39 @@ class HttpSource(PollingSource):
         }
         self._validators[url] = validators
         return value
+
+    async def request(
+        self, method: str, url: str, *, answers: Collection[int] = (), **kwargs: Any
+    ) -> tuple[int, bytes, httpx.Headers]:
+        """One request with the source's client: status, body (size-limited) and headers.
+
+        A success, a 304, and the statuses in ``answers`` (e.g. 400, whose body explains a bad
+        query) come back; anything else raises.
+
+        Raises:
+            FetchError: for a network error, a timeout (for the whole request: httpx's is per
+                read), another status (with Retry-After for 429/503), a body too large.
+        """
+        assert self.client is not None, "request() runs inside run()"
+        host = httpx.URL(url).host or url
+        timeout = self.options.timeout
+        try:
+            async with asyncio.timeout(timeout):
+                async with self.client.stream(method, url, **kwargs) as response:
+                    status = response.status_code
+                    if not (response.is_success or status == 304 or status in answers):
+                        retry_after = None
+                        if status in (429, 503):
+                            header = response.headers.get("Retry-After")
+                            retry_after = parse_retry_after(header, self.hub.clock())
+                        raise FetchError(f"HTTP {status} from {host}", retry_after)
+                    return status, await self._read(response, host), response.headers
+        except (TimeoutError, httpx.TimeoutException):
+            raise FetchError(f"no answer from {host} within {timeout:g}s") from None
+        except httpx.ConnectError:
+            raise FetchError(f"cannot connect to {host}") from None
+        except httpx.HTTPError as error:
+            raise FetchError(f"{host}: {type(error).__name__}") from None
 
     def forget(self, url: str) -> None:
         """Drop what the last good answer from ``url`` was: the next fetch is a full GET."""

@@ -24,12 +24,12 @@ from typing import Any, Literal
 import feedparser
 import httpx
 import numpy as np
-from pydantic import Field, TypeAdapter, field_validator
+from pydantic import Field, TypeAdapter
 
 from kiosk.analytics.sentiment import enrich
 from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
-from kiosk.sources.polling import FetchError, HttpOptions, HttpSource
+from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSource
 from kiosk.values import Kind, Mention, TimeSeries
 
 log = logging.getLogger(__name__)
@@ -41,21 +41,15 @@ _SEEN_ON_DISK: TypeAdapter[list[tuple[str, float, str]]] = TypeAdapter(list[tupl
 
 class RssOptions(HttpOptions):
     type: Literal["rss"] = "rss"
-    feeds: list[str] = Field(min_length=1, description="Feed addresses (RSS or Atom, http/https).")
+    feeds: list[HttpAddress] = Field(
+        min_length=1, description="Feed addresses (RSS or Atom, http/https)."
+    )
     keywords: list[str] = Field(
         default_factory=list,
         description="Keep only entries whose title or summary holds one of these (any case); "
         "each keyword gets its own count series. Empty: every entry.",
     )
     interval: Duration = Field(default=300.0, description="Time between polls while all is well.")
-
-    @field_validator("feeds")
-    @classmethod
-    def _http_urls(cls, feeds: list[str]) -> list[str]:
-        for url in feeds:
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"{url!r}: expected an http:// or https:// address")
-        return feeds
 
 
 def parse_feed(body: bytes, headers: httpx.Headers, url: str) -> Any:

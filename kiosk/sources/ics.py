@@ -1,0 +1,239 @@
+"""``type: ics``: today's events from an iCalendar feed (the publishing or content calendar).
+
+Streams:
+    today (ranking): today's events in time order, all-day ones first. Each entry's label is the
+        event's summary, its detail "14:00–15:00 · Studio 2" (or "all day"), its value the start
+        in epoch seconds.
+    next (text): "Next: 14:00 Product launch post (in 35 min)", or "Nothing more today".
+
+"Today" is the calendar day in ``timezone`` (default: the machine's), so a day of 23 or 25 hours
+at a daylight-saving change is still one day. icalendar parses the feed (fetched by httpx, with
+the shared timeout, backoff and conditional requests); recurring-ical-events expands repeating
+events (RRULE, RDATE, EXDATE, moved occurrences) into today's and tomorrow's occurrences, which
+are also kept on disk. The streams are recomputed every minute from those, between polls, after
+a failed poll and after a restart with the network down, since "in 35 min" goes stale by itself.
+A feed that is not a calendar fails the poll: the last good events stay.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+import recurring_ical_events
+from pydantic import Field, TypeAdapter, field_validator
+
+from kiosk.config.types import Duration
+from kiosk.sources.base import SourceOptions, register
+from kiosk.sources.polling import FetchError, HttpOptions, HttpSource
+from kiosk.values import Kind, RankEntry, Ranking
+
+log = logging.getLogger(__name__)
+
+MAX_EVENTS = 200  # of a day: a calendar with more is not a publishing plan
+NOTHING_MORE = "Nothing more today"
+
+Occurrence = tuple[float, float, bool, str, str]
+"""(start, end, all day, summary, location); times in epoch seconds, end exclusive."""
+_OCCURRENCES: TypeAdapter[list[Occurrence]] = TypeAdapter(list[Occurrence])
+
+
+class IcsOptions(HttpOptions):
+    type: Literal["ics"] = "ics"
+    url: str = Field(description="The calendar feed (http, https or webcal).")
+    timezone: str | None = Field(
+        default=None, description="IANA zone whose day and clock to show (default: the machine's)."
+    )
+    interval: Duration = Field(default=300.0, description="Time between polls while all is well.")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if url.startswith("webcal://"):  # what calendar apps publish: HTTPS in disguise
+            return "https://" + url.removeprefix("webcal://")
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("expected an http://, https:// or webcal:// address")
+        return url
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str | None) -> str | None:
+        if zone is not None:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {zone!r} (e.g. Europe/Paris)") from None
+        return zone
+
+
+# -- calendar time -----------------------------------------------------------------------------
+
+
+def local_time(at: float, zone: ZoneInfo | None) -> datetime:
+    """``at`` as an aware time in ``zone`` (None: the machine's zone)."""
+    return datetime.fromtimestamp(at, zone) if zone else datetime.fromtimestamp(at).astimezone()
+
+
+def midnight(day: date, zone: ZoneInfo | None) -> float:
+    """The epoch seconds at which ``day`` begins in ``zone`` (None: the machine's zone)."""
+    return datetime(day.year, day.month, day.day, tzinfo=zone).timestamp()
+
+
+def _epoch(moment: date | datetime, zone: ZoneInfo | None) -> float:
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:  # a "floating" time: the wall's own clock
+            moment = moment.replace(tzinfo=zone)
+        return moment.timestamp()
+    return midnight(moment, zone)
+
+
+def occurrences(body: bytes, start: float, end: float, zone: ZoneInfo | None) -> list[Occurrence]:
+    """The events of a feed that overlap ``start`` … ``end``, in time order.
+
+    Raises:
+        FetchError: the feed is not a calendar, or a repeating event cannot be expanded.
+    """
+    try:
+        calendar = icalendar.Calendar.from_ical(body)
+        if calendar.name != "VCALENDAR":
+            raise ValueError(f"a {calendar.name}, not a VCALENDAR")
+        span = (local_time(start, zone), local_time(end, zone))
+        events = recurring_ical_events.of(calendar).between(*span)
+        found = [_occurrence(event, zone) for event in events if not _cancelled(event)]
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
+        reason = str(error).splitlines()[0][:80] if str(error) else type(error).__name__
+        raise FetchError(f"not a readable calendar ({reason})") from None
+    return sorted(o for o in found if o[0] < end and (o[1] > start or o[0] >= start))
+
+
+def _cancelled(event: Any) -> bool:
+    return str(event.get("STATUS", "")).upper() == "CANCELLED"
+
+
+def _occurrence(event: Any, zone: ZoneInfo | None) -> Occurrence:
+    begins = event["DTSTART"].dt
+    all_day = not isinstance(begins, datetime)
+    if "DTEND" in event:
+        ends = event["DTEND"].dt
+    elif "DURATION" in event:
+        ends = begins + event["DURATION"].dt
+    else:  # RFC 5545: a date lasts the day, a time is an instant
+        ends = begins + timedelta(days=1) if all_day else begins
+    summary = " ".join(str(event.get("SUMMARY", "")).split()) or "(no title)"
+    location = " ".join(str(event.get("LOCATION", "")).split())
+    start = _epoch(begins, zone)
+    return start, max(start, _epoch(ends, zone)), all_day, summary, location
+
+
+# -- what the wall shows -----------------------------------------------------------------------
+
+
+def today(events: list[Occurrence], now: float, zone: ZoneInfo | None) -> Ranking:
+    """Today's events in time order, all-day ones first."""
+    day = local_time(now, zone).date()
+    start, end = midnight(day, zone), midnight(day + timedelta(days=1), zone)
+    shown = [e for e in events if e[0] < end and (e[1] > start or e[0] >= start)]
+    shown.sort(key=lambda e: (not e[2], e[0], e[3]))
+    return Ranking(tuple(_entry(e, zone) for e in shown[:MAX_EVENTS]))
+
+
+def _entry(event: Occurrence, zone: ZoneInfo | None) -> RankEntry:
+    start, end, all_day, summary, location = event
+    if all_day:
+        when = "all day"
+    else:
+        begins = local_time(start, zone).strftime("%H:%M")
+        when = begins if end == start else f"{begins}–{local_time(end, zone).strftime('%H:%M')}"
+    return RankEntry(summary, start, None, f"{when} · {location}" if location else when)
+
+
+def next_up(events: list[Occurrence], now: float, zone: ZoneInfo | None) -> str:
+    """The next timed event that starts today, and how soon; or :data:`NOTHING_MORE`."""
+    day = local_time(now, zone).date()
+    end = midnight(day + timedelta(days=1), zone)
+    coming = [e for e in events if not e[2] and now <= e[0] < end]
+    if not coming:
+        return NOTHING_MORE
+    start, _, _, summary, _ = min(coming)
+    return f"Next: {local_time(start, zone).strftime('%H:%M')} {summary} ({_soon(start - now)})"
+
+
+def _soon(seconds: float) -> str:
+    minutes = math.ceil(seconds / 60 - 1e-9)
+    if minutes <= 0:
+        return "now"
+    if minutes < 60:
+        return f"in {minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"in {hours} h {minutes} min" if minutes else f"in {hours} h"
+
+
+# -- the source --------------------------------------------------------------------------------
+
+
+@register("ics")
+class IcsSource(HttpSource):
+    """Polls the feed every ``interval`` and redraws its streams every minute."""
+
+    options_model = IcsOptions
+    options: IcsOptions
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = ZoneInfo(self.options.timezone) if self.options.timezone else None
+        self.events: list[Occurrence] | None = None  # today's and tomorrow's, once read
+        self.expanded_on: date | None = None  # the day ``events`` start on
+        self.fetch_due = -math.inf
+
+    @classmethod
+    def provides(cls, options: SourceOptions) -> dict[str, Kind]:
+        return {"today": Kind.RANKING, "next": Kind.TEXT}
+
+    async def poll(self) -> None:
+        now = self.hub.clock()
+        zone, day = self.zone, local_time(now, self.zone).date()
+        start, end = midnight(day, zone), midnight(day + timedelta(days=2), zone)
+        if day != self.expanded_on:  # a new day to expand: an unchanged feed must come again
+            self.forget(self.options.url)
+        fetched = await self.fetch(
+            self.options.url, lambda body, _: occurrences(body, start, end, zone)
+        )
+        if fetched is not None:  # else a 304: the events read today still hold
+            self.events, self.expanded_on = fetched, day
+        self.show(now, new=True)
+
+    async def poll_once(self) -> float:
+        """Polls when due, and redraws the streams on each minute from the last good events."""
+        now = self.hub.clock()
+        if now >= self.fetch_due:
+            self.fetch_due = now + await super().poll_once()
+        elif self.failures == 0 and self.events is not None:
+            self.hub.confirm(self.name, now)  # redrawn from a good feed: current
+        self.show(now, new=False)
+        until_next_minute = 60.0 - now % 60.0
+        return max(0.0, min(until_next_minute, self.fetch_due - now))
+
+    def show(self, now: float, *, new: bool) -> None:
+        """Publish what changed; ``new=False`` keeps a minute's redraw out of the disk cache."""
+        if self.events is None:
+            return  # nothing read yet: leave the streams empty rather than claim a free day
+        for stream, value in (
+            ("today", today(self.events, now, self.zone)),
+            ("next", next_up(self.events, now, self.zone)),
+        ):
+            if value != self.last_good(stream):
+                self.publish(stream, value, now, new=new)
+
+    def cache_extra(self) -> Any:
+        if self.events is None or self.expanded_on is None:
+            return None
+        return {"day": self.expanded_on.isoformat(), "events": [list(e) for e in self.events]}
+
+    def restore_extra(self, extra: Any) -> None:
+        if extra is not None:
+            day, events = date.fromisoformat(extra["day"]), extra["events"]
+            self.events, self.expanded_on = _OCCURRENCES.validate_python(events), day

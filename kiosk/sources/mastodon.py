@@ -1,0 +1,307 @@
+"""``type: mastodon``: posts from a Mastodon instance's hashtag timelines, and optionally search.
+
+Streams:
+    mentions (mentions): each new post once per brand it is about (the brands' queries decide;
+        a post about no brand is dropped); the derived streams (volume, share, …) follow.
+    tracked (ranking): how often each ``track:`` phrase occurred in those posts, last 24 hours
+        (only when ``track:`` is given).
+
+Every poll reads ``GET /api/v1/timelines/tag/<tag>`` for each hashtag (``tags:``, else every
+hashtag in the brands' queries), asking only for posts newer than the last one seen there
+(``since_id``, kept in the source's cache, so a restart neither repeats nor skips posts; more
+than ``limit`` new posts between polls keeps the newest). ``search: true`` also searches each
+brand's keywords and phrases (``/api/v2/search``): most instances answer that only with a
+``token`` and only find posts whose authors opted in to search.
+
+A post's HTML is read with the standard library's parser into plain text (paragraphs become
+lines; the parts of links Mastodon hides are left out). A boost stands for the post it boosts.
+The media of a post marked sensitive are left out: a wall is a public screen.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+from pydantic import Field, field_validator, model_validator
+
+from kiosk.analytics.queries import Listener, ListeningOptions, words_of
+from kiosk.analytics.sentiment import enrich
+from kiosk.config.types import Duration
+from kiosk.sources.base import SourceOptions, register
+from kiosk.sources.listening import ListeningSource
+from kiosk.sources.polling import FetchError, HttpOptions, http_address
+from kiosk.values import Kind, Mention
+
+log = logging.getLogger(__name__)
+
+_BLOCKS = frozenset({"p", "div", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"})
+_VOID = frozenset({"br", "img", "hr", "wbr", "input", "meta", "link", "source"})
+_UNREAD = frozenset({"script", "style", "template"})
+
+
+class MastodonOptions(ListeningOptions, HttpOptions):
+    type: Literal["mastodon"] = "mastodon"
+    instance: str = Field(description="The instance's address, e.g. https://mastodon.social.")
+    tags: list[str] = Field(
+        default_factory=list,
+        description="Hashtags whose public timelines are read (with or without '#'); empty: "
+        "every hashtag in the brands' queries.",
+    )
+    search: bool = Field(
+        default=False,
+        description="Also search each brand's keywords and phrases; most instances need a "
+        "token for this and only find posts whose authors opted in.",
+    )
+    limit: int = Field(default=40, ge=1, le=40, description="Posts asked for per request.")
+    interval: Duration = Field(default=60.0, description="Time between polls while all is well.")
+
+    @field_validator("instance")
+    @classmethod
+    def _http_url(cls, instance: str) -> str:
+        return http_address(instance).rstrip("/")
+
+    @field_validator("tags")
+    @classmethod
+    def _one_word_each(cls, tags: list[str]) -> list[str]:
+        for tag in tags:
+            if len(words_of(tag)) != 1 or " " in tag.strip():
+                raise ValueError(f"{tag!r} is not a hashtag; expected e.g. acme or #acme")
+        return [tag.strip().lstrip("#") for tag in tags]
+
+    @model_validator(mode="after")
+    def _something_to_read(self) -> MastodonOptions:
+        if not (self.timelines or self.search):
+            raise ValueError(
+                "nothing to read: give tags:, hashtags in a brand's query, or search: true"
+            )
+        return self
+
+    @property
+    def timelines(self) -> list[str]:
+        """The hashtags read, each once, in layout order."""
+        if self.tags:
+            return list(dict.fromkeys(self.tags))
+        tags = (tag.lstrip("#") for query in self.brands.values() for tag in query.hashtags)
+        return list(dict.fromkeys(tags))
+
+    @property
+    def searches(self) -> list[str]:
+        """The search terms (keywords and quoted phrases), each once, when search is on."""
+        if not self.search:
+            return []
+        terms = (
+            f'"{term}"' if len(words_of(term)) > 1 else term
+            for query in self.brands.values()
+            for term in (*query.keywords, *query.phrases)
+        )
+        return list(dict.fromkeys(terms))
+
+
+@register("mastodon")
+class MastodonSource(ListeningSource):
+    """Reads the hashtag timelines (and searches), newest posts only, into ``mentions``."""
+
+    options_model = MastodonOptions
+    options: MastodonOptions
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.listener = Listener(self.options, self.name)
+        self.host = httpx.URL(self.options.instance).host
+        self.since: dict[str, str] = {}  # "tag:<tag>" or "search:<terms>" → newest post id seen
+
+    @classmethod
+    def provides(cls, options: SourceOptions) -> dict[str, Kind]:
+        assert isinstance(options, MastodonOptions)
+        streams = {"mentions": Kind.MENTIONS}
+        if options.track:
+            streams["tracked"] = Kind.RANKING
+        return streams
+
+    async def poll(self) -> None:
+        requests = [(f"tag:{tag}", self._timeline_url(tag)) for tag in self.options.timelines]
+        requests += [
+            (f"search:{terms}", self._search_url(terms)) for terms in self.options.searches
+        ]
+        problems: list[FetchError] = []
+        fresh: list[Mention] = []
+        for key, url in requests:
+            try:
+                statuses = await self.fetch(url, _statuses)
+            except FetchError as error:
+                if key.startswith("search:") and error.detail.startswith("HTTP 401"):
+                    error = FetchError(f"search needs a token ({error.detail})")
+                problems.append(error)
+                continue
+            fresh.extend(self._take(key, statuses or []))
+        self.publish_posts(fresh)
+        if problems:
+            raise FetchError.combined(problems)
+
+    def _timeline_url(self, tag: str) -> str:
+        params: dict[str, str | int] = {"limit": self.options.limit}
+        if since := self.since.get(f"tag:{tag}"):
+            params["since_id"] = since
+        base = f"{self.options.instance}/api/v1/timelines/tag/{quote(tag, safe='')}"
+        return str(httpx.URL(base, params=params))
+
+    def _search_url(self, terms: str) -> str:
+        params: dict[str, str | int] = {
+            "q": terms,
+            "type": "statuses",
+            "limit": self.options.limit,
+        }
+        if since := self.since.get(f"search:{terms}"):
+            params["min_id"] = since
+        return str(httpx.URL(f"{self.options.instance}/api/v2/search", params=params))
+
+    def _take(self, key: str, statuses: list[Any]) -> list[Mention]:
+        """The brand mentions among ``statuses``; remembers the newest id for ``key``."""
+        now = self.hub.clock()
+        fresh: list[Mention] = []
+        for status in statuses:
+            if isinstance(status, dict) and isinstance(status.get("id"), str):
+                newest = self.since.get(key)
+                if newest is None or _id_order(status["id"]) > _id_order(newest):
+                    self.since[key] = status["id"]
+            post = to_mention(status, self.host or "", now)
+            if post is None:
+                self.listener.skipped += 1
+            elif self.listener.is_new(post.id):
+                fresh.extend(self.listener.take(post))
+        return fresh
+
+    def cache_extra(self) -> Any:
+        return {"since": self.since, **self.listener.dump()}
+
+    def restore_extra(self, extra: Any) -> None:
+        since = extra["since"]
+        if not (isinstance(since, dict) and all(isinstance(v, str) for v in since.values())):
+            raise ValueError("since: expected post ids by timeline")
+        self.listener.load(extra)
+        self.since = {str(key): value for key, value in since.items()}
+
+
+def _id_order(status_id: str) -> tuple[int, str]:
+    """Mastodon ids are numbers written as text: a longer one is newer."""
+    return len(status_id), status_id
+
+
+def _statuses(body: bytes, headers: httpx.Headers) -> list[Any]:
+    """The posts in a timeline (a list) or a search answer (``statuses`` in an object)."""
+    try:
+        document = json.loads(body)
+    except ValueError as error:
+        raise FetchError(f"not JSON ({error})") from None
+    if isinstance(document, dict):
+        document = document.get("statuses")
+    if not isinstance(document, list):
+        raise FetchError("not a list of posts")
+    return document
+
+
+def to_mention(status: Any, instance_host: str, now: float) -> Mention | None:
+    """A Mastodon status as a post (its brand still empty), or None if it cannot be read."""
+    if isinstance(status, dict) and isinstance(status.get("reblog"), dict):
+        status = status["reblog"]
+    try:
+        account = status["account"]
+        acct, uri = account["acct"], status.get("uri") or status.get("url")
+        if not (isinstance(acct, str) and acct and isinstance(uri, str) and uri):
+            return None
+        text = html_to_text(status["content"])
+        at = min(parse_time(status["created_at"]), now)
+        followers = account.get("followers_count") or 0
+        tags = tuple(t["name"] for t in status.get("tags") or () if isinstance(t.get("name"), str))
+        media = () if status.get("sensitive") is True else _media(status)
+        name = account.get("display_name") or account.get("username") or acct
+    except (KeyError, TypeError, ValueError, AttributeError, AssertionError):
+        return None
+    if not text or not isinstance(name, str) or not isinstance(followers, int):
+        return None
+    language = status.get("language")
+    lang, sentiment = enrich(text, language if isinstance(language, str) else None)
+    return Mention(
+        id=uri,
+        at=at,
+        brand="",
+        text=text,
+        lang=lang,
+        platform="mastodon",
+        author=" ".join(name.split()),
+        handle=acct if "@" in acct else f"{acct}@{instance_host}",
+        followers=max(followers, 0),
+        sentiment=sentiment,
+        hashtags=tags,
+        media=media,
+    )
+
+
+def _media(status: dict[str, Any]) -> tuple[str, ...]:
+    found = []
+    for attachment in status.get("media_attachments") or ():
+        url = attachment.get("url") or attachment.get("remote_url")
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            found.append(url)
+    return tuple(found)
+
+
+def parse_time(value: Any) -> float:
+    """Epoch seconds from an ISO 8601 time ("2025-01-06T09:58:12.000Z"); ValueError if not one."""
+    if not isinstance(value, str):
+        raise ValueError("not a time")
+    when = datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
+
+
+class _Text(HTMLParser):
+    """Collects the visible text of a post's HTML; blocks and line breaks become new lines."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.open: list[tuple[str, bool, bool]] = []  # (tag, hidden, ellipsis)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br" or tag in _BLOCKS:
+            self.parts.append("\n")
+        if tag in _VOID:
+            return
+        classes = " ".join(value or "" for name, value in attrs if name == "class").split()
+        hidden = tag in _UNREAD or "invisible" in classes or bool(self.open and self.open[-1][1])
+        self.open.append((tag, hidden, "ellipsis" in classes))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCKS:
+            self.parts.append("\n")
+        if not any(open_tag == tag for open_tag, _, _ in self.open):
+            return  # a stray end tag
+        while self.open:
+            open_tag, hidden, ellipsis = self.open.pop()
+            if ellipsis and not hidden:
+                self.parts.append("…")  # Mastodon shortens long links; its CSS adds the dots
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not (self.open and self.open[-1][1]):
+            self.parts.append(data)
+
+
+def html_to_text(content: Any) -> str:
+    """The plain text of a post's HTML ``content``; TypeError if it is not text."""
+    if not isinstance(content, str):
+        raise TypeError("content is not text")
+    reader = _Text()
+    reader.feed(content)
+    reader.close()
+    lines = (" ".join(line.split()) for line in "".join(reader.parts).split("\n"))
+    return "\n".join(line for line in lines if line)

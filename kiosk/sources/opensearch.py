@@ -1,0 +1,407 @@
+"""``type: opensearch`` (or ``elasticsearch``): counts, series and rankings from a search index.
+
+Each entry of ``streams:`` names a stream and the aggregation that makes it::
+
+    sources:
+      logs:
+        type: opensearch
+        url: https://search.internal:9200
+        index: mentions-*
+        username: ${env:SEARCH_USER}
+        password: ${env:SEARCH_PASSWORD}
+        streams:
+          today:    {kind: metric, range: 1d}                      # documents in the last day
+          latency:  {kind: metric, agg: avg, field: took_ms, range: 15m}
+          volume:   {kind: series, interval: 5m, range: 6h, split: brand.keyword, top: 5}
+          hashtags: {kind: ranking, field: hashtags.keyword, top: 10, range: 1h,
+                     query: {term: {lang: en}}}
+
+Each stream is one ``POST {url}/{index}/_search`` with ``size: 0``: the stream's ``query`` (query
+DSL, default every document) and, with ``range``, only documents whose ``time_field`` is newer.
+A series is a ``date_histogram`` of ``fixed_interval`` (one line per term of ``split``, the
+``top`` busiest); a ranking a ``terms`` aggregation; a metric the number of hits, or ``agg`` of
+``field``. Shard failures and timeouts leave a partial answer: it is used, and logged once per
+streak. An ``error`` answer, or one without the aggregation asked for, is that stream's failure:
+it keeps its last value while the others update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import math
+from typing import Annotated, Any, Literal
+
+import httpx
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+from kiosk.config.types import Duration
+from kiosk.sources.base import SourceOptions, register
+from kiosk.sources.polling import FetchError, HttpOptions, HttpSource
+from kiosk.values import Kind, Metric, RankEntry, Ranking, TimeSeries
+
+log = logging.getLogger(__name__)
+
+HISTORY = 30  # a metric's history: its last good values, one per poll
+MAX_POINTS = 10_000  # buckets of a series: more is a wrong interval
+_ANSWERS_WITH_A_BODY = (400, 404)  # a bad query, a missing index: the error object says which
+
+_EXTRAS = {
+    "interval": {"series"},
+    "split": {"series"},
+    "top": {"series", "ranking"},
+    "agg": {"metric", "series"},
+    "unit": {"metric"},
+}
+
+
+class SearchStream(BaseModel):
+    """One stream: which documents, and what to make of them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["metric", "series", "ranking"] = Field(description="What the stream carries.")
+    query: dict[str, Any] = Field(
+        default_factory=lambda: {"match_all": {}},
+        description="Query DSL selecting the documents, e.g. {term: {lang: en}}.",
+    )
+    time_field: str = Field(default="@timestamp", description="The documents' time field.")
+    range: Duration | None = Field(
+        default=None, description="Only documents newer than this (e.g. 1d); a series needs it."
+    )
+    interval: Duration = Field(default=300.0, description="series: bucket width (e.g. 5m).")
+    split: str | None = Field(
+        default=None, description="series: a keyword field: one line per term (the top busiest)."
+    )
+    field: str | None = Field(
+        default=None,
+        description="ranking: the keyword field to count terms of; metric, series: the field agg: "
+        "works on.",
+    )
+    agg: Literal["sum", "avg", "max", "min", "value_count"] | None = Field(
+        default=None,
+        description="metric, series: an aggregation of field: instead of the number of documents.",
+    )
+    top: int = Field(default=10, ge=1, le=100, description="ranking, series split: how many terms.")
+    unit: str = Field(default="", description="metric: shown after the figure.")
+
+    @model_validator(mode="after")
+    def _options_fit_the_kind(self) -> SearchStream:
+        for key in sorted(self.model_fields_set & set(_EXTRAS)):
+            if self.kind not in _EXTRAS[key]:
+                kinds = " and ".join(sorted(_EXTRAS[key]))
+                raise ValueError(f"{key}: is for {kinds} streams, not {self.kind}")
+        if self.kind == "ranking" and self.field is None:
+            raise ValueError("a ranking needs field: (the keyword field whose terms are counted)")
+        if self.agg is not None and self.field is None:
+            raise ValueError(f"agg: {self.agg} needs field: (the field to aggregate)")
+        if self.field is not None and self.kind != "ranking" and self.agg is None:
+            raise ValueError("field: needs agg: (sum, avg, max, min or value_count) here")
+        if self.kind == "series":
+            if self.range is None:
+                raise ValueError("a series needs range: (how far back, e.g. 6h)")
+            if self.range / self.interval > MAX_POINTS:
+                raise ValueError(f"range / interval gives more than {MAX_POINTS:,} buckets")
+        return self
+
+
+def _check_stream_names(streams: dict[str, SearchStream]) -> dict[str, SearchStream]:
+    for name in streams:
+        if not name or not name.replace("_", "a").replace("-", "a").isalnum():
+            raise ValueError(f"stream name {name!r}: use letters, digits, - and _")
+    return streams
+
+
+class OpenSearchOptions(HttpOptions):
+    type: Literal["opensearch", "elasticsearch"] = "opensearch"
+    url: str = Field(description="The cluster, e.g. https://search.internal:9200.")
+    index: str = Field(
+        min_length=1, description="Index, alias or pattern to search (e.g. mentions-*)."
+    )
+    username: str | None = Field(
+        default=None, description="For basic auth, with password:; write ${env:NAME}."
+    )
+    password: SecretStr | None = Field(
+        default=None, description="For basic auth, with username:; write ${env:NAME}."
+    )
+    streams: Annotated[dict[str, SearchStream], AfterValidator(_check_stream_names)] = Field(
+        min_length=1, description="Stream name → kind and aggregation."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// address")
+        return url.rstrip("/")
+
+    @model_validator(mode="after")
+    def _one_way_to_log_in(self) -> OpenSearchOptions:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("basic auth needs both username: and password:")
+        if self.username is not None and self.token is not None:
+            raise ValueError("give token: or username: and password:, not both")
+        return self
+
+
+# -- the request and its answer ----------------------------------------------------------------
+
+
+class QueryError(Exception):
+    """One stream's search failed or lacks what was asked; the other streams are unaffected."""
+
+
+def search_body(spec: SearchStream, now: float) -> tuple[dict[str, Any], float]:
+    """The ``_search`` request for a stream, and where its series axis starts."""
+    filters: list[dict[str, Any]] = [spec.query]
+    start = now
+    if spec.range is not None:
+        start = now - spec.range
+        if spec.kind == "series":  # whole buckets: they stay put between polls
+            start = math.floor(start / spec.interval) * spec.interval
+        newer = {"gte": round(start * 1000), "format": "epoch_millis"}
+        filters.append({"range": {spec.time_field: newer}})
+    body: dict[str, Any] = {"size": 0, "query": {"bool": {"filter": filters}}}
+    value = {spec.agg: {"field": spec.field}} if spec.agg else None
+    if spec.kind == "metric":
+        body["track_total_hits"] = True
+        if value:
+            body["aggs"] = {"figure": value}
+    elif spec.kind == "ranking":
+        body["aggs"] = {"terms": {"terms": {"field": spec.field, "size": spec.top}}}
+    else:
+        histogram: dict[str, Any] = {
+            "date_histogram": {
+                "field": spec.time_field,
+                "fixed_interval": f"{round(spec.interval * 1000)}ms",
+                "min_doc_count": 0,
+                "extended_bounds": {"min": round(start * 1000), "max": round(now * 1000)},
+            }
+        }
+        if value:
+            histogram["aggs"] = {"figure": value}
+        if spec.split:
+            split = {"terms": {"field": spec.split, "size": spec.top}, "aggs": {"per": histogram}}
+            body["aggs"] = {"split": split}
+        else:
+            body["aggs"] = {"per": histogram}
+    return body, start
+
+
+def read_answer(body: bytes) -> dict[str, Any]:
+    """The parsed answer; QueryError for an ``error`` object or anything but a search answer."""
+    try:
+        answer = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise QueryError("the answer is not JSON") from None
+    if not isinstance(answer, dict):
+        raise QueryError("the answer is not a search answer")
+    if "error" in answer:
+        error = answer["error"]
+        if isinstance(error, dict):
+            cause = error.get("root_cause") or [error]
+            first = cause[0] if isinstance(cause, list) and isinstance(cause[0], dict) else error
+            raise QueryError(f"{first.get('type', 'error')}: {first.get('reason', '')}".strip())
+        raise QueryError(f"error: {error}")
+    if not isinstance(answer.get("hits"), dict):
+        raise QueryError("the answer has no hits")
+    return answer
+
+
+def partial_reason(answer: dict[str, Any]) -> str | None:
+    """Why an answer covers only part of the index (failed shards, a timeout), or None."""
+    shards = answer.get("_shards")
+    if isinstance(shards, dict) and shards.get("failed"):
+        failures = shards.get("failures")
+        reason = ""
+        if isinstance(failures, list) and failures and isinstance(failures[0], dict):
+            cause = failures[0].get("reason")
+            reason = cause.get("reason", "") if isinstance(cause, dict) else str(cause or "")
+        return f"{shards['failed']} of {shards.get('total', '?')} shards failed: {reason}".strip()
+    if answer.get("timed_out") is True:
+        return "the search timed out; partial results"
+    return None
+
+
+def _path(answer: dict[str, Any], *keys: str) -> Any:
+    found: Any = answer
+    for key in keys:
+        if not isinstance(found, dict) or key not in found:
+            raise QueryError(f"the answer has no {'.'.join(keys)}")
+        found = found[key]
+    return found
+
+
+def _buckets(aggregation: Any, name: str) -> list[dict[str, Any]]:
+    buckets = aggregation.get("buckets") if isinstance(aggregation, dict) else None
+    if not isinstance(buckets, list) or not all(isinstance(b, dict) for b in buckets):
+        raise QueryError(f"the aggregation {name} has no buckets")
+    return buckets
+
+
+def _count(bucket: Any, spec: SearchStream) -> float:
+    """A bucket's figure: its documents, or the ``agg`` value (NaN when no document had one)."""
+    if spec.agg:
+        figure = bucket.get("figure") if isinstance(bucket, dict) else None
+        if not isinstance(figure, dict):
+            raise QueryError(f"the answer has no {spec.agg} aggregation")
+        value = figure.get("value")
+    else:
+        value = bucket.get("doc_count")
+    if value is None:
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise QueryError(f"not a number: {json.dumps(value)[:40]}")
+    return float(value)
+
+
+def metric(answer: dict[str, Any], spec: SearchStream, last: Any) -> Metric:
+    if spec.agg:
+        value = _count(_path(answer, "aggregations"), spec)
+        if not math.isfinite(value):
+            raise QueryError(f"no {spec.agg} of {spec.field}: no matching document has one")
+    else:
+        total = _path(answer, "hits", "total")
+        hits = total.get("value") if isinstance(total, dict) else total  # an int before ES 7
+        if isinstance(hits, bool) or not isinstance(hits, int | float):
+            raise QueryError("the answer has no number in hits.total")
+        value = float(hits)
+    history = last.history if isinstance(last, Metric) else ()
+    return Metric(value, None, (*history, value)[-HISTORY:], spec.unit)
+
+
+def ranking(answer: dict[str, Any], spec: SearchStream, last: Any) -> Ranking:
+    buckets = _buckets(_path(answer, "aggregations", "terms"), "terms")
+    before = {e.label: i for i, e in enumerate(last.entries)} if isinstance(last, Ranking) else {}
+    entries = []
+    for bucket in buckets:
+        label = str(bucket.get("key_as_string", bucket.get("key", "")))
+        entries.append(RankEntry(label, _count(bucket, spec), before.get(label)))
+    return Ranking(tuple(sorted(entries, key=lambda e: -e.value)[: spec.top]))
+
+
+def series(
+    answer: dict[str, Any], spec: SearchStream, name: str, start: float, now: float
+) -> TimeSeries:
+    """One line (or one per split term) on the axis from ``start`` to ``now``.
+
+    A bucket the answer left out had no documents: 0 for a count, a gap for an ``agg``.
+    """
+    count = math.floor((now - start) / spec.interval) + 1
+    if spec.split:
+        lines = [
+            (str(term.get("key_as_string", term.get("key", ""))), term.get("per"))
+            for term in _buckets(_path(answer, "aggregations", "split"), "split")
+        ]
+    else:
+        lines = [(name, _path(answer, "aggregations", "per"))]
+    values = np.full((len(lines), count), math.nan if spec.agg else 0.0)
+    for row, (_, histogram) in enumerate(lines):
+        for bucket in _buckets(histogram, "per"):
+            key = bucket.get("key")
+            if isinstance(key, bool) or not isinstance(key, int | float):
+                raise QueryError(f"a histogram bucket without a time key: {json.dumps(key)[:40]}")
+            slot = round((key / 1000 - start) / spec.interval)
+            if 0 <= slot < count:
+                values[row, slot] = _count(bucket, spec)
+    return TimeSeries(tuple(label for label, _ in lines), start, spec.interval, values)
+
+
+# -- the source --------------------------------------------------------------------------------
+
+
+@register("opensearch")
+@register("elasticsearch")
+class OpenSearchSource(HttpSource):
+    """Runs each of ``streams:``' searches at every poll, all at once."""
+
+    options_model = OpenSearchOptions
+    options: OpenSearchOptions
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.troubled: set[str] = set()  # streams whose last search failed
+        self.partial: set[str] = set()  # streams whose last answer was partial
+
+    @classmethod
+    def provides(cls, options: SourceOptions) -> dict[str, Kind]:
+        assert isinstance(options, OpenSearchOptions)
+        return {name: Kind(spec.kind) for name, spec in options.streams.items()}
+
+    def cache_identity(self) -> str:
+        # Not even a hash of the credentials goes to disk: with the layout at hand, a short hash
+        # of the options would let a password be guessed offline.
+        shape = self.options.model_dump(mode="json", include={"url", "index", "streams"})
+        return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+
+    def session(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        session = super().session()
+        username, password = self.options.username, self.options.password
+        if self.client is not None and username is not None and password is not None:
+            self.client.auth = httpx.BasicAuth(username, password.get_secret_value())
+        return session
+
+    async def poll(self) -> None:
+        now = self.hub.clock()
+        streams = self.options.streams
+        outcomes = await asyncio.gather(
+            *(self._value(name, spec, now) for name, spec in streams.items()),
+            return_exceptions=True,
+        )
+        failed: list[tuple[str, QueryError | FetchError]] = []
+        for stream, outcome in zip(streams, outcomes, strict=True):
+            if isinstance(outcome, QueryError | FetchError):
+                failed.append((stream, outcome))
+            elif isinstance(outcome, BaseException):
+                raise outcome  # a bug: the base logs its traceback once
+            else:
+                if stream in self.troubled:
+                    self.troubled.discard(stream)
+                    log.info("source %s: %s reads well again", self.name, stream)
+                self.publish(stream, outcome, now)
+        if len(failed) == len(streams):
+            stream, first = failed[0]
+            waits = [
+                e.retry_after for _, e in failed if isinstance(e, FetchError) and e.retry_after
+            ]
+            detail = first.detail if isinstance(first, FetchError) else f"{stream}: {first}"
+            raise FetchError(detail, max(waits) if waits else None)
+        for stream, error in failed:
+            if stream not in self.troubled:
+                self.troubled.add(stream)
+                log.warning("source %s: %s keeps its last good value: %s", self.name, stream, error)
+
+    async def _value(self, stream: str, spec: SearchStream, now: float) -> Any:
+        request, start = search_body(spec, now)
+        answer = read_answer(await self._post(request))
+        partial = partial_reason(answer)
+        if partial and stream not in self.partial:
+            self.partial.add(stream)
+            log.warning("source %s: %s shows a partial answer: %s", self.name, stream, partial)
+        elif not partial:
+            self.partial.discard(stream)
+        last = self.last_good(stream)
+        if spec.kind == "metric":
+            return metric(answer, spec, last)
+        if spec.kind == "ranking":
+            return ranking(answer, spec, last)
+        return series(answer, spec, stream, start, now)
+
+    async def _post(self, request: dict[str, Any]) -> bytes:
+        """The body of ``POST {url}/{index}/_search``; 400 and 404 come back too (their error
+        object says what is wrong)."""
+        url = f"{self.options.url}/{self.options.index}/_search"
+        _, body, _ = await self.request("POST", url, answers=_ANSWERS_WITH_A_BODY, json=request)
+        return body
