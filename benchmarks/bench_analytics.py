@@ -9,8 +9,11 @@ from __future__ import annotations
 import platform
 import sys
 import time
+from dataclasses import replace
 
 from kiosk.analytics import attach_analytics
+from kiosk.analytics.queries import Matcher, Query
+from kiosk.analytics.sentiment import enrich
 from kiosk.hub import Hub
 from kiosk.sources.demo import DemoGenerator, DemoOptions
 from kiosk.values import Kind, Mention
@@ -45,6 +48,31 @@ def main() -> None:
     ingested = time.process_time() - began
     publishes = hub.version("s.volume")
 
+    # The whole listening pipeline, as a social source runs it on each post it fetched:
+    # brand queries, language detection and sentiment, then the hub and every aggregate.
+    matcher = Matcher(
+        {brand: Query(keywords=[brand], hashtags=[brand]) for brand in generator.brands},
+        track=["in the train", "at the station"],
+    )
+    raw = [[replace(m, brand="", lang="", sentiment=0.0) for m in batch] for batch in batches]
+    now[0] = start
+    hub = Hub(clock=lambda: now[0])
+    hub.declare("s.mentions", Kind.MENTIONS)
+    attach_analytics(hub, "s", brands=generator.brands, ours=generator.ours)
+    kept = 0
+    began = time.process_time()
+    for index, batch in enumerate(raw):
+        now[0] = start + 0.1 * (index + 1)
+        posts = []
+        for post in batch:
+            lang, sentiment = enrich(post.text)
+            for matched in matcher.assign(replace(post, lang=lang, sentiment=sentiment)):
+                posts.append(matched)
+            matcher.tracked(post.text)
+        kept += len(posts)
+        hub.append("s.mentions", posts)
+    pipeline = time.process_time() - began
+
     cpu = "unknown CPU"
     try:
         with open("/proc/cpuinfo") as info:
@@ -57,6 +85,10 @@ def main() -> None:
     print(
         f"analytics (hub + all aggregates, {publishes} publications): "
         f"{total / ingested:,.0f} mentions per CPU-second ({analytics.skipped} skipped)"
+    )
+    print(
+        f"listening pipeline (queries + language + sentiment + hub + all aggregates): "
+        f"{total / pipeline:,.0f} posts per CPU-second ({kept:,} of {total:,} matched a brand)"
     )
 
 
