@@ -145,3 +145,17 @@ def test_under_systemd_each_log_line_carries_its_journal_priority() -> None:
     lines = [line for line in result.stderr.splitlines() if line]
     assert lines and all(line[:3] in {"<2>", "<3>", "<4>", "<6>", "<7>"} for line in lines), lines
     assert "<6>kiosk.screens.wall: screen overview on HDMI-1 (1920x1080)" in lines
+
+
+def test_every_source_example_in_the_readme_is_a_valid_layout() -> None:
+    import re
+
+    from kiosk.config import parse_layout
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"^  `([a-z]+: \{type: .*\})`$", readme, flags=re.MULTILINE)
+    assert len(examples) >= 10
+    for example in examples:
+        parse_layout(
+            f"sources:\n  {example}\nscreens: [{{name: a, match: {{any: true}}, pages: [{{title: P}}]}}]\n"
+        )

@@ -10,6 +10,7 @@ from kiosk.sources import (
     opensearch,
     prometheus,
     rss,
+    sse,
 )
 from kiosk.sources.base import SOURCES, Source, SourceOptions, register
 
@@ -27,4 +28,5 @@ __all__ = [
     "prometheus",
     "register",
     "rss",
+    "sse",
 ]
