@@ -155,7 +155,6 @@ def test_every_source_example_in_the_readme_is_a_valid_layout() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     examples = re.findall(r"^  `([a-z]+: \{type: .*\})`$", readme, flags=re.MULTILINE)
     assert len(examples) >= 10
+    screens = "screens: [{name: a, match: {any: true}, pages: [{title: P}]}]\n"
     for example in examples:
-        parse_layout(
-            f"sources:\n  {example}\nscreens: [{{name: a, match: {{any: true}}, pages: [{{title: P}}]}}]\n"
-        )
+        parse_layout(f"sources:\n  {example}\n{screens}")
