@@ -845,3 +845,17 @@ def test_reposts_and_copies_are_shown_once() -> None:
         dataclasses.replace(mention(3), text="Trains cancelled again, says @bob"),  # its own post
     ]
     assert [m.id for m in fresh(posts)] == ["m1", "m3"]
+
+
+def test_a_widget_never_waits_silently_for_a_failing_source(qtbot: QtBot, hub: Hub) -> None:
+    widget = make(qtbot, hub, KpiOptions(at=(0, 0, 4, 2), data="s.rate"))
+    assert widget.placeholder_text() == "Waiting for s.rate…"
+    hub.set_status("s", SourceState.STALE, "cannot connect to api.example.com")
+    widget.refresh()
+    assert widget.placeholder_text().startswith(
+        "No data yet from s: cannot connect to api.example.com (since "
+    )
+    before = widget.grab().toImage()
+    hub.set_status("s", SourceState.FAILED, "HTTP 401 from api.example.com")
+    widget.refresh()
+    assert "HTTP 401" in widget.placeholder_text() and widget.grab().toImage() != before

@@ -54,6 +54,7 @@ class KioskWidget(QWidget):
         self.style_ = style
         self.sample: Sample | None = None
         self.moderated = False
+        self._placeholder = ""
         self.more_streams: dict[str, StreamView] = {}  # e.g. a chart's markers, by option
         self.allow_post: Callable[[Any], bool] = lambda post: True
         self.allow_text: Callable[[str], bool] = lambda text: True
@@ -122,6 +123,9 @@ class KioskWidget(QWidget):
             if sample is not None:
                 self._accept(sample)
         self._update_staleness()
+        if self.sample is None and self.placeholder_text() != self._placeholder:
+            self._placeholder = self.placeholder_text()  # the source's state changed: say so
+            self.update()
         self.freshness.set_text(self.freshness_text(), stale=self._stale)
 
     def _accept(self, sample: Sample) -> None:
@@ -176,8 +180,10 @@ class KioskWidget(QWidget):
     def placeholder_text(self) -> str:
         name = self.stream.name if self.stream else ""
         status = self.stream.status() if self.stream else None
-        if status is not None and status.state is SourceState.FAILED:
-            return f"{self.stream.source if self.stream else ''} unavailable: {status.detail}"
+        if status is not None and status.state in (SourceState.STALE, SourceState.FAILED):
+            # Never a "waiting" that waits forever: say why nothing has come yet.
+            source = self.stream.source if self.stream else ""
+            return f"No data yet from {source}: {status.detail} (since {clock_time(status.since)})"
         return f"Waiting for {name}…"
 
     def _paint_title(self, painter: QPainter) -> None:
