@@ -97,7 +97,7 @@ class TickerWidget(KioskWidget):
         super().hideEvent(event)
         self.frame_times.append(math.nan)  # the benchmark must not count a hidden stretch
 
-    def take(self, sample: Sample) -> None:
+    def take(self, sample: Sample) -> bool:
         mentions = sample.value
         if not isinstance(mentions, tuple):
             raise TypeError(f"expected mentions, got {type(mentions).__name__}")
@@ -107,6 +107,9 @@ class TickerWidget(KioskWidget):
             now = self.clock()
             self.advance(now)
             self.strip.shift = self.strip.painted_shift = round(now * self.speed)
+        # New posts join the strip as it scrolls; the panel around it does not change. (Returning
+        # None here repainted panel and strip four times a second.)
+        return False
 
     def positions(self, now: float) -> list[tuple[_Item, float]]:
         """Where each item on the strip is at ``now`` (x of its left edge, logical pixels)."""

@@ -129,10 +129,12 @@ class TimeseriesWidget(KioskWidget):
         self._markers_seen = view.version
         sample = view.sample()
         alerts = sample.value if sample is not None and isinstance(sample.value, tuple) else ()
+        before = dict(self.markers)
         for alert in alerts:
             if isinstance(alert, Alert):  # one marker per alert and start
                 self.markers[f"{alert.key}@{alert.since:.0f}"] = (alert.since, alert.title)
-        self._safely(self._draw_markers)
+        if self.markers != before:  # alerts are republished every second: redraw on news only
+            self._safely(self._draw_markers)
 
     def _draw_markers(self) -> None:
         if self._drawn is None:
