@@ -26,7 +26,7 @@ from kiosk.values import Kind, Mention
 Language = Literal["en", "nl", "fr", "it"]
 MAX_BACKFILL_POSTS = 20_000
 FINE_BACKFILL = 3600.0  # seconds of history generated finely; older history is coarser
-TICK_SECONDS = 0.1
+TICK_SECONDS = 0.25  # 4 batches a second: each wake-up costs; the ticker and wall pace themselves
 _CLASSES = (corpus.POSITIVE, corpus.NEUTRAL, corpus.NEGATIVE)
 _SENTIMENT_RANGE = {
     corpus.POSITIVE: (0.35, 0.95),
