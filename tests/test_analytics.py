@@ -607,3 +607,28 @@ def test_top_authors_by_reach_with_who_they_are() -> None:
     ranking = value(hub, "authors")
     assert [(e.label, e.value) for e in ranking.entries] == [("Tara", 1_900_000.0), ("Ann", 900.0)]
     assert ranking.entries[0].detail == "@techwithtara · 1.9M followers"
+
+
+def test_a_spike_says_which_tag_author_and_place_drive_it() -> None:
+    hub, clock, _ = setup(T0)
+    for minute in range(30):
+        clock.now = T0 + minute * 60 + 59
+        burst = minute >= 27
+        posts = [
+            mention(
+                clock.now - i * 0.2,
+                hashtags=("AcmeDown",) if burst else (f"t{i % 7}",),
+                author="Loud" if burst and i % 10 == 0 else f"A{i}",
+                handle="loud" if burst and i % 10 == 0 else f"a{i}",
+                followers=100_000 if burst and i % 10 == 0 else 50,
+                city="Utrecht" if burst else ("Paris", "Rome")[i % 2],
+                lat=52.09 if burst else 48.86,
+                lon=5.12 if burst else 2.35,
+                id=f"p{minute}-{i}",
+            )
+            for i in range(200 if burst else 30)
+        ]
+        hub.append("s.mentions", posts)
+    [alert] = value(hub, "alerts")
+    assert alert.key == "spike:Acme"
+    assert alert.drivers == ("#AcmeDown", "@loud", "Utrecht")

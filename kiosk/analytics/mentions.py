@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -366,16 +367,14 @@ class MentionAnalytics:
             del self._heaviest[minute]  # too old to be fed: the buffer moved on
 
     def _rising_hashtags(self, since: int, current: int) -> tuple[str, ...]:
-        """Hashtags much more frequent since minute ``since`` than in the 20 minutes before."""
-        during_minutes = max(1, current - since + 1)
-        during = self.hashtags.totals(since, current)
-        before = self.hashtags.totals(since - 20, since - 1)
-        rising = [
-            (count / during_minutes / (before.get(tag, 0.0) / 20 + 1.0), tag)
-            for tag, count in during.items()
-            if count >= 10
-        ]
-        return tuple(tag for score, tag in sorted(rising, reverse=True)[:3] if score >= 2)
+        """What drives a spike that began in minute ``since``: up to three hashtags much more
+        frequent since then than before, the author who reached most people since then, and
+        the place whose posts rose most."""
+        tags = _rising(self.hashtags, since, current, minimum=10)[:3]
+        authors = _rising(self.reach, since, current, minimum=1)[:1]
+        names = [f"@{self._authors[key][1]}" for key in authors if key in self._authors]
+        places = _rising(self.places, since, current, minimum=10)[:1]
+        return (*tags, *names, *places)
 
     def _top_hashtags(self, recent: tuple[int, int], before: tuple[int, int]) -> Ranking:
         now_counts = self.hashtags.totals(*recent).most_common(TOP_HASHTAGS)
@@ -412,3 +411,19 @@ def _short(number: int) -> str:
         if number >= size:
             return f"{number / size:.1f}".rstrip("0").rstrip(".") + suffix
     return str(number)
+
+
+def _rising(counters: MinuteCounters, since: int, current: int, minimum: float) -> list[str]:
+    """Terms at least twice as frequent per minute since ``since`` as in the minutes before
+    (as many as the counters still hold, up to 20), busiest rise first."""
+    during_minutes = max(1, current - since + 1)
+    reach_back = min(20, max(0, counters.capacity - during_minutes - 1))
+    during = counters.totals(since, current)
+    before = counters.totals(since - reach_back, since - 1) if reach_back else Counter()
+    per_minute_before = max(1, reach_back)
+    rising = [
+        (count / during_minutes / (before.get(term, 0.0) / per_minute_before + 1.0), term)
+        for term, count in during.items()
+        if count >= minimum
+    ]
+    return [term for score, term in sorted(rising, reverse=True) if score >= 2]
