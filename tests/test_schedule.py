@@ -139,3 +139,20 @@ def test_burn_in_care_moves_the_picture_in_a_small_circle(qtbot: QtBot) -> None:
         assert len(seen) == 8 and all(abs(dx) <= 6 and abs(dy) <= 6 for dx, dy in seen)
     finally:
         wall.close()
+
+
+def test_hours_follow_the_wall_clock_across_daylight_saving_changes() -> None:
+    early = Schedule(hours=["07:00-19:00"], timezone="Europe/Amsterdam")
+    # Sunday 29 March 2026: clocks go 02:00 → 03:00. 05:30 UTC is 07:30 local (CEST): on.
+    assert is_on(early, datetime.datetime(2026, 3, 29, 5, 30, tzinfo=datetime.UTC))
+    assert not is_on(early, datetime.datetime(2026, 3, 29, 4, 30, tzinfo=datetime.UTC))
+    # The day before, 05:30 UTC was 06:30 local (CET): still off.
+    assert not is_on(early, datetime.datetime(2026, 3, 28, 5, 30, tzinfo=datetime.UTC))
+    # Sunday 25 October 2026: 03:00 → 02:00. 18:30 UTC is 19:30 local (CET): off;
+    # 17:30 UTC is 18:30 local: on.
+    assert not is_on(early, datetime.datetime(2026, 10, 25, 18, 30, tzinfo=datetime.UTC))
+    assert is_on(early, datetime.datetime(2026, 10, 25, 17, 30, tzinfo=datetime.UTC))
+    night = Schedule(hours=["22:00-06:00"], timezone="Europe/Amsterdam")
+    # The long night of 24→25 October: 05:30 local on the 25th is 04:30 UTC: still on.
+    assert is_on(night, datetime.datetime(2026, 10, 25, 4, 30, tzinfo=datetime.UTC))
+    assert not is_on(night, datetime.datetime(2026, 10, 25, 5, 30, tzinfo=datetime.UTC))
