@@ -606,7 +606,7 @@ def test_top_authors_by_reach_with_who_they_are() -> None:
     )
     ranking = value(hub, "authors")
     assert [(e.label, e.value) for e in ranking.entries] == [("Tara", 1_900_000.0), ("Ann", 900.0)]
-    assert ranking.entries[0].detail == "@techwithtara · 1.9M followers"
+    assert ranking.entries[0].detail == "@techwithtara · X · 1.9M followers"
 
 
 def test_a_spike_says_which_tag_author_and_place_drive_it() -> None:

@@ -859,3 +859,15 @@ def test_a_widget_never_waits_silently_for_a_failing_source(qtbot: QtBot, hub: H
     hub.set_status("s", SourceState.FAILED, "HTTP 401 from api.example.com")
     widget.refresh()
     assert "HTTP 401" in widget.placeholder_text() and widget.grab().toImage() != before
+
+
+def test_posts_carry_their_platforms_badge(qtbot: QtBot, hub: Hub) -> None:
+    widget = make(qtbot, hub, OPTIONS["ticker"])
+    post = dataclasses.replace(mention(1), platform="instagram")
+    image = widget._draw_item(post).toImage()  # type: ignore[attr-defined]
+    colours = {
+        image.pixel(x, y) & 0xFFFFFF
+        for x in range(image.width() // 3)
+        for y in range(image.height())
+    }
+    assert 0xD62976 in colours  # Instagram's pink, in the badge before the author

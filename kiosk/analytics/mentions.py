@@ -18,6 +18,7 @@ import numpy as np
 from kiosk.analytics.spikes import SpikeDetector
 from kiosk.analytics.windows import MINUTE, MinuteCounters, MinuteCounts, WeekActivity
 from kiosk.hub import Hub, SourceState
+from kiosk.platforms import platform_name
 from kiosk.values import (
     Alert,
     Breakdown,
@@ -289,8 +290,8 @@ class MentionAnalytics:
         rank_before = {key: rank for rank, key in enumerate(previous)}
         entries = []
         for key, reach in now_reach:
-            author, handle, _platform, followers = self._authors.get(key, (key, "", "", 0))
-            detail = f"@{handle} · {_short(followers)} followers"
+            author, handle, platform, followers = self._authors.get(key, (key, "", "", 0))
+            detail = f"@{handle} · {platform_name(platform)} · {_short(followers)} followers"
             entries.append(RankEntry(author, float(reach), rank_before.get(key), detail))
         return Ranking(tuple(entries))
 

@@ -22,9 +22,9 @@ from kiosk.hub import Sample, StreamView
 from kiosk.values import Mention
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.format import clock_time, compact, right_to_left
+from kiosk.widgets.platforms import draw_badge, platform_name
 from kiosk.widgets.posts import FreshPosts
 from kiosk.widgets.theme import Style
-from kiosk.widgets.ticker import PLATFORM_NAMES
 
 SLIDE_SECONDS = 0.6
 CARD_HEIGHT = 150  # px at 1080p
@@ -150,8 +150,12 @@ class PostWallWidget(KioskWidget):
         painter.setBrush(style.sentiment_colour(mention.sentiment))
         painter.drawRoundedRect(QRectF(0, 0, style.px(8), height), style.px(4), style.px(4))
         pad = style.px(22)
-        header = QRect(pad, style.px(12), width - 2 * pad, style.px(38))
-        platform = PLATFORM_NAMES.get(mention.platform, mention.platform)
+        badge = style.px(34)
+        draw_badge(painter, QRectF(pad, style.px(14), badge, badge), mention.platform, style)
+        header = QRect(
+            pad + badge + style.px(12), style.px(12), width - 2 * pad - badge, style.px(38)
+        )
+        platform = platform_name(mention.platform)
         where = f"@{mention.handle} · {platform} · {clock_time(mention.at)}"  # not "ago": cached
         painter.setPen(style.muted)
         painter.setFont(style.font(22, 400))

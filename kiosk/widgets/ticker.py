@@ -31,6 +31,7 @@ from kiosk.config.widgets import TickerOptions
 from kiosk.hub import Sample, StreamView
 from kiosk.values import Mention
 from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.platforms import draw_badge, platform_name
 from kiosk.widgets.posts import FreshPosts
 from kiosk.widgets.theme import Style
 
@@ -38,17 +39,6 @@ QUEUE_LENGTH = 24
 MAX_TEXT = 140
 GAP = 90  # px at 1080p between posts
 LOOKAHEAD = 0.5  # seconds: admit items slightly early, off-screen to the right
-PLATFORM_NAMES = {
-    "x": "X",
-    "instagram": "Instagram",
-    "facebook": "Facebook",
-    "tiktok": "TikTok",
-    "reddit": "Reddit",
-    "youtube": "YouTube",
-    "bluesky": "Bluesky",
-    "mastodon": "Mastodon",
-    "news": "News",
-}
 
 
 @dataclass
@@ -187,7 +177,7 @@ class TickerWidget(KioskWidget):
         ratio = self.devicePixelRatioF()
         text = mention.text if len(mention.text) <= MAX_TEXT else mention.text[: MAX_TEXT - 1] + "…"
         who = mention.author
-        meta = f"@{mention.handle} · {PLATFORM_NAMES.get(mention.platform, mention.platform)}"
+        meta = f"@{mention.handle} · {platform_name(mention.platform)}"
         # Type follows the strip's height: a two-row ticker reads from twice as far.
         line = height / style.unit
         who_font, meta_font, text_font = (
@@ -198,8 +188,9 @@ class TickerWidget(KioskWidget):
         probe = QPixmap(1, 1)
         measure = QPainter(probe)
         dot = round(height * 0.18)
+        badge = round(height * 0.42)
         parts = []
-        x = dot + style.px(16)
+        x = dot + style.px(16) + badge + style.px(12)
         for part, font in ((who, who_font), (meta, meta_font), (text, text_font)):
             measure.setFont(font)
             advance = measure.fontMetrics().horizontalAdvance(part)
@@ -215,6 +206,8 @@ class TickerWidget(KioskWidget):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(style.sentiment_colour(mention.sentiment))
         painter.drawEllipse(QRectF(0, (height - dot) / 2, dot, dot))
+        square = QRectF(dot + style.px(16), (height - badge) / 2, badge, badge)
+        draw_badge(painter, square, mention.platform, style)
         colours = (style.text, style.muted, style.text)
         for (part, font, left, advance), colour in zip(parts, colours, strict=True):
             painter.setFont(font)
