@@ -617,3 +617,34 @@ def test_a_restored_mention_keeps_its_brand_and_media(tmp_path: Path) -> None:
     run(restarted)
     [mention] = mentions(hub)
     assert (mention.brand, mention.media) == ("Acme", ("https://files.example/media/22.png",))
+
+
+def test_mastodon_streams_after_catching_up_and_falls_back_to_polling_when_refused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.test_sources_sse import events
+
+    caplog.set_level(logging.INFO)
+    streamed = json.dumps(status("205", "<p>Acme store opened #acme</p>", tags=("acme",)))
+    backend = Backend(
+        ok([status("200", tags=("acme",))]),  # catch-up poll of #acme
+        events(": thump", "event: update", f"data: {streamed}", "", drop=True),  # the stream
+        ok([]),  # the next catch-up: nothing missed
+        httpx.Response(401, json={"error": "This API requires an authenticated user"}),
+        ok([]),  # polling only from now on
+    )
+    time = FakeTime(polls=3)
+    source, hub = mastodon(backend, time, tmp_path, stream=True)
+    run(source)
+    paths = [(r.url.path, r.url.params.get("since_id")) for r in backend.requests]
+    assert paths == [
+        ("/api/v1/timelines/tag/acme", None),
+        ("/api/v1/streaming/hashtag", None),
+        ("/api/v1/timelines/tag/acme", "205"),  # the streamed post moved since_id on
+        ("/api/v1/streaming/hashtag", None),
+        ("/api/v1/timelines/tag/acme", "205"),
+    ]
+    assert [m.id.rsplit("/", 1)[-1] for m in hub.sample("api.mentions").value] == ["200", "205"]
+    assert time.states == [SourceState.STALE, SourceState.OK, SourceState.OK]
+    refused = [r.getMessage() for r in caplog.records if "offers no streaming" in r.getMessage()]
+    assert len(refused) == 1 and not source.streaming

@@ -20,6 +20,7 @@ The media of a post marked sensitive are left out: a wall is a public screen.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
+from httpx_sse import SSEError, aconnect_sse
 from pydantic import Field, field_validator, model_validator
 
 from kiosk.analytics.queries import Listener, ListeningOptions, words_of
@@ -39,6 +41,8 @@ from kiosk.sources.polling import FetchError, HttpOptions, http_address
 from kiosk.values import Kind, Mention
 
 log = logging.getLogger(__name__)
+
+STREAM_IDLE = 90.0  # Mastodon sends a heartbeat every ~15 s: this much silence is a dead stream
 
 _BLOCKS = frozenset({"p", "div", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"})
 _VOID = frozenset({"br", "img", "hr", "wbr", "input", "meta", "link", "source"})
@@ -57,6 +61,12 @@ class MastodonOptions(ListeningOptions, HttpOptions):
         default=False,
         description="Also search each brand's keywords and phrases; most instances need a "
         "token for this and only find posts whose authors opted in.",
+    )
+    stream: bool = Field(
+        default=False,
+        description="After each catch-up poll, hold the instance's streaming API open for the "
+        "hashtags (server-sent events): posts arrive within a second. Most instances need a "
+        "token for it; one that refuses falls back to polling, said once in the log.",
     )
     limit: int = Field(default=40, ge=1, le=40, description="Posts asked for per request.")
     interval: Duration = Field(default=60.0, description="Time between polls while all is well.")
@@ -114,6 +124,8 @@ class MastodonSource(ListeningSource):
         super().__init__(*args, **kwargs)
         self.listener = Listener(self.options, self.name)
         self.host = httpx.URL(self.options.instance).host
+        self.streaming = True  # until the instance says it offers none
+        self._saved_at = 0.0
         self.since: dict[str, str] = {}  # "tag:<tag>" or "search:<terms>" → newest post id seen
 
     @classmethod
@@ -143,6 +155,70 @@ class MastodonSource(ListeningSource):
         self.publish_posts(fresh)
         if problems:
             raise FetchError.combined(problems)
+        if self.options.stream and self.streaming and self.options.timelines:
+            await self._stream_tags()  # until the streams drop; the next poll catches up
+
+    async def _stream_tags(self) -> None:
+        """Hold one stream per hashtag open; raise FetchError when one drops."""
+        tasks = [asyncio.ensure_future(self._stream_tag(tag)) for tag in self.options.timelines]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()  # the first failure, as FetchError
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _stream_tag(self, tag: str) -> None:
+        assert self.client is not None, "streams run inside run()"
+        url = f"{self.options.instance}/api/v1/streaming/hashtag"
+        timeout = httpx.Timeout(self.options.timeout, read=STREAM_IDLE)
+        host = self.host or url
+        try:
+            async with aconnect_sse(
+                self.client, "GET", url, params={"tag": tag}, timeout=timeout
+            ) as events:
+                status = events.response.status_code
+                if status in (401, 403, 404, 501):
+                    self.streaming = False
+                    log.info(
+                        "source %s: %s offers no streaming here (HTTP %d): polling only",
+                        self.name,
+                        host,
+                        status,
+                    )
+                    return
+                if not events.response.is_success:
+                    raise FetchError(f"HTTP {status} from {host} (streaming)")
+                self.mark_ok()
+                async for event in events.aiter_sse():
+                    self.mark_ok()  # a heartbeat is a sign of life too
+                    if event.event == "update" and event.data:
+                        self._streamed(tag, event.data)
+        except (httpx.TimeoutException, TimeoutError):
+            raise FetchError(f"{host}: the stream for #{tag} went quiet") from None
+        except SSEError:
+            self.streaming = False
+            log.info("source %s: %s streams no events: polling only", self.name, host)
+            return
+        except httpx.HTTPError as error:
+            raise FetchError(
+                f"{host}: the stream for #{tag} dropped ({type(error).__name__})"
+            ) from None
+        raise FetchError(f"{host} closed the stream for #{tag}")
+
+    def _streamed(self, tag: str, data: str) -> None:
+        try:
+            status = json.loads(data)
+        except json.JSONDecodeError:
+            self.listener.skipped += 1
+            return
+        self.publish_posts(self._take(f"tag:{tag}", [status]))
+        now = self.hub.clock()
+        if self._dirty and now - self._saved_at >= 30:  # not a disk write per post
+            self._saved_at = now
+            self.save()
 
     def _timeline_url(self, tag: str) -> str:
         params: dict[str, str | int] = {"limit": self.options.limit}

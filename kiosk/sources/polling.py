@@ -224,6 +224,13 @@ class PollingSource(Source):
             self.save()
         return delay
 
+    def mark_ok(self) -> None:
+        """OK now, in the middle of a poll: a stream that stays open (sse, streaming APIs)."""
+        self.failures = 0
+        self._last_ok = self.hub.clock()
+        self.hub.set_status(self.name, SourceState.OK)
+        self.hub.confirm(self.name, self._last_ok)
+
     def _failed(self, detail: str, retry_after: float | None) -> float:
         self.failures += 1
         log.debug("source %s: poll %d failed: %s", self.name, self.failures, detail)

@@ -22,7 +22,6 @@ from httpx_sse import ServerSentEvent, SSEError, aconnect_sse
 from pydantic import AfterValidator, Field
 
 from kiosk.config.types import Duration
-from kiosk.hub import SourceState
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import BadValueError, StreamSpec, _check_stream_names, _search, extract
 from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSource
@@ -103,7 +102,7 @@ class SseSource(HttpSource):
                 response = source.response
                 if not response.is_success:
                     raise FetchError(f"HTTP {response.status_code} from {host}")
-                self._connected()
+                self.mark_ok()  # the poll itself only returns when the stream ends
                 async for event in source.aiter_sse():
                     self._take(event)
         except (httpx.TimeoutException, TimeoutError):
@@ -118,20 +117,13 @@ class SseSource(HttpSource):
             if self._dirty:
                 self.save()
 
-    def _connected(self) -> None:
-        """Connected: OK now (the poll itself only returns when the stream ends)."""
-        self.failures = 0
-        self._last_ok = self.hub.clock()
-        self.hub.set_status(self.name, SourceState.OK)
-
     def _take(self, event: ServerSentEvent) -> None:
         if event.id:
             self.last_event_id = event.id
         if event.retry is not None:
             self.retry = event.retry / 1000
         now = self.hub.clock()
-        self._last_ok = now
-        self.hub.confirm(self.name, now)  # an event (or a keep-alive) is a sign of life
+        self.mark_ok()  # an event (or a keep-alive) is a sign of life
         if not event.data:
             return
         try:
