@@ -32,7 +32,6 @@ async def measure(rate: float, seconds: float) -> tuple[list[float], list[float]
     options = DemoOptions(type="demo", rate=rate, backfill=0, seed=3)
     source = DemoSource("social", options, hub)
     source.declare()
-    attach_analytics(hub, "social", brands=options.brands, ours=options.ours)
     to_stream: list[float] = []
     to_aggregates: list[float] = []
     handed: list[float] = []  # from the hand-over to the hub to the aggregates
@@ -51,6 +50,7 @@ async def measure(rate: float, seconds: float) -> tuple[list[float], list[float]
         waiting.clear()
 
     hub.subscribe("social.mentions", appended)  # first: the analytics subscribe after us
+    attach_analytics(hub, "social", brands=options.brands, ours=options.ours)
     hub.subscribe("social.rate", published)
     task = asyncio.create_task(source.run())
     await asyncio.sleep(seconds)

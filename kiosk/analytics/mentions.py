@@ -62,6 +62,8 @@ COARSE_POSTS = 20  # a minute is judged by spikes only if made of at least this 
 TOP_HASHTAGS = 30  # enough for a word cloud; leaderboards show their own limit
 TOP_PLACES = 200
 TOP_AUTHORS = 20
+COUNTS_EVERY = 0.1  # seconds between publications of the cheap streams while posts arrive
+AUTHORS_EVERY = 10.0  # seconds between rankings of authors by reach
 MAX_AUTHORS = 50_000  # names remembered for the ranking; pruned to those still counted
 MAX_PLACES = 5000  # distinct place names remembered with coordinates
 FUTURE_TOLERANCE = 120.0  # seconds; clocks of remote sources drift
@@ -120,6 +122,8 @@ class MentionAnalytics:
         self._drivers: dict[str, tuple[str, ...]] = {}
         self.skipped = 0
         self._last_publish: float | None = None
+        self._last_counts = -math.inf
+        self._authors_at: float | None = None
         self._activity_minute: int | None = None
         self._activity_total = 0.0
 
@@ -131,6 +135,8 @@ class MentionAnalytics:
                 self.skipped += 1
         if self._last_publish is None or now - self._last_publish >= self.publish_every:
             self.publish(now)
+        elif now - self._last_counts >= COUNTS_EVERY:
+            self.publish_counts(now)  # a new post is in the counts within a tenth of a second
 
     def _count(self, item: Any, now: float) -> bool:
         if not isinstance(item, Mention):
@@ -183,10 +189,35 @@ class MentionAnalytics:
         self._last_publish = now
         current = int(now // MINUTE)
         name = self.source
-        self.hub.publish(f"{name}.volume", self._series(self.volume, current), at=now)
+        self.publish_counts(now)
         self.hub.publish(
             f"{name}.volume_hourly", self._series(self.volume_hourly, current // 60, 60), at=now
         )
+        recent = (current - RECENT_MINUTES + 1, current)
+        before = (current - 2 * RECENT_MINUTES + 1, current - RECENT_MINUTES)
+        self.hub.publish(f"{name}.hashtags", self._top_hashtags(recent, before), at=now)
+        if (
+            self._authors_at is None
+            or now - self._authors_at >= AUTHORS_EVERY
+            or now < self._authors_at
+        ):
+            self._authors_at = now  # reach moves slowly and costs ms to rank: every 10 s
+            self.hub.publish(f"{name}.authors", self._top_authors(recent, before), at=now)
+        self.hub.publish(f"{name}.alerts", self._alerts(current), at=now)
+        self.hub.publish(f"{name}.places", self._places(recent), at=now)
+        # A week's grid moves slowly: every 5 minutes, or sooner when much was added (backfill).
+        grown = self.activity.total > 1.1 * self._activity_total
+        if self._activity_minute is None or current - self._activity_minute >= 5 or grown:
+            self._activity_minute, self._activity_total = current, self.activity.total
+            grid = Matrix(WEEKDAYS, tuple(f"{h:02d}" for h in range(24)), self.activity.grid())
+            self.hub.publish(f"{name}.activity", grid, at=now)
+
+    def publish_counts(self, now: float) -> None:
+        """The cheap streams (counts, shares, sentiment; ~0.3 ms), also between full publishes."""
+        self._last_counts = now
+        current = int(now // MINUTE)
+        name = self.source
+        self.hub.publish(f"{name}.volume", self._series(self.volume, current), at=now)
         self.hub.publish(f"{name}.sentiment_volume", self._series(self.sentiment, current), at=now)
         self.hub.publish(f"{name}.rate", self._rate(current), at=now)
         recent = (current - RECENT_MINUTES + 1, current)
@@ -205,16 +236,6 @@ class MentionAnalytics:
         )
         self.hub.publish(f"{name}.net_sentiment", self._net(current, recent, before), at=now)
         self.hub.publish(f"{name}.our_share", self._our_share(current, recent, before), at=now)
-        self.hub.publish(f"{name}.hashtags", self._top_hashtags(recent, before), at=now)
-        self.hub.publish(f"{name}.authors", self._top_authors(recent, before), at=now)
-        self.hub.publish(f"{name}.alerts", self._alerts(current), at=now)
-        self.hub.publish(f"{name}.places", self._places(recent), at=now)
-        # A week's grid moves slowly: every 5 minutes, or sooner when much was added (backfill).
-        grown = self.activity.total > 1.1 * self._activity_total
-        if self._activity_minute is None or current - self._activity_minute >= 5 or grown:
-            self._activity_minute, self._activity_total = current, self.activity.total
-            grid = Matrix(WEEKDAYS, tuple(f"{h:02d}" for h in range(24)), self.activity.grid())
-            self.hub.publish(f"{name}.activity", grid, at=now)
 
     def _series(self, counts: MinuteCounts, current: int, minutes: int = 1) -> TimeSeries:
         """``counts`` up to bucket ``current``; buckets are ``minutes`` long."""
