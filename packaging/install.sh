@@ -2,6 +2,7 @@
 # Install (or update) kiosk on a Debian 12 / Ubuntu 24.04 mini-PC, as root:
 #
 #   sudo packaging/install.sh [LAYOUT]        # from a clone of the repository
+#   sudo packaging/install.sh --no-start [LAYOUT]   # everything but systemctl (a chroot, CI)
 #
 # Each install goes to /opt/kiosk/releases/<version>-<commit>; /opt/kiosk/current points at the
 # one in use. Roll back with:  sudo packaging/install.sh --rollback
@@ -23,12 +24,16 @@ if [ "${1:-}" = "--render-unit" ]; then  # used by the tests: no root, no change
 fi
 [ "$(id -u)" = 0 ] || { echo "install.sh: run as root (sudo)" >&2; exit 1; }
 
+start=1
+if [ "${1:-}" = "--no-start" ]; then start=0; shift; fi
+systemctl_() { if [ "$start" = 1 ]; then systemctl "$@"; else echo "(not run) systemctl $*"; fi; }
+
 if [ "${1:-}" = "--rollback" ]; then
   current=$(readlink -f "$PREFIX/current")
   previous=$(ls -1dt "$PREFIX"/releases/* | grep -vx "$current" | head -n 1 || true)
   [ -n "$previous" ] || { echo "install.sh: no earlier release to roll back to" >&2; exit 1; }
   ln -sfn "$previous" "$PREFIX/current"
-  systemctl restart kiosk.service
+  systemctl_ restart kiosk.service
   echo "rolled back to $previous"; exit 0
 fi
 
@@ -41,7 +46,10 @@ apt-get install -y -qq --no-install-recommends cage python3-venv python3-pip lib
   libwayland-client0 libwayland-cursor0 libwayland-egl1 fonts-dejavu-core fonts-noto-color-emoji \
   git ca-certificates
 
-id "$KIOSK_USER" >/dev/null 2>&1 || useradd --system --create-home --groups video,render,input \
+# The GPU and input devices belong to these groups where they exist ("render" is not on every
+# system); useradd refuses a group that does not.
+groups=$(for g in video render input; do getent group "$g" >/dev/null && printf '%s,' "$g"; done)
+id "$KIOSK_USER" >/dev/null 2>&1 || useradd --system --create-home ${groups:+--groups "${groups%,}"} \
   --shell /usr/sbin/nologin "$KIOSK_USER"
 
 version=$(git -C "$here" describe --always --dirty 2>/dev/null || date +%Y%m%d%H%M%S)
@@ -64,9 +72,9 @@ printf '[Login]\nIdleAction=ignore\nHandleLidSwitch=ignore\n' > /etc/systemd/log
 if [ -f /etc/default/grub ] && ! grep -q consoleblank=0 /etc/default/grub; then
   sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT="/&consoleblank=0 /' /etc/default/grub && update-grub || true
 fi
-systemctl daemon-reload
-systemctl disable --now getty@tty7.service 2>/dev/null || true
-systemctl enable kiosk.service
-systemctl set-default graphical.target
-systemctl restart kiosk.service
+systemctl_ daemon-reload
+systemctl_ disable --now getty@tty7.service 2>/dev/null || true
+systemctl_ enable kiosk.service
+systemctl_ set-default graphical.target
+systemctl_ restart kiosk.service
 echo "kiosk $version installed; logs: journalctl -u kiosk -f; layout: $CONFIG_DIR/layout.yaml"
