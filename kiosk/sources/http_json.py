@@ -26,7 +26,7 @@ import logging
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import httpx
 import jmespath
@@ -40,6 +40,7 @@ from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSour
 from kiosk.values import Breakdown, Kind, Metric, RankEntry, Ranking, TimeSeries
 
 log = logging.getLogger(__name__)
+S = TypeVar("S")
 
 HISTORY = 30  # a metric's history: its last good values, one per poll
 MAX_POINTS = 10_000  # of a series axis; more means a wrong step or wrong times
@@ -108,14 +109,15 @@ class StreamSpec(BaseModel):
         return self
 
 
-def _check_stream_names(streams: dict[str, StreamSpec]) -> dict[str, StreamSpec]:
+def check_stream_names(streams: dict[str, S]) -> dict[str, S]:
+    """Stream names become ``source.name`` in the layout: letters, digits, - and _ only."""
     for name in streams:
         if not name or not name.replace("_", "a").replace("-", "a").isalnum():
             raise ValueError(f"stream name {name!r}: use letters, digits, - and _")
     return streams
 
 
-StreamSpecs = Annotated[dict[str, StreamSpec], AfterValidator(_check_stream_names)]
+StreamSpecs = Annotated[dict[str, StreamSpec], AfterValidator(check_stream_names)]
 
 
 class HttpJsonOptions(HttpOptions):

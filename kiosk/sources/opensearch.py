@@ -49,6 +49,7 @@ from pydantic import (
 
 from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
+from kiosk.sources.http_json import check_stream_names
 from kiosk.sources.polling import FetchError, HttpOptions, HttpSource
 from kiosk.values import Kind, Metric, RankEntry, Ranking, TimeSeries
 
@@ -117,13 +118,6 @@ class SearchStream(BaseModel):
         return self
 
 
-def _check_stream_names(streams: dict[str, SearchStream]) -> dict[str, SearchStream]:
-    for name in streams:
-        if not name or not name.replace("_", "a").replace("-", "a").isalnum():
-            raise ValueError(f"stream name {name!r}: use letters, digits, - and _")
-    return streams
-
-
 class OpenSearchOptions(HttpOptions):
     type: Literal["opensearch", "elasticsearch"] = "opensearch"
     url: str = Field(description="The cluster, e.g. https://search.internal:9200.")
@@ -136,7 +130,7 @@ class OpenSearchOptions(HttpOptions):
     password: SecretStr | None = Field(
         default=None, description="For basic auth, with username:; write ${env:NAME}."
     )
-    streams: Annotated[dict[str, SearchStream], AfterValidator(_check_stream_names)] = Field(
+    streams: Annotated[dict[str, SearchStream], AfterValidator(check_stream_names)] = Field(
         min_length=1, description="Stream name → kind and aggregation."
     )
 

@@ -37,6 +37,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
+from kiosk.sources.http_json import check_stream_names
 from kiosk.sources.polling import FetchError, HttpOptions, HttpSource
 from kiosk.values import Breakdown, Kind, Metric, RankEntry, Ranking, TimeSeries
 
@@ -95,17 +96,10 @@ class PromStream(BaseModel):
         return self
 
 
-def _check_stream_names(streams: dict[str, PromStream]) -> dict[str, PromStream]:
-    for name in streams:
-        if not name or not name.replace("_", "a").replace("-", "a").isalnum():
-            raise ValueError(f"stream name {name!r}: use letters, digits, - and _")
-    return streams
-
-
 class PrometheusOptions(HttpOptions):
     type: Literal["prometheus"] = "prometheus"
     url: str = Field(description="The Prometheus server, e.g. http://prometheus:9090.")
-    streams: Annotated[dict[str, PromStream], AfterValidator(_check_stream_names)] = Field(
+    streams: Annotated[dict[str, PromStream], AfterValidator(check_stream_names)] = Field(
         min_length=1, description="Stream name → kind and PromQL query."
     )
 

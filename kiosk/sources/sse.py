@@ -23,7 +23,7 @@ from pydantic import AfterValidator, Field
 
 from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
-from kiosk.sources.http_json import BadValueError, StreamSpec, _check_stream_names, _search, extract
+from kiosk.sources.http_json import BadValueError, StreamSpec, _search, check_stream_names, extract
 from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSource
 from kiosk.values import Kind
 
@@ -41,7 +41,7 @@ class EventStreamSpec(StreamSpec):
 class SseOptions(HttpOptions):
     type: Literal["sse"] = "sse"
     url: HttpAddress = Field(description="The event stream (text/event-stream).")
-    streams: Annotated[dict[str, EventStreamSpec], AfterValidator(_check_stream_names)] = Field(
+    streams: Annotated[dict[str, EventStreamSpec], AfterValidator(check_stream_names)] = Field(
         min_length=1, description="Stream name → kind and JMESPath into each event's JSON data."
     )
     idle: Duration = Field(
