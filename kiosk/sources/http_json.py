@@ -279,14 +279,11 @@ def extract(spec: StreamSpec, document: Any, last: Any) -> Any:
 
 
 class StreamMapping:
-    """Publishes a document's streams; a stream that cannot be read keeps its last value.
-
-    Each stream's trouble is logged when it starts and when it ends, not at every poll.
-    """
+    """Publishes a document's streams; a stream that cannot be read keeps its last value
+    (said once per streak, by the source)."""
 
     def __init__(self, specs: Mapping[str, StreamSpec]) -> None:
         self.specs = specs
-        self.troubled: set[str] = set()
         self.first_problem = ""
 
     def apply(self, source: PollingSource, document: Any) -> None:
@@ -298,29 +295,23 @@ class StreamMapping:
                 value = extract(spec, document, source.last_good(stream))
             except BadValueError as error:
                 problems.append(f"{stream}: {error}")
-                if stream not in self.troubled:
-                    self.troubled.add(stream)
-                    log.warning(
-                        "source %s: %s keeps its last good value: %s", source.name, stream, error
-                    )
+                source.stream_trouble(stream, str(error))
                 continue
-            if stream in self.troubled:
-                self.troubled.discard(stream)
-                log.info("source %s: %s reads well again", source.name, stream)
+            source.stream_ok(stream)
             source.publish(stream, value, at)
         self.first_problem = problems[0] if problems else ""
         self.confirm(source, publish=False)
 
     def confirm(self, source: PollingSource, *, publish: bool = True) -> None:
         """The document is unchanged (a 304, an untouched file): its values are current."""
-        if len(self.troubled) == len(self.specs):
+        if all(stream in source.troubled for stream in self.specs):
             raise FetchError(f"no stream could be read ({self.first_problem})")
         if not publish:
             return
         at = source.hub.clock()
         for stream in self.specs:
             last = source.last_good(stream)
-            if stream not in self.troubled and last is not None:
+            if stream not in source.troubled and last is not None:
                 source.publish(stream, last, at, new=False)
 
 

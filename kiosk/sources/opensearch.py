@@ -27,7 +27,6 @@ it keeps its last value while the others update.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import json
@@ -50,7 +49,7 @@ from pydantic import (
 from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import check_stream_names
-from kiosk.sources.polling import FetchError, HttpOptions, HttpSource
+from kiosk.sources.polling import HttpOptions, HttpSource, StreamError
 from kiosk.values import Kind, Metric, RankEntry, Ranking, TimeSeries
 
 log = logging.getLogger(__name__)
@@ -153,7 +152,7 @@ class OpenSearchOptions(HttpOptions):
 # -- the request and its answer ----------------------------------------------------------------
 
 
-class QueryError(Exception):
+class QueryError(StreamError):
     """One stream's search failed or lacks what was asked; the other streams are unaffected."""
 
 
@@ -326,7 +325,6 @@ class OpenSearchSource(HttpSource):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.troubled: set[str] = set()  # streams whose last search failed
         self.partial: set[str] = set()  # streams whose last answer was partial
 
     @classmethod
@@ -349,33 +347,9 @@ class OpenSearchSource(HttpSource):
 
     async def poll(self) -> None:
         now = self.hub.clock()
-        streams = self.options.streams
-        outcomes = await asyncio.gather(
-            *(self._value(name, spec, now) for name, spec in streams.items()),
-            return_exceptions=True,
+        await self.poll_streams(
+            {name: self._value(name, spec, now) for name, spec in self.options.streams.items()}
         )
-        failed: list[tuple[str, QueryError | FetchError]] = []
-        for stream, outcome in zip(streams, outcomes, strict=True):
-            if isinstance(outcome, QueryError | FetchError):
-                failed.append((stream, outcome))
-            elif isinstance(outcome, BaseException):
-                raise outcome  # a bug: the base logs its traceback once
-            else:
-                if stream in self.troubled:
-                    self.troubled.discard(stream)
-                    log.info("source %s: %s reads well again", self.name, stream)
-                self.publish(stream, outcome, now)
-        if len(failed) == len(streams):
-            stream, first = failed[0]
-            waits = [
-                e.retry_after for _, e in failed if isinstance(e, FetchError) and e.retry_after
-            ]
-            detail = first.detail if isinstance(first, FetchError) else f"{stream}: {first}"
-            raise FetchError(detail, max(waits) if waits else None)
-        for stream, error in failed:
-            if stream not in self.troubled:
-                self.troubled.add(stream)
-                log.warning("source %s: %s keeps its last good value: %s", self.name, stream, error)
 
     async def _value(self, stream: str, spec: SearchStream, now: float) -> Any:
         request, start = search_body(spec, now)

@@ -25,7 +25,7 @@ import json
 import logging
 import math
 import random
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeVar
@@ -48,6 +48,10 @@ CACHE_VERSION = 1
 CACHED_MENTIONS = 200  # newest posts of a mention stream kept on disk
 MAX_RETRY_AFTER = 3600.0  # a server asking for more is not believed
 USER_AGENT = "kiosk/0.1 (social listening wall)"
+
+
+class StreamError(Exception):
+    """One stream of a poll could not be read; the source's other streams are unaffected."""
 
 
 def http_address(url: str) -> str:
@@ -181,6 +185,7 @@ class PollingSource(Source):
         self._last_ok: float | None = None
         self._started = 0.0
         self._cache_warned = False
+        self.troubled: set[str] = set()  # streams keeping their last value after a failure
 
     @abc.abstractmethod
     async def poll(self) -> None:
@@ -223,6 +228,44 @@ class PollingSource(Source):
         if self._dirty:  # also after a partial failure: what did arrive is good
             self.save()
         return delay
+
+    async def poll_streams(self, values: Mapping[str, Awaitable[Any]]) -> None:
+        """Read several streams at once and publish each that came back.
+
+        A stream that fails (:class:`StreamError`, or :class:`FetchError` for its request)
+        keeps its last good value, logged once per streak; only when every stream failed does
+        the poll fail, honouring the longest Retry-After.
+        """
+        now = self.hub.clock()
+        outcomes = await asyncio.gather(*values.values(), return_exceptions=True)
+        failed: list[tuple[str, StreamError | FetchError]] = []
+        for stream, outcome in zip(values, outcomes, strict=True):
+            if isinstance(outcome, StreamError | FetchError):
+                failed.append((stream, outcome))
+            elif isinstance(outcome, BaseException):
+                raise outcome  # a bug: poll_once logs its traceback once
+            else:
+                self.stream_ok(stream)
+                self.publish(stream, outcome, now)
+        if failed and len(failed) == len(values):
+            stream, first = failed[0]
+            detail = first.detail if isinstance(first, FetchError) else f"{stream}: {first}"
+            waits = [e.retry_after for _, e in failed if isinstance(e, FetchError)]
+            known = [wait for wait in waits if wait]
+            raise FetchError(detail, max(known) if known else None)
+        for stream, error in failed:
+            self.stream_trouble(stream, str(error))
+
+    def stream_trouble(self, stream: str, detail: str) -> None:
+        """One stream keeps its last good value: said when it starts, not at every poll."""
+        if stream not in self.troubled:
+            self.troubled.add(stream)
+            log.warning("source %s: %s keeps its last good value: %s", self.name, stream, detail)
+
+    def stream_ok(self, stream: str) -> None:
+        if stream in self.troubled:
+            self.troubled.discard(stream)
+            log.info("source %s: %s reads well again", self.name, stream)
 
     def mark_ok(self) -> None:
         """OK now, in the middle of a poll: a stream that stays open (sse, streaming APIs)."""

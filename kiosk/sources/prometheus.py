@@ -25,11 +25,9 @@ fails does the poll fail, and the source go stale, then failed, retrying with ba
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import math
-from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -38,7 +36,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import check_stream_names
-from kiosk.sources.polling import FetchError, HttpOptions, HttpSource
+from kiosk.sources.polling import HttpOptions, HttpSource, StreamError
 from kiosk.values import Breakdown, Kind, Metric, RankEntry, Ranking, TimeSeries
 
 log = logging.getLogger(__name__)
@@ -114,7 +112,7 @@ class PrometheusOptions(HttpOptions):
 # -- from Prometheus's answer to values --------------------------------------------------------
 
 
-class QueryError(Exception):
+class QueryError(StreamError):
     """One query failed or answered what its stream cannot show; the others are unaffected."""
 
 
@@ -242,7 +240,6 @@ class PrometheusSource(HttpSource):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.troubled: set[str] = set()  # streams whose last query failed
         self.warned: set[str] = set()  # streams whose last answers carried warnings
         self.warnings: dict[str, list[str]] = {}  # stream → this poll's warnings
 
@@ -255,23 +252,9 @@ class PrometheusSource(HttpSource):
         now = self.hub.clock()
         streams = self.options.streams
         self.warnings = {}
-        outcomes = await asyncio.gather(
-            *(self._value(name, spec, now) for name, spec in streams.items()),
-            return_exceptions=True,
+        await self.poll_streams(
+            {name: self._value(name, spec, now) for name, spec in streams.items()}
         )
-        failed: list[tuple[str, QueryError | FetchError]] = []
-        for stream, outcome in zip(streams, outcomes, strict=True):
-            if isinstance(outcome, QueryError | FetchError):
-                failed.append((stream, outcome))
-            elif isinstance(outcome, BaseException):
-                raise outcome  # a bug: the base logs its traceback once
-            else:
-                self._recovered(stream)
-                self.publish(stream, outcome, now)
-        if len(failed) == len(streams):
-            raise _as_fetch_error(failed)
-        for stream, error in failed:
-            self._troubled(stream, str(error))
         for stream in streams:
             self._note_warnings(stream, self.warnings.get(stream, []))
 
@@ -326,22 +309,3 @@ class PrometheusSource(HttpSource):
             log.warning("source %s: %s: Prometheus warns: %s", self.name, stream, shown)
         elif not warnings:
             self.warned.discard(stream)
-
-    def _troubled(self, stream: str, detail: str) -> None:
-        if stream not in self.troubled:
-            self.troubled.add(stream)
-            log.warning("source %s: %s keeps its last good value: %s", self.name, stream, detail)
-
-    def _recovered(self, stream: str) -> None:
-        if stream in self.troubled:
-            self.troubled.discard(stream)
-            log.info("source %s: %s reads well again", self.name, stream)
-
-
-def _as_fetch_error(failed: Iterable[tuple[str, QueryError | FetchError]]) -> FetchError:
-    """Every stream failed: one FetchError for the poll, honouring any Retry-After."""
-    failed = list(failed)
-    waits = [e.retry_after for _, e in failed if isinstance(e, FetchError) and e.retry_after]
-    stream, first = failed[0]
-    detail = first.detail if isinstance(first, FetchError) else f"{stream}: {first}"
-    return FetchError(detail, max(waits) if waits else None)

@@ -63,7 +63,6 @@ class SseSource(HttpSource):
         super().__init__(*args, **kwargs)
         self.last_event_id: str | None = None
         self.retry: float | None = None  # seconds, from the server's retry: field
-        self.troubled: set[str] = set()
         self._saved_at = 0.0
 
     @classmethod
@@ -129,9 +128,9 @@ class SseSource(HttpSource):
         try:
             document = json.loads(event.data)
         except json.JSONDecodeError:
-            self._trouble("data", f"an event's data is not JSON: {event.data[:60]!r}")
+            self.stream_trouble("data", f"an event's data is not JSON: {event.data[:60]!r}")
             return
-        self._clear("data")
+        self.stream_ok("data")
         for stream, spec in self.options.streams.items():
             if spec.event is not None and spec.event != event.event:
                 continue
@@ -140,20 +139,10 @@ class SseSource(HttpSource):
             try:
                 value = extract(spec, document, self.last_good(stream))
             except BadValueError as error:
-                self._trouble(stream, f"{stream} keeps its last good value: {error}")
+                self.stream_trouble(stream, str(error))
                 continue
-            self._clear(stream)
+            self.stream_ok(stream)
             self.publish(stream, value, now)
         if self._dirty and now - self._saved_at >= SAVE_EVERY:
             self._saved_at = now
             self.save()
-
-    def _trouble(self, key: str, message: str) -> None:
-        if key not in self.troubled:
-            self.troubled.add(key)
-            log.warning("source %s: %s", self.name, message)
-
-    def _clear(self, key: str) -> None:
-        if key in self.troubled:
-            self.troubled.discard(key)
-            log.info("source %s: %s reads well again", self.name, key)
