@@ -31,11 +31,11 @@ from pydantic import Field, field_validator, model_validator
 from kiosk.analytics.queries import Listener, ListeningOptions
 from kiosk.analytics.sentiment import enrich
 from kiosk.config.types import Duration
-from kiosk.sources.base import SourceOptions, register
+from kiosk.sources.base import register
 from kiosk.sources.listening import ListeningSource
 from kiosk.sources.mastodon import parse_time
 from kiosk.sources.polling import FetchError, HttpOptions, http_address
-from kiosk.values import Kind, Mention
+from kiosk.values import Mention
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +86,6 @@ class BlueskySource(ListeningSource):
         super().__init__(*args, **kwargs)
         self.listener = Listener(self.options, self.name)
         self.newest: dict[str, float] = {}  # search string → newest post time seen (epoch)
-
-    @classmethod
-    def provides(cls, options: SourceOptions) -> dict[str, Kind]:
-        assert isinstance(options, BlueskyOptions)
-        streams = {"mentions": Kind.MENTIONS}
-        if options.track:
-            streams["tracked"] = Kind.RANKING
-        return streams
 
     async def poll(self) -> None:
         searches = dict.fromkeys(self.options.search_string(b) for b in self.options.brands)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from kiosk.analytics.queries import Listener, ListeningOptions
+from kiosk.sources.base import SourceOptions
 from kiosk.sources.polling import HttpSource
-from kiosk.values import Mention
+from kiosk.values import Kind, Mention
 
 
 class ListeningSource(HttpSource):
@@ -12,6 +13,14 @@ class ListeningSource(HttpSource):
 
     options: ListeningOptions  # type: ignore[assignment]
     listener: Listener
+
+    @classmethod
+    def provides(cls, options: SourceOptions) -> dict[str, Kind]:
+        assert isinstance(options, ListeningOptions)
+        streams = {"mentions": Kind.MENTIONS}
+        if options.track:
+            streams["tracked"] = Kind.RANKING
+        return streams
 
     def publish_posts(self, fresh: list[Mention]) -> None:
         """Publish a poll's new posts in time order, and the tracked phrases with them."""

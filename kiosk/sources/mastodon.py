@@ -35,10 +35,10 @@ from pydantic import Field, field_validator, model_validator
 from kiosk.analytics.queries import Listener, ListeningOptions, words_of
 from kiosk.analytics.sentiment import enrich
 from kiosk.config.types import Duration
-from kiosk.sources.base import SourceOptions, register
+from kiosk.sources.base import register
 from kiosk.sources.listening import ListeningSource
 from kiosk.sources.polling import FetchError, HttpOptions, http_address
-from kiosk.values import Kind, Mention
+from kiosk.values import Mention
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +127,6 @@ class MastodonSource(ListeningSource):
         self.streaming = True  # until the instance says it offers none
         self._saved_at = 0.0
         self.since: dict[str, str] = {}  # "tag:<tag>" or "search:<terms>" → newest post id seen
-
-    @classmethod
-    def provides(cls, options: SourceOptions) -> dict[str, Kind]:
-        assert isinstance(options, MastodonOptions)
-        streams = {"mentions": Kind.MENTIONS}
-        if options.track:
-            streams["tracked"] = Kind.RANKING
-        return streams
 
     async def poll(self) -> None:
         requests = [(f"tag:{tag}", self._timeline_url(tag)) for tag in self.options.timelines]
