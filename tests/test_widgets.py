@@ -838,13 +838,23 @@ def test_reposts_and_copies_are_shown_once() -> None:
         "trains cancelled again"
     )
     assert fingerprint("#AcmeDown again") != fingerprint("AcmeDown again")
-    fresh = FreshPosts()
+    fresh = FreshPosts(keep=10)
     posts = [
         dataclasses.replace(mention(1), text="Trains cancelled again!"),
         dataclasses.replace(mention(2), text="RT @ann: trains cancelled again"),
         dataclasses.replace(mention(3), text="Trains cancelled again, says @bob"),  # its own post
     ]
     assert [m.id for m in fresh(posts)] == ["m1", "m3"]
+
+
+def test_only_the_newest_posts_of_a_batch_are_looked_at() -> None:
+    from kiosk.widgets.posts import FreshPosts
+
+    fresh = FreshPosts(keep=3)
+    batch = [dataclasses.replace(mention(i), text=f"post number {i}") for i in range(500)]
+    assert [m.id for m in fresh(batch)] == ["m497", "m498", "m499"]
+    later = [*batch[1:], dataclasses.replace(mention(500), text="post number 500")]
+    assert [m.id for m in fresh(later)] == ["m500"]  # the two before it were seen already
 
 
 def test_a_widget_never_waits_silently_for_a_failing_source(qtbot: QtBot, hub: Hub) -> None:

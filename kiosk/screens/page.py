@@ -142,6 +142,19 @@ class PageView(QWidget):
             self.canvas.place(widget, options.at)
             self.widgets.append(widget)
 
+    def continue_from(self, before: PageView) -> None:
+        """Widgets that run on both pages (a ticker at the same place, same stream and speed)
+        carry on from the page being left: one strip across the flip, not a restart."""
+        for widget in self.widgets:
+            for other in before.widgets:
+                if widget.continue_from(other):
+                    break
+
+    def live_areas(self) -> list[QWidget]:
+        """What keeps moving while this page fades in: its tickers' strips."""
+        parts = (widget.live_part() for widget in self.widgets)
+        return [part for part in parts if part is not None and part.isVisible()]
+
     def prepare(self) -> None:
         """Feed every widget the latest data before the page is shown, so it never shows a
         placeholder or an old picture for a frame (the flip shows a finished page)."""

@@ -8,7 +8,16 @@ import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent, QPalette, QPixmap, QScreen
+from PySide6.QtGui import (
+    QColor,
+    QGuiApplication,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+    QRegion,
+    QScreen,
+)
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.analytics.moderation import Moderator
@@ -297,10 +306,19 @@ class ScreenWindow(WallWindow):
         if self.stack.currentWidget() is page:
             return
         page.prepare()
+        before = self.stack.currentWidget()
+        if isinstance(before, PageView):
+            page.continue_from(before)
         rotation = self.screen_config.rotation
-        if rotation.transition == "fade" and self.isVisible() and self.stack.isVisible():
-            self._fade.start(self.grab(), self.rect(), rotation.fade)
+        fade = rotation.transition == "fade" and self.isVisible() and self.stack.isVisible()
+        old = self.grab() if fade else None  # what is on screen, a fade in progress included
         self.stack.setCurrentWidget(page)
+        if old is not None:
+            self._fade.hide()
+            live = QRegion()
+            for strip in page.live_areas():
+                live += QRect(strip.mapTo(self, QPoint(0, 0)), strip.size())
+            self._fade.start(old, self.grab(), self.rect(), live, rotation.fade)
         self.flips += 1
 
     def _arm_rotation(self) -> None:
@@ -314,36 +332,47 @@ class ScreenWindow(WallWindow):
 
 
 class _FadeOver(QWidget):
-    """The old page's last frame, painted over the new page with falling opacity.
+    """A cross-fade between two still frames, the old page's and the new page's, over the page.
 
-    Driven by a monotonic clock, so a late frame shows the right opacity rather than a slower
-    fade; it hides itself at the end and costs nothing between flips.
+    Opaque, so the live page under it is not repainted for every frame of the fade (a
+    translucent overlay made Qt repaint every chart on the page 60 times a second while it
+    faded). Areas that must keep moving, the new page's ticker strips, are left out of it and
+    run live. Driven by a monotonic clock, so a late frame shows the right mix rather than a
+    slower fade; it hides itself at the end and costs nothing between flips.
     """
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self._frame = QPixmap()
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._old = self._new = QPixmap()
         self._started = 0.0
         self._length = 0.0
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(16)
+        self._timer.setInterval(33)  # 30 frames a second: a dissolve needs no more
         self._timer.timeout.connect(self.update)
         self.hide()
 
     @property
     def opacity(self) -> float:
+        """How much of the old frame shows: 1 at the start, 0 at the end."""
         if self._length <= 0:
             return 0.0
         done = (time.monotonic() - self._started) / self._length
         return max(0.0, 1.0 - done)
 
-    def start(self, frame: QPixmap, where: QRect, seconds: float) -> None:
-        self._frame = frame
+    def start(
+        self, old: QPixmap, new: QPixmap, where: QRect, live: QRegion, seconds: float
+    ) -> None:
+        self._old, self._new = old, new
         self._started = time.monotonic()
         self._length = seconds
         self.setGeometry(where)
+        if live.isEmpty():
+            self.clearMask()
+        else:
+            self.setMask(QRegion(self.rect()) - live.translated(-where.topLeft()))
         self.raise_()
         self.show()
         self._timer.start()
@@ -352,12 +381,13 @@ class _FadeOver(QWidget):
         opacity = self.opacity
         if opacity <= 0:
             self._timer.stop()
-            self._frame = QPixmap()
+            self._old = self._new = QPixmap()
             self.hide()
             return
         painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._new)
         painter.setOpacity(opacity)
-        painter.drawPixmap(0, 0, self._frame)
+        painter.drawPixmap(0, 0, self._old)
         painter.end()
 
 

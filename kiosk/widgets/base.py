@@ -8,6 +8,7 @@ value is logged once and the last good picture stays.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -34,6 +35,21 @@ log = logging.getLogger(__name__)
 
 TITLE_HEIGHT = 50  # px at 1080p
 PADDING = 22
+
+
+_phases = itertools.count()
+
+
+def _stagger(interval_ms: int) -> int:
+    """When a widget's periodic refresh first runs after it is shown: spread over the interval.
+
+    Qt aligns coarse timers, and a page's widgets start theirs together, so every widget on
+    every screen refreshed in the same instant and repainted in one burst (19 ms of work at
+    once at 500 mentions/s: a ticker frame came late). Successive widgets get phases a golden
+    ratio apart, which keep any number of them evenly spread; the timers are precise, so they
+    keep their phase.
+    """
+    return round((next(_phases) * 0.6180339887) % 1.0 * interval_ms)
 
 
 class KioskWidget(QWidget):
@@ -64,7 +80,11 @@ class KioskWidget(QWidget):
         self._stale = False
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
         self._visible_timers: list[QTimer] = []
-        self._refresh = self.visible_timer(1000 / self.refresh_hz, self.refresh)
+        self._refresh = self.visible_timer(1000 / self.refresh_hz, self.refresh, precise=True)
+        self._kick = QTimer(self)  # starts the refresh timer at this widget's own phase
+        self._kick.setSingleShot(True)
+        self._kick.setTimerType(Qt.TimerType.PreciseTimer)
+        self._kick.timeout.connect(self._start_refreshing)
         self.veil = _StaleVeil(self)
         self.veil.hide()
         self.freshness = _Freshness(self)
@@ -81,11 +101,24 @@ class KioskWidget(QWidget):
         self.allow_text = allow_text
         self.moderated = True
 
+    # -- page flips ------------------------------------------------------------------------
+
+    def live_part(self) -> QWidget | None:
+        """The part that keeps moving while the page fades in (a ticker's strip), if any."""
+        return None
+
+    def continue_from(self, other: KioskWidget) -> bool:
+        """Carry on where ``other``, the same widget on the page being left, left off.
+
+        Returns whether it did; most widgets have nothing to carry (they show the latest value).
+        """
+        return False
+
     # -- polling ---------------------------------------------------------------------------
 
     @property
     def refreshing(self) -> bool:
-        return self._refresh.isActive()
+        return self._refresh.isActive() or self._kick.isActive()
 
     @property
     def is_stale(self) -> bool:
@@ -105,12 +138,20 @@ class KioskWidget(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         for timer in self._visible_timers:
-            timer.start()
+            if timer is self._refresh:  # staggered: see _stagger
+                self._kick.start(_stagger(timer.interval()))
+            else:
+                timer.start()
         self.refresh()
 
     def hideEvent(self, event: QHideEvent) -> None:
+        self._kick.stop()
         for timer in self._visible_timers:
             timer.stop()
+
+    def _start_refreshing(self) -> None:
+        self._refresh.start()
+        self.refresh()
 
     def refresh(self) -> None:
         """Take a changed value; repaint only what visibly changed (a TV wall idles a lot)."""

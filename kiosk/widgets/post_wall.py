@@ -29,6 +29,7 @@ from kiosk.widgets.theme import Style
 SLIDE_SECONDS = 0.6
 CARD_HEIGHT = 150  # px at 1080p
 CARD_GAP = 14
+WAITING = 50  # newest fresh posts kept as candidates for the next card
 
 
 class PostWallWidget(KioskWidget):
@@ -44,9 +45,9 @@ class PostWallWidget(KioskWidget):
     ) -> None:
         super().__init__(options, stream, style, parent)
         self.clock: Callable[[], float] = time.monotonic
-        self.fresh = FreshPosts()
+        self.fresh = FreshPosts(keep=WAITING)
         self.cards: list[tuple[Mention, QPixmap]] = []  # newest first
-        self.waiting: collections.deque[Mention] = collections.deque(maxlen=50)
+        self.waiting: collections.deque[Mention] = collections.deque(maxlen=WAITING)
         self._last_card = -1e9
         self._slide_from = -1e9
         self._frame = self.visible_timer(16, self._animate, precise=True)

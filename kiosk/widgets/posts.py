@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import collections
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 
 from kiosk.values import Mention
 
@@ -16,19 +16,25 @@ class FreshPosts:
     """Filters a stream's recent posts down to the ones not seen before and allowed.
 
     Args:
+        keep: how many of the newest posts in a batch to look at: a widget that shows a few
+            posts a second keeps only so many, and need not check the hundreds it would drop
+            (a mention stream's value holds its last 500 posts; at 500/s that was most of the
+            ticker's time).
         moderate: whether ``allow`` applies (a public screen, or ``moderate: true``).
     """
 
-    def __init__(self, moderate: bool = False) -> None:
+    def __init__(self, keep: int, moderate: bool = False) -> None:
+        self.keep = keep
         self.moderate = moderate
         self.allow: Callable[[Mention], bool] = lambda mention: True
         """Moderation hook: with ``moderate`` on, only posts it allows get through."""
         self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._texts: collections.OrderedDict[str, None] = collections.OrderedDict()
 
-    def __call__(self, items: Iterable[object]) -> list[Mention]:
+    def __call__(self, items: Sequence[object]) -> list[Mention]:
+        """The posts among the newest ``keep`` of ``items`` (oldest first) not seen before."""
         fresh = []
-        for item in items:
+        for item in items[-self.keep :]:
             if not isinstance(item, Mention) or item.id in self._seen:
                 continue
             self._seen[item.id] = None

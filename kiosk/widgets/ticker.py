@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QHideEvent,
@@ -62,7 +62,7 @@ class TickerWidget(KioskWidget):
     ) -> None:
         super().__init__(options, stream, style, parent)
         self.clock: Callable[[], float] = time.monotonic
-        self.fresh = FreshPosts()
+        self.fresh = FreshPosts(keep=QUEUE_LENGTH)
         self.items: list[_Item] = []
         self.queue: collections.deque[Mention] = collections.deque(maxlen=QUEUE_LENGTH)
         self.frame_times: collections.deque[float] = collections.deque(maxlen=2000)
@@ -86,6 +86,37 @@ class TickerWidget(KioskWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self.frame_times.append(math.nan)  # the benchmark must not count a hidden stretch
+
+    def live_part(self) -> QWidget:
+        return self.strip
+
+    def continue_from(self, other: KioskWidget) -> bool:
+        """Take over the strip of the same ticker on the page being left, so the posts scroll on
+        through the flip: same stream, speed, moderation and place on the screen."""
+        if (
+            not isinstance(other, TickerWidget)
+            or other is self
+            or not other._started
+            or self.stream is None
+            or other.stream is None
+            or self.stream.name != other.stream.name
+            or self.speed != other.speed
+            or self.fresh.moderate != other.fresh.moderate
+            or self.strip.size() != other.strip.size()
+            or self.strip.mapTo(self.window(), QPoint(0, 0))
+            != other.strip.mapTo(other.window(), QPoint(0, 0))
+        ):
+            return False
+        self.items = list(other.items)
+        self.queue = collections.deque(other.queue, maxlen=QUEUE_LENGTH)
+        self.fresh = other.fresh  # one memory of what was shown: no post twice across pages
+        self._started = True
+        if self.sample is None:
+            self.sample = other.sample
+        self.strip.shift = self.strip.painted_shift = other.strip.shift
+        self.strip.show()
+        self.strip.update()
+        return True
 
     def take(self, sample: Sample) -> bool:
         mentions = sample.value

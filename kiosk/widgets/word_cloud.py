@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+import numpy as np
+from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QResizeEvent
 
 from kiosk.config.widgets import WordCloudOptions
@@ -21,6 +22,9 @@ from kiosk.widgets.base import KioskWidget
 STEPS = 6  # size steps from the smallest term to the largest
 SPIRAL_TURNS = 40
 SPIRAL_POINTS = 900
+_TURN = np.arange(SPIRAL_POINTS) / SPIRAL_POINTS
+_ANGLE = _TURN * SPIRAL_TURNS * 2 * math.pi
+_SPIRAL = (_TURN * np.cos(_ANGLE), _TURN * np.sin(_ANGLE))  # from the middle out, unit reach
 
 
 class WordCloudWidget(KioskWidget):
@@ -109,21 +113,33 @@ class WordCloudWidget(KioskWidget):
         return self.style_.sentiment_colour(sentiment)
 
     def _find_spot(self, box: QRectF, area: QRectF, placed: list[QRectF]) -> QRectF | None:
+        """The first place on the spiral where ``box`` fits inside ``area`` and hits nothing.
+
+        All spiral points are tried at once with numpy: trying them one by one as QRectF took
+        up to 4 ms a term, and a first layout of a 40-term cloud froze the wall for 350 ms.
+        """
         centre = area.center()
         # An ellipse the tile's shape: clouds fill wide tiles sideways first.
-        reach_x, reach_y = area.width() / 2, area.height() / 2
-        for i in range(SPIRAL_POINTS):
-            turn = i / SPIRAL_POINTS
-            angle = turn * SPIRAL_TURNS * 2 * math.pi
-            where = QPointF(
-                centre.x() + reach_x * turn * math.cos(angle),
-                centre.y() + reach_y * turn * math.sin(angle),
+        x = centre.x() + area.width() / 2 * _SPIRAL[0] - box.width() / 2
+        y = centre.y() + area.height() / 2 * _SPIRAL[1] - box.height() / 2
+        right, bottom = x + box.width(), y + box.height()
+        fits = (x >= area.left()) & (right <= area.right())
+        fits &= (y >= area.top()) & (bottom <= area.bottom())
+        if placed:
+            others = np.array(
+                [(r.left(), r.top(), r.right(), r.bottom()) for r in placed], dtype=np.float64
             )
-            candidate = QRectF(box)
-            candidate.moveCenter(where)
-            if area.contains(candidate) and not _hits(candidate, placed):
-                return candidate
-        return None
+            hits = (
+                (x[:, None] < others[:, 2])
+                & (others[:, 0] < right[:, None])
+                & (y[:, None] < others[:, 3])
+                & (others[:, 1] < bottom[:, None])
+            )
+            fits &= ~hits.any(axis=1)
+        first = int(np.argmax(fits))
+        if not fits[first]:
+            return None
+        return QRectF(float(x[first]), float(y[first]), box.width(), box.height())
 
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
         style = self.style_
