@@ -239,14 +239,15 @@ def test_share_sentiment_net_and_our_share_cover_the_last_15_minutes() -> None:
     assert net.value == pytest.approx((3 - 1) / 5 * 100)  # 40
     assert net.previous == pytest.approx((1 - 4) / 5 * 100)  # -60
     assert len(net.history) == 60
-    assert net.history[-11] == pytest.approx((2 - 1) / 4 * 100)  # minute 20: 2 pos, 1 neg, 1 neu
+    # The history is complete minutes, up to minute 29.
+    assert net.history[-10] == pytest.approx((2 - 1) / 4 * 100)  # minute 20: 2 pos, 1 neg, 1 neu
     assert net.history[-1] == 0.0  # an empty minute
 
     ours = value(hub, "our_share")
     assert isinstance(ours, Metric) and ours.unit == "%"
     assert ours.value == pytest.approx(60.0)
     assert ours.previous == pytest.approx(2 / 5 * 100)
-    assert ours.history[-11] == pytest.approx(50.0)  # minute 20: 2 of 4
+    assert ours.history[-10] == pytest.approx(50.0)  # minute 20: 2 of 4
     assert ours.label == "share of voice of Acme"
 
 

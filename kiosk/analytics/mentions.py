@@ -262,7 +262,8 @@ class MentionAnalytics:
             total = float(counts.sum())
             return 0.0 if total == 0 else float((counts[0] - counts[2]) / total * 100)
 
-        per_minute = self.sentiment.window(current - HISTORY_MINUTES + 1, current)
+        # Complete minutes, like the rate's: a minute still filling wobbles every second.
+        per_minute = self.sentiment.window(current - HISTORY_MINUTES, current - 1)
         history = tuple(net(per_minute[:, i]) for i in range(per_minute.shape[1]))
         return Metric(
             value=net(self.sentiment.totals(*recent)),
@@ -280,7 +281,7 @@ class MentionAnalytics:
             total = float(counts.sum())
             return 0.0 if index is None or total == 0 else float(counts[index] / total * 100)
 
-        per_minute = self.volume.window(current - HISTORY_MINUTES + 1, current)
+        per_minute = self.volume.window(current - HISTORY_MINUTES, current - 1)
         return Metric(
             value=share(self.volume.totals(*recent)),
             previous=share(self.volume.totals(*before)),

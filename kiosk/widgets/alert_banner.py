@@ -38,8 +38,11 @@ class AlertBannerWidget(KioskWidget):
         return "⚠  " + "  ·  ".join(parts)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if not self.alerts:
-            return  # quiet: nothing to see, the page shows through
+        if not self.alerts:  # quiet: nothing to see, only the page's colour
+            painter = QPainter(self)
+            painter.fillRect(event.rect(), self.style_.background)
+            painter.end()
+            return
         super().paintEvent(event)
 
     def paint_content(self, painter: QPainter, rect: QRect) -> None:

@@ -78,7 +78,9 @@ class KioskWidget(QWidget):
         self._seen_version = 0
         self._failed_once = False
         self._stale = False
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
+        # Opaque: the widget paints its own corners in the page's colour, so Qt need not
+        # repaint the page behind it whenever the widget changes.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._visible_timers: list[QTimer] = []
         self._refresh = self.visible_timer(1000 / self.refresh_hz, self.refresh, precise=True)
         self._kick = QTimer(self)  # starts the refresh timer at this widget's own phase

@@ -62,10 +62,44 @@ class GeoMapWidget(KioskWidget):
     ) -> None:
         super().__init__(options, stream, style, parent)
         self._land: QPixmap | None = None
+        self._picture: tuple[tuple[int, int, int, int], ...] = ()
 
-    def take(self, sample: Sample) -> None:
+    def take(self, sample: Sample) -> bool:
         if not isinstance(sample.value, Places):
             raise TypeError(f"expected Places, got {type(sample.value).__name__}")
+        # Counts change every second; the map only when a dot moves, grows or changes colour by
+        # a whole pixel or step: repaint then.
+        rect = self.content_rect()
+        dots = self._dots(sample.value, self.frame(rect)) if rect.isValid() else []
+        picture = tuple(
+            (round(at.x()), round(at.y()), round(radius), colour.rgba())
+            for at, radius, colour in dots
+        )
+        changed = picture != self._picture
+        self._picture = picture
+        return changed
+
+    def _dots(self, value: Places, frame: QRectF) -> list[tuple[QPointF, float, QColor]]:
+        """Where each place's dot goes, how large and in which colour; largest first."""
+        places = [
+            p
+            for p in value.places
+            if math.isfinite(p.lat)
+            and math.isfinite(p.lon)
+            and math.isfinite(p.count)
+            and p.count > 0
+        ]  # a bad coordinate from a source must not reach the painter
+        if not places:
+            return []
+        busiest = max(place.count for place in places) or 1.0
+        largest = min(frame.width(), frame.height()) * 0.06
+        dots = []
+        for place in sorted(places, key=lambda p: -p.count):  # small dots on top of big ones
+            radius = max(self.style_.px(3), largest * math.sqrt(place.count / busiest))
+            colour = QColor(self._colour(place.sentiment))
+            colour.setAlpha(190)
+            dots.append((self.project(place.lat, place.lon, frame), radius, colour))
+        return dots
 
     def frame(self, rect: QRect) -> QRectF:
         """The map's rectangle inside ``rect``, keeping the region's proportions."""
@@ -103,27 +137,15 @@ class GeoMapWidget(KioskWidget):
         painter.drawPixmap(rect.topLeft(), self._land)
         if self.sample is None:
             return
-        places = [
-            p
-            for p in self.sample.value.places
-            if math.isfinite(p.lat)
-            and math.isfinite(p.lon)
-            and math.isfinite(p.count)
-            and p.count > 0
-        ]  # a bad coordinate from a source must not reach the painter
-        if not places:
+        dots = self._dots(self.sample.value, frame)
+        if not dots:
             return
         painter.save()
         painter.setClipRect(frame)
-        busiest = max(place.count for place in places) or 1.0
-        largest = min(frame.width(), frame.height()) * 0.06
         painter.setPen(Qt.PenStyle.NoPen)
-        for place in sorted(places, key=lambda p: -p.count):  # small dots on top of big ones
-            radius = max(self.style_.px(3), largest * math.sqrt(place.count / busiest))
-            colour = QColor(self._colour(place.sentiment))
-            colour.setAlpha(190)
+        for at, radius, colour in dots:
             painter.setBrush(colour)
-            painter.drawEllipse(self.project(place.lat, place.lon, frame), radius, radius)
+            painter.drawEllipse(at, radius, radius)
         painter.restore()
 
     def _colour(self, sentiment: float) -> QColor:

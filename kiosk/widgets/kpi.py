@@ -18,16 +18,31 @@ class KpiWidget(KioskWidget):
     refresh_hz = 1.0
     options: KpiOptions
 
-    def take(self, sample: Sample) -> None:
-        if not isinstance(sample.value, Metric):
-            raise TypeError(f"expected a Metric, got {type(sample.value).__name__}")
+    _picture: tuple[object, ...] = ()
+
+    def take(self, sample: Sample) -> bool:
+        metric = sample.value
+        if not isinstance(metric, Metric):
+            raise TypeError(f"expected a Metric, got {type(metric).__name__}")
+        # A new value every second mostly rounds to the same figure: repaint when what the tile
+        # shows changes (the number as shown, the change line, the colour, the sparkline).
+        colour = self.style_.threshold_colour(metric.value, self.options.thresholds)
+        picture = (
+            self.value_text(metric),
+            self.change_text(metric),
+            colour.rgba() if colour is not None else None,
+            metric.history,
+        )
+        changed = picture != self._picture
+        self._picture = picture
+        return changed
 
     @property
     def current(self) -> Metric | None:
         return self.sample.value if self.sample is not None else None
 
-    def value_text(self) -> str:
-        metric = self.current
+    def value_text(self, metric: Metric | None = None) -> str:
+        metric = metric or self.current
         if metric is None:
             return ""
         unit = self.options.unit or metric.unit
@@ -35,8 +50,8 @@ class KpiWidget(KioskWidget):
             unit if unit.startswith(("/", "%")) else f" {unit}" if unit else ""
         )
 
-    def change_text(self) -> tuple[str, QColor] | None:
-        metric = self.current
+    def change_text(self, metric: Metric | None = None) -> tuple[str, QColor] | None:
+        metric = metric or self.current
         if metric is None or metric.previous is None or not math.isfinite(metric.previous):
             return None
         if self.options.change == "percent" and (

@@ -19,15 +19,35 @@ ROW_MAX = 64  # px at 1080p: rows never grow taller than this, whatever the tile
 class LeaderboardWidget(KioskWidget):
     refresh_hz = 1.0
     options: LeaderboardOptions
+    _picture: tuple[object, ...] = ()
 
-    def take(self, sample: Sample) -> None:
+    def take(self, sample: Sample) -> bool:
         if not isinstance(sample.value, Ranking):
             raise TypeError(f"expected a Ranking, got {type(sample.value).__name__}")
+        # Counts move every second at a busy rate, but the board only changes when a shown
+        # number, a bar (to a tenth of a percent) or a rank does: repaint then, not every second.
+        rows = self._rows(sample.value)
+        values = [e.value for e in rows if math.isfinite(e.value)]
+        top_value = max(values, default=0.0) or 1.0
+        picture = tuple(
+            (
+                entry.label,
+                entry.detail,
+                compact(entry.value),
+                round(entry.value / top_value * 1000) if math.isfinite(entry.value) else 0,
+                self.change(rank, entry)[0],
+            )
+            for rank, entry in enumerate(rows)
+        )
+        changed = picture != self._picture
+        self._picture = picture
+        return changed
 
     def rows(self) -> list[RankEntry]:
-        if self.sample is None:
-            return []
-        shown = [e for e in self.sample.value.entries if self.allow_text(e.label)]
+        return self._rows(self.sample.value) if self.sample is not None else []
+
+    def _rows(self, ranking: Ranking) -> list[RankEntry]:
+        shown = [e for e in ranking.entries if self.allow_text(e.label)]
         return shown[: self.options.limit]
 
     def change(self, rank: int, entry: RankEntry) -> tuple[str, QColor]:
