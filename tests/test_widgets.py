@@ -517,6 +517,29 @@ class TestPostWall:
         mono.now += 5
         assert ink(widget) > 0.01
 
+    def test_a_slide_scrolled_frame_by_frame_ends_as_a_full_repaint(
+        self, qtbot: QtBot, hub: Hub
+    ) -> None:
+        """Frames of the slide move pixels and paint only the strip that comes into view; what
+        is on screen after the slide must be exactly what a full repaint draws."""
+        widget, mono = self.make(qtbot, hub)
+        qtbot.waitExposed(widget)
+        hub.append("s.posts", [mention(i) for i in range(3)])
+        for _ in range(3):
+            widget.refresh()
+            for _ in range(40):  # the slide, 25 ms of clock per frame
+                mono.now += 0.025
+                qtbot.wait(5)
+            mono.now += 4
+            hub.append("s.posts", [mention(int(mono.now))])
+        assert len(widget.cards) >= 2
+        qtbot.wait(20)
+        screen = widget.screen()
+        on_screen = screen.grabWindow(widget.winId()).toImage()
+        fresh = widget.grab().toImage()
+        formats = QImage.Format.Format_RGB32
+        assert on_screen.convertToFormat(formats) == fresh.convertToFormat(formats)
+
 
 def test_extreme_posts_make_cards_without_errors(qtbot: QtBot, hub: Hub) -> None:
     from kiosk.config.widgets import PostWallOptions

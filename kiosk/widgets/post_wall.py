@@ -3,7 +3,9 @@
 A stream can bring hundreds of posts a second; a wall that changed that fast would be
 unreadable. So a new card comes at most every ``every`` seconds: the newest post not shown yet,
 an influential author's first. Cards are rendered once to pixmaps; the slide is computed from a
-monotonic clock, and the frame timer runs only while a card is moving.
+monotonic clock, and the frame timer runs only while a card is moving. A frame of the slide
+scrolls the cards' pixels down and paints only the strip that comes into view, like the
+ticker; repainting the whole wall 60 times a second was the wall's largest paint cost.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPixmap, QResizeEvent
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import PostWallOptions
@@ -51,6 +53,8 @@ class PostWallWidget(KioskWidget):
         self._last_card = -1e9
         self._slide_from = -1e9
         self._frame = self.visible_timer(16, self._animate, precise=True)
+        self.deck = _Deck(self)
+        self.deck.hide()  # until the first card: the base draws the placeholder
 
     def moderate_with(
         self, allow_post: Callable[[Any], bool], allow_text: Callable[[str], bool]
@@ -59,12 +63,13 @@ class PostWallWidget(KioskWidget):
         self.fresh.moderate = True
         self.fresh.allow = allow_post
 
-    def take(self, sample: Sample) -> None:
+    def take(self, sample: Sample) -> bool:
         mentions = sample.value
         if not isinstance(mentions, tuple):
             raise TypeError(f"expected mentions, got {type(mentions).__name__}")
         self.waiting.extend(self.fresh(mentions))
         self.next_card()
+        return False  # the deck repaints itself when a card comes; the panel stays as it is
 
     def next_card(self) -> bool:
         """Put the newest waiting post on top if the last card has been up for ``every``.
@@ -83,12 +88,16 @@ class PostWallWidget(KioskWidget):
         self.cards.insert(0, (chosen, self._draw_card(chosen)))
         del self.cards[self._capacity() + 1 :]
         self._last_card = self._slide_from = now
+        self.deck.show()
+        self.deck.update()
         if self.isVisible():
             self._frame.start()
         return True
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.deck.setGeometry(self.content_rect())
+        self.veil.raise_()
         if event.size().width() != event.oldSize().width() and self.cards:
             self.cards = [(mention, self._draw_card(mention)) for mention, _ in self.cards]
 
@@ -102,12 +111,27 @@ class PostWallWidget(KioskWidget):
 
     def refresh(self) -> None:
         super().refresh()
-        if self.next_card():
-            self.update()
+        self.next_card()  # the next post may be due although no new ones came
+
+    def offset(self, now: float) -> int:
+        """Where the cards are drawn at ``now``: the newest card's top, in whole pixels (the
+        newest card starts a card above the wall and comes down into place)."""
+        step = self.style_.px(CARD_HEIGHT + CARD_GAP)
+        return round((self.slide(now) - 1) * step)
 
     def _animate(self) -> None:
-        self.update()
-        if self.slide(self.clock()) >= 1.0:
+        now = self.clock()
+        deck = self.deck
+        shift = self.offset(now)
+        moved = shift - deck.painted
+        if self.is_stale or not 0 <= moved < deck.height():
+            deck.shift = shift
+            deck.update()
+        elif moved:
+            deck.shift = shift
+            deck.scroll(0, moved)  # the pixels move down; only the strip on top is painted
+        deck.painted = shift
+        if self.slide(now) >= 1.0:
             self._frame.stop()  # nothing moves between cards: no frames
 
     def _capacity(self) -> int:
@@ -115,24 +139,11 @@ class PostWallWidget(KioskWidget):
         return max(1, self.content_rect().height() // step + 1)
 
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
+        """The cards are the deck's; before the first one, say there is none yet."""
         if not self.cards:
             painter.setPen(self.style_.muted)
             painter.setFont(self.style_.font(26))
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "No posts yet")
-            return
-        step = self.style_.px(CARD_HEIGHT + CARD_GAP)
-        offset = (self.slide(self.clock()) - 1) * step
-        painter.save()
-        painter.setClipRect(rect)
-        for index, (_, pixmap) in enumerate(self.cards):
-            y = rect.top() + offset + index * step
-            if y > rect.bottom():
-                break
-            if index == 0:
-                painter.setOpacity(self.slide(self.clock()))
-            painter.drawPixmap(QPointF(rect.left(), y), pixmap)
-            painter.setOpacity(1.0)
-        painter.restore()
 
     def _draw_card(self, mention: Mention) -> QPixmap:
         style = self.style_
@@ -188,3 +199,31 @@ class PostWallWidget(KioskWidget):
         painter.drawText(body, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop | side, text)
         painter.end()
         return pixmap
+
+
+class _Deck(QWidget):
+    """The cards, newest on top: opaque, so a slide frame scrolls pixels instead of repainting
+    the wall."""
+
+    def __init__(self, wall: PostWallWidget) -> None:
+        super().__init__(wall)
+        self.wall = wall
+        self.shift = 0  # offset of the frame being shown
+        self.painted = 0  # offset the pixels on screen were drawn at
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        wall = self.wall
+        region = event.rect()
+        if region == self.rect():  # all of it: draw where the clock says the cards are now
+            self.shift = self.painted = wall.offset(wall.clock())
+        painter = QPainter(self)
+        painter.fillRect(region, wall.style_.panel)
+        step = wall.style_.px(CARD_HEIGHT + CARD_GAP)
+        for index, (_, pixmap) in enumerate(wall.cards):
+            y = self.shift + index * step
+            if y > region.bottom():
+                break
+            if y + step >= region.top():
+                painter.drawPixmap(QPointF(0, y), pixmap)
+        painter.end()
