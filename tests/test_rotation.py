@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import Runtime
@@ -17,7 +19,9 @@ from kiosk.hub import Hub, SourceState
 from kiosk.screens.takeover import TakeoverRule
 from kiosk.screens.wall import Wall
 from kiosk.screens.window import ScreenWindow
-from kiosk.values import Alert, Metric
+from kiosk.values import Alert, Mention, Metric
+from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.ticker import TickerWidget
 
 
 class Clock:
@@ -66,6 +70,12 @@ def start(walls: list[Wall], layout: Layout, clock: Clock) -> tuple[Wall, Hub]:
     walls.append(wall)
     wall.bind()
     return wall, hub
+
+
+def mention(i: int) -> Mention:
+    return Mention(
+        f"m{i}", 1_700_000_000.0, "Acme", f"Post number {i}", "en", "x", f"A{i}", f"a{i}", 10, 0.5
+    )
 
 
 def distance(a: QImage, b: QImage) -> float:
@@ -132,6 +142,72 @@ def test_a_fade_never_shows_a_blank_frame(qtbot: QtBot, walls: list[Wall]) -> No
     assert distance(frames[-1], after) == 0
     shares = [background_share(frame, window) for frame in [before, *frames, after]]
     assert max(shares) < 0.2, shares  # every frame is a page, never a bare background
+
+
+class _PaintCounter(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.paints = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and isinstance(watched, KioskWidget):
+            self.paints += 1
+        return False
+
+
+def test_a_fade_does_not_repaint_the_live_page_under_it(qtbot: QtBot, walls: list[Wall]) -> None:
+    """The fade cross-fades two still frames: the widgets of the page are painted for the two
+    frames and once when it ends, not once per fade frame (a translucent overlay made Qt
+    repaint them ~24 times per fade)."""
+    screens = (
+        "  - {name: a, match: {connector: HDMI-1}, rotation: {fade: 0.4s},"
+        f" pages: {pages('One', 'Two')}}}\n"
+    )
+    wall, _ = start(walls, layout(screens), Clock())
+    window = wall.screen_windows["a"]
+    qtbot.waitExposed(window)
+    qtbot.wait(50)
+    counter = _PaintCounter()
+    app = QApplication.instance()
+    assert app is not None
+    app.installEventFilter(counter)
+    try:
+        window.next_page()
+        qtbot.wait(600)  # the whole fade and its end
+    finally:
+        app.removeEventFilter(counter)
+    widgets = len(window.pages[0].widgets) + len(window.pages[1].widgets)
+    assert 0 < counter.paints <= 2 * widgets, counter.paints
+
+
+def test_a_ticker_on_both_pages_scrolls_on_through_the_flip(
+    qtbot: QtBot, walls: list[Wall]
+) -> None:
+    ticker = "{type: ticker, at: [0, 7, 12, 1], data: social.mentions}"
+    made = []
+    for title in ("One", "Two"):
+        text = f"{{type: text, at: [0, 0, 12, 7], text: {title}}}"
+        made.append(f"{{title: {title}, duration: 30s, widgets: [{text}, {ticker}]}}")
+    screens = (
+        "  - {name: a, match: {connector: HDMI-1}, rotation: {fade: 0.4s},"
+        f" pages: [{', '.join(made)}]}}\n"
+    )
+    wall, hub = start(walls, layout(screens), Clock())
+    window = wall.screen_windows["a"]
+    qtbot.waitExposed(window)
+    hub.append("social.mentions", [mention(i) for i in range(30)])
+    old = window.pages[0].widgets[1]
+    qtbot.waitUntil(lambda: len(old.items) >= 2, timeout=2000)
+    window.next_page()
+    new = window.pages[1].widgets[1]
+    assert isinstance(old, TickerWidget) and isinstance(new, TickerWidget)
+    # The same posts at the same places: the strip goes on, it does not start over.
+    assert [(i.mention.id, i.entered) for i in new.items][: len(old.items)] == [
+        (i.mention.id, i.entered) for i in old.items
+    ]
+    # The strip is left out of the fade, so it keeps moving while the page fades in.
+    strip = QRect(new.strip.mapTo(window, QPoint(0, 0)), new.strip.size())
+    assert window._fade.isVisible() and not window._fade.mask().intersects(strip)
 
 
 def test_cut_flips_at_once_and_a_pin_holds(qtbot: QtBot, walls: list[Wall]) -> None:

@@ -144,7 +144,13 @@ class PageView(QWidget):
 
     def continue_from(self, before: PageView) -> None:
         """Widgets that run on both pages (a ticker at the same place, same stream and speed)
-        carry on from the page being left: one strip across the flip, not a restart."""
+        carry on from the page being left: one strip across the flip, not a restart.
+
+        Only between pages with the same grid and no banner, where the same cell is the same
+        place on the screen (a page not shown yet is not laid out, so its geometry can't tell).
+        """
+        if self.page.grid != before.page.grid or self.banner or before.banner:
+            return
         for widget in self.widgets:
             for other in before.widgets:
                 if widget.continue_from(other):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QHideEvent,
@@ -91,20 +91,14 @@ class TickerWidget(KioskWidget):
         return self.strip
 
     def continue_from(self, other: KioskWidget) -> bool:
-        """Take over the strip of the same ticker on the page being left, so the posts scroll on
-        through the flip: same stream, speed, moderation and place on the screen."""
+        """Take over the strip of the same ticker (same options: stream, place, speed) on the
+        page being left, so the posts scroll on through the flip instead of starting over."""
         if (
             not isinstance(other, TickerWidget)
             or other is self
             or not other._started
-            or self.stream is None
-            or other.stream is None
-            or self.stream.name != other.stream.name
-            or self.speed != other.speed
+            or self.options != other.options
             or self.fresh.moderate != other.fresh.moderate
-            or self.strip.size() != other.strip.size()
-            or self.strip.mapTo(self.window(), QPoint(0, 0))
-            != other.strip.mapTo(other.window(), QPoint(0, 0))
         ):
             return False
         self.items = list(other.items)
