@@ -116,14 +116,22 @@ def test_the_next_page_is_fed_before_it_is_shown(qtbot: QtBot, walls: list[Wall]
     assert second.sample is not None and second.sample.value.value == 1234.0
 
 
-def test_a_fade_never_shows_a_blank_frame(qtbot: QtBot, walls: list[Wall]) -> None:
+def fading_window(
+    qtbot: QtBot, walls: list[Wall], page_list: str, fade: str
+) -> tuple[ScreenWindow, Hub]:
+    """Screen ``a`` on HDMI-1 with ``page_list`` and fades of ``fade``, shown."""
     screens = (
-        "  - {name: a, match: {connector: HDMI-1}, rotation: {fade: 0.3s},"
-        f" pages: {pages('One', 'Two')}}}\n"
+        f"  - {{name: a, match: {{connector: HDMI-1}}, rotation: {{fade: {fade}}},"
+        f" pages: {page_list}}}\n"
     )
-    wall, _ = start(walls, layout(screens), Clock())
+    wall, hub = start(walls, layout(screens), Clock())
     window = wall.screen_windows["a"]
     qtbot.waitExposed(window)
+    return window, hub
+
+
+def test_a_fade_never_shows_a_blank_frame(qtbot: QtBot, walls: list[Wall]) -> None:
+    window, _ = fading_window(qtbot, walls, pages("One", "Two"), "0.3s")
     before = window.grab().toImage()
     window.next_page()
     frames = [window.grab().toImage()]  # the frame right after the tick: the old page, opaque
@@ -159,13 +167,7 @@ def test_a_fade_does_not_repaint_the_live_page_under_it(qtbot: QtBot, walls: lis
     """The fade cross-fades two still frames: the widgets of the page are painted for the two
     frames and once when it ends, not once per fade frame (a translucent overlay made Qt
     repaint them ~24 times per fade)."""
-    screens = (
-        "  - {name: a, match: {connector: HDMI-1}, rotation: {fade: 0.4s},"
-        f" pages: {pages('One', 'Two')}}}\n"
-    )
-    wall, _ = start(walls, layout(screens), Clock())
-    window = wall.screen_windows["a"]
-    qtbot.waitExposed(window)
+    window, _ = fading_window(qtbot, walls, pages("One", "Two"), "0.4s")
     qtbot.wait(50)
     counter = _PaintCounter()
     app = QApplication.instance()
@@ -188,19 +190,12 @@ def test_a_ticker_on_both_pages_scrolls_on_through_the_flip(
     for title in ("One", "Two"):
         text = f"{{type: text, at: [0, 0, 12, 7], text: {title}}}"
         made.append(f"{{title: {title}, duration: 30s, widgets: [{text}, {ticker}]}}")
-    screens = (
-        "  - {name: a, match: {connector: HDMI-1}, rotation: {fade: 0.4s},"
-        f" pages: [{', '.join(made)}]}}\n"
-    )
-    wall, hub = start(walls, layout(screens), Clock())
-    window = wall.screen_windows["a"]
-    qtbot.waitExposed(window)
+    window, hub = fading_window(qtbot, walls, f"[{', '.join(made)}]", "0.4s")
     hub.append("social.mentions", [mention(i) for i in range(30)])
-    old = window.pages[0].widgets[1]
+    old, new = window.pages[0].widgets[1], window.pages[1].widgets[1]
+    assert isinstance(old, TickerWidget) and isinstance(new, TickerWidget)
     qtbot.waitUntil(lambda: len(old.items) >= 2, timeout=2000)
     window.next_page()
-    new = window.pages[1].widgets[1]
-    assert isinstance(old, TickerWidget) and isinstance(new, TickerWidget)
     # The same posts at the same places: the strip goes on, it does not start over.
     assert [(i.mention.id, i.entered) for i in new.items][: len(old.items)] == [
         (i.mention.id, i.entered) for i in old.items
