@@ -25,64 +25,11 @@ from kiosk.hub import Hub, SourceState
 from kiosk.sources import SOURCES
 from kiosk.sources.http_json import HttpJsonOptions, HttpJsonSource
 from kiosk.sources.polling import backoff_delay, parse_retry_after
-from kiosk.sources.rss import RssOptions, RssSource
+from kiosk.sources.rss import RssSource
 from kiosk.values import Breakdown, Metric, Ranking, TimeSeries
+from tests.http_fakes import T0, Answer, Backend, FakeTime, Stop, make_source, ok, run
 
 URL = "https://api.example.com/stats.json"
-T0 = 1_736_157_600.0  # 2025-01-06 10:00:00 UTC
-
-Answer = httpx.Response | Exception | Callable[[httpx.Request], Any]
-
-
-class Stop(BaseException):
-    """Ends a source's run() from the fake sleep (a BaseException, as cancellation is)."""
-
-
-class FakeTime:
-    """A clock that only moves when the source sleeps; ``polls`` sleeps end the run."""
-
-    def __init__(self, polls: int = 1, now: float = T0) -> None:
-        self.now = now
-        self.polls = polls
-        self.sleeps: list[float] = []
-        self.states: list[SourceState] = []  # of the source "api", after each poll
-        self.hub: Hub | None = None
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        if self.hub is not None:
-            self.states.append(self.hub.status("api").state)
-        if len(self.sleeps) >= self.polls:
-            raise Stop
-        self.now += seconds
-
-
-class Backend:
-    """Answers requests in order; the last answer repeats. Records every request."""
-
-    def __init__(self, *answers: Answer) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> Any:
-        self.requests.append(request)
-        answer = self.answers[min(len(self.requests), len(self.answers)) - 1]
-        if isinstance(answer, Exception):
-            raise answer
-        return answer(request) if callable(answer) else answer
-
-    @property
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self)
-
-
-def ok(document: Any, **headers: str) -> httpx.Response:
-    return httpx.Response(200, json=document, headers=headers)
-
-
 DOCUMENT = {
     "stats": {"visitors": 120, "yesterday": 100},
     "banner": "All systems go",
@@ -121,25 +68,8 @@ def http_json(
     jitter: float | Callable[[], float] = 1.0,
     **options: Any,
 ) -> tuple[HttpJsonSource, Hub]:
-    hub = hub or Hub(clock=time.clock)
-    time.hub = hub
     settings = {"type": "http_json", "url": URL, "streams": STREAMS, **options}
-    source = HttpJsonSource(
-        "api",
-        HttpJsonOptions.model_validate(settings),
-        hub,
-        transport=backend.transport,
-        sleep=time.sleep,
-        jitter=jitter if callable(jitter) else (lambda: jitter),
-        cache_dir=tmp_path,
-    )
-    source.declare()
-    return source, hub
-
-
-def run(source: HttpJsonSource | RssSource) -> None:
-    with pytest.raises(Stop):
-        asyncio.run(source.run())
+    return make_source(HttpJsonSource, "api", settings, backend, time, tmp_path, hub, jitter)
 
 
 def value(hub: Hub, stream: str) -> Any:
@@ -601,23 +531,11 @@ def hour(h: float) -> str:
 def rss(
     backends: dict[str, Backend], time: FakeTime, tmp_path: Path, **options: Any
 ) -> tuple[RssSource, Hub]:
-    hub = Hub(clock=time.clock)
-
     def route(request: httpx.Request) -> Any:
         return backends[str(request.url)](request)
 
     settings = {"type": "rss", "feeds": list(backends), **options}
-    source = RssSource(
-        "news",
-        RssOptions.model_validate(settings),
-        hub,
-        transport=httpx.MockTransport(route),
-        sleep=time.sleep,
-        jitter=lambda: 1.0,
-        cache_dir=tmp_path,
-    )
-    source.declare()
-    return source, hub
+    return make_source(RssSource, "news", settings, route, time, tmp_path)
 
 
 def test_rss_headlines_are_new_entries_once_and_counted_per_hour(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ clock that moves only when the source sleeps keeps time.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -27,9 +26,10 @@ from kiosk.hub import Hub, SourceState
 from kiosk.sources import SOURCES
 from kiosk.sources.ics import NOTHING_MORE, IcsOptions, IcsSource
 from kiosk.sources.opensearch import OpenSearchOptions, OpenSearchSource
-from kiosk.sources.polling import HttpSource
 from kiosk.sources.prometheus import PrometheusOptions, PrometheusSource
 from kiosk.values import Breakdown, Metric, RankEntry, Ranking, TimeSeries
+from tests import http_fakes
+from tests.http_fakes import Backend, make_source, run
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 T0 = 1_736_157_630.0  # 2025-01-06 10:00:30 UTC
@@ -41,39 +41,11 @@ def local(text: str) -> float:
     return datetime.fromisoformat(text).replace(tzinfo=AMSTERDAM).timestamp()
 
 
-class Stop(BaseException):
-    """Ends a source's run() from the fake sleep (a BaseException, as cancellation is)."""
-
-
-class FakeTime:
-    """A clock that only moves when the source sleeps; ``polls`` sleeps end the run."""
+class FakeTime(http_fakes.FakeTime):
+    """The shared fake clock, starting at this module's T0 (30 s into a minute)."""
 
     def __init__(self, polls: int = 1, now: float = T0) -> None:
-        self.now = now
-        self.polls = polls
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        if len(self.sleeps) >= self.polls:
-            raise Stop
-        self.now += seconds
-
-
-class Backend:
-    """Answers each request with ``answer(request)``, or the next of a list; records requests."""
-
-    def __init__(self, *answers: httpx.Response | Callable[[httpx.Request], httpx.Response]):
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answer = self.answers[min(len(self.requests), len(self.answers)) - 1]
-        return answer(request) if callable(answer) else answer
+        super().__init__(polls, now)
 
 
 def first_poll_then(
@@ -83,33 +55,6 @@ def first_poll_then(
     ``then``."""
     start = time.now
     return lambda request: first(request) if time.now == start else then
-
-
-def make(
-    cls: type[HttpSource],
-    options: dict[str, Any],
-    backend: Backend,
-    time: FakeTime,
-    tmp_path: Path,
-    hub: Hub | None = None,
-) -> tuple[Any, Hub]:
-    hub = hub or Hub(clock=time.clock)
-    source = cls(
-        "m",
-        cls.options_model.model_validate(options),
-        hub,
-        transport=httpx.MockTransport(backend),
-        sleep=time.sleep,
-        jitter=lambda: 1.0,
-        cache_dir=tmp_path,
-    )
-    source.declare()
-    return source, hub
-
-
-def run(source: HttpSource) -> None:
-    with pytest.raises(Stop):
-        asyncio.run(source.run())
 
 
 def value(hub: Hub, stream: str) -> Any:
@@ -210,7 +155,7 @@ def prometheus(
     backend: Backend, time: FakeTime, tmp_path: Path, **options: Any
 ) -> tuple[PrometheusSource, Hub]:
     settings = {"type": "prometheus", "url": PROM + "/", "streams": PROM_STREAMS, **options}
-    return make(PrometheusSource, settings, backend, time, tmp_path)
+    return make_source(PrometheusSource, "m", settings, backend, time, tmp_path)
 
 
 def test_prometheus_fills_a_stream_of_every_kind(tmp_path: Path) -> None:
@@ -435,7 +380,7 @@ def opensearch(
         "streams": SEARCH_STREAMS,
         **options,
     }
-    return make(OpenSearchSource, settings, backend, time, tmp_path)
+    return make_source(OpenSearchSource, "m", settings, backend, time, tmp_path)
 
 
 def test_opensearch_fills_a_stream_of_every_kind(tmp_path: Path) -> None:
@@ -721,7 +666,7 @@ def ics(
     backend: Backend, time: FakeTime, tmp_path: Path, hub: Hub | None = None, **options: Any
 ) -> tuple[IcsSource, Hub]:
     settings = {"type": "ics", "url": ICS_URL, "timezone": "Europe/Amsterdam", **options}
-    return make(IcsSource, settings, backend, time, tmp_path, hub)
+    return make_source(IcsSource, "m", settings, backend, time, tmp_path, hub)
 
 
 def test_today_lists_the_days_events_in_time_order_across_a_dst_change(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ hitsTotal, posts: [app.bsky.feed.defs#postView]}``. No network: httpx.MockTransp
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from pathlib import Path
@@ -20,10 +19,9 @@ from kiosk.config import LayoutError, parse_layout
 from kiosk.hub import Hub, SourceState
 from kiosk.sources import SOURCES
 from kiosk.sources.bluesky import BlueskyOptions, BlueskySource
-from kiosk.sources.mastodon import MastodonOptions, MastodonSource, html_to_text
-from kiosk.sources.polling import HttpSource
+from kiosk.sources.mastodon import MastodonSource, html_to_text
 from kiosk.values import Kind, Mention
-from tests.test_sources_http import T0, Backend, FakeTime, Stop, ok
+from tests.http_fakes import T0, Backend, FakeTime, make_source, ok, run
 
 INSTANCE = "https://mastodon.example"
 BRANDS = {
@@ -91,25 +89,8 @@ def mastodon(
     hub: Hub | None = None,
     **options: Any,
 ) -> tuple[MastodonSource, Hub]:
-    hub = hub or Hub(clock=time.clock)
     settings = {"type": "mastodon", "instance": INSTANCE, "brands": BRANDS, **options}
-    source = MastodonSource(
-        "api",
-        MastodonOptions.model_validate(settings),
-        hub,
-        transport=backend.transport,
-        sleep=time.sleep,
-        jitter=lambda: 1.0,
-        cache_dir=tmp_path,
-    )
-    source.declare()
-    time.hub = hub
-    return source, hub
-
-
-def run(source: HttpSource) -> None:
-    with pytest.raises(Stop):
-        asyncio.run(source.run())
+    return make_source(MastodonSource, "api", settings, backend, time, tmp_path, hub)
 
 
 def mentions(hub: Hub) -> tuple[Mention, ...]:
@@ -386,19 +367,8 @@ def search(*posts: dict[str, Any]) -> httpx.Response:
 def bluesky(
     backend: Backend, time: FakeTime, tmp_path: Path, hub: Hub | None = None, **options: Any
 ) -> tuple[BlueskySource, Hub]:
-    hub = hub or Hub(clock=time.clock)
-    source = BlueskySource(
-        "api",
-        BlueskyOptions.model_validate({"type": "bluesky", "brands": BRANDS, **options}),
-        hub,
-        transport=backend.transport,
-        sleep=time.sleep,
-        jitter=lambda: 1.0,
-        cache_dir=tmp_path,
-    )
-    source.declare()
-    time.hub = hub
-    return source, hub
+    settings = {"type": "bluesky", "brands": BRANDS, **options}
+    return make_source(BlueskySource, "api", settings, backend, time, tmp_path, hub)
 
 
 def test_a_search_hit_becomes_a_mention() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -13,9 +12,10 @@ import httpx
 import pytest
 
 from kiosk.hub import Hub, SourceState
-from kiosk.sources.sse import SseOptions, SseSource
+from kiosk.sources.sse import SseSource
 from kiosk.values import Metric, Ranking
-from tests.test_sources_http import Backend, FakeTime, Stop, value
+from tests.http_fakes import Backend, FakeTime, make_source, run
+from tests.test_sources_http import value
 
 URL = "https://events.example.com/stream"
 STREAMS = {
@@ -47,24 +47,8 @@ class _Stream(httpx.AsyncByteStream):
 
 
 def sse(backend: Backend, time: FakeTime, tmp_path: Path) -> tuple[SseSource, Hub]:
-    hub = Hub(clock=time.clock)
-    time.hub = hub
-    source = SseSource(
-        "api",
-        SseOptions.model_validate({"type": "sse", "url": URL, "streams": STREAMS}),
-        hub,
-        transport=backend.transport,
-        sleep=time.sleep,
-        jitter=lambda: 1.0,
-        cache_dir=tmp_path,
-    )
-    source.declare()
-    return source, hub
-
-
-def run(source: SseSource) -> None:
-    with pytest.raises(Stop):
-        asyncio.run(source.run())
+    options = {"type": "sse", "url": URL, "streams": STREAMS}
+    return make_source(SseSource, "api", options, backend, time, tmp_path)
 
 
 def data(event: str, payload: Any, event_id: str | None = None) -> list[str]:
