@@ -904,3 +904,55 @@ def test_posts_carry_their_platforms_badge(qtbot: QtBot, hub: Hub) -> None:
         for y in range(image.height())
     }
     assert 0xD62976 in colours  # Instagram's pink, in the badge before the author
+
+
+@pytest.mark.parametrize(
+    ("name", "stream", "same", "different"),
+    [
+        (
+            "leaderboard",
+            "s.tags",
+            (
+                Ranking((RankEntry("#a", 1000.0, 0), RankEntry("#b", 500.0, 1))),
+                Ranking((RankEntry("#a", 1000.2, 0), RankEntry("#b", 500.1, 1))),
+            ),
+            Ranking((RankEntry("#b", 1500.0, 1), RankEntry("#a", 1000.0, 0))),
+        ),
+        (
+            "kpi",
+            "s.rate",
+            (Metric(1234.2, 1000.0), Metric(1234.4, 1000.0)),
+            Metric(1240.0, 1000.0),
+        ),
+    ],
+)
+def test_a_value_that_looks_the_same_is_not_repainted(
+    qtbot: QtBot, hub: Hub, name: str, stream: str, same: tuple[object, object], different: object
+) -> None:
+    """A busy stream brings a new value every second; the widget repaints only when what it
+    shows (figures as rounded, bars, ranks) changes."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if watched is widget and event.type() == QEvent.Type.Paint:
+                Paints.count += 1
+            return False
+
+    widget = make(qtbot, hub, OPTIONS[name])
+    qtbot.waitExposed(widget)
+    hub.publish(stream, same[0])
+    widget.refresh()
+    qtbot.wait(20)
+    paints = Paints()
+    widget.installEventFilter(paints)
+    hub.publish(stream, same[1])
+    widget.refresh()
+    qtbot.wait(20)
+    assert Paints.count == 0
+    hub.publish(stream, different)
+    widget.refresh()
+    qtbot.wait(20)
+    assert Paints.count > 0

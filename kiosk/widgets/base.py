@@ -78,6 +78,7 @@ class KioskWidget(QWidget):
         self._seen_version = 0
         self._failed_once = False
         self._stale = False
+        self._picture: object = None
         # Opaque: the widget paints its own corners in the page's colour, so Qt need not
         # repaint the page behind it whenever the widget changes.
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -190,6 +191,14 @@ class KioskWidget(QWidget):
         Returns False when nothing visible changed (no repaint), anything else otherwise.
         """
         return None
+
+    def shows_new(self, picture: object) -> bool:
+        """Whether ``picture``, what the widget would draw as comparable values (figures as
+        rounded on screen, bars, dots), differs from the last one; for :meth:`take` to return,
+        so a value that looks the same is not repainted."""
+        changed = picture != self._picture
+        self._picture = picture
+        return changed
 
     # -- painting --------------------------------------------------------------------------
 

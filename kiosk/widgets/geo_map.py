@@ -62,7 +62,6 @@ class GeoMapWidget(KioskWidget):
     ) -> None:
         super().__init__(options, stream, style, parent)
         self._land: QPixmap | None = None
-        self._picture: tuple[tuple[int, int, int, int], ...] = ()
 
     def take(self, sample: Sample) -> bool:
         if not isinstance(sample.value, Places):
@@ -71,13 +70,12 @@ class GeoMapWidget(KioskWidget):
         # a whole pixel or step: repaint then.
         rect = self.content_rect()
         dots = self._dots(sample.value, self.frame(rect)) if rect.isValid() else []
-        picture = tuple(
-            (round(at.x()), round(at.y()), round(radius), colour.rgba())
-            for at, radius, colour in dots
+        return self.shows_new(
+            tuple(
+                (round(at.x()), round(at.y()), round(radius), colour.rgba())
+                for at, radius, colour in dots
+            )
         )
-        changed = picture != self._picture
-        self._picture = picture
-        return changed
 
     def _dots(self, value: Places, frame: QRectF) -> list[tuple[QPointF, float, QColor]]:
         """Where each place's dot goes, how large and in which colour; largest first."""

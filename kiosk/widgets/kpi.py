@@ -18,8 +18,6 @@ class KpiWidget(KioskWidget):
     refresh_hz = 1.0
     options: KpiOptions
 
-    _picture: tuple[object, ...] = ()
-
     def take(self, sample: Sample) -> bool:
         metric = sample.value
         if not isinstance(metric, Metric):
@@ -27,15 +25,14 @@ class KpiWidget(KioskWidget):
         # A new value every second mostly rounds to the same figure: repaint when what the tile
         # shows changes (the number as shown, the change line, the colour, the sparkline).
         colour = self.style_.threshold_colour(metric.value, self.options.thresholds)
-        picture = (
-            self.value_text(metric),
-            self.change_text(metric),
-            colour.rgba() if colour is not None else None,
-            metric.history,
+        return self.shows_new(
+            (
+                self.value_text(metric),
+                self.change_text(metric),
+                colour.rgba() if colour is not None else None,
+                metric.history,
+            )
         )
-        changed = picture != self._picture
-        self._picture = picture
-        return changed
 
     @property
     def current(self) -> Metric | None:

@@ -19,7 +19,6 @@ ROW_MAX = 64  # px at 1080p: rows never grow taller than this, whatever the tile
 class LeaderboardWidget(KioskWidget):
     refresh_hz = 1.0
     options: LeaderboardOptions
-    _picture: tuple[object, ...] = ()
 
     def take(self, sample: Sample) -> bool:
         if not isinstance(sample.value, Ranking):
@@ -27,8 +26,7 @@ class LeaderboardWidget(KioskWidget):
         # Counts move every second at a busy rate, but the board only changes when a shown
         # number, a bar (to a tenth of a percent) or a rank does: repaint then, not every second.
         rows = self._rows(sample.value)
-        values = [e.value for e in rows if math.isfinite(e.value)]
-        top_value = max(values, default=0.0) or 1.0
+        top_value = _top(rows)
         picture = tuple(
             (
                 entry.label,
@@ -39,9 +37,7 @@ class LeaderboardWidget(KioskWidget):
             )
             for rank, entry in enumerate(rows)
         )
-        changed = picture != self._picture
-        self._picture = picture
-        return changed
+        return self.shows_new(picture)
 
     def rows(self) -> list[RankEntry]:
         return self._rows(self.sample.value) if self.sample is not None else []
@@ -71,8 +67,7 @@ class LeaderboardWidget(KioskWidget):
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Nothing ranked yet")
             return
         height = min(style.px(ROW_MAX), rect.height() // len(rows))
-        values = [e.value for e in rows if math.isfinite(e.value)]
-        top_value = max(values, default=0.0) or 1.0
+        top_value = _top(rows)
         size = height / style.unit
         rank_w, value_w, change_w = style.px(size * 0.8), style.px(size * 1.8), style.px(size * 1.3)
         for index, entry in enumerate(rows):
@@ -143,3 +138,8 @@ class LeaderboardWidget(KioskWidget):
                 middle | Qt.AlignmentFlag.AlignRight,
                 text,
             )
+
+
+def _top(rows: list[RankEntry]) -> float:
+    """The value a full bar stands for: the largest finite one (1 when there is none)."""
+    return max((e.value for e in rows if math.isfinite(e.value)), default=0.0) or 1.0

@@ -105,8 +105,6 @@ class TickerWidget(KioskWidget):
         self.queue = collections.deque(other.queue, maxlen=QUEUE_LENGTH)
         self.fresh = other.fresh  # one memory of what was shown: no post twice across pages
         self._started = True
-        if self.sample is None:
-            self.sample = other.sample
         self.strip.shift = self.strip.painted_shift = other.strip.shift
         self.strip.show()
         self.strip.update()
