@@ -247,9 +247,17 @@ def test_the_source_backfills_then_streams_until_cancelled() -> None:
     started = time.time()
     states: list[SourceState] = []
 
+    def live() -> bool:  # the backfill is in and posts from after the start flow
+        sample = hub.sample("social.mentions")
+        return sample is not None and sample.value[-1].at >= started
+
     async def main() -> asyncio.Task[None]:
         task = asyncio.create_task(source.run())
-        await asyncio.sleep(0.35)
+        # Until live posts arrive (0.35 s was too short once on a loaded 2-core machine).
+        deadline = time.time() + 10
+        while not live() and time.time() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # a few live ticks
         states.append(hub.status("social").state)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
