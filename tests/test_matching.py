@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.screens.matching import Monitor, assign, matches, specificity
+import pytest
+
+from kiosk.screens.matching import (
+    Monitor,
+    assign,
+    connector_names,
+    match_snippet,
+    matches,
+    specificity,
+)
 
 
 @dataclass
@@ -88,3 +97,50 @@ def test_a_monitor_is_never_given_to_two_screens() -> None:
 
 def test_portrait_is_read_from_the_geometry() -> None:
     assert [m.orientation for m in WALL] == ["landscape", "landscape", "portrait"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "qt_name"),
+    [
+        ("HDMI-A-1", "HDMI-1"),  # a layout in the kernel's names, the wall under X11
+        ("HDMI-1", "HDMI-A-1"),  # a layout written under X11, the wall under Wayland
+        ("HDMI-A-2", "HDMI-A-2"),
+        ("HDMI-A-12", "HDMI-12"),
+        ("HDMI*", "HDMI-1"),
+        ("HDMI*", "HDMI-A-1"),
+        ("HDMI-?", "HDMI-A-3"),
+        ("DP-1", "DP-1"),
+        ("eDP-1", "eDP-1"),
+        ("DVI-D-1", "DVI-D-1"),
+        ("VGA-1", "VGA-1"),
+    ],
+)
+def test_kernel_and_x11_connector_names_match_the_same_monitor(rule: str, qt_name: str) -> None:
+    assert matches(Rule(connector=rule), Monitor(0, qt_name))
+
+
+@pytest.mark.parametrize(
+    ("rule", "qt_name"),
+    [
+        ("HDMI-A-1", "HDMI-2"),
+        ("HDMI-1", "HDMI-A-2"),
+        ("HDMI-1", "HDMI-B-1"),  # HDMI type B is its own connector, in X11 too
+        ("HDMI-A-1", "DP-1"),
+        ("DP-1", "DP-1-1"),  # an X11 MST branch is not its root port
+    ],
+)
+def test_connector_aliases_do_not_match_other_connectors(rule: str, qt_name: str) -> None:
+    assert not matches(Rule(connector=rule), Monitor(0, qt_name))
+
+
+def test_only_hdmi_type_a_has_a_second_name() -> None:
+    assert connector_names("HDMI-A-1") == ("HDMI-A-1", "HDMI-1")
+    assert connector_names("HDMI-1") == ("HDMI-1", "HDMI-A-1")
+    for same in ("DP-1", "eDP-1", "DVI-D-1", "VGA-1", "HDMI-B-1", "window:lobby", ""):
+        assert connector_names(same) == (same,)
+
+
+def test_the_suggested_rule_prefers_serial_then_connector_then_index() -> None:
+    assert match_snippet(WALL[0]) == 'match: {serial: "S1"}'
+    assert match_snippet(Monitor(3, "HDMI-A-1")) == "match: {connector: HDMI-A-1}"
+    assert match_snippet(Monitor(3, "")) == "match: {index: 3}"

@@ -57,7 +57,9 @@ class Match(_Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"minProperties": 1})
 
-    connector: str | None = Field(default=None, description="Connector name, e.g. HDMI-1.")
+    connector: str | None = Field(
+        default=None, description="Connector name, e.g. HDMI-A-1 (X11's HDMI-1 also matches)."
+    )
     manufacturer: str | None = None
     model: str | None = None
     serial: str | None = None

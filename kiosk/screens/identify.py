@@ -10,17 +10,8 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
-from kiosk.screens.matching import Monitor
+from kiosk.screens.matching import Monitor, match_snippet
 from kiosk.widgets.theme import Style
-
-
-def match_snippet(monitor: Monitor) -> str:
-    """The most robust ``match:`` rule for this monitor, as a layout author would write it."""
-    if monitor.serial:
-        return f'match: {{serial: "{monitor.serial}"}}'
-    if monitor.connector:
-        return f"match: {{connector: {monitor.connector}}}"
-    return f"match: {{index: {monitor.index}}}"
 
 
 def identify_lines(monitor: Monitor) -> list[str]:

@@ -44,6 +44,32 @@ class Monitor:
         return data
 
 
+# The kernel's connector type names (drm_connector_enum_list in drivers/gpu/drm/drm_connector.c):
+# DRM, sysfs and Wayland compositors name a connector "<type>-<n>", e.g. HDMI-A-1.
+KERNEL_CONNECTOR_TYPES = (
+    "Unknown", "VGA", "DVI-I", "DVI-D", "DVI-A", "Composite", "SVIDEO", "LVDS", "Component",
+    "DIN", "DP", "HDMI-A", "HDMI-B", "TV", "eDP", "Virtual", "DSI", "DPI", "Writeback", "SPI",
+    "USB",
+)  # fmt: skip
+# X11's modesetting driver names HDMI-A "HDMI" (so HDMI-A-1 is HDMI-1 there) and keeps the
+# kernel's name for the others: DP-1, eDP-1, DVI-D-1 and VGA-1 are the same in both.
+X11_CONNECTOR_TYPES = {kind: {"HDMI-A": "HDMI"}.get(kind, kind) for kind in KERNEL_CONNECTOR_TYPES}
+_KERNEL_TYPES = {x11: kernel for kernel, x11 in X11_CONNECTOR_TYPES.items()}
+
+
+def connector_names(connector: str) -> tuple[str, ...]:
+    """Every name this connector goes by: the one given first, then its kernel or X11 alias.
+
+    ``HDMI-A-1`` (the kernel's name, and Wayland's) and ``HDMI-1`` (X11's) are one connector,
+    so a layout written for either matches the same TV under both.
+    """
+    kind, _, number = connector.rpartition("-")
+    if not number.isdigit():
+        return (connector,)
+    aliases = [table[kind] for table in (X11_CONNECTOR_TYPES, _KERNEL_TYPES) if kind in table]
+    return (connector, *(f"{alias}-{number}" for alias in aliases if alias != kind))
+
+
 class MatchRule(Protocol):
     """The layout's ``match:`` (``kiosk.config.Match``), as far as matching needs it."""
 
@@ -83,7 +109,6 @@ def specificity(rule: MatchRule) -> int:
 def matches(rule: MatchRule, monitor: Monitor) -> bool:
     """True when every criterion the rule gives holds (wildcards ``*`` and ``?`` allowed)."""
     text_criteria = (
-        (rule.connector, monitor.connector),
         (rule.manufacturer, monitor.manufacturer),
         (rule.model, monitor.model),
         (rule.serial, monitor.serial),
@@ -91,11 +116,27 @@ def matches(rule: MatchRule, monitor: Monitor) -> bool:
     for pattern, value in text_criteria:
         if pattern is not None and not fnmatch.fnmatchcase(value, pattern):
             return False
+    if rule.connector is not None and not any(
+        fnmatch.fnmatchcase(name, rule.connector) for name in connector_names(monitor.connector)
+    ):
+        return False
     if rule.index is not None and rule.index != monitor.index:
         return False
-    return any(pattern is not None for pattern, _ in text_criteria) or (
-        rule.index is not None or rule.any
+    return (
+        rule.connector is not None
+        or any(pattern is not None for pattern, _ in text_criteria)
+        or rule.index is not None
+        or rule.any
     )
+
+
+def match_snippet(monitor: Monitor) -> str:
+    """The most robust ``match:`` rule for this monitor, as a layout author would write it."""
+    if monitor.serial:
+        return f'match: {{serial: "{monitor.serial}"}}'
+    if monitor.connector:
+        return f"match: {{connector: {monitor.connector}}}"
+    return f"match: {{index: {monitor.index}}}"
 
 
 @dataclass(slots=True)
