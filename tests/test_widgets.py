@@ -611,7 +611,7 @@ def test_alert_banner_is_invisible_when_quiet_and_loud_when_firing(qtbot: QtBot,
 def test_image_fits_its_cell(qtbot: QtBot, hub: Hub, tmp_path: Path) -> None:
     from kiosk.config.widgets import ImageOptions
 
-    logo = Path(__file__).resolve().parent.parent / "assets" / "logo.svg"
+    logo = Path(__file__).resolve().parent.parent / "layouts" / "assets" / "logo.svg"
     png = tmp_path / "photo.png"
     picture = QImage(400, 100, QImage.Format.Format_RGB32)
     picture.fill(0xFF3366CC)
