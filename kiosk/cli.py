@@ -83,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate layouts; every error at once, exit 2")
     check.add_argument("layouts", nargs="+", type=Path)
+    check.add_argument(
+        "--files",
+        action="store_true",
+        help="then list each local file the layouts refer to, one absolute path per line "
+        "(the summary goes to stderr)",
+    )
     check.set_defaults(handler=cmd_check)
 
     screens = commands.add_parser("screens", help="list monitors and how to match them")
@@ -139,7 +145,13 @@ def cmd_check(args: argparse.Namespace) -> int:
             failed = True
             continue
         widgets = sum(len(page.widgets) for screen in layout.screens for page in screen.pages)
-        print(f"{path}: ok ({len(layout.screens)} screens, {widgets} widgets)")
+        summary = f"{path}: ok ({len(layout.screens)} screens, {widgets} widgets)"
+        print(summary, file=sys.stderr if args.files else sys.stdout)
+        if args.files:  # packaging/install.sh copies these with the layout
+            from kiosk.config.files import referenced_files
+
+            for file in referenced_files(layout, path):
+                print(file)
     return EXIT_BAD_LAYOUT if failed else EXIT_OK
 
 
