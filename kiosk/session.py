@@ -196,6 +196,9 @@ class Session:
             "XDG_SESSION_TYPE": "wayland",
             UNCLEAN_STARTS_ENV: str(crashes),
         }
+        ipc = self._ipc_socket(folder)
+        if ipc is not None:  # the wall sleeps and wakes the TVs through it (schedules)
+            wall_env["SWAYSOCK"] = str(ipc)
         command = self.wall_command or [
             sys.executable,
             "-m",
@@ -224,6 +227,18 @@ class Session:
             if fresh:
                 return min(fresh).name
             time.sleep(0.02)
+        return None
+
+    def _ipc_socket(self, folder: Path) -> Path | None:
+        """sway's IPC socket (it opens it just after its Wayland socket)."""
+        assert self._sway is not None
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline and self._sway.poll() is None:
+            found = next(iter(folder.glob(f"sway-ipc.*.{self._sway.pid}.sock")), None)
+            if found is not None:
+                return found
+            time.sleep(0.02)
+        log.warning("sway's IPC socket did not appear: TVs will not sleep out of hours")
         return None
 
     def _sway_gone(self, what: str) -> Outcome:

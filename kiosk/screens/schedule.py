@@ -1,8 +1,8 @@
 """Operating hours: whether a screen should be on at a given moment, and display power.
 
-No Qt in the decision (tests pass any datetime). :func:`set_display_power` asks the X server
-to sleep or wake the displays with ``xset dpms`` where that exists; elsewhere the screen only
-goes black, which is what "off" means on a TV that ignores DPMS anyway.
+No Qt in the decision (tests pass any datetime). :class:`DisplayPower` asks the compositor or
+the X server to sleep or wake the displays (``swaymsg``/``xset`` DPMS) where that exists;
+elsewhere the screen only goes black, which is what "off" means on a TV that ignores DPMS anyway.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import zoneinfo
+from pathlib import Path
 
 from kiosk.config.layout import Schedule
 
@@ -47,11 +48,17 @@ def is_on(schedule: Schedule | None, moment: datetime.datetime) -> bool:
 
 
 class DisplayPower:
-    """Sleeps and wakes the displays where the system allows (X11 with ``xset``), once per
-    change, and says so in the log; everywhere else it does nothing and says that once."""
+    """Sleeps and wakes the displays where the system allows, once per change, and says so in
+    the log: under sway (the mini-PC runtime, ``SWAYSOCK``) with ``swaymsg output * dpms``, on
+    X11 with ``xset dpms``; everywhere else it does nothing and says that once."""
 
     def __init__(self) -> None:
-        self._xset = shutil.which("xset") if os.environ.get("DISPLAY") else None
+        self._command: list[str] | None = None
+        swaymsg, xset = shutil.which("swaymsg"), shutil.which("xset")
+        if os.environ.get("SWAYSOCK") and swaymsg:
+            self._command = [swaymsg, "output * dpms {state}"]
+        elif os.environ.get("DISPLAY") and xset:
+            self._command = [xset, "dpms", "force", "{state}"]
         self._state: bool | None = None
         self._told = False
 
@@ -60,19 +67,24 @@ class DisplayPower:
             self._state = on  # displays start awake: nothing to do
             return
         self._state = on
-        if self._xset is None:
+        if self._command is None:
             if not self._told:
                 self._told = True
                 log.info("display power: no DPMS control here; screens off hours go black only")
             return
+        state = "on" if on else "off"
         try:
             subprocess.run(
-                [self._xset, "dpms", "force", "on" if on else "off"],
+                [part.format(state=state) for part in self._command],
                 check=True,
                 timeout=5,
                 capture_output=True,
             )
             log.info("display power %s", "on" if on else "off (DPMS)")
         except (OSError, subprocess.SubprocessError) as error:
-            log.warning("display power: xset failed (%s); screens off hours go black only", error)
-            self._xset = None
+            log.warning(
+                "display power: %s failed (%s); screens off hours go black only",
+                Path(self._command[0]).name,
+                error,
+            )
+            self._command = None
