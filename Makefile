@@ -3,7 +3,9 @@
 #   make test   install everything, then run the whole test suite (what CI runs)
 # Installing system packages needs root; as a normal user the commands use sudo.
 
-PYTHON ?= python3
+# Debian's python3 where there is one: it is what the mini-PC runs, and the runtime tests run the
+# wall as an unprivileged user, who may not enter a home-made interpreter's folder (pyenv's).
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -11,14 +13,16 @@ LAYOUT ?= layouts/demo.yaml
 
 # What Qt (PySide6 wheels) needs from the system on a bare Debian: GL/EGL, fontconfig, xkb,
 # fonts for Arabic, Hebrew and colour emoji in posts (Inter has Latin only),
-# the xcb platform plugin's libraries, Xvfb for tests that need a real X display, and systemd
-# (systemd-analyze checks the mini-PC unit file in the tests).
+# the xcb and wayland platform plugins' libraries, Xvfb for tests that need a real X display,
+# systemd (systemd-analyze checks the mini-PC unit file in the tests), and the mini-PC runtime
+# that tests/test_runtime.py boots headless: sway, grim for its screenshots, xkbcli to check
+# that the keyboard cannot switch to a text console.
 SYSTEM_PACKAGES := python3-venv python3-pip libgl1 libegl1 libopengl0 libglib2.0-0 \
 	libfontconfig1 libfreetype6 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0 \
 	libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
 	libxcb-xfixes0 libxrender1 libxi6 libsm6 libice6 fonts-dejavu-core fonts-noto-color-emoji xvfb xauth \
-	systemd
+	libwayland-client0 libwayland-cursor0 libwayland-egl1 systemd sway grim libxkbcommon-tools
 
 .PHONY: run test setup system lint shots bench clean
 

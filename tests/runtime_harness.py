@@ -11,6 +11,7 @@ Screenshots come from ``grim -o OUTPUT``, the pixels the compositor sends to tha
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -37,25 +38,39 @@ def missing_tools() -> list[str]:
 
 
 def _as_user() -> list[str]:
+    """The prefix that runs a command as the runtime's user (under root: ``nobody``)."""
     if os.geteuid() != 0:
         return []
-    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    return drop + _reading_caps(tuple(drop))
+
+
+@functools.cache
+def _reading_caps(drop: tuple[str, ...]) -> list[str]:
+    """Nothing if ``nobody`` can run this checkout's Python and import kiosk; else the one
+    capability that lets it read and enter any folder (a clone or a pyenv interpreter under
+    /root, mode 700), kept across exec so sway's and the wall's processes have it too."""
+    probe = (
+        "import subprocess, sys; "
+        "subprocess.run([sys.executable, '-c', 'import kiosk, PySide6'], check=True)"
+    )
+    caps = ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
+    for extra in ([], caps):
+        result = subprocess.run(
+            [*drop, *extra, sys.executable, "-c", probe],
+            capture_output=True,
+            cwd="/",
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            check=False,
+        )
+        if result.returncode == 0:
+            return extra
+    raise AssertionError(f"nobody cannot run {sys.executable}: {result.stderr.decode()[-500:]}")
 
 
 def kiosk_command() -> tuple[list[str], dict[str, str]]:
-    """How the runtime's user starts ``python -m kiosk.cli``: this interpreter when that user may
-    run it (CI's venv is made from Debian's python3), else Debian's python3 with this venv's
-    packages on its path (a developer's venv whose interpreter lives under /root)."""
-    probe = (
-        "import subprocess, sys; subprocess.run([sys.executable, '-c', 'import kiosk'], check=True)"
-    )
-    result = subprocess.run(
-        [*_as_user(), sys.executable, "-c", probe], capture_output=True, cwd="/", check=False
-    )
-    if result.returncode == 0:
-        return [sys.executable], {}
-    site = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
-    return ["/usr/bin/python3"], {"PYTHONPATH": f"{site}:{ROOT}"}
+    """How the runtime's user starts ``python -m kiosk.cli``, as the unit does."""
+    return [sys.executable], {"PYTHONPATH": str(ROOT)}
 
 
 def _owned_folder(parent: Path, name: str, mode: int) -> Path:
