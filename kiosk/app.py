@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk.analytics import MentionAnalytics, attach_analytics
 from kiosk.config import Layout
 from kiosk.control.systemd import Notifier
+from kiosk.control.wall_state import IDENTIFY_SIGNAL, StatePublisher
 from kiosk.hub import Hub, SourceState
 from kiosk.recovery import STABLE_AFTER
 from kiosk.reload import LayoutReloader
@@ -167,7 +168,8 @@ async def run_wall(
     wall has run for :data:`kiosk.recovery.STABLE_AFTER` seconds.
     """
     runtime = Runtime(layout)
-    wall = Wall(layout, runtime.hub, windowed=windowed)
+    state = StatePublisher(path)  # which TV shows what, for `kiosk screens` and `kiosk identify`
+    wall = Wall(layout, runtime.hub, windowed=windowed, state=state)
     runtimes = [runtime]
     stopping: set[asyncio.Task[None]] = set()  # strong refs until the old sources are down
 
@@ -188,6 +190,11 @@ async def run_wall(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
+    # Set before the first bind writes the state file that tells `kiosk identify` our pid.
+    signal.signal(
+        IDENTIFY_SIGNAL,
+        lambda *_: loop.call_soon_threadsafe(lambda: wall.identify(state.identify_seconds())),
+    )
     runtime.start()
     assignment = wall.bind()
     notifier.ready(f"{len(assignment.bound)} of {len(layout.screens)} screens shown")
@@ -230,6 +237,7 @@ async def run_wall(
         reloader.deleteLater()
     await runtimes[-1].stop()
     wall.close()
+    state.remove()
     return exit_code
 
 
@@ -278,7 +286,7 @@ def _python_signals_in_qt() -> Iterator[None]:
         yield
     finally:
         timer.stop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in (signal.SIGINT, signal.SIGTERM, IDENTIFY_SIGNAL):
             signal.signal(signum, signal.SIG_DFL)
 
 

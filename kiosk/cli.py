@@ -95,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     screens.add_argument("--json", action="store_true", help="machine-readable output")
     screens.set_defaults(handler=cmd_screens)
 
+    identify = commands.add_parser(
+        "identify", help="on a running wall, show each TV's connector name in huge type"
+    )
+    identify.add_argument("--seconds", type=float, default=60.0, help="how long (default 60)")
+    identify.set_defaults(handler=cmd_identify)
+
     shot = commands.add_parser("shot", help="render each screen of a layout to PNG, offscreen")
     shot.add_argument("layout", nargs="?", type=Path, default=DEFAULT_LAYOUT)
     shot.add_argument("--out", type=Path, default=Path("shots"))
@@ -222,38 +228,61 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_screens(args: argparse.Namespace) -> int:
-    if not _has_display():
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        print("(no display: listing Qt's offscreen screens)", file=sys.stderr)
+    from kiosk.control.inventory import kernel_rows, qt_rows, render_text, report
+    from kiosk.control.wall_state import find_state, state_dirs
+    from kiosk.hardware.drm import read_connectors
+
+    dirs = state_dirs()
+    wall = find_state(dirs)
+
+    def show(source: str, rows: list[dict[str, object]]) -> int:
+        data = report(source, rows, wall, dirs)
+        print(json.dumps(data, indent=2) if args.json else render_text(data))
+        return EXIT_OK
+
+    if not _has_display():  # over SSH: the kernel knows the connectors and the EDIDs
+        return show("kernel", kernel_rows(read_connectors()))
     from kiosk.app import run_in_qt
-    from kiosk.screens.identify import match_snippet
     from kiosk.screens.monitors import current_screens
 
     async def list_screens() -> int:
-        rows = []
-        for monitor, _screen in current_screens():
-            row = monitor.describe()
-            row["match"] = match_snippet(monitor)
-            rows.append(row)
-        if args.json:
-            print(json.dumps(rows, indent=2))
-        else:
-            for row in rows:
-                print(_screen_text(row))
-        return EXIT_OK
+        return show("qt", qt_rows([monitor for monitor, _screen in current_screens()]))
 
     return run_in_qt(list_screens)
 
 
-def _screen_text(row: dict[str, object]) -> str:
-    maker = " ".join(str(row[key]) for key in ("manufacturer", "model") if row[key]) or "unknown"
-    return (
-        f"[{row['index']}] {row['connector'] or '(no name)'}  {maker}  "
-        f"serial {row['serial'] or '-'}\n"
-        f"    {row['width']}x{row['height']} at ({row['x']},{row['y']}), "
-        f"scale {row['device_pixel_ratio']:g}, {row['refresh_rate']:g} Hz, {row['orientation']}\n"
-        f"    {row['match']}"
-    )
+def cmd_identify(args: argparse.Namespace) -> int:
+    from kiosk.control.wall_state import find_state, request_identify, state_dirs
+
+    dirs = state_dirs()
+    found = find_state(dirs)
+    if found is None:
+        print(
+            f"kiosk identify: the wall is not running (no state file in "
+            f"{', '.join(map(str, dirs))})",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    if not found[1].alive():
+        print(
+            f"kiosk identify: the wall is not running (pid {found[1].pid} is gone)", file=sys.stderr
+        )
+        return EXIT_FAILED
+    path, state = found
+    try:
+        request_identify(path, state, args.seconds)
+    except PermissionError:
+        print(
+            f"kiosk identify: not allowed to signal the wall (pid {state.pid}): "
+            "run as root or as the wall's user",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    except ProcessLookupError:
+        print(f"kiosk identify: the wall (pid {state.pid}) just stopped", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"every TV of the wall (pid {state.pid}) shows its connector for {args.seconds:g} s")
+    return EXIT_OK
 
 
 def cmd_shot(args: argparse.Namespace) -> int:

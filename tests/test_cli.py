@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -108,13 +110,111 @@ def test_run_without_display_says_so_in_one_line() -> None:
     assert "kiosk shot" in result.stderr
 
 
-def test_screens_lists_every_monitor_with_a_match_rule() -> None:
-    result = kiosk("screens", "--json", QT_QPA_PLATFORM=f"offscreen:configfile={SCREENS_FILE}")
+def test_screens_lists_every_monitor_with_a_match_rule(tmp_path: Path) -> None:
+    result = kiosk(
+        "screens",
+        "--json",
+        QT_QPA_PLATFORM=f"offscreen:configfile={SCREENS_FILE}",
+        KIOSK_STATE_DIR=str(tmp_path),
+    )
     assert_clean_exit(result)
-    rows = json.loads(result.stdout)
+    listing = json.loads(result.stdout)
+    assert listing["source"] == "qt" and not listing["wall"]["running"]
+    rows = listing["monitors"]
     assert [row["connector"] for row in rows] == ["HDMI-1", "HDMI-2", "DP-1"]
     assert rows[2]["orientation"] == "portrait"
     assert rows[0]["match"] == "match: {connector: HDMI-1}"
+
+
+def test_screens_without_a_display_lists_the_kernels_connectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk import cli
+    from kiosk.hardware import drm, edid
+    from tests.edid_blobs import fake_connector, fake_pnp_ids, make_edid
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KIOSK_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(drm, "SYSFS_DRM", tmp_path / "drm")
+    monkeypatch.setattr(edid, "PNP_IDS", fake_pnp_ids(tmp_path))
+    fake_connector(tmp_path / "drm", "card0-HDMI-A-1", edid=make_edid("SAM", name="QM55B"))
+    fake_connector(tmp_path / "drm", "card0-HDMI-A-2", status="disconnected", modes="")
+
+    assert cli.main(["screens"]) == 0
+    text = capsys.readouterr().out
+    assert "offscreen" not in text
+    assert text.splitlines() == [
+        f"wall: not running (no state file in {tmp_path / 'state'})",
+        "HDMI-A-1  connected  Samsung Electric Company QM55B  serial -  preferred 3840x2160",
+        "    match: {connector: HDMI-A-1}",
+        "HDMI-A-2  disconnected",
+    ]
+    assert cli.main(["screens", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["monitors"]
+    assert [(row["connector"], row["connected"], row["model"]) for row in rows] == [
+        ("HDMI-A-1", True, "QM55B"),
+        ("HDMI-A-2", False, ""),
+    ]
+
+
+def test_identify_on_a_running_wall_and_what_screens_says_meanwhile(tmp_path: Path) -> None:
+    env = {
+        "QT_QPA_PLATFORM": f"offscreen:configfile={SCREENS_FILE}",
+        "KIOSK_STATE_DIR": str(tmp_path),
+    }
+    layout = tmp_path / "wall.yaml"
+    layout.write_text(
+        "sources: {social: {type: demo, rate: 5, seed: 1}}\n"
+        "screens:\n"
+        "  - {name: lobby, match: {connector: HDMI-A-1}, pages: [{title: P}]}\n"
+        "  - {name: care, match: {connector: DP-1}, pages: [{title: P}]}\n"
+    )
+    wall = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "run", str(layout), "--seconds", "30"],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "state.json").exists():
+            assert wall.poll() is None, wall.communicate()[1]
+            assert time.monotonic() < deadline, "the wall wrote no state file"
+            time.sleep(0.1)
+        listing = json.loads(kiosk("screens", "--json", **env).stdout)
+        assert listing["wall"]["running"] and listing["wall"]["pid"] == wall.pid
+        shows = {row["connector"]: row["shows"] for row in listing["monitors"]}
+        assert shows == {"HDMI-1": "lobby", "HDMI-2": "", "DP-1": "care"}  # HDMI-1 is HDMI-A-1
+
+        result = kiosk("identify", "--seconds", "1", **env)
+        assert result.returncode == 0, result.stderr
+        assert "for 1 s" in result.stdout
+    finally:
+        wall.send_signal(signal.SIGTERM)
+        _, stderr = wall.communicate(timeout=60)
+    assert wall.returncode == 0, stderr[-3000:]
+    assert "identify cards on 3 screens for 1 s" in stderr
+    assert not (tmp_path / "state.json").exists()  # a clean stop removes it
+    gone = kiosk("identify", **env)
+    assert gone.returncode == 1 and "the wall is not running" in gone.stderr
+
+
+def test_identify_says_who_may_signal_the_wall(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk import cli
+    from kiosk.control.wall_state import StatePublisher
+
+    def refuse(pid: int, signum: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setenv("KIOSK_STATE_DIR", str(tmp_path))
+    StatePublisher(None, tmp_path).publish({}, [], [])  # this process plays the wall
+    monkeypatch.setattr(os, "kill", refuse)
+    assert cli.main(["identify"]) == 1
+    assert "run as root or as the wall's user" in capsys.readouterr().err
 
 
 def test_run_drives_the_wall_and_exits_cleanly() -> None:

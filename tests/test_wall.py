@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QGuiApplication
@@ -15,7 +16,12 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.app import Runtime
 from kiosk.config import parse_layout
-from kiosk.screens.identify import IdentifyView
+from kiosk.control.wall_state import StatePublisher, find_state
+from kiosk.hardware.drm import DrmConnector
+from kiosk.hardware.edid import Edid
+from kiosk.screens.identify import IdentifyCard, IdentifyView
+from kiosk.screens.matching import Monitor
+from kiosk.screens.monitors import with_edid
 from kiosk.screens.wall import Wall
 from kiosk.screens.window import ScreenWindow
 
@@ -153,3 +159,85 @@ def test_hot_plug_rebinds_by_identity_within_a_second(
     qtbot.waitUntil(lambda: "marketing" in wall.screen_windows, timeout=1000)
     assert screen_name(wall.screen_windows["marketing"]) == "HDMI-1"
     assert wall.screen_windows["care"] is care
+
+
+def test_identify_lays_a_card_over_every_window_then_removes_it(qtbot: QtBot, wall: Wall) -> None:
+    wall.bind()
+    assert len(wall.windows) == 3  # marketing, care, and HDMI-2's identify page
+    wall.identify(0.3)
+    cards = {
+        window.monitor.connector: window.findChild(IdentifyCard)
+        for window in wall.windows
+        if window.monitor is not None
+    }
+    assert set(cards) == {"HDMI-1", "HDMI-2", "DP-1"}
+    for connector, card in cards.items():
+        assert card is not None and card.isVisible(), connector
+        assert card.parentWidget() is not None
+        assert card.geometry() == card.parentWidget().rect()  # covers the whole window
+    assert cards["HDMI-1"].heading == "Shows marketing"  # type: ignore[union-attr]
+    assert cards["DP-1"].heading == "Shows care"  # type: ignore[union-attr]
+    assert cards["HDMI-2"].heading == "Not assigned"  # type: ignore[union-attr]
+    marketing = wall.screen_windows["marketing"]
+    image = marketing.grab().toImage()
+    background = image.pixel(0, 0)
+    assert any(  # the connector name, drawn big in the upper third, over the page
+        image.pixel(x, y) != background for x in range(0, 1920, 9) for y in range(200, 500, 9)
+    )
+    qtbot.waitUntil(lambda: not any(w.findChild(IdentifyCard) for w in wall.windows), timeout=3000)
+    assert not wall.identify_cards
+
+
+def test_identify_again_restarts_the_time_with_one_card_per_window(
+    qtbot: QtBot, wall: Wall
+) -> None:
+    wall.bind()
+    wall.identify(60)
+    wall.identify(0.2)
+    assert len(wall.identify_cards) == 3
+    qtbot.waitUntil(lambda: not wall.identify_cards, timeout=3000)
+
+
+def test_a_window_closed_while_identifying_does_not_break_the_end_of_it(
+    qtbot: QtBot, wall: Wall
+) -> None:
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    wall.bind()
+    wall.identify(0.3)
+    wall._drop_screen("marketing")  # its TV unplugged: the window and its card are deleted
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    qtbot.waitUntil(lambda: not wall.identify_cards, timeout=3000)  # and no error on the way
+    qtbot.waitUntil(lambda: not any(w.findChild(IdentifyCard) for w in wall.windows))
+
+
+def test_the_wall_publishes_which_connector_shows_which_screen(wall: Wall, tmp_path: Path) -> None:
+    wall.state = StatePublisher(None, tmp_path)
+    wall.bind()
+    found = find_state([tmp_path])
+    assert found is not None
+    state = found[1]
+    assert {(b.connector, b.screen) for b in state.screens} == {
+        ("HDMI-1", "marketing"),
+        ("DP-1", "care"),
+    }
+    assert state.unassigned == ("HDMI-2",) and state.missing == ("pr",)
+
+
+def test_qts_missing_serial_is_read_from_the_kernels_edid() -> None:
+    edid = Edid("SAM", 0x7102, 0, serial_text="H4ZN9", name="QM55B")
+    kernel = [
+        DrmConnector("card0", "HDMI-A-2", True, True, edid=Edid("GSM", 1, 9, name="other")),
+        DrmConnector("card0", "HDMI-A-1", True, True, "3840x2160", edid),
+    ]
+    wayland = Monitor(0, "HDMI-A-1", "Samsung Electric Company", "QM55B")  # no serial on Wayland
+    assert with_edid(wayland, kernel).serial == "H4ZN9"
+    x11 = Monitor(0, "HDMI-1", "", "", "")  # the same connector by X11's name
+    filled = with_edid(x11, kernel)
+    assert (filled.manufacturer, filled.model, filled.serial) == (
+        edid.manufacturer,  # "SAM", or its name where /usr/share/hwdata/pnp.ids is installed
+        "QM55B",
+        "H4ZN9",
+    )
+    assert with_edid(Monitor(0, "HDMI-1", "Qt's", "own", "values"), kernel).serial == "values"
+    assert with_edid(Monitor(0, "DP-1"), kernel) == Monitor(0, "DP-1")

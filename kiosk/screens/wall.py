@@ -5,18 +5,22 @@ from __future__ import annotations
 import datetime
 import logging
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QScreen
 
 from kiosk.analytics.moderation import Moderator
 from kiosk.config import Layout, Screen
 from kiosk.config.layout import tiles
+from kiosk.control.wall_state import IDENTIFY_SECONDS, StatePublisher
 from kiosk.hub import Hub
+from kiosk.screens.identify import IdentifyCard
 from kiosk.screens.matching import Assignment, Monitor, assign
 from kiosk.screens.monitors import current_screens
 from kiosk.screens.schedule import DisplayPower, is_on
 from kiosk.screens.takeover import TakeoverRule
 from kiosk.screens.window import IdentifyWindow, ScreenWindow, Tile, WallWindow
+from kiosk.widgets.theme import Style
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +37,26 @@ class Wall(QObject):
         hub: where widgets read their streams.
         windowed: development mode: normal windows, and every layout screen gets one even when
             no monitor matches it (sized like the monitor it would have, or 1920×1080).
+        state: told which connector shows which screen after every bind (``kiosk screens``).
     """
 
-    def __init__(self, layout: Layout, hub: Hub, *, windowed: bool = False) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        hub: Hub,
+        *,
+        windowed: bool = False,
+        state: StatePublisher | None = None,
+    ) -> None:
         super().__init__()
         self.layout = layout
         self.hub = hub
         self.windowed = windowed
+        self.state = state
+        self.identify_cards: list[IdentifyCard] = []
+        self._identify_end = QTimer(self)
+        self._identify_end.setSingleShot(True)
+        self._identify_end.timeout.connect(self.end_identify)
         self.screen_windows: dict[str, ScreenWindow] = {}
         self.identify_windows: list[IdentifyWindow] = []
         self._reported_missing: set[str] = set()
@@ -102,7 +119,35 @@ class Wall(QObject):
             timer = self._sync.get(group)
             if timer is None or not timer.isActive():
                 self._arm_sync(group)
+        if self.state is not None:
+            self.state.publish(
+                {n: w.monitor.connector for n, w in self.screen_windows.items() if w.monitor},
+                [monitor.connector for monitor in assignment.unmatched],
+                [c.name for c in self._configs if c.name not in self.screen_windows],
+            )
         return assignment
+
+    # -- which TV is which (kiosk identify) ------------------------------------------------
+
+    def identify(self, seconds: float = IDENTIFY_SECONDS) -> None:
+        """Lay an identify card over every window for ``seconds``: connector, screen, rule."""
+        self.end_identify()
+        for window in self.windows:
+            if window.monitor is None:
+                continue
+            style = Style.for_screen(self.layout.theme, window.width(), window.height())
+            screen = window.screen_config.name if isinstance(window, ScreenWindow) else None
+            self.identify_cards.append(IdentifyCard(window, window.monitor, style, screen))
+        log.info("identify cards on %d screens for %g s", len(self.identify_cards), seconds)
+        self._identify_end.start(round(seconds * 1000))
+
+    def end_identify(self) -> None:
+        self._identify_end.stop()
+        for card in self.identify_cards:
+            if shiboken6.isValid(card):  # gone with its window if that closed (an unplug)
+                card.hide()
+                card.deleteLater()
+        self.identify_cards.clear()
 
     # -- rotation in step ------------------------------------------------------------------
 
@@ -216,6 +261,7 @@ class Wall(QObject):
     def close(self) -> None:
         """Close and delete every window (explicit teardown: nothing left for interpreter exit)."""
         self._rebind.stop()
+        self.end_identify()
         for timer in self._sync.values():
             timer.stop()
         self._rules.stop()

@@ -29,11 +29,16 @@ def default_cache_dir() -> Path:
     return Path(base) / "kiosk"
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file and ``os.replace``: a crash leaves the old file or the new."""
+def write_atomically(path: Path, text: str, *, mode: int | None = None) -> None:
+    """Write through a temporary file and ``os.replace``: a crash leaves the old file or the new.
+
+    The file is private to its owner (0600) unless ``mode`` says otherwise.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if mode is not None:
+            os.fchmod(handle, mode)
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
             file.flush()
