@@ -150,6 +150,7 @@ class Runtime:
     backend: str = "headless"
     size: str = "1920x1080"
     wayland_parent: str | None = None  # the outer compositor's socket, for the nested backend
+    renderer: str = "pixman"  # no GPU here; gles2 where there is a render node
     process: subprocess.Popen[bytes] | None = None
     log_path: Path = field(init=False)
     started: float = 0.0
@@ -166,7 +167,7 @@ class Runtime:
             "XDG_RUNTIME_DIR": str(self.box.runtime),
             "KIOSK_CACHE_DIR": str(self.box.cache),
             "KIOSK_STATE_DIR": str(self.box.cache),
-            "WLR_RENDERER": "pixman",
+            "WLR_RENDERER": self.renderer,
             "WLR_LIBINPUT_NO_DEVICES": "1",
             **python_env,
         }
