@@ -17,6 +17,7 @@ A feed that is not a calendar fails the poll: the last good events stay.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from datetime import date, datetime, timedelta
@@ -29,7 +30,9 @@ from pydantic import Field, TypeAdapter, field_validator
 
 from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
+from kiosk.sources.parsing import DATA_ERRORS, describe
 from kiosk.sources.polling import FetchError, HttpOptions, HttpSource
+from kiosk.sources.recurrence import bound_repeats
 from kiosk.values import Kind, RankEntry, Ranking
 
 log = logging.getLogger(__name__)
@@ -91,23 +94,36 @@ def _epoch(moment: date | datetime, zone: ZoneInfo | None) -> float:
     return midnight(moment, zone)
 
 
-def occurrences(body: bytes, start: float, end: float, zone: ZoneInfo | None) -> list[Occurrence]:
-    """The events of a feed that overlap ``start`` … ``end``, in time order.
+def occurrences(
+    body: bytes, start: float, end: float, zone: ZoneInfo | None
+) -> tuple[list[Occurrence], list[str]]:
+    """The events of a feed that overlap ``start`` … ``end``, in time order, and notes on the
+    events left out (one that repeats too often, one that cannot be read).
 
     Raises:
-        FetchError: the feed is not a calendar, or a repeating event cannot be expanded.
+        FetchError: the feed is not a calendar.
     """
+    found, notes = [], []
     try:
         calendar = icalendar.Calendar.from_ical(body)
         if calendar.name != "VCALENDAR":
             raise ValueError(f"a {calendar.name}, not a VCALENDAR")
         span = (local_time(start, zone), local_time(end, zone))
-        events = recurring_ical_events.of(calendar).between(*span)
-        found = [_occurrence(event, zone) for event in events if not _cancelled(event)]
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
-        reason = str(error).splitlines()[0][:80] if str(error) else type(error).__name__
-        raise FetchError(f"not a readable calendar ({reason})") from None
-    return sorted(o for o in found if o[0] < end and (o[1] > start or o[0] >= start))
+        notes = bound_repeats(calendar, *span)
+        events = recurring_ical_events.of(calendar, skip_bad_series=True).between(*span)
+    except DATA_ERRORS as error:
+        raise FetchError(f"not a readable calendar ({describe(error)})") from None
+    unreadable = 0
+    for event in events:
+        try:
+            if not _cancelled(event):
+                found.append(_occurrence(event, zone))
+        except DATA_ERRORS:  # one odd event (a date out of range, a broken field) is skipped
+            unreadable += 1
+    if unreadable:
+        notes.append(f"{unreadable} unreadable events left out")
+    shown = sorted(o for o in found if o[0] < end and (o[1] > start or o[0] >= start))
+    return shown, notes
 
 
 def _cancelled(event: Any) -> bool:
@@ -172,6 +188,13 @@ def _soon(seconds: float) -> str:
     return f"in {hours} h {minutes} min" if minutes else f"in {hours} h"
 
 
+def _read_feed(
+    body: bytes, headers: Any, start: float, end: float, zone: ZoneInfo | None
+) -> tuple[list[Occurrence], list[str]]:
+    """:func:`occurrences` as the source's parse (run in a worker process)."""
+    return occurrences(body, start, end, zone)
+
+
 # -- the source --------------------------------------------------------------------------------
 
 
@@ -188,6 +211,7 @@ class IcsSource(HttpSource):
         self.events: list[Occurrence] | None = None  # today's and tomorrow's, once read
         self.expanded_on: date | None = None  # the day ``events`` start on
         self.fetch_due = -math.inf
+        self.notes: list[str] = []  # on the feed's events left out, logged when they change
 
     @classmethod
     def provides(cls, options: SourceOptions) -> dict[str, Kind]:
@@ -199,11 +223,14 @@ class IcsSource(HttpSource):
         start, end = midnight(day, zone), midnight(day + timedelta(days=2), zone)
         if day != self.expanded_on:  # a new day to expand: an unchanged feed must come again
             self.forget(self.options.url)
-        fetched = await self.fetch(
-            self.options.url, lambda body, _: occurrences(body, start, end, zone)
-        )
+        read = functools.partial(_read_feed, start=start, end=end, zone=zone)
+        fetched = await self.fetch(self.options.url, read)
         if fetched is not None:  # else a 304: the events read today still hold
-            self.events, self.expanded_on = fetched, day
+            (self.events, notes), self.expanded_on = fetched, day
+            if notes != self.notes:
+                self.notes = notes
+                for note in notes[:5]:
+                    log.warning("source %s: %s", self.name, note)
         self.show(now, new=True)
 
     async def poll_once(self) -> float:

@@ -19,22 +19,25 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import email.utils
 import hashlib
 import json
 import logging
 import math
 import random
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar, cast
 
 import httpx
 from pydantic import AfterValidator, Field
 
 from kiosk.config.types import Duration
 from kiosk.hub import Hub, SourceState
+from kiosk.redaction import redact
 from kiosk.sources.base import Source, SourceOptions
 from kiosk.sources.cache import decode_value, default_cache_dir, encode_value, write_atomically
 from kiosk.values import Kind, Mention
@@ -47,6 +50,10 @@ Sleep = Callable[[float], Awaitable[None]]
 CACHE_VERSION = 1
 CACHED_MENTIONS = 200  # newest posts of a mention stream kept on disk
 MAX_RETRY_AFTER = 3600.0  # a server asking for more is not believed
+# Backoff is there to spare a struggling backend, not to stop looking: at 300 s a backend that
+# came back stayed dark on the wall for up to five minutes. One retry a minute (at random
+# within it, so a wall of sources does not retry in step) costs a dead backend nothing.
+MAX_BACKOFF = 60.0
 USER_AGENT = "kiosk/0.1 (social listening wall)"
 
 
@@ -72,7 +79,11 @@ class PollingOptions(SourceOptions):
         description="Longest wait before the first retry after a failure; it doubles with each "
         "further failure, and the actual wait is random up to it.",
     )
-    max_backoff: Duration = Field(default=300.0, description="Retries never wait longer.")
+    max_backoff: Duration = Field(
+        default=MAX_BACKOFF,
+        description="Retries never wait longer (unless the server asks, with Retry-After): a "
+        "backend that is back is seen within this long.",
+    )
     stale_after: Duration = Field(
         default=600.0,
         description="Without a good poll for this long, the source is failed rather than stale.",
@@ -130,6 +141,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if value.isdigit():
         seconds = float(value)
     else:
+        detail = redact(detail)  # it reaches the log and the screen
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
@@ -141,6 +153,33 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 
 
 # -- the poll loop -----------------------------------------------------------------------------
+
+class TooLargeError(FetchError):
+    """A body over ``max_bytes``: refused as it grew."""
+
+
+def give_back_memory() -> None:
+    """Return freed heap pages to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    A refused 50 MiB body is freed at once, but the 64 KiB pieces it came in leave the heap
+    fragmented: RSS stayed 12 MiB up after each (138 → 150 MiB, ``tests/test_faults.py``),
+    and back at 138 after a trim. Called only after such a refusal: it walks the whole heap.
+    """
+    if _libc is not None:
+        _libc.malloc_trim(0)
+
+
+def _load_libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim  # noqa: B018  (glibc only: musl and others lack it)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_libc = _load_libc()
+
 
 
 class PollingSource(Source):
@@ -185,7 +224,9 @@ class PollingSource(Source):
         self._last_ok: float | None = None
         self._started = 0.0
         self._cache_warned = False
-        self.troubled: set[str] = set()  # streams keeping their last value after a failure
+        # Streams keeping their last value after a failure → when their streak began.
+        self.troubled: dict[str, float] = {}
+        self._failed_streams: set[str] = set()  # those among them failing for stale_after
 
     @abc.abstractmethod
     async def poll(self) -> None:
@@ -257,14 +298,21 @@ class PollingSource(Source):
             self.stream_trouble(stream, str(error))
 
     def stream_trouble(self, stream: str, detail: str) -> None:
-        """One stream keeps its last good value: said when it starts, not at every poll."""
-        if stream not in self.troubled:
-            self.troubled.add(stream)
+        """One stream keeps its last good value while the others update.
+
+        Logged when it starts and when it has failed for ``stale_after``, not at every poll;
+        the hub has it at every poll, so the stream's widgets say why and dim in time.
+        """
+        now = self.hub.clock()
+        since = self.troubled.get(stream)
+        if since is None:
+            self.troubled[stream] = since = now
             log.warning("source %s: %s keeps its last good value: %s", self.name, stream, detail)
 
     def stream_ok(self, stream: str) -> None:
-        if stream in self.troubled:
-            self.troubled.discard(stream)
+        self._failed_streams.discard(stream)
+        if self.troubled.pop(stream, None) is not None:
+            self.hub.clear_stream_trouble(f"{self.name}.{stream}")
             log.info("source %s: %s reads well again", self.name, stream)
 
     def mark_ok(self) -> None:
@@ -286,6 +334,19 @@ class PollingSource(Source):
         delay = backoff_delay(self.failures, options.backoff, options.max_backoff, self.jitter())
         return delay if retry_after is None else max(delay, retry_after)
 
+        failed = now - since >= self.options.stale_after
+        if failed and stream not in self._failed_streams:
+            self._failed_streams.add(stream)
+            log.warning(
+                "source %s: %s failed: no good value for %.0f s (%s)",
+                self.name,
+                stream,
+                now - since,
+                detail,
+            )
+        if stream in self.kinds:  # not an sse source's event data as a whole
+            state = SourceState.FAILED if failed else SourceState.STALE
+            self.hub.set_stream_trouble(f"{self.name}.{stream}", state, detail)
     # -- publishing --------------------------------------------------------------------------
 
     def last_good(self, stream: str) -> Any:
@@ -435,17 +496,20 @@ class HttpSource(PollingSource):
         """GET ``url`` and ``parse`` the body; None when unchanged since the last good fetch.
 
         The ETag and Last-Modified are remembered only once ``parse`` accepted the body, so a
-        garbage answer is not later confirmed by a 304.
+        garbage answer is not later confirmed by a 304. ``parse`` runs in a worker process
+        (:mod:`kiosk.sources.parsing`), within ``timeout``: it must be picklable.
 
         Raises:
             FetchError: for a network error, a timeout, an error status or a body too large;
                 ``parse`` raises it for a body it cannot read.
         """
+        from kiosk.sources.parsing import parse_off_loop  # it needs FetchError from here
+
         known = self._validators.get(url)
         status, body, headers = await self.request("GET", url, headers=known)
         if status == 304 and known:
             return None
-        value = parse(body, headers)
+        value = await parse_off_loop(self.options.timeout, parse, body, headers)
         validators = {
             request: headers[answer]
             for request, answer in (
