@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.redaction import redact
 from kiosk.values import Kind
 
 log = logging.getLogger(__name__)
@@ -83,14 +84,19 @@ class StreamView:
         return self._hub.sample(self.name)
 
     def status(self) -> Status:
+        """This stream's state: its source's, or its own when only this stream is failing."""
+        return self._hub.stream_status(self.name)
+
+    def source_status(self) -> Status:
         return self._hub.status(self.source)
 
     def now(self) -> float:
         return self._hub.clock()
 
     def confirmed(self) -> float | None:
-        """When the source last confirmed its data is current (a poll that found no news)."""
-        return self._hub.confirmed(self.source)
+        """When the source last confirmed this stream is current (a poll that found no news);
+        a stream that keeps failing while its source works is not confirmed by those polls."""
+        return self._hub.stream_confirmed(self.name)
 
 
 class Hub:
@@ -105,6 +111,9 @@ class Hub:
         self._streams: dict[str, _Stream] = {}
         self._status: dict[str, Status] = {}
         self._confirmed: dict[str, float] = {}
+        # Streams failing on their own while their source works: stream → (trouble, the
+        # source's confirmation when it began, which is the last one true of this stream).
+        self._trouble: dict[str, tuple[Status, float | None]] = {}
         self._broken_subscribers: set[Subscriber] = set()  # the callables, not ids: ids get reused
 
     # -- declaring and reading -------------------------------------------------------------
@@ -185,10 +194,14 @@ class Hub:
     # -- source state ----------------------------------------------------------------------
 
     def set_status(self, source: str, state: SourceState, detail: str = "") -> None:
-        """Record a source's state; logs once per change of state, not once per call."""
+        """Record a source's state; logs once per change of state, not once per call.
+
+        The detail is shown on screen: secrets from the layout are masked in it.
+        """
         current = self._status.get(source)
         if current is not None and current.state is state:
             return
+        detail = redact(detail)
         self._status[source] = Status(state, self.clock(), detail)
         level = logging.INFO if state in (SourceState.OK, SourceState.STARTING) else logging.WARNING
         log.log(level, "source %s: %s%s", source, state.value, f" ({detail})" if detail else "")
@@ -203,6 +216,38 @@ class Hub:
 
     def confirmed(self, source: str) -> float | None:
         return self._confirmed.get(source)
+
+    def set_stream_trouble(self, name: str, state: SourceState, detail: str) -> None:
+        """One stream fails while its source works: its widgets say why, and dim in time.
+
+        ``state`` is STALE (keeping the last value) or FAILED (failing too long). The first
+        call starts the streak; later ones update state and detail, not when it began. The
+        source logs the streak; the hub only records it.
+        """
+        current = self._trouble.get(name)
+        source = name.split(".", 1)[0]
+        since = current[0].since if current else self.clock()
+        confirmed = current[1] if current else self._confirmed.get(source)
+        self._trouble[name] = (Status(state, since, redact(detail)), confirmed)
+
+    def clear_stream_trouble(self, name: str) -> None:
+        self._trouble.pop(name, None)
+
+    def stream_status(self, name: str) -> Status:
+        """The source's state, unless the source works and only this stream fails."""
+        source = self.status(name.split(".", 1)[0])
+        trouble = self._trouble.get(name)
+        if trouble is None or source.state in (SourceState.STALE, SourceState.FAILED):
+            return source
+        return trouble[0]
+
+    def stream_confirmed(self, name: str) -> float | None:
+        """When the stream was last known current: its source's confirmation, except that a
+        failing stream's stops where its streak began."""
+        trouble = self._trouble.get(name)
+        if trouble is not None:
+            return trouble[1]
+        return self._confirmed.get(name.split(".", 1)[0])
 
     # -- internals -------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from typing import Annotated, Any, ClassVar, TypeVar, cast
 import httpx
 from pydantic import AfterValidator, Field
 
-from kiosk.config.types import Duration
+from kiosk.config.types import DAY, HOUR, LONGEST_HISTORY, MINUTE, SECOND, Duration
 from kiosk.hub import Hub, SourceState
 from kiosk.redaction import redact
 from kiosk.sources.base import Source, SourceOptions
@@ -71,21 +71,37 @@ HttpAddress = Annotated[str, AfterValidator(http_address)]
 """An http:// or https:// address (what every HTTP source's URLs must be)."""
 
 
+PollInterval = Annotated[Duration, Field(ge=SECOND, le=DAY)]
+"""Time between polls: at most once a second (a backend is not a stream), at least daily."""
+MAX_RESPONSE_BYTES = 256 * 2**20
+"""The largest ``max_bytes``: a response is held in memory whole, on a mini-PC."""
+
+
 class PollingOptions(SourceOptions):
-    interval: Duration = Field(default=60.0, description="Time between polls while all is well.")
-    timeout: Duration = Field(default=10.0, description="A poll that takes longer fails.")
+    interval: PollInterval = Field(
+        default=60.0, description="Time between polls while all is well."
+    )
+    timeout: Duration = Field(
+        default=10.0, ge=0.05, le=10 * MINUTE, description="A poll that takes longer fails."
+    )
     backoff: Duration = Field(
         default=2.0,
+        ge=0.1,
+        le=HOUR,
         description="Longest wait before the first retry after a failure; it doubles with each "
         "further failure, and the actual wait is random up to it.",
     )
     max_backoff: Duration = Field(
+        ge=SECOND,
+        le=DAY,
         default=MAX_BACKOFF,
         description="Retries never wait longer (unless the server asks, with Retry-After): a "
         "backend that is back is seen within this long.",
     )
     stale_after: Duration = Field(
         default=600.0,
+        ge=SECOND,
+        le=LONGEST_HISTORY,
         description="Without a good poll for this long, the source is failed rather than stale.",
     )
     cache: bool = Field(
@@ -100,7 +116,12 @@ class HttpOptions(PollingOptions):
     token: str | None = Field(
         default=None, description="Sent as 'Authorization: Bearer …'; write ${env:NAME}."
     )
-    max_bytes: int = Field(default=10_000_000, ge=1000, description="A larger response is refused.")
+    max_bytes: int = Field(
+        default=10_000_000,
+        ge=1000,
+        le=MAX_RESPONSE_BYTES,
+        description="A larger response is refused.",
+    )
 
 
 # Options that change how a source polls, not what its values are: editing them keeps the cache.
@@ -116,6 +137,7 @@ class FetchError(Exception):
     """
 
     def __init__(self, detail: str, retry_after: float | None = None) -> None:
+        detail = redact(detail)  # it reaches the log and the screen
         super().__init__(detail)
         self.detail = detail
         self.retry_after = retry_after
@@ -127,32 +149,6 @@ class FetchError(Exception):
         waits = [p.retry_after for p in problems if p.retry_after is not None]
         return cls(problems[0].detail + more, max(waits) if waits else None)
 
-
-def backoff_delay(failures: int, base: float, cap: float, jitter: float) -> float:
-    """Full jitter: ``jitter`` (0 … 1) of ``base × 2^(failures-1)``, that capped at ``cap``."""
-    return jitter * min(cap, base * 2.0 ** min(failures - 1, 60))
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        seconds = float(value)
-    else:
-        detail = redact(detail)  # it reaches the log and the screen
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = when.timestamp() - now
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-
-
-# -- the poll loop -----------------------------------------------------------------------------
 
 class TooLargeError(FetchError):
     """A body over ``max_bytes``: refused as it grew."""
@@ -180,6 +176,31 @@ def _load_libc() -> ctypes.CDLL | None:
 
 _libc = _load_libc()
 
+
+def backoff_delay(failures: int, base: float, cap: float, jitter: float) -> float:
+    """Full jitter: ``jitter`` (0 … 1) of ``base × 2^(failures-1)``, that capped at ``cap``."""
+    return jitter * min(cap, base * 2.0 ** min(failures - 1, 60))
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - now
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+# -- the poll loop -----------------------------------------------------------------------------
 
 
 class PollingSource(Source):
@@ -308,6 +329,19 @@ class PollingSource(Source):
         if since is None:
             self.troubled[stream] = since = now
             log.warning("source %s: %s keeps its last good value: %s", self.name, stream, detail)
+        failed = now - since >= self.options.stale_after
+        if failed and stream not in self._failed_streams:
+            self._failed_streams.add(stream)
+            log.warning(
+                "source %s: %s failed: no good value for %.0f s (%s)",
+                self.name,
+                stream,
+                now - since,
+                detail,
+            )
+        if stream in self.kinds:  # not an sse source's event data as a whole
+            state = SourceState.FAILED if failed else SourceState.STALE
+            self.hub.set_stream_trouble(f"{self.name}.{stream}", state, detail)
 
     def stream_ok(self, stream: str) -> None:
         self._failed_streams.discard(stream)
@@ -334,19 +368,6 @@ class PollingSource(Source):
         delay = backoff_delay(self.failures, options.backoff, options.max_backoff, self.jitter())
         return delay if retry_after is None else max(delay, retry_after)
 
-        failed = now - since >= self.options.stale_after
-        if failed and stream not in self._failed_streams:
-            self._failed_streams.add(stream)
-            log.warning(
-                "source %s: %s failed: no good value for %.0f s (%s)",
-                self.name,
-                stream,
-                now - since,
-                detail,
-            )
-        if stream in self.kinds:  # not an sse source's event data as a whole
-            state = SourceState.FAILED if failed else SourceState.STALE
-            self.hub.set_stream_trouble(f"{self.name}.{stream}", state, detail)
     # -- publishing --------------------------------------------------------------------------
 
     def last_good(self, stream: str) -> Any:
@@ -547,6 +568,9 @@ class HttpSource(PollingSource):
                             retry_after = parse_retry_after(header, self.hub.clock())
                         raise FetchError(f"HTTP {status} from {host}", retry_after)
                     return status, await self._read(response, host), response.headers
+        except TooLargeError:
+            give_back_memory()
+            raise
         except (TimeoutError, httpx.TimeoutException):
             raise FetchError(f"no answer from {host} within {timeout:g}s") from None
         except httpx.ConnectError:
@@ -559,10 +583,15 @@ class HttpSource(PollingSource):
         self._validators.pop(url, None)
 
     async def _read(self, response: httpx.Response, host: str) -> bytes:
-        chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self.options.max_bytes:
-                raise FetchError(f"{host} sent more than {self.options.max_bytes:,} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        # Closed here, not left to the garbage collector: an abandoned body iterator was
+        # finalised outside its task, and httpcore's cancel scope printed a dozen "Exception
+        # ignored … GeneratorExit" tracebacks for each refused body.
+        body = bytearray()
+        body_iterator = cast(AsyncGenerator[bytes, None], response.aiter_bytes())  # it is one
+        async with contextlib.aclosing(body_iterator) as chunks:
+            async for chunk in chunks:
+                if len(body) + len(chunk) > self.options.max_bytes:
+                    del body[:]  # the traceback keeps this frame: free the memory now
+                    raise TooLargeError(f"{host} sent more than {self.options.max_bytes:,} bytes")
+                body += chunk
+        return bytes(body)

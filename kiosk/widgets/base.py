@@ -230,13 +230,25 @@ class KioskWidget(QWidget):
         """Draw the current value into ``rect`` (widgets that use child widgets may not need to)."""
 
     def placeholder_text(self) -> str:
-        name = self.stream.name if self.stream else ""
-        status = self.stream.status() if self.stream else None
-        if status is not None and status.state in (SourceState.STALE, SourceState.FAILED):
-            # Never a "waiting" that waits forever: say why nothing has come yet.
-            source = self.stream.source if self.stream else ""
-            return f"No data yet from {source}: {status.detail} (since {clock_time(status.since)})"
+        if self.stream is None:
+            return "Waiting for …"
+        name, status = self.stream.name, self.stream.status()
+        # Never a "waiting" that waits forever: say why nothing has come yet.
+        if status.state in (SourceState.STALE, SourceState.FAILED):
+            if self.stream.source_status().state in (SourceState.STALE, SourceState.FAILED):
+                since = clock_time(status.since)
+                return f"No data yet from {self.stream.source}: {status.detail} (since {since})"
+            return f"Waiting for {name}: {_short(status.detail)}"  # only this stream fails
         return f"Waiting for {name}…"
+
+    def trouble_text(self) -> str:
+        """Why the stream has no fresh data, when its source or the stream itself fails."""
+        if self.stream is None:
+            return ""
+        status = self.stream.status()
+        if status.state in (SourceState.STALE, SourceState.FAILED):
+            return _short(status.detail)
+        return ""
 
     def _paint_title(self, painter: QPainter) -> None:
         style = self.style_
@@ -281,7 +293,11 @@ class KioskWidget(QWidget):
             self._stale = stale
             self.veil.setVisible(stale)
         if stale:
-            self.veil.message = self.freshness_text()
+            reason = self.trouble_text()
+            message = self.freshness_text() + (f"\n{reason}" if reason else "")
+            if message != self.veil.message:
+                self.veil.message = message
+                self.veil.update()
             self.veil.setGeometry(self.rect())
             self.veil.raise_()
 
@@ -317,6 +333,11 @@ class KioskWidget(QWidget):
 
 
 _FAILED = object()
+SHORT_REASON = 90  # characters of a failure's detail shown on a widget
+
+
+def _short(detail: str) -> str:
+    return detail if len(detail) <= SHORT_REASON else detail[: SHORT_REASON - 1] + "…"
 
 
 def _same(old: Any, new: Any) -> bool:
