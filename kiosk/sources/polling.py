@@ -19,22 +19,25 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import email.utils
 import hashlib
 import json
 import logging
 import math
 import random
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar, cast
 
 import httpx
 from pydantic import AfterValidator, Field
 
-from kiosk.config.types import Duration
+from kiosk.config.types import DAY, HOUR, LONGEST_HISTORY, MINUTE, SECOND, Duration
 from kiosk.hub import Hub, SourceState
+from kiosk.redaction import redact
 from kiosk.sources.base import Source, SourceOptions
 from kiosk.sources.cache import decode_value, default_cache_dir, encode_value, write_atomically
 from kiosk.values import Kind, Mention
@@ -47,6 +50,10 @@ Sleep = Callable[[float], Awaitable[None]]
 CACHE_VERSION = 1
 CACHED_MENTIONS = 200  # newest posts of a mention stream kept on disk
 MAX_RETRY_AFTER = 3600.0  # a server asking for more is not believed
+# Backoff is there to spare a struggling backend, not to stop looking: at 300 s a backend that
+# came back stayed dark on the wall for up to five minutes. One retry a minute (at random
+# within it, so a wall of sources does not retry in step) costs a dead backend nothing.
+MAX_BACKOFF = 60.0
 USER_AGENT = "kiosk/0.1 (social listening wall)"
 
 
@@ -64,17 +71,37 @@ HttpAddress = Annotated[str, AfterValidator(http_address)]
 """An http:// or https:// address (what every HTTP source's URLs must be)."""
 
 
+PollInterval = Annotated[Duration, Field(ge=SECOND, le=DAY)]
+"""Time between polls: at most once a second (a backend is not a stream), at least daily."""
+MAX_RESPONSE_BYTES = 256 * 2**20
+"""The largest ``max_bytes``: a response is held in memory whole, on a mini-PC."""
+
+
 class PollingOptions(SourceOptions):
-    interval: Duration = Field(default=60.0, description="Time between polls while all is well.")
-    timeout: Duration = Field(default=10.0, description="A poll that takes longer fails.")
+    interval: PollInterval = Field(
+        default=60.0, description="Time between polls while all is well."
+    )
+    timeout: Duration = Field(
+        default=10.0, ge=0.05, le=10 * MINUTE, description="A poll that takes longer fails."
+    )
     backoff: Duration = Field(
         default=2.0,
+        ge=0.1,
+        le=HOUR,
         description="Longest wait before the first retry after a failure; it doubles with each "
         "further failure, and the actual wait is random up to it.",
     )
-    max_backoff: Duration = Field(default=300.0, description="Retries never wait longer.")
+    max_backoff: Duration = Field(
+        ge=SECOND,
+        le=DAY,
+        default=MAX_BACKOFF,
+        description="Retries never wait longer (unless the server asks, with Retry-After): a "
+        "backend that is back is seen within this long.",
+    )
     stale_after: Duration = Field(
         default=600.0,
+        ge=SECOND,
+        le=LONGEST_HISTORY,
         description="Without a good poll for this long, the source is failed rather than stale.",
     )
     cache: bool = Field(
@@ -89,7 +116,12 @@ class HttpOptions(PollingOptions):
     token: str | None = Field(
         default=None, description="Sent as 'Authorization: Bearer …'; write ${env:NAME}."
     )
-    max_bytes: int = Field(default=10_000_000, ge=1000, description="A larger response is refused.")
+    max_bytes: int = Field(
+        default=10_000_000,
+        ge=1000,
+        le=MAX_RESPONSE_BYTES,
+        description="A larger response is refused.",
+    )
 
 
 # Options that change how a source polls, not what its values are: editing them keeps the cache.
@@ -105,6 +137,7 @@ class FetchError(Exception):
     """
 
     def __init__(self, detail: str, retry_after: float | None = None) -> None:
+        detail = redact(detail)  # it reaches the log and the screen
         super().__init__(detail)
         self.detail = detail
         self.retry_after = retry_after
@@ -115,6 +148,33 @@ class FetchError(Exception):
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         waits = [p.retry_after for p in problems if p.retry_after is not None]
         return cls(problems[0].detail + more, max(waits) if waits else None)
+
+
+class TooLargeError(FetchError):
+    """A body over ``max_bytes``: refused as it grew."""
+
+
+def give_back_memory() -> None:
+    """Return freed heap pages to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    A refused 50 MiB body is freed at once, but the 64 KiB pieces it came in leave the heap
+    fragmented: RSS stayed 12 MiB up after each (138 → 150 MiB, ``tests/test_faults.py``),
+    and back at 138 after a trim. Called only after such a refusal: it walks the whole heap.
+    """
+    if _libc is not None:
+        _libc.malloc_trim(0)
+
+
+def _load_libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim  # noqa: B018  (glibc only: musl and others lack it)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_libc = _load_libc()
 
 
 def backoff_delay(failures: int, base: float, cap: float, jitter: float) -> float:
@@ -185,7 +245,9 @@ class PollingSource(Source):
         self._last_ok: float | None = None
         self._started = 0.0
         self._cache_warned = False
-        self.troubled: set[str] = set()  # streams keeping their last value after a failure
+        # Streams keeping their last value after a failure → when their streak began.
+        self.troubled: dict[str, float] = {}
+        self._failed_streams: set[str] = set()  # those among them failing for stale_after
 
     @abc.abstractmethod
     async def poll(self) -> None:
@@ -257,14 +319,34 @@ class PollingSource(Source):
             self.stream_trouble(stream, str(error))
 
     def stream_trouble(self, stream: str, detail: str) -> None:
-        """One stream keeps its last good value: said when it starts, not at every poll."""
-        if stream not in self.troubled:
-            self.troubled.add(stream)
+        """One stream keeps its last good value while the others update.
+
+        Logged when it starts and when it has failed for ``stale_after``, not at every poll;
+        the hub has it at every poll, so the stream's widgets say why and dim in time.
+        """
+        now = self.hub.clock()
+        since = self.troubled.get(stream)
+        if since is None:
+            self.troubled[stream] = since = now
             log.warning("source %s: %s keeps its last good value: %s", self.name, stream, detail)
+        failed = now - since >= self.options.stale_after
+        if failed and stream not in self._failed_streams:
+            self._failed_streams.add(stream)
+            log.warning(
+                "source %s: %s failed: no good value for %.0f s (%s)",
+                self.name,
+                stream,
+                now - since,
+                detail,
+            )
+        if stream in self.kinds:  # not an sse source's event data as a whole
+            state = SourceState.FAILED if failed else SourceState.STALE
+            self.hub.set_stream_trouble(f"{self.name}.{stream}", state, detail)
 
     def stream_ok(self, stream: str) -> None:
-        if stream in self.troubled:
-            self.troubled.discard(stream)
+        self._failed_streams.discard(stream)
+        if self.troubled.pop(stream, None) is not None:
+            self.hub.clear_stream_trouble(f"{self.name}.{stream}")
             log.info("source %s: %s reads well again", self.name, stream)
 
     def mark_ok(self) -> None:
@@ -486,6 +568,9 @@ class HttpSource(PollingSource):
                             retry_after = parse_retry_after(header, self.hub.clock())
                         raise FetchError(f"HTTP {status} from {host}", retry_after)
                     return status, await self._read(response, host), response.headers
+        except TooLargeError:
+            give_back_memory()
+            raise
         except (TimeoutError, httpx.TimeoutException):
             raise FetchError(f"no answer from {host} within {timeout:g}s") from None
         except httpx.ConnectError:
@@ -498,10 +583,15 @@ class HttpSource(PollingSource):
         self._validators.pop(url, None)
 
     async def _read(self, response: httpx.Response, host: str) -> bytes:
-        chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self.options.max_bytes:
-                raise FetchError(f"{host} sent more than {self.options.max_bytes:,} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        # Closed here, not left to the garbage collector: an abandoned body iterator was
+        # finalised outside its task, and httpcore's cancel scope printed a dozen "Exception
+        # ignored … GeneratorExit" tracebacks for each refused body.
+        body = bytearray()
+        body_iterator = cast(AsyncGenerator[bytes, None], response.aiter_bytes())  # it is one
+        async with contextlib.aclosing(body_iterator) as chunks:
+            async for chunk in chunks:
+                if len(body) + len(chunk) > self.options.max_bytes:
+                    del body[:]  # the traceback keeps this frame: free the memory now
+                    raise TooLargeError(f"{host} sent more than {self.options.max_bytes:,} bytes")
+                body += chunk
+        return bytes(body)

@@ -5,26 +5,38 @@ Each event's data is parsed as JSON and every stream of ``streams:`` whose ``eve
 for a polled document. The connection is held open; when it drops (or says nothing for
 ``idle``), the source reconnects with backoff and sends ``Last-Event-ID``, so the server can
 resume where it stopped. A server's ``retry:`` sets the pause before a reconnect after a clean
-end. The source is OK while connected; events that are not JSON, or that do not fit a
-stream, are logged once per streak and leave the last good values in place.
+end, its ``Retry-After`` (429, 503) the pause before trying again. The source is OK once
+something (an event, a keep-alive) arrives; a connection that drops after that is reconnected
+without a change of state, one that brings nothing is a failure. Events that are not JSON, that
+do not fit a stream, or that are larger than ``max_event_bytes`` are logged once per streak and
+leave the last good values in place.
 
-Parsing the event stream is httpx-sse's; reconnecting, state and the cache are the base's.
+Reading the event stream is :mod:`kiosk.sources.streaming`'s; reconnecting, state and the cache
+are the base's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from typing import Annotated, Any, Literal
 
 import httpx
-from httpx_sse import ServerSentEvent, SSEError, aconnect_sse
+from httpx_sse import ServerSentEvent, SSEError
 from pydantic import AfterValidator, Field
 
-from kiosk.config.types import Duration
+from kiosk.config.types import HOUR, SECOND, Duration
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import BadValueError, StreamSpec, _search, check_stream_names, extract
+from kiosk.sources.parsing import DATA_ERRORS, describe
 from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSource
+from kiosk.sources.streaming import (
+    MAX_EVENT_BYTES,
+    check_event_stream,
+    read_events,
+    refused,
+)
 from kiosk.values import Kind
 
 log = logging.getLogger(__name__)
@@ -45,10 +57,19 @@ class SseOptions(HttpOptions):
         min_length=1, description="Stream name → kind and JMESPath into each event's JSON data."
     )
     idle: Duration = Field(
-        default=90.0, description="Reconnect when nothing (not even a comment) came for this long."
+        default=90.0,
+        ge=SECOND,
+        le=HOUR,
+        description="Reconnect when nothing (not even a comment) came for this long.",
     )
     interval: Duration = Field(
-        default=3.0, description="Pause before reconnecting after the server closed cleanly."
+        default=3.0,
+        ge=0.1,
+        le=HOUR,
+        description="Pause before reconnecting after the server closed cleanly.",
+    )
+    max_event_bytes: int = Field(
+        default=MAX_EVENT_BYTES, ge=1000, le=64 << 20, description="A larger event is skipped."
     )
 
 
@@ -94,16 +115,21 @@ class SseSource(HttpSource):
         if self.last_event_id is not None:
             headers["Last-Event-ID"] = self.last_event_id
         timeout = httpx.Timeout(options.timeout, read=options.idle)
+        alive = False  # something came on this connection
         try:
-            async with aconnect_sse(
-                self.client, "GET", options.url, headers=headers, timeout=timeout
-            ) as source:
-                response = source.response
+            async with self.client.stream(
+                "GET", options.url, headers=headers, timeout=timeout
+            ) as response:
                 if not response.is_success:
-                    raise FetchError(f"HTTP {response.status_code} from {host}")
-                self.mark_ok()  # the poll itself only returns when the stream ends
-                async for event in source.aiter_sse():
-                    self._take(event)
+                    raise refused(response, host, self.hub.clock())
+                check_event_stream(response)
+                events = read_events(
+                    response, max_event_bytes=options.max_event_bytes, oversized=self._oversized
+                )
+                async with contextlib.aclosing(events):
+                    async for event in events:
+                        alive = True
+                        self._take(event)
         except (httpx.TimeoutException, TimeoutError):
             raise FetchError(f"{host} said nothing for {options.idle:g}s") from None
         except httpx.ConnectError:
@@ -111,10 +137,18 @@ class SseSource(HttpSource):
         except SSEError as error:
             raise FetchError(f"{host} did not answer with an event stream ({error})") from None
         except httpx.HTTPError as error:
-            raise FetchError(f"{host}: stream dropped ({type(error).__name__})") from None
+            if not alive:
+                raise FetchError(f"{host}: stream dropped ({type(error).__name__})") from None
+            # Events came, so the values are current: reconnecting is routine, not a failure
+            # (an OK/stale pair in the log at every drop, every few seconds behind a proxy).
+            log.debug("source %s: %s dropped the stream (%r); reconnecting", self.name, host, error)
         finally:
             if self._dirty:
                 self.save()
+
+    def _oversized(self) -> None:
+        limit = self.options.max_event_bytes
+        self.stream_trouble("data", f"an event larger than {limit:,} bytes was skipped")
 
     def _take(self, event: ServerSentEvent) -> None:
         if event.id:
@@ -124,25 +158,37 @@ class SseSource(HttpSource):
         now = self.hub.clock()
         self.mark_ok()  # an event (or a keep-alive) is a sign of life
         if not event.data:
-            return
+            return  # a keep-alive, or an event that only sets the id or retry:
         try:
-            document = json.loads(event.data)
-        except json.JSONDecodeError:
-            self.stream_trouble("data", f"an event's data is not JSON: {event.data[:60]!r}")
+            document = event_document(event.data)
+        except BadValueError as error:
+            self.stream_trouble("data", str(error))
             return
         self.stream_ok("data")
         for stream, spec in self.options.streams.items():
             if spec.event is not None and spec.event != event.event:
                 continue
-            if _search(spec.path, document) is None:
-                continue  # this event carries no news for the stream
             try:
+                if _search(spec.path, document) is None:
+                    continue  # this event carries no news for the stream
                 value = extract(spec, document, self.last_good(stream))
-            except BadValueError as error:
-                self.stream_trouble(stream, str(error))
+            except DATA_ERRORS as error:
+                detail = str(error) if isinstance(error, BadValueError) else describe(error)
+                self.stream_trouble(stream, detail)
                 continue
             self.stream_ok(stream)
             self.publish(stream, value, now)
         if self._dirty and now - self._saved_at >= SAVE_EVERY:
             self._saved_at = now
             self.save()
+
+
+def event_document(data: str) -> Any:
+    """An event's data as JSON; BadValueError when it is not (or is nested too deeply, or holds
+    a number of over 4,300 digits). Small enough to read on the loop: the stream caps events."""
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError:
+        raise BadValueError(f"an event's data is not JSON: {data[:60]!r}") from None
+    except DATA_ERRORS as error:
+        raise BadValueError(f"an event's data cannot be read ({describe(error)})") from None
