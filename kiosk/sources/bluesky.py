@@ -34,6 +34,7 @@ from kiosk.config.types import Duration
 from kiosk.sources.base import register
 from kiosk.sources.listening import ListeningSource
 from kiosk.sources.mastodon import parse_time
+from kiosk.sources.parsing import DATA_ERRORS, describe
 from kiosk.sources.polling import FetchError, HttpOptions, http_address
 from kiosk.values import Mention
 
@@ -91,14 +92,16 @@ class BlueskySource(ListeningSource):
         searches = dict.fromkeys(self.options.search_string(b) for b in self.options.brands)
         problems: list[FetchError] = []
         fresh: list[Mention] = []
-        for search in searches:
-            try:
-                posts = await self.fetch(self._url(search), _posts)
-            except FetchError as error:
-                problems.append(error)
-                continue
-            fresh.extend(self._take(search, posts or []))
-        self.publish_posts(fresh)
+        try:
+            for search in searches:
+                try:
+                    posts = await self.fetch(self._url(search), _posts)
+                except FetchError as error:
+                    problems.append(error)
+                    continue
+                fresh.extend(self._take(search, posts or []))
+        finally:  # what the listener has taken as seen is shown, whatever stopped the poll
+            self.publish_posts(fresh)
         if problems:
             raise FetchError.combined(problems)
 
@@ -140,8 +143,8 @@ class BlueskySource(ListeningSource):
 def _posts(body: bytes, headers: httpx.Headers) -> list[Any]:
     try:
         document = json.loads(body)
-    except ValueError as error:
-        raise FetchError(f"not JSON ({error})") from None
+    except DATA_ERRORS as error:
+        raise FetchError(f"not JSON ({describe(error)})") from None
     posts = document.get("posts") if isinstance(document, dict) else None
     if not isinstance(posts, list):
         raise FetchError("not a search answer (no posts)")
@@ -161,7 +164,7 @@ def to_mention(view: Any, now: float) -> Mention | None:
         langs = record.get("langs") or []
         tags = _hashtags(record)
         media = _media(view.get("embed"))
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except DATA_ERRORS:
         return None
     text = text.strip()
     if not (text and uri and handle and isinstance(name, str) and isinstance(followers, int)):

@@ -31,10 +31,12 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import StreamMapping, StreamSpecs
+from kiosk.sources.parsing import DATA_ERRORS, describe, parse_off_loop
 from kiosk.sources.polling import FetchError, PollingOptions, PollingSource
 from kiosk.values import Kind
 
 SUFFIXES = {".json": "json", ".csv": "csv"}
+MAX_BYTES = 10_000_000  # as an HTTP source's default: a larger file is refused, not read
 
 
 class FileOptions(PollingOptions):
@@ -100,6 +102,14 @@ def parse_document(data: bytes, file_format: str) -> Any:
         return json.loads(text) if file_format == "json" else parse_csv(text)
     except (UnicodeDecodeError, json.JSONDecodeError, csv.Error) as error:
         raise FetchError(f"not {file_format.upper()} ({error})") from None
+    except DATA_ERRORS as error:  # nested too deeply, a number of over 4,300 digits
+        raise FetchError(f"unreadable {file_format.upper()} ({describe(error)})") from None
+
+
+def _read_at_most(path: Path, size: int) -> bytes:
+    """The file's first ``size`` + 1 bytes: one more than allowed tells it is too big."""
+    with path.open("rb") as file:
+        return file.read(size + 1)
 
 
 @register("file")
@@ -128,7 +138,7 @@ class FileSource(PollingSource):
                 data = (
                     None
                     if version == self._read_version
-                    else await asyncio.to_thread(path.read_bytes)
+                    else await asyncio.to_thread(_read_at_most, path, MAX_BYTES)
                 )
         except TimeoutError:
             raise FetchError(f"{path.name} not readable within {self.options.timeout:g}s") from None
@@ -137,6 +147,9 @@ class FileSource(PollingSource):
         if data is None:  # unchanged: the same data, confirmed current
             self.mapping.confirm(self)
             return
-        document = parse_document(data, self.options.file_format)
+        if len(data) > MAX_BYTES:
+            raise FetchError(f"{path.name} is larger than {MAX_BYTES:,} bytes")
+        timeout = self.options.timeout
+        document = await parse_off_loop(timeout, parse_document, data, self.options.file_format)
         self._read_version = version
         self.mapping.apply(self, document)

@@ -36,6 +36,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
+from kiosk.sources.parsing import DATA_ERRORS, describe
 from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSource, PollingSource
 from kiosk.values import Breakdown, Kind, Metric, RankEntry, Ranking, TimeSeries
 
@@ -264,8 +265,18 @@ def extract(spec: StreamSpec, document: Any, last: Any) -> Any:
     """The value of one stream, given the whole document and the stream's last good value.
 
     Raises:
-        BadValueError: the document's value does not fit the stream's kind.
+        BadValueError: the document's value does not fit the stream's kind (or is too deep, too
+            big, or of a type jmespath cannot compare).
     """
+    try:
+        return _extract(spec, document, last)
+    except BadValueError:
+        raise
+    except DATA_ERRORS as error:
+        raise BadValueError(f"{spec.path}: {describe(error)}") from None
+
+
+def _extract(spec: StreamSpec, document: Any, last: Any) -> Any:
     found = _search(spec.path, document)
     if spec.kind == "metric":
         return _metric(spec, found, document, last)
@@ -321,6 +332,8 @@ def parse_json(body: bytes, headers: httpx.Headers | None = None) -> Any:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise FetchError(f"not JSON ({error})") from None
+    except DATA_ERRORS as error:  # nested too deeply, a number of over 4,300 digits
+        raise FetchError(f"unreadable JSON ({describe(error)})") from None
 
 
 @register("http_json")

@@ -37,13 +37,19 @@ from kiosk.analytics.sentiment import enrich
 from kiosk.config.types import Duration
 from kiosk.sources.base import register
 from kiosk.sources.listening import ListeningSource
+from kiosk.sources.parsing import DATA_ERRORS, describe
 from kiosk.sources.polling import FetchError, HttpOptions, http_address
 from kiosk.values import Mention
 
 log = logging.getLogger(__name__)
 
+MAX_HTML = 50_000  # characters of a post's HTML read: instances allow 500 to 5,000 of text
 STREAM_IDLE = 90.0  # Mastodon sends a heartbeat every ~15 s: this much silence is a dead stream
 
+_STATUS_ERRORS: tuple[type[Exception], ...] = (
+    *DATA_ERRORS,
+    AssertionError,
+)  # AssertionError: html.parser, broken tags
 _BLOCKS = frozenset({"p", "div", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"})
 _VOID = frozenset({"br", "img", "hr", "wbr", "input", "meta", "link", "source"})
 _UNREAD = frozenset({"script", "style", "template"})
@@ -135,16 +141,18 @@ class MastodonSource(ListeningSource):
         ]
         problems: list[FetchError] = []
         fresh: list[Mention] = []
-        for key, url in requests:
-            try:
-                statuses = await self.fetch(url, _statuses)
-            except FetchError as error:
-                if key.startswith("search:") and error.detail.startswith("HTTP 401"):
-                    error = FetchError(f"search needs a token ({error.detail})")
-                problems.append(error)
-                continue
-            fresh.extend(self._take(key, statuses or []))
-        self.publish_posts(fresh)
+        try:
+            for key, url in requests:
+                try:
+                    statuses = await self.fetch(url, _statuses)
+                except FetchError as error:
+                    if key.startswith("search:") and error.detail.startswith("HTTP 401"):
+                        error = FetchError(f"search needs a token ({error.detail})")
+                    problems.append(error)
+                    continue
+                fresh.extend(self._take(key, statuses or []))
+        finally:  # what the listener has taken as seen is shown, whatever stopped the poll
+            self.publish_posts(fresh)
         if problems:
             raise FetchError.combined(problems)
         if self.options.stream and self.streaming and self.options.timelines:
@@ -203,7 +211,7 @@ class MastodonSource(ListeningSource):
     def _streamed(self, tag: str, data: str) -> None:
         try:
             status = json.loads(data)
-        except json.JSONDecodeError:
+        except DATA_ERRORS:  # not JSON, nested too deeply, a number of over 4,300 digits
             self.listener.skipped += 1
             return
         self.publish_posts(self._take(f"tag:{tag}", [status]))
@@ -265,8 +273,8 @@ def _statuses(body: bytes, headers: httpx.Headers) -> list[Any]:
     """The posts in a timeline (a list) or a search answer (``statuses`` in an object)."""
     try:
         document = json.loads(body)
-    except ValueError as error:
-        raise FetchError(f"not JSON ({error})") from None
+    except DATA_ERRORS as error:
+        raise FetchError(f"not JSON ({describe(error)})") from None
     if isinstance(document, dict):
         document = document.get("statuses")
     if not isinstance(document, list):
@@ -289,7 +297,7 @@ def to_mention(status: Any, instance_host: str, now: float) -> Mention | None:
         tags = tuple(t["name"] for t in status.get("tags") or () if isinstance(t.get("name"), str))
         media = () if status.get("sensitive") is True else _media(status)
         name = account.get("display_name") or account.get("username") or acct
-    except (KeyError, TypeError, ValueError, AttributeError, AssertionError):
+    except _STATUS_ERRORS:
         return None
     if not text or not isinstance(name, str) or not isinstance(followers, int):
         return None
@@ -369,7 +377,7 @@ def html_to_text(content: Any) -> str:
     if not isinstance(content, str):
         raise TypeError("content is not text")
     reader = _Text()
-    reader.feed(content)
+    reader.feed(content[:MAX_HTML])
     reader.close()
     lines = (" ".join(line.split()) for line in "".join(reader.parts).split("\n"))
     return "\n".join(line for line in lines if line)

@@ -49,6 +49,7 @@ from pydantic import (
 from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import check_stream_names
+from kiosk.sources.parsing import DATA_ERRORS, describe, finite, parse_off_loop, plain, shown
 from kiosk.sources.polling import HttpOptions, HttpSource, StreamError
 from kiosk.values import Kind, Metric, RankEntry, Ranking, TimeSeries
 
@@ -199,6 +200,8 @@ def read_answer(body: bytes) -> dict[str, Any]:
         answer = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise QueryError("the answer is not JSON") from None
+    except DATA_ERRORS as problem:  # nested too deeply, a number of over 4,300 digits
+        raise QueryError(f"the answer cannot be read ({describe(problem)})") from None
     if not isinstance(answer, dict):
         raise QueryError("the answer is not a search answer")
     if "error" in answer:
@@ -206,8 +209,9 @@ def read_answer(body: bytes) -> dict[str, Any]:
         if isinstance(error, dict):
             cause = error.get("root_cause") or [error]
             first = cause[0] if isinstance(cause, list) and isinstance(cause[0], dict) else error
-            raise QueryError(f"{first.get('type', 'error')}: {first.get('reason', '')}".strip())
-        raise QueryError(f"error: {error}")
+            kind, reason = plain(first.get("type", "error")), plain(first.get("reason", ""))
+            raise QueryError(f"{kind}: {reason}".strip())
+        raise QueryError(f"error: {plain(error)}")
     if not isinstance(answer.get("hits"), dict):
         raise QueryError("the answer has no hits")
     return answer
@@ -221,8 +225,9 @@ def partial_reason(answer: dict[str, Any]) -> str | None:
         reason = ""
         if isinstance(failures, list) and failures and isinstance(failures[0], dict):
             cause = failures[0].get("reason")
-            reason = cause.get("reason", "") if isinstance(cause, dict) else str(cause or "")
-        return f"{shards['failed']} of {shards.get('total', '?')} shards failed: {reason}".strip()
+            reason = plain(cause.get("reason", "") if isinstance(cause, dict) else cause or "")
+        failed, total = plain(shards["failed"]), plain(shards.get("total", "?"))
+        return f"{failed} of {total} shards failed: {reason}".strip()
     if answer.get("timed_out") is True:
         return "the search timed out; partial results"
     return None
@@ -256,8 +261,9 @@ def _count(bucket: Any, spec: SearchStream) -> float:
     if value is None:
         return math.nan
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise QueryError(f"not a number: {json.dumps(value)[:40]}")
-    return float(value)
+        raise QueryError(f"not a number: {shown(value)}")
+    number = finite(value)
+    return math.nan if number is None else number  # NaN, ±inf, beyond a float: no figure
 
 
 def metric(answer: dict[str, Any], spec: SearchStream, last: Any) -> Metric:
@@ -268,9 +274,9 @@ def metric(answer: dict[str, Any], spec: SearchStream, last: Any) -> Metric:
     else:
         total = _path(answer, "hits", "total")
         hits = total.get("value") if isinstance(total, dict) else total  # an int before ES 7
-        if isinstance(hits, bool) or not isinstance(hits, int | float):
+        value = finite(hits)  # type: ignore[assignment]
+        if value is None:
             raise QueryError("the answer has no number in hits.total")
-        value = float(hits)
     history = last.history if isinstance(last, Metric) else ()
     return Metric(value, None, (*history, value)[-HISTORY:], spec.unit)
 
@@ -280,9 +286,16 @@ def ranking(answer: dict[str, Any], spec: SearchStream, last: Any) -> Ranking:
     before = {e.label: i for i, e in enumerate(last.entries)} if isinstance(last, Ranking) else {}
     entries = []
     for bucket in buckets:
-        label = str(bucket.get("key_as_string", bucket.get("key", "")))
-        entries.append(RankEntry(label, _count(bucket, spec), before.get(label)))
+        label = _key(bucket.get("key_as_string", bucket.get("key", "")))
+        value = _count(bucket, spec)
+        if math.isfinite(value):  # a term without a figure is left out, not ranked anywhere
+            entries.append(RankEntry(label, value, before.get(label)))
     return Ranking(tuple(sorted(entries, key=lambda e: -e.value)[: spec.top]))
+
+
+def _key(key: Any) -> str:
+    """A term's key as a label (text or a number; anything else shown short)."""
+    return plain(key)
 
 
 def series(
@@ -295,7 +308,7 @@ def series(
     count = math.floor((now - start) / spec.interval) + 1
     if spec.split:
         lines = [
-            (str(term.get("key_as_string", term.get("key", ""))), term.get("per"))
+            (_key(term.get("key_as_string", term.get("key", ""))), term.get("per"))
             for term in _buckets(_path(answer, "aggregations", "split"), "split")
         ]
     else:
@@ -305,8 +318,11 @@ def series(
         for bucket in _buckets(histogram, "per"):
             key = bucket.get("key")
             if isinstance(key, bool) or not isinstance(key, int | float):
-                raise QueryError(f"a histogram bucket without a time key: {json.dumps(key)[:40]}")
-            slot = round((key / 1000 - start) / spec.interval)
+                raise QueryError(f"a histogram bucket without a time key: {shown(key)}")
+            at = finite(key)
+            if at is None:
+                continue  # a time that is not one: the bucket is left out
+            slot = round((at / 1000 - start) / spec.interval)
             if 0 <= slot < count:
                 values[row, slot] = _count(bucket, spec)
     return TimeSeries(tuple(label for label, _ in lines), start, spec.interval, values)
@@ -353,7 +369,7 @@ class OpenSearchSource(HttpSource):
 
     async def _value(self, stream: str, spec: SearchStream, now: float) -> Any:
         request, start = search_body(spec, now)
-        answer = read_answer(await self._post(request))
+        answer = await parse_off_loop(self.options.timeout, read_answer, await self._post(request))
         partial = partial_reason(answer)
         if partial and stream not in self.partial:
             self.partial.add(stream)

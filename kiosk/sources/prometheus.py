@@ -18,9 +18,10 @@ aligned to the step so the buckets stay put between polls. Prometheus writes num
 "NaN" and "+Inf" among them: in a series those are gaps, in a ranking or breakdown the entry is
 left out, and a metric keeps its last value.
 
-A query that fails (Prometheus's error envelope, or a result of the wrong shape) is logged once
-per streak and its stream keeps its last value while the others update. Only when every stream
-fails does the poll fail, and the source go stale, then failed, retrying with backoff.
+A point whose time is not a finite number is left out of its series. A query that fails
+(Prometheus's error envelope, or a result of the wrong shape) is logged once per streak and
+its stream keeps its last value while the others update. Only when every stream fails does the
+poll fail, and the source go stale, then failed, retrying with backoff.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import check_stream_names
+from kiosk.sources.parsing import DATA_ERRORS, describe, finite, parse_off_loop, plain, shown
 from kiosk.sources.polling import HttpOptions, HttpSource, StreamError
 from kiosk.values import Breakdown, Kind, Metric, RankEntry, Ranking, TimeSeries
 
@@ -122,32 +124,35 @@ def read_envelope(body: bytes) -> tuple[dict[str, Any], list[str]]:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise QueryError("the answer is not JSON") from None
+    except DATA_ERRORS as problem:  # nested too deeply, a number of over 4,300 digits
+        raise QueryError(f"the answer cannot be read ({describe(problem)})") from None
     if not isinstance(document, dict) or document.get("status") not in ("success", "error"):
         raise QueryError("the answer is not a Prometheus API answer")
     if document["status"] == "error":
         kind = document.get("errorType") or "error"
-        raise QueryError(f"{kind}: {document.get('error') or 'no reason given'}")
+        raise QueryError(f"{plain(kind)}: {plain(document.get('error') or 'no reason given')}")
     data = document.get("data")
     if not isinstance(data, dict) or "resultType" not in data or "result" not in data:
         raise QueryError("the answer has no data.resultType and data.result")
     warnings = document.get("warnings") or []
-    return data, [str(w) for w in warnings] if isinstance(warnings, list) else [str(warnings)]
+    warnings = warnings if isinstance(warnings, list) else [warnings]
+    return data, [plain(w) for w in warnings[:10]]
 
 
 def sample_value(pair: Any) -> float:
     """The number of a ``[time, "value"]`` pair; "NaN" and "+Inf" come back as such."""
     if not isinstance(pair, list) or len(pair) != 2 or not isinstance(pair[1], str):
-        raise QueryError(f'expected [time, "value"], got {json.dumps(pair)[:40]}')
+        raise QueryError(f'expected [time, "value"], got {shown(pair)}')
     try:
         return float(pair[1])
     except ValueError:
-        raise QueryError(f"not a number: {pair[1][:40]!r}") from None
+        raise QueryError(f"not a number: {shown(pair[1])}") from None
 
 
 def _samples(data: dict[str, Any], want: str) -> list[dict[str, Any]]:
     """The result's series of type ``want`` (vector or matrix), native histograms left out."""
     if data["resultType"] != want or not isinstance(data["result"], list):
-        raise QueryError(f"a {data['resultType']} result, expected a {want}")
+        raise QueryError(f"a {plain(data['resultType'])} result, expected a {want}")
     key = "value" if want == "vector" else "values"
     found = []
     for item in data["result"]:
@@ -160,11 +165,16 @@ def _samples(data: dict[str, Any], want: str) -> list[dict[str, Any]]:
 
 def _name(labels: dict[str, Any], label: str | None, fallback: str) -> str:
     if label is not None:
-        return str(labels.get(label) or f"(no {label})")
-    shown = {k: v for k, v in labels.items() if k != "__name__"}
-    if shown:
-        return ", ".join(f"{k}={v}" for k, v in sorted(shown.items()))
-    return str(labels.get("__name__") or fallback)
+        return _text(labels.get(label)) or f"(no {label})"
+    named = {str(k): _text(v) for k, v in labels.items() if k != "__name__"}
+    if named:
+        return ", ".join(f"{k}={v}" for k, v in sorted(named.items()))[:200]
+    return _text(labels.get("__name__")) or fallback
+
+
+def _text(value: Any) -> str:
+    """A label's value (Prometheus sends text; anything else is shown short)."""
+    return "" if value is None else plain(value)
 
 
 def single_figure(data: dict[str, Any]) -> float | None:
@@ -212,9 +222,11 @@ def series(
         row = np.full(count, np.nan)
         for pair in item["values"]:
             if not isinstance(pair, list) or not pair or not isinstance(pair[0], int | float):
-                raise QueryError(f'expected [time, "value"], got {json.dumps(pair)[:40]}')
-            slot = round((float(pair[0]) - start) / spec.step)
-            value = sample_value(pair)
+                raise QueryError(f'expected [time, "value"], got {shown(pair)}')
+            at, value = finite(pair[0]), sample_value(pair)
+            if at is None:
+                continue  # a time that is not one: the point is left out
+            slot = round((at - start) / spec.step)
             if 0 <= slot < count and math.isfinite(value):
                 row[slot] = value
         name = _name(item.get("metric", {}), spec.label, fallback)
@@ -292,7 +304,7 @@ class PrometheusSource(HttpSource):
         body = await self._get(
             f"{self.options.url}/api/v1/{endpoint}", {"query": query, **(extra or {})}
         )
-        data, warnings = read_envelope(body)
+        data, warnings = await parse_off_loop(self.options.timeout, read_envelope, body)
         self.warnings.setdefault(stream, []).extend(warnings)
         return data
 
