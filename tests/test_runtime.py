@@ -7,10 +7,12 @@ sway's own tree, not at what the wall believes it did. See ``tests/runtime_harne
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,28 +89,20 @@ def test_the_generated_sway_config_is_valid(session: Session) -> None:
         "WLR_RENDERER": "pixman",
         "WLR_LIBINPUT_NO_DEVICES": "1",
     }
-    config = session.box.folder / "kiosk-sway.conf"
-    config.write_text(sway_config(includes=[session.box.folder / "site.conf"]))
-    (session.box.folder / "site.conf").write_text("output * mode 1920x1080\n")
-    for path in (config, session.box.folder / "site.conf"):
-        path.chmod(0o644)
-    result = subprocess.run(
-        [*_as_user(), "sway", "--validate", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+
+    def validate(name: str, text: str) -> subprocess.CompletedProcess[str]:
+        config = session.box.folder / name
+        config.write_text(text)
+        config.chmod(0o644)
+        command = [*_as_user(), "sway", "--validate", "--config", str(config)]
+        return subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+
+    site = session.box.folder / "site.conf"
+    site.write_text("output * mode 1920x1080\n")
+    site.chmod(0o644)
+    result = validate("kiosk-sway.conf", sway_config(includes=[site]))
     assert result.returncode == 0, result.stdout + result.stderr
-    broken = session.box.folder / "broken.conf"
-    broken.write_text(sway_config() + "no_such_command 1\n")
-    broken.chmod(0o644)
-    result = subprocess.run(
-        [*_as_user(), "sway", "--validate", "--config", str(broken)],
-        capture_output=True,
-        check=False,
-        env=env,
-    )
+    result = validate("broken.conf", sway_config() + "no_such_command 1\n")
     assert result.returncode != 0  # the check can fail
 
 
@@ -164,6 +158,33 @@ def test_each_output_shows_its_own_screen_and_follows_a_new_one(session: Session
     for rgb in (RED, GREEN, BLUE):
         assert not near(colour_at(identify, *MARK), rgb)
     assert colour_at(identify, 0.0, 0.0) != (0, 0, 0)
+
+    # Which TV is which, from a technician's shell (root, no display): the running wall's
+    # state, then every TV covered by its connector's card for a moment.
+    shell = {
+        "PATH": os.environ["PATH"],
+        "KIOSK_STATE_DIR": str(session.box.cache),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    listing = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "screens", "--json"],
+        capture_output=True, text=True, env=shell, check=True, cwd="/",
+    )  # fmt: skip
+    wall = json.loads(listing.stdout)["wall"]
+    assert wall["running"] and wall["pid"] == runtime.wall().pid, wall
+    identify = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "identify", "--seconds", "3"],
+        capture_output=True, text=True, env=shell, check=False, cwd="/",
+    )  # fmt: skip
+    assert identify.returncode == 0, identify.stderr
+    deadline = time.monotonic() + 5
+    while near(colour_at(runtime.screenshot("HEADLESS-1"), *MARK), RED):
+        assert time.monotonic() < deadline, "no identify card on HEADLESS-1"
+        time.sleep(0.1)
+    card = runtime.screenshot("HEADLESS-2")
+    keep(card, "identify-HEADLESS-2")
+    assert not near(colour_at(card, *MARK), GREEN)
+    wait_for_colour(runtime, "HEADLESS-1", RED)  # and gone again after its 3 s
 
     # Hot-plug: a TV is plugged in while the wall runs.
     plugged = time.monotonic()
