@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psutil
 import qasync
@@ -141,7 +141,7 @@ def run_in_qt(main: Callable[[], Awaitable[T]]) -> T:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        with _python_signals_in_qt():
+        with _python_signals_in_qt(), finalising_async_generators(loop):
             result: T = loop.run_until_complete(main())
             return result
     finally:
@@ -273,6 +273,29 @@ def _heartbeat(notifier: Notifier) -> QTimer | None:
     timer.start()
     notifier.heartbeat()
     return timer
+
+
+@contextlib.contextmanager
+def finalising_async_generators(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """Close abandoned async generators in ``loop``, as asyncio's own loops do.
+
+    qasync's run_forever does not install asyncio's async-generator hooks (qasync 0.28.0), so
+    an async generator left unfinished (httpcore's body iterators, when a body too large is
+    refused) was closed by the garbage collector, outside any task: each printed "Exception
+    ignored … GeneratorExit / cancel scope" tracebacks, 12–28 per refused body. Here the
+    collector hands it to the loop, which closes it in a task of its own.
+    """
+
+    def finalise(generator: Any) -> None:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(loop.create_task, generator.aclose())
+
+    previous = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(firstiter=previous.firstiter, finalizer=finalise)
+    try:
+        yield
+    finally:
+        sys.set_asyncgen_hooks(*previous)
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ The media of a post marked sensitive are left out: a wall is a public screen.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
-from httpx_sse import SSEError, aconnect_sse
+from httpx_sse import SSEError
 from pydantic import Field, field_validator, model_validator
 
 from kiosk.analytics.queries import Listener, ListeningOptions, words_of
@@ -38,7 +39,8 @@ from kiosk.config.types import Duration
 from kiosk.sources.base import register
 from kiosk.sources.listening import ListeningSource
 from kiosk.sources.parsing import DATA_ERRORS, describe
-from kiosk.sources.polling import FetchError, HttpOptions, http_address
+from kiosk.sources.polling import FetchError, HttpOptions, backoff_delay, http_address
+from kiosk.sources.streaming import check_event_stream, read_events, refused
 from kiosk.values import Mention
 
 log = logging.getLogger(__name__)
@@ -131,6 +133,8 @@ class MastodonSource(ListeningSource):
         self.listener = Listener(self.options, self.name)
         self.host = httpx.URL(self.options.instance).host
         self.streaming = True  # until the instance says it offers none
+        self.stream_failures = 0  # streams in a row that failed before anything came
+        self.next_poll: float | None = None  # after streaming: when to catch up again
         self._saved_at = 0.0
         self.since: dict[str, str] = {}  # "tag:<tag>" or "search:<terms>" → newest post id seen
 
@@ -155,31 +159,59 @@ class MastodonSource(ListeningSource):
             self.publish_posts(fresh)
         if problems:
             raise FetchError.combined(problems)
+        self.next_poll = None
         if self.options.stream and self.streaming and self.options.timelines:
-            await self._stream_tags()  # until the streams drop; the next poll catches up
+            wait = await self._stream_tags()  # the next poll catches up
+            self.next_poll = wait if self.streaming else None  # refused: polls at the interval
 
-    async def _stream_tags(self) -> None:
-        """Hold one stream per hashtag open; raise FetchError when one drops."""
+    async def poll_once(self) -> float:
+        delay = await super().poll_once()
+        if self.failures == 0 and self.next_poll is not None:
+            return self.next_poll
+        return delay
+
+    async def _stream_tags(self) -> float:
+        """Hold one stream per hashtag open until one ends; returns the wait before the next
+        catch-up poll.
+
+        The catch-up polls keep the posts current, so a stream that fails is that part's
+        trouble (logged once per streak), not the source's: it is retried with backoff and
+        never sooner than the instance's Retry-After. A stream that ends after posts or
+        heartbeats came is routine: catch up and stream again soon.
+        """
         tasks = [asyncio.ensure_future(self._stream_tag(tag)) for tag in self.options.timelines]
         try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 task.result()  # the first failure, as FetchError
+        except FetchError as error:
+            self.stream_failures += 1
+            self.stream_trouble("streaming", error.detail)
+            wait = self._backoff(self.stream_failures)
+            return wait if error.retry_after is None else max(wait, error.retry_after)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+        return self._backoff(1)
+
+    def _backoff(self, failures: int) -> float:
+        options = self.options
+        return backoff_delay(failures, options.backoff, options.max_backoff, self.jitter())
 
     async def _stream_tag(self, tag: str) -> None:
+        """Stream one hashtag; returns when it ended after something came, or when the
+        instance offers no streaming; FetchError when it failed before anything came."""
         assert self.client is not None, "streams run inside run()"
         url = f"{self.options.instance}/api/v1/streaming/hashtag"
         timeout = httpx.Timeout(self.options.timeout, read=STREAM_IDLE)
         host = self.host or url
+        alive = False
         try:
-            async with aconnect_sse(
-                self.client, "GET", url, params={"tag": tag}, timeout=timeout
-            ) as events:
-                status = events.response.status_code
+            async with self.client.stream(
+                "GET", url, params={"tag": tag}, timeout=timeout
+            ) as response:
+                status = response.status_code
                 if status in (401, 403, 404, 501):
                     self.streaming = False
                     log.info(
@@ -189,13 +221,18 @@ class MastodonSource(ListeningSource):
                         status,
                     )
                     return
-                if not events.response.is_success:
-                    raise FetchError(f"HTTP {status} from {host} (streaming)")
-                self.mark_ok()
-                async for event in events.aiter_sse():
-                    self.mark_ok()  # a heartbeat is a sign of life too
-                    if event.event == "update" and event.data:
-                        self._streamed(tag, event.data)
+                if not response.is_success:
+                    raise refused(response, host, self.hub.clock(), " (streaming)")
+                check_event_stream(response)
+                events = read_events(response, oversized=lambda: self._oversized(tag))
+                async with contextlib.aclosing(events):
+                    async for event in events:
+                        alive = True
+                        self.stream_failures = 0
+                        self.stream_ok("streaming")
+                        self.mark_ok()  # a heartbeat is a sign of life too
+                        if event.event == "update" and event.data:
+                            self._streamed(tag, event.data)
         except (httpx.TimeoutException, TimeoutError):
             raise FetchError(f"{host}: the stream for #{tag} went quiet") from None
         except SSEError:
@@ -203,10 +240,16 @@ class MastodonSource(ListeningSource):
             log.info("source %s: %s streams no events: polling only", self.name, host)
             return
         except httpx.HTTPError as error:
-            raise FetchError(
-                f"{host}: the stream for #{tag} dropped ({type(error).__name__})"
-            ) from None
-        raise FetchError(f"{host} closed the stream for #{tag}")
+            if not alive:
+                raise FetchError(
+                    f"{host}: the stream for #{tag} dropped ({type(error).__name__})"
+                ) from None
+        if not alive:
+            raise FetchError(f"{host} closed the stream for #{tag} at once")
+        log.debug("source %s: the stream for #%s ended; catching up", self.name, tag)
+
+    def _oversized(self, tag: str) -> None:
+        self.stream_trouble("streaming", f"an event on #{tag} was too large and was skipped")
 
     def _streamed(self, tag: str, data: str) -> None:
         try:
