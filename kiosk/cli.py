@@ -1,4 +1,4 @@
-"""The ``kiosk`` command: run | check | screens | shot | schema | bench.
+"""The ``kiosk`` command: run | session | check | screens | identify | shot | schema | bench.
 
 Qt is imported only by the commands that need it, so ``kiosk check`` and ``kiosk schema`` work
 on a machine without a display or GL libraries.
@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from kiosk import redaction
 from kiosk import redaction
 from kiosk.config import Layout, LayoutError, layout_schema, load_layout
 from kiosk.paths import DEFAULT_LAYOUT
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             datefmt="%Y-%m-%dT%H:%M:%S",
         )
     redaction.install()  # the layout's ${env:…} values never reach the journal
+    redaction.install()  # the layout's ${env:…} values never reach the journal
     handler = args.handler
     code: int = handler(args)
     return code
@@ -82,6 +84,14 @@ def _parser() -> argparse.ArgumentParser:
         help="restart cleanly above this RSS (default: 85%% of the service's MemoryMax; 0: off)",
     )
     run.set_defaults(handler=cmd_run)
+
+    session = commands.add_parser(
+        "session",
+        help="the mini-PC runtime (the systemd unit): sway, with the wall inside it, one "
+        "full-screen window per TV",
+    )
+    session.add_argument("layout", nargs="?", type=Path, default=DEFAULT_LAYOUT)
+    session.set_defaults(handler=cmd_session)
 
     check = commands.add_parser("check", help="validate layouts; every error at once, exit 2")
     check.add_argument("layouts", nargs="+", type=Path)
@@ -189,9 +199,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILED
     from kiosk.recovery import CRASHES_FOR_SAFE_MODE, StartLog, memory_limit_mb, safe_layout
+    from kiosk.session import UNCLEAN_STARTS_ENV
 
-    starts = StartLog() if args.unattended else None
-    crashes = starts.start() if starts is not None else 0
+    supervised = os.environ.get(UNCLEAN_STARTS_ENV, "")
+    # Under `kiosk session` the supervisor keeps the start log: it alone sees how a run ended.
+    starts = StartLog() if args.unattended and not supervised.isdigit() else None
+    crashes = starts.start() if starts is not None else int(supervised or 0)
     try:
         layout: Layout = load_layout(args.layout)
     except LayoutError as error:
@@ -206,7 +219,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "Saving a fixed file applies it at once."
         )
     else:
-        if crashes >= CRASHES_FOR_SAFE_MODE:
+        if args.unattended and crashes >= CRASHES_FOR_SAFE_MODE:
             log.error("%d unclean starts in a row: showing the safe layout", crashes)
             layout = safe_layout(
                 f"The wall stopped unexpectedly {crashes} times within a few minutes, so it "
@@ -227,6 +240,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if starts is not None:
         starts.ended_cleanly()
     return code
+
+
+def cmd_session(args: argparse.Namespace) -> int:
+    from kiosk.session import Session
+
+    return Session(args.layout).run()
 
 
 def cmd_screens(args: argparse.Namespace) -> int:
