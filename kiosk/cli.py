@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from kiosk import redaction
-from kiosk import redaction
 from kiosk.config import Layout, LayoutError, layout_schema, load_layout
 from kiosk.paths import DEFAULT_LAYOUT
 
@@ -54,7 +53,6 @@ def main(argv: list[str] | None = None) -> int:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             datefmt="%Y-%m-%dT%H:%M:%S",
         )
-    redaction.install()  # the layout's ${env:…} values never reach the journal
     redaction.install()  # the layout's ${env:…} values never reach the journal
     handler = args.handler
     code: int = handler(args)
