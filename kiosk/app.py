@@ -99,7 +99,14 @@ class Runtime:
             log.error("source %s stopped: %r", task.get_name(), error, exc_info=error)
 
 
-_HARMLESS_QT_MESSAGES = ("This plugin does not support",)  # offscreen platform limits
+_HARMLESS_QT_MESSAGES = (
+    "This plugin does not support",  # offscreen platform limits
+    # sway's first configure of a fullscreen window carries no size (xdg-shell allows 0: the
+    # client picks); Qt warns and uses the output's size, which is what the wall wants.
+    "Configure event with maximized or fullscreen state contains invalid",
+    # Qt's text-input-v3 bookkeeping when a window without any text field loses focus.
+    "virtual void QtWaylandClient::QWaylandTextInputv3::disableSurface",
+)
 
 
 def _qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
@@ -121,6 +128,8 @@ def qt_application() -> QApplication:
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
         app.setApplicationName("kiosk")
+        # The Wayland app id: sway's rules and `swaymsg -t get_tree` know the wall by it.
+        app.setDesktopFileName("kiosk")
         app.setQuitOnLastWindowClosed(False)  # a wall with every TV unplugged keeps running
     load_bundled_fonts()
     return app
