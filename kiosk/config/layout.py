@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from kiosk.config.control import Control, check_groups
 from kiosk.config.types import Colour, Duration
 from kiosk.config.widgets import WIDGET_OPTIONS, WidgetOptions
 from kiosk.sources import SOURCES, SourceOptions
@@ -200,6 +201,11 @@ class BurnIn(_Strict):
     every: Duration = Field(default=180.0, description="How often it moves one step.")
 
 
+GroupName = Annotated[str, Field(pattern=NAME_PATTERN)]
+Groups = Annotated[list[GroupName], AfterValidator(check_groups)]
+GROUPS_HELP = "Names staff target commands at (kiosk ctl message --to care), e.g. [execs, care]."
+
+
 class Screen(_Strict):
     """One physical screen of the wall and the pages it rotates through."""
 
@@ -209,6 +215,7 @@ class Screen(_Strict):
     rotation: Rotation = Field(default_factory=Rotation)
     schedule: Schedule | None = Field(default=None, description="Operating hours; none: always on.")
     burn_in: BurnIn = Field(default_factory=BurnIn)
+    groups: Groups = Field(default_factory=list, description=GROUPS_HELP)
     pages: list[Page] = Field(min_length=1)
 
 
@@ -232,6 +239,7 @@ class Span(_Strict):
     )
     public: bool = Field(default=False, description="A public span shows only moderated posts.")
     rotation: Rotation = Field(default_factory=Rotation)
+    groups: Groups = Field(default_factory=list, description=GROUPS_HELP)
     pages: list[Page] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -321,6 +329,22 @@ class Layout(_Strict):
         default_factory=Moderation, description="Rules for what public screens may show."
     )
 
+    control: Control = Field(
+        default_factory=Control, description="The HTTP API staff steer the wall with (kiosk ctl)."
+    )
+
+    @model_validator(mode="after")
+    def _groups_are_not_screens(self) -> Layout:
+        names = {screen.name for screen in self.screens} | {span.name for span in self.spans}
+        groups = {g for screen in self.screens for g in screen.groups}
+        groups |= {g for span in self.spans for g in span.groups}
+        if names & groups:
+            raise ValueError(
+                f"{', '.join(sorted(names & groups))}: both a screen and a group name; "
+                "a command to it would be ambiguous"
+            )
+        return self
+
 
 def tiles(layout: Layout) -> list[tuple[Screen, Span, int, int]]:
     """Each span as one screen per panel, named ``<span>#<n>``, with its column and row: the
@@ -334,6 +358,7 @@ def tiles(layout: Layout) -> list[tuple[Screen, Span, int, int]]:
                 match=match,
                 public=span.public,
                 rotation=span.rotation,
+                groups=span.groups,
                 pages=span.pages,
             )
             made.append((screen, span, n % span.columns, n // span.columns))

@@ -54,6 +54,7 @@ class Wall(QObject):
         self.windowed = windowed
         self.state = state
         self.identify_cards: list[IdentifyCard] = []
+        self.blanked: set[str] = set()  # layout screens staff blanked (kiosk ctl blank)
         self._identify_end = QTimer(self)
         self._identify_end.setSingleShot(True)
         self._identify_end.timeout.connect(self.end_identify)
@@ -129,11 +130,19 @@ class Wall(QObject):
 
     # -- which TV is which (kiosk identify) ------------------------------------------------
 
-    def identify(self, seconds: float = IDENTIFY_SECONDS) -> None:
-        """Lay an identify card over every window for ``seconds``: connector, screen, rule."""
+    def identify(self, seconds: float = IDENTIFY_SECONDS, only: set[str] | None = None) -> None:
+        """Lay an identify card over every window for ``seconds``: connector, screen, rule.
+
+        ``only``: just the windows of these layout screens (a span's name: its panels).
+        """
         self.end_identify()
         for window in self.windows:
             if window.monitor is None:
+                continue
+            if only is not None and (
+                not isinstance(window, ScreenWindow)
+                or window.screen_config.name.split("#", 1)[0] not in only
+            ):
                 continue
             style = Style.for_screen(self.layout.theme, window.width(), window.height())
             screen = window.screen_config.name if isinstance(window, ScreenWindow) else None
@@ -209,10 +218,12 @@ class Wall(QObject):
     def check_schedules(self, moment: datetime.datetime | None = None) -> None:
         """Wake or blank each screen by its schedule; a takeover may wake one out of hours."""
         moment = moment or datetime.datetime.now(datetime.UTC)
-        for window in self.screen_windows.values():
+        for name, window in self.screen_windows.items():
             schedule = window.screen_config.schedule
             woken = window.takeover is not None and (schedule is None or schedule.wake_for_takeover)
-            window.set_awake(is_on(schedule, moment) or woken)
+            # Staff who blank a screen are in the room: that outranks its hours and a takeover.
+            blanked = name.split("#", 1)[0] in self.blanked
+            window.set_awake((is_on(schedule, moment) or woken) and not blanked)
         if self.screen_windows and all(
             window.screen_config.schedule is not None for window in self.screen_windows.values()
         ):  # DPMS sleeps every display at once: only when every screen is off

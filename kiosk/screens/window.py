@@ -248,10 +248,10 @@ class ScreenWindow(WallWindow):
     def page_duration(self) -> float:
         return self.screen_config.pages[self._page].duration
 
-    def next_page(self) -> None:
-        """Advance the rotation by one page (unless pinned or taken over)."""
+    def next_page(self, step: int = 1) -> None:
+        """Advance the rotation by ``step`` pages, -1 goes back (unless pinned or taken over)."""
         if self.pinned is None and len(self.pages) > 1:
-            self._page = (self._page + 1) % len(self.pages)
+            self._page = (self._page + step) % len(self.pages)
             if self.takeover is None:
                 self._show(self.pages[self._page])
         self._arm_rotation()

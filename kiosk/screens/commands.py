@@ -1,0 +1,292 @@
+"""Applies staff commands (kiosk.control.commands) to the wall's windows, on the UI thread.
+
+The HTTP API validates a command against :meth:`WallCommands.directory` and hands it here; the
+wall changes only in this class's methods, so every command is applied the same way whoever sent
+it. Messages are kept here, not on the windows: a window rebuilt after a re-plug or a layout edit
+gets the message back at the next check.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import psutil
+import shiboken6
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QTimer
+from PySide6.QtGui import QImage, QPainter
+
+from kiosk.config.layout import Span
+from kiosk.control.commands import (
+    TONE_RANK,
+    Blank,
+    Directory,
+    EndMessage,
+    Identify,
+    Message,
+    Next,
+    Pin,
+    Screenshot,
+    Status,
+    Unpin,
+    Validated,
+    page_index,
+)
+from kiosk.screens.message import MessageCard
+from kiosk.screens.page import PageView
+from kiosk.screens.wall import Wall
+from kiosk.screens.window import ScreenWindow
+
+log = logging.getLogger(__name__)
+
+MESSAGE_CHECK_MS = 1000  # a re-bound window gets its message back within a second
+
+
+class NotShownError(LookupError):
+    """The screen is in the layout but on no monitor now: nothing to grab."""
+
+
+@dataclass
+class ActiveMessage:
+    id: str
+    message: Message
+    screens: tuple[str, ...]
+    started: float  # monotonic, orders messages of the same tone
+    ends: float  # monotonic
+
+
+class WallCommands:
+    """The wall's side of the command model: validated commands in, the wall changed."""
+
+    def __init__(self, wall: Wall) -> None:
+        self.wall = wall
+        self.started = time.time()
+        self.messages: dict[str, ActiveMessage] = {}
+        self.cards: dict[str, MessageCard] = {}  # window name → its card
+        self._ids = itertools.count(1)
+        self._timer = QTimer()
+        self._timer.setInterval(MESSAGE_CHECK_MS)
+        self._timer.timeout.connect(self.refresh_messages)
+        self._end = QTimer()  # the next message's end, to the millisecond
+        self._end.setSingleShot(True)
+        self._end.timeout.connect(self.refresh_messages)
+
+    def directory(self) -> Directory:
+        """The screens and groups commands may target, from the layout shown now."""
+        return Directory.of([*self.wall.layout.screens, *self.wall.layout.spans])
+
+    def windows(self, screen: str) -> list[ScreenWindow]:
+        """The windows of a layout screen: one, or a span's panels; none when unplugged."""
+        return [
+            window
+            for name, window in self.wall.screen_windows.items()
+            if name.split("#", 1)[0] == screen
+        ]
+
+    def execute(self, validated: Validated) -> dict[str, Any]:
+        """Apply a validated state-changing command; returns what it did, for the client."""
+        command, screens = validated.command, validated.screens
+        shown = [screen for screen in screens if self.windows(screen)]
+        result: dict[str, Any] = {"screens": list(screens), "shown_on": shown}
+        if isinstance(command, Message):
+            result["id"] = self._start_message(command, screens)
+        elif isinstance(command, EndMessage):
+            result["ended"] = self.end_message(command.id)
+        elif isinstance(command, Next):
+            step = 1 if command.command == "next" else -1
+            for window in self._target_windows(screens):
+                if window.pinned is not None:  # a pinned screen moves its pin
+                    window.pin((window.pinned + step) % len(window.pages))
+                else:
+                    window.next_page(step)
+        elif isinstance(command, Pin):
+            for window in self._target_windows(screens):
+                titles = [page.title for page in window.screen_config.pages]
+                window.pin(page_index(command.page, titles))
+        elif isinstance(command, Unpin):
+            for window in self._target_windows(screens):
+                window.pin(None)
+        elif isinstance(command, Blank):
+            if command.command == "blank":
+                self.wall.blanked.update(screens)
+            else:
+                self.wall.blanked.difference_update(screens)
+            self.wall.check_schedules()
+            self.refresh_messages()
+        elif isinstance(command, Identify):
+            self.wall.identify(command.seconds, only=set(screens))
+        else:
+            raise TypeError(f"not a state-changing command: {command.command}")
+        return result
+
+    def _target_windows(self, screens: tuple[str, ...]) -> list[ScreenWindow]:
+        return [window for screen in screens for window in self.windows(screen)]
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def _start_message(self, message: Message, screens: tuple[str, ...]) -> str:
+        message_id = f"m{next(self._ids)}"
+        now = time.monotonic()
+        seconds = message.seconds(datetime.datetime.now(datetime.UTC))
+        self.messages[message_id] = ActiveMessage(message_id, message, screens, now, now + seconds)
+        self._timer.start()
+        self.refresh_messages()
+        return message_id
+
+    def end_message(self, message_id: str) -> bool:
+        """End a message early; False when no such message is in force."""
+        ended = self.messages.pop(message_id, None) is not None
+        self.refresh_messages()
+        return ended
+
+    def message_for(self, screen: str) -> ActiveMessage | None:
+        """The message a layout screen shows: the most severe in force, then the newest."""
+        now = time.monotonic()
+        mine = [m for m in self.messages.values() if screen in m.screens and m.ends > now]
+        return max(mine, key=lambda m: (TONE_RANK[m.message.tone], m.started), default=None)
+
+    def refresh_messages(self) -> None:
+        """Drop ended messages and put each window's message on it (or take it off)."""
+        now = time.monotonic()
+        for message_id in [i for i, m in self.messages.items() if m.ends <= now]:
+            log.info("message %s ended", message_id)
+            del self.messages[message_id]
+        if self.messages:
+            soonest = min(m.ends for m in self.messages.values())
+            self._end.start(max(0, round((soonest - now) * 1000)) + 1)
+        else:
+            self._timer.stop()
+            self._end.stop()
+        for name, window in self.wall.screen_windows.items():
+            active = self.message_for(name.split("#", 1)[0])
+            card = self.cards.get(name)
+            if card is not None and not shiboken6.isValid(card):
+                del self.cards[name]  # its window was closed (an unplug, an edit)
+                card = None
+            if active is None or not window.awake:
+                if card is not None:
+                    card.hide()
+                continue
+            if card is None or card.parent() is not window:
+                card = self.cards[name] = MessageCard(window, window.wall_style)
+            text = active.message
+            card.show_message(active.id, text.tone, text.headline, text.body)
+            card.place(_below_banner(window))
+            card.show()
+        for name in [n for n in self.cards if n not in self.wall.screen_windows]:
+            del self.cards[name]
+
+    # -- what is on screen -------------------------------------------------------------------
+
+    def screenshot(self, command: Screenshot) -> bytes:
+        """One layout screen as PNG (a span's panels put together as on the wall)."""
+        windows = self.windows(command.screen)
+        if not windows:
+            raise NotShownError(f"screen {command.screen} is not on any monitor now")
+        if len(windows) == 1:
+            return _png(windows[0].grab().toImage())
+        tile = windows[0].tile
+        assert tile is not None
+        span: Span = tile.span
+        width, height = windows[0].width(), windows[0].height()
+        image = QImage(width * span.columns, height * span.rows, QImage.Format.Format_RGB32)
+        painter = QPainter(image)
+        for window in windows:
+            assert window.tile is not None
+            painter.drawPixmap(
+                QPoint(window.tile.column * width, window.tile.row * height), window.grab()
+            )
+        painter.end()
+        return _png(image)
+
+    def status(self, command: Status | None = None) -> dict[str, Any]:
+        """Per screen: page shown, message, data ages; per source: state; the process."""
+        hub = self.wall.hub
+        now = hub.clock()
+        screens = {}
+        for name, window in self.wall.screen_windows.items():
+            page = window.stack.currentWidget()
+            active = self.message_for(name.split("#", 1)[0])
+            screens[name] = {
+                "monitor": window.monitor.connector if window.monitor else None,
+                "page": page.page.title if isinstance(page, PageView) else None,
+                "takeover": window.takeover[0] if window.takeover else None,
+                "pinned": window.pinned is not None,
+                "awake": window.awake,
+                "blanked": name.split("#", 1)[0] in self.wall.blanked,
+                "message": _message_json(active) if active else None,
+                "widgets": [
+                    {
+                        "stream": widget.stream.name if widget.stream else None,
+                        "age_s": round(now - widget.sample.at, 1) if widget.sample else None,
+                    }
+                    for widget in window.current_widgets()
+                ],
+            }
+        sources = {}
+        for name in self.wall.layout.sources:
+            state = hub.status(name)
+            confirmed = hub.confirmed(name)
+            sources[name] = {
+                "state": state.state.value,
+                "since": _iso(state.since),
+                "last_ok": _iso(confirmed) if confirmed is not None else None,
+                "last_error": state.detail or None,
+            }
+        process = psutil.Process()
+        return {
+            "screens": screens,
+            "not_shown": [s.name for s in self.directory().screens if not self.windows(s.name)],
+            "messages": [_message_json(m) for m in self.messages.values()],
+            "sources": sources,
+            "process": {
+                "pid": process.pid,
+                "uptime_s": round(time.time() - process.create_time(), 1),
+                "rss_mb": round(process.memory_info().rss / 2**20, 1),
+            },
+        }
+
+    def close(self) -> None:
+        self._timer.stop()
+        self._end.stop()
+        self.messages.clear()
+        self.refresh_messages()
+
+
+def _below_banner(window: ScreenWindow) -> QRect:
+    """The window's area less a takeover's banner, so a message never hides it."""
+    area = window.rect()
+    if window.takeover is not None and window.takeover[1].banner is not None:
+        banner = window.takeover[1].banner
+        bottom = banner.mapTo(window, QPoint(0, banner.height())).y()
+        area.setTop(max(area.top(), bottom))
+    return area
+
+
+def _message_json(active: ActiveMessage) -> dict[str, Any]:
+    left = max(0.0, active.ends - time.monotonic())
+    return {
+        "id": active.id,
+        "headline": active.message.headline,
+        "tone": active.message.tone,
+        "screens": list(active.screens),
+        "ends_in_s": round(left, 1),
+    }
+
+
+def _iso(epoch: float) -> str:
+    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).isoformat(timespec="seconds")
+
+
+def _png(image: QImage) -> bytes:
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    # PySide6 6.11 types the format as bytes, but only str works at run time.
+    image.save(buffer, "PNG")  # type: ignore[call-overload]
+    buffer.close()
+    return bytes(data.data())
