@@ -258,3 +258,28 @@ def test_every_source_example_in_the_readme_is_a_valid_layout() -> None:
     screens = "screens: [{name: a, match: {any: true}, pages: [{title: P}]}]\n"
     for example in examples:
         parse_layout(f"sources:\n  {example}\n{screens}")
+
+
+def test_check_and_run_answer_hostile_files_with_positions_never_a_traceback(
+    tmp_path: Path,
+) -> None:
+    page = "screens: [{name: a, match: {any: true}, pages: [{title: P, duration: DURATION}]}]\n"
+    files = {
+        "nan.yaml": page.replace("DURATION", "nan"),
+        "digits.yaml": "sources: {s: {type: demo, seed: " + "9" * 10_000 + "}}\n" + page,
+        "date.yaml": page + "x: 2026-13-45\n",
+        "garbage.yaml": bytes(range(256)).decode("latin-1"),
+        "huge.yaml": page + "#" * 3_000_000,
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_bytes(text.encode("latin-1" if name == "garbage.yaml" else "utf-8"))
+    (tmp_path / "folder.yaml").mkdir()
+    paths = [str(tmp_path / name) for name in [*files, "folder.yaml"]]
+    result = kiosk("check", *paths, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    for path in paths:
+        assert f"{path}:" in result.stderr, path
+    run = kiosk("run", paths[0], timeout=60, QT_QPA_PLATFORM="offscreen")
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert f"{paths[0]}:1:" in run.stderr and "expected a duration from 0.1s to 1d" in run.stderr

@@ -81,8 +81,8 @@ EXPECTED: dict[str, list[tuple[int, str, str]]] = {
     ],
     "several.yaml": [
         (1, "theme.name", "'darkk' is not allowed (did you mean 'dark'?)"),
-        (1, "theme.scale", "less than or equal to 3 (got 9)"),
-        (3, "sources.social.rate", "greater than or equal to 1 (got 0)"),
+        (1, "theme.scale", "expected a number from 0.5 to 3 (got 9)"),
+        (3, "sources.social.rate", "expected a number from 1 to 5000 (got 0)"),
         (6, "screens[0].match.conector", "unknown key 'conector' (did you mean 'connector'?)"),
         (10, f"{W}[0].at", "reaches outside the 12×8 grid"),
         (11, "screens[1].match", "'match' is required"),

@@ -147,7 +147,7 @@ def test_cross_checks_report_every_problem_on_a_page() -> None:
     assert "social.rate" in metrics
     assert issues(text) == [
         (7, "screens[0].pages[0].grid.columns",
-         "Input should be greater than or equal to 1 (got 0)"),
+         "expected a whole number from 1 to 48 (got 0)"),
         (9, f"{w}[0].data", "a clock widget shows no stream; remove data:"),
         (10, f"{w}[1].at", "overlaps widgets[0] at [0, 0, 4, 2] on this page"),
         (10, f"{w}[1].data",

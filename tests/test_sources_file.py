@@ -153,7 +153,7 @@ def test_a_relative_path_is_read_from_the_layout_folder(tmp_path: Path) -> None:
 
 def test_a_file_without_a_known_extension_needs_a_format() -> None:
     text = (
-        "sources:\n  data: {type: file, path: /tmp/x.txt, streams: {t: {kind: text, path: a}}}\n"
+        "sources:\n  data: {type: file, path: x.txt, streams: {t: {kind: text, path: a}}}\n"
         "screens: [{name: a, match: {any: true}, pages: [{title: P}]}]\n"
     )
     with pytest.raises(LayoutError) as caught:

@@ -36,13 +36,13 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     TypeAdapter,
     field_validator,
     model_validator,
 )
 
+from kiosk.config.types import LAYOUT_MODEL
 from kiosk.values import Mention, RankEntry, Ranking
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ TermList = Annotated[list[str], AfterValidator(_has_words)]
 class Query(BaseModel):
     """What makes a post about one brand or topic."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = LAYOUT_MODEL
 
     keywords: TermList = Field(
         default_factory=list,
@@ -152,7 +152,7 @@ class Query(BaseModel):
 class ListeningOptions(BaseModel):
     """The options every social source shares: the brands it listens for, and tracked phrases."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = LAYOUT_MODEL
 
     brands: dict[str, Query] = Field(
         min_length=1,

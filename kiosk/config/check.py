@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 _SOURCE_NAME = re.compile(NAME_PATTERN)
 _GRID_LIMITS = range(1, 49)  # as Grid declares them; other sizes have their own error
+_CELL_LIMITS = range(0, 49)  # as GridCells declares them, likewise
 
 
 def streams_of(source_type: str, options: Any) -> dict[str, Kind]:
@@ -65,7 +66,9 @@ def source_streams(document: Document) -> dict[str, dict[str, Kind]]:
         if not isinstance(source_type, str) or source_type not in SOURCES:
             continue
         try:
-            options = SOURCES[source_type].options_model.model_validate(raw)
+            options = SOURCES[source_type].options_model.model_validate(
+                raw, context=document.context
+            )
         except pydantic.ValidationError:
             continue  # reported by the type pass; widgets bound to it are not judged
         streams[str(name)] = streams_of(source_type, options)
@@ -243,7 +246,11 @@ def _check_page(
         wpath = (*path, "widgets", w)
         yield from _check_data(document, wpath, widget, streams)
         at = widget.get("at")
-        if not (isinstance(at, list) and len(at) == 4 and all(type(v) is int for v in at)):
+        if not (
+            isinstance(at, list)
+            and len(at) == 4
+            and all(type(v) is int and v in _CELL_LIMITS for v in at)
+        ):
             continue  # missing or malformed: the type pass says so
         yield from _check_placement(
             document, (*wpath, "at"), at, (columns, rows) if grid_is_valid else None

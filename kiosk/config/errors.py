@@ -18,7 +18,7 @@ import pydantic
 from pydantic import BaseModel
 
 from kiosk.config.layout import NAME_PATTERN
-from kiosk.config.types import HEX_COLOUR
+from kiosk.config.types import HEX_COLOUR, format_duration, is_duration
 from kiosk.config.widgets import WIDGET_OPTIONS
 from kiosk.sources import SOURCES
 
@@ -215,7 +215,76 @@ def _describe(detail: Any, path: DataPath, owner: Any, document: Document) -> La
     if kind == "missing":
         too_short = bool(detail["loc"]) and isinstance(detail["loc"][-1], int)
         return document.issue(path, _missing_message(detail["loc"], path), at_value=too_short)
+    if kind in _OUT_OF_RANGE and (expected := _expected_range(owner, path)):
+        written = _child_keys_value(document.data, path)
+        shown = written if isinstance(written, str) else _short_repr(written)
+        return document.issue(path, f"expected {expected} (got {shown})", at_value=True)
     return document.issue(path, _value_message(detail, kind, context), at_value=True)
+
+
+_OUT_OF_RANGE = {
+    "finite_number",
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+}
+
+
+def _expected_range(owner: Any, path: DataPath) -> str:
+    """``a duration from 1s to 24h``, ``a number from 0 to 100``: what the field declares.
+
+    Empty when the field is not found or declares no range (the plain message is used then).
+    """
+    names = [part for part in path if isinstance(part, str)]
+    if not _is_model(owner) or not names:
+        return ""
+    field = next((f for n, f in owner.model_fields.items() if (f.alias or n) == names[-1]), None)
+    if field is None:
+        return ""
+    bounds = _bounds([*field.metadata, *_nested_metadata(field.annotation)])
+    if bounds is None:
+        return ""
+    low, high = bounds
+    if is_duration(field.annotation, field.metadata):
+        return f"a duration from {format_duration(low)} to {format_duration(high)}"
+    whole = int in (field.annotation, *typing.get_args(field.annotation))
+    return f"{'a whole number' if whole else 'a number'} from {low:g} to {high:g}"
+
+
+def _nested_metadata(annotation: Any) -> list[Any]:
+    """Metadata of every ``Annotated`` inside ``annotation`` (optional and tuple items too)."""
+    found: list[Any] = []
+    if typing.get_origin(annotation) is typing.Annotated:
+        found.extend(typing.get_args(annotation)[1:])
+    for arg in typing.get_args(annotation):
+        if not isinstance(arg, pydantic.fields.FieldInfo):
+            found.extend(_nested_metadata(arg))
+        else:
+            found.extend(arg.metadata)
+    return found
+
+
+def _bounds(metadata: list[Any]) -> tuple[float, float] | None:
+    low = high = None
+    for meta in metadata:
+        low = next((getattr(meta, k) for k in ("ge", "gt") if hasattr(meta, k)), low)
+        high = next((getattr(meta, k) for k in ("le", "lt") if hasattr(meta, k)), high)
+    return None if low is None or high is None else (float(low), float(high))
+
+
+def _child_keys_value(data: Any, path: DataPath) -> Any:
+    for part in path:
+        data = _child(data, part)
+    return data
+
+
+def _short_repr(value: Any) -> str:
+    try:
+        shown = repr(value)
+    except ValueError:  # an int beyond Python's 4,300-digit limit for str()
+        return "a number too long to show"
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def _missing_message(loc: tuple[int | str, ...], path: DataPath) -> str:
@@ -265,7 +334,7 @@ def _value_message(detail: Any, kind: str, context: Any) -> str:
             NAME_PATTERN: "use letters, digits, - and _, starting with a letter",
         }.get(context.get("pattern"), message)
     if isinstance(given, int | float | str) and not isinstance(given, bool):
-        shown = repr(given) if len(repr(given)) <= 60 else repr(given)[:57] + "..."
+        shown = _short_repr(given)
         if shown not in message:
             message = f"{message} (got {shown})"
     return message

@@ -13,6 +13,7 @@ import datetime
 import functools
 import re
 import zoneinfo
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 
 from pydantic import (
@@ -26,7 +27,7 @@ from pydantic import (
 )
 
 from kiosk.config.control import Control, check_groups
-from kiosk.config.types import Colour, Duration
+from kiosk.config.types import DAY, LAYOUT_MODEL, SECOND, Colour, Duration, Figure
 from kiosk.config.widgets import WIDGET_OPTIONS, WidgetOptions
 from kiosk.sources import SOURCES, SourceOptions
 
@@ -34,7 +35,7 @@ NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = LAYOUT_MODEL
 
 
 class Theme(_Strict):
@@ -56,7 +57,7 @@ class Match(_Strict):
     Text criteria accept shell wildcards (``DP-*``). ``index`` counts monitors left to right.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"minProperties": 1})
+    model_config = LAYOUT_MODEL | ConfigDict(json_schema_extra={"minProperties": 1})
 
     connector: str | None = Field(
         default=None, description="Connector name, e.g. HDMI-A-1 (X11's HDMI-1 also matches)."
@@ -64,7 +65,9 @@ class Match(_Strict):
     manufacturer: str | None = None
     model: str | None = None
     serial: str | None = None
-    index: int | None = Field(default=None, ge=0, description="0 is the leftmost monitor.")
+    index: int | None = Field(
+        default=None, ge=0, le=63, description="0 is the leftmost monitor (of at most 64)."
+    )
     any: bool = Field(default=False, description="Any monitor left over.")
 
     @model_validator(mode="after")
@@ -122,7 +125,12 @@ class Page(_Strict):
     """One view of a screen: a grid of widgets, shown for ``duration`` in the rotation."""
 
     title: str = Field(description="Shown in the page header.")
-    duration: Duration = Field(default=30.0, description="How long the page shows in rotation.")
+    duration: Duration = Field(
+        default=30.0,
+        ge=0.1,  # tests flip pages in tenths of seconds; shorter, a screen would only fade
+        le=DAY,
+        description="How long the page shows in rotation.",
+    )
     grid: Grid = Field(default_factory=Grid)
     widgets: list[WidgetChoice] = Field(default_factory=list)
 
@@ -133,7 +141,7 @@ class Rotation(_Strict):
     transition: Literal["cut", "fade"] = Field(
         default="fade", description="fade: the old page dissolves into the new one; cut: instant."
     )
-    fade: Duration = Field(default=0.4, le=3.0, description="Length of a fade.")
+    fade: Duration = Field(default=0.4, ge=0.05, le=3.0, description="Length of a fade.")
     sync: Literal["none", "wall"] = Field(
         default="none",
         description="wall: every screen with sync: wall flips at the same moment, on the clock "
@@ -198,7 +206,9 @@ class BurnIn(_Strict):
     shift: int = Field(
         default=0, ge=0, le=20, description="Move everything by up to this many px, slowly."
     )
-    every: Duration = Field(default=180.0, description="How often it moves one step.")
+    every: Duration = Field(
+        default=180.0, ge=0.05, le=DAY, description="How often it moves one step."
+    )
 
 
 GroupName = Annotated[str, Field(pattern=NAME_PATTERN)]
@@ -219,6 +229,10 @@ class Screen(_Strict):
     pages: list[Page] = Field(min_length=1)
 
 
+PanelSide = Annotated[float, Field(ge=10.0, le=10_000.0)]
+"""One side of a panel's picture in mm: from a 10 mm tile to a 10 m LED wall."""
+
+
 class Span(_Strict):
     """One page across a rectangle of monitors (a video wall), as one canvas.
 
@@ -233,7 +247,7 @@ class Span(_Strict):
         description="One match rule per panel, row by row from the top left.", min_length=1
     )
     bezel_mm: float = Field(default=0.0, ge=0.0, le=200.0)
-    panel_mm: tuple[float, float] | None = Field(
+    panel_mm: tuple[PanelSide, PanelSide] | None = Field(
         default=None,
         description="Width and height of one panel's picture in mm (turns bezel_mm into px).",
     )
@@ -261,8 +275,8 @@ class Trigger(_Strict):
     severity: Literal["warning", "critical"] | None = Field(
         default=None, description="Alerts only: the least severity that fires (default any)."
     )
-    below: float | None = Field(default=None, description="Metrics only: fires below this.")
-    above: float | None = Field(default=None, description="Metrics only: fires above this.")
+    below: Figure | None = Field(default=None, description="Metrics only: fires below this.")
+    above: Figure | None = Field(default=None, description="Metrics only: fires above this.")
 
 
 class Takeover(_Strict):
@@ -274,7 +288,10 @@ class Takeover(_Strict):
         default_factory=list, description="Screen names to take over; empty means every screen."
     )
     hold: Duration = Field(
-        default=60.0, description="Stays this long after the trigger clears, so it cannot flap."
+        default=60.0,
+        ge=SECOND,
+        le=DAY,
+        description="Stays this long after the trigger clears, so it cannot flap.",
     )
     page: Page
 
@@ -305,10 +322,24 @@ class Moderation(_Strict):
     hidden: list[str] = Field(default_factory=list, description="Post ids hidden by hand.")
 
 
+class Files(_Strict):
+    """Where the layout may read local files (images, file sources).
+
+    Only inside the layout file's own folder (and its subfolders), unless a folder is allowed
+    here: a layout must not show or parse any other file the wall's user can read.
+    """
+
+    allow: list[Path] = Field(
+        default_factory=list,
+        description="More folders whose files (subfolders included) images and file sources may "
+        "read, e.g. [/srv/kiosk-data]; relative to the layout file.",
+    )
+
+
 class Layout(_Strict):
     """A whole wall: theme, data sources and screens."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="kiosk layout")
+    model_config = LAYOUT_MODEL | ConfigDict(title="kiosk layout")
 
     theme: Theme = Field(default_factory=Theme)
     sources: dict[str, SourceChoice] = Field(
@@ -328,7 +359,10 @@ class Layout(_Strict):
     moderation: Moderation = Field(
         default_factory=Moderation, description="Rules for what public screens may show."
     )
-
+    files: Files = Field(
+        default_factory=Files,
+        description="Folders besides the layout's own that images and file sources may read.",
+    )
     control: Control = Field(
         default_factory=Control, description="The HTTP API staff steer the wall with (kiosk ctl)."
     )

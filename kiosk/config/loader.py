@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,16 @@ import yaml
 from kiosk.config.check import cross_check
 from kiosk.config.errors import DataPath, LayoutError, LayoutIssue, format_path, translate
 from kiosk.config.layout import Layout, layout_model
-from kiosk.redaction import register_secret
 
-__all__ = ["Document", "Path_", "format_path", "load_layout", "parse_layout", "read_document"]
+__all__ = [
+    "Document",
+    "Path_",
+    "format_path",
+    "load_layout",
+    "parse_layout",
+    "read_document",
+    "read_layout_text",
+]
 
 Path_ = DataPath  # the name this module exported before DataPath moved to errors.py
 
@@ -37,9 +45,19 @@ _STANDARD_TAGS = tuple(
     for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
 )
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _ENV = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 _SCALARS = yaml.constructor.SafeConstructor()  # scalar constructors keep no state
 
+MAX_BYTES = 512 * 1024
+"""The largest layout file read. The demo wall's is 4 KiB, and a wall of 16 screens of 10 pages
+about 250 KiB. PyYAML (pure Python, for its error marks) composes about 100 KiB a second and
+takes some 300 MiB per MiB of small values, so a 50 MB file would take minutes and gigabytes;
+at this size the worst measured (170,000 one-digit numbers) is 6 s and 170 MiB more."""
+MAX_NUMBER_LENGTH = 100
+"""Characters of a number: a float holds 17 significant digits, and Python refuses to turn more
+than 4,300 into an int at all."""
 MAX_DEPTH = 64
 """Deeper nesting than any layout needs (PyYAML itself gives up at a few hundred)."""
 MAX_VALUES = 100_000
@@ -66,6 +84,7 @@ class Document:
     env_values: dict[str, str] = field(default_factory=dict)  # value → variable name
     converted: int = 0
     open_nodes: set[int] = field(default_factory=set)  # ids of the nodes being converted
+    context: dict[str, Any] = field(default_factory=dict)  # for validators: base, allowed
 
     def key_position(self, path: DataPath) -> Position:
         """Where ``path`` is written (its key), or the nearest enclosing place that is."""
@@ -109,13 +128,40 @@ def load_layout(path: str | Path) -> Layout:
         LayoutError: with every issue found (an unreadable file is one issue at line 1).
     """
     path = Path(path)
+    return parse_layout(read_layout_text(path), str(path))
+
+
+def read_layout_text(path: Path) -> str:
+    """The text of a layout file, read only if it is a regular file of at most ``MAX_BYTES``.
+
+    Raises:
+        LayoutError: one issue at line 1 saying why the file cannot be read.
+    """
+
+    def refuse(reason: str) -> LayoutError:
+        return LayoutError([LayoutIssue(str(path), 1, 1, "", f"cannot read the file: {reason}")])
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        issue = LayoutIssue(str(path), 1, 1, "", f"cannot read the file: {reason}")
-        raise LayoutError([issue]) from None
-    return parse_layout(text, str(path))
+        # Opened once, so what is checked is what is read; non-blocking, so a FIFO is refused
+        # rather than waited on (it changes nothing for a regular file).
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise refuse("not a regular file (a layout is a YAML text file)")
+            if info.st_size > MAX_BYTES:
+                raise refuse(f"{info.st_size:,} bytes; a layout is at most {MAX_BYTES:,}")
+            data = file.read(MAX_BYTES + 1)  # it may have grown since
+    except OSError as error:
+        raise refuse(error.strerror or str(error)) from None
+    if len(data) > MAX_BYTES:
+        raise refuse(f"more than {MAX_BYTES:,} bytes; a layout is at most {MAX_BYTES:,}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line, col = before.count(b"\n") + 1, error.start - (before.rfind(b"\n") + 1) + 1
+        message = f"cannot read the file: not UTF-8 text (byte 0x{data[error.start]:02x} here)"
+        raise LayoutError([LayoutIssue(str(path), line, col, "", message)]) from None
 
 
 def parse_layout(text: str, filename: str = "<layout>") -> Layout:
@@ -134,10 +180,11 @@ def parse_layout(text: str, filename: str = "<layout>") -> Layout:
         raise LayoutError(document.issues)
     model = layout_model()
     base = Path(filename).resolve().parent if filename != "<layout>" else Path.cwd()
+    document.context = {"base": base, "allowed": _allowed_folders(document.data, base)}
     layout: Layout | None = None
     later: list[LayoutIssue] = []
     try:
-        layout = model.model_validate(document.data, context={"base": base})
+        layout = model.model_validate(document.data, context=document.context)
     except pydantic.ValidationError as error:
         later.extend(translate(error, document, model))
     later.extend(cross_check(document))
@@ -145,6 +192,19 @@ def parse_layout(text: str, filename: str = "<layout>") -> Layout:
     if issues or layout is None:
         raise LayoutError(issues)
     return layout
+
+
+def _allowed_folders(data: dict[str, Any], base: Path) -> list[Path]:
+    """The folders under ``files: allow:`` that can be named (the model checks the rest)."""
+    files = data.get("files")
+    allowed = files.get("allow") if isinstance(files, dict) else None
+    folders = []
+    for folder in allowed if isinstance(allowed, list) else []:
+        try:
+            folders.append((base / Path(folder).expanduser()).resolve())
+        except (TypeError, ValueError, OSError, RuntimeError):
+            continue  # not a path: the type pass says so
+    return folders
 
 
 def read_document(text: str, filename: str) -> Document:
@@ -211,10 +271,37 @@ def _convert(node: yaml.Node, path: DataPath, document: Document, depth: int) ->
         return _convert_sequence(node, path, document, depth)
     if node.tag == _MERGE_TAG:
         return node.value  # a "<<" that is not a mapping key: plain text
-    value = _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
+    value = _scalar(node, path, document)
     if isinstance(value, str):
         value = _substitute_env(value, path, document)
     return value
+
+
+def _scalar(node: yaml.Node, path: DataPath, document: Document) -> Any:
+    """The value of a scalar, or None with an issue when it cannot be one.
+
+    PyYAML's constructors raise for text their patterns let through: ``2026-13-45`` (a date),
+    ``!!bool maybe``, an int of thousands of digits; ``!!map`` on a scalar gives a generator.
+    """
+    if node.tag in _COLLECTION_TAGS:
+        message = f"YAML tag {node.tag.rpartition(':')[2]!r} needs a mapping or a list, not text"
+        document.issues.append(document.issue(path, message, at_value=True))
+        return None
+    if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_LENGTH:
+        message = (
+            f"a number of {len(node.value):,} characters: no layout value needs more than "
+            f"{MAX_NUMBER_LENGTH} (quote it if it is text)"
+        )
+        document.issues.append(document.issue(path, message, at_value=True))
+        return None
+    try:
+        return _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
+    except (ValueError, LookupError, TypeError, AttributeError, ArithmeticError):
+        shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+        what = node.tag.rpartition(":")[2]
+        message = f"{shown!r} is not a valid {what} (quote it if it is text)"
+        document.issues.append(document.issue(path, message, at_value=True))
+        return None
 
 
 def _inside_itself(node: yaml.Node, path: DataPath, document: Document) -> bool:
@@ -303,7 +390,6 @@ def _substitute_env(text: str, path: DataPath, document: Document) -> str:
             document.issues.append(document.issue(path, message, at_value=True))
             return ""
         document.env_values[value] = name
-        register_secret(value)  # kept out of every log line and status text from now on
         return value
 
     return _ENV.sub(replace, text)

@@ -16,24 +16,34 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from kiosk.config.types import Colour, Duration
+from kiosk.config.types import (
+    HOUR,
+    LAYOUT_MODEL,
+    LONGEST_HISTORY,
+    MINUTE,
+    SECOND,
+    Colour,
+    Duration,
+    Figure,
+    LocalFile,
+)
 from kiosk.values import Kind
 
-Placement = tuple[int, int, int, int]
+GridCells = Annotated[int, Field(ge=0, le=48)]
+"""A column, row, width or height on the page grid (48 × 48 at most, as ``Grid`` allows)."""
+Placement = tuple[GridCells, GridCells, GridCells, GridCells]
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".svg"}
 
 
 class WidgetOptions(BaseModel):
     """What every widget has: where it sits on the page grid, what it shows, its caption."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = LAYOUT_MODEL
 
     type: str
     at: Placement = Field(
@@ -44,7 +54,10 @@ class WidgetOptions(BaseModel):
         default=None, description="Stream to show, as source.stream (e.g. social.volume)."
     )
     stale_after: Duration = Field(
-        default=120.0, description="After this long without new data the widget dims."
+        default=120.0,
+        ge=SECOND,
+        le=LONGEST_HISTORY,
+        description="After this long without new data the widget dims.",
     )
 
     accepts: ClassVar[tuple[Kind, ...]] = ()
@@ -57,9 +70,9 @@ class WidgetOptions(BaseModel):
 class Threshold(BaseModel):
     """From ``above`` upwards, the figure takes ``colour`` (until the next threshold)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = LAYOUT_MODEL
 
-    above: float
+    above: Figure
     colour: Literal["good", "warning", "bad"] | Colour = Field(
         description="good, warning, bad (the theme's colour-blind-safe colours) or #rrggbb."
     )
@@ -78,7 +91,9 @@ Thresholds = Annotated[
 
 class TimeseriesOptions(WidgetOptions):
     type: Literal["timeseries"] = "timeseries"
-    window: Duration = Field(default=3600.0, description="How much history to show.")
+    window: Duration = Field(
+        default=3600.0, ge=MINUTE, le=LONGEST_HISTORY, description="How much history to show."
+    )
     fill: bool = Field(default=True, description="Shade the area under each line.")
     stacked: bool = Field(
         default=False, description="Stack the series (e.g. sentiment): the top line is the total."
@@ -119,7 +134,7 @@ class KpiOptions(WidgetOptions):
 class TickerOptions(WidgetOptions):
     type: Literal["ticker"] = "ticker"
     speed: float = Field(
-        default=120.0, gt=0, le=2000, description="Scroll speed in pixels per second at 1080p."
+        default=120.0, ge=5, le=2000, description="Scroll speed in pixels per second at 1080p."
     )
     moderate: bool = Field(default=False, description="Hide posts that moderation rejects.")
     fps: int = Field(
@@ -144,8 +159,8 @@ class TextOptions(WidgetOptions):
 
 class GaugeOptions(WidgetOptions):
     type: Literal["gauge"] = "gauge"
-    min: float = 0.0
-    max: float = 100.0
+    min: Figure = Field(default=0.0, description="The dial's start.")
+    max: Figure = Field(default=100.0, description="The dial's end.")
     unit: str = ""
     decimals: int = Field(default=0, ge=0, le=6)
     thresholds: Thresholds
@@ -161,10 +176,16 @@ class GaugeOptions(WidgetOptions):
 class PostWallOptions(WidgetOptions):
     type: Literal["post_wall"] = "post_wall"
     every: Duration = Field(
-        default=4.0, description="A new card at most this often, so each can be read."
+        default=4.0,
+        ge=0.001,
+        le=HOUR,
+        description="A new card at most this often, so each can be read.",
     )
     influencer_followers: int = Field(
-        default=50_000, ge=0, description="Authors with this many followers are highlighted."
+        default=50_000,
+        ge=0,
+        le=10_000_000_000,
+        description="Authors with this many followers are highlighted.",
     )
     moderate: bool = Field(default=False, description="Hide posts that moderation rejects.")
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.MENTIONS,)
@@ -179,14 +200,20 @@ class HeatmapOptions(WidgetOptions):
 class AlertBannerOptions(WidgetOptions):
     type: Literal["alert_banner"] = "alert_banner"
     stale_after: Duration = Field(
-        default=120.0, description="After this long without news the banner dims."
+        default=120.0,
+        ge=SECOND,
+        le=LONGEST_HISTORY,
+        description="After this long without news the banner dims.",
     )
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.ALERTS,)
 
 
 class ImageOptions(WidgetOptions):
     type: Literal["image"] = "image"
-    path: Path = Field(description="PNG, JPEG or SVG; relative to the layout file.")
+    path: LocalFile = Field(
+        description="PNG, JPEG or SVG; relative to the layout file, inside its folder or one "
+        "allowed under files: allow:."
+    )
     fit: Literal["contain", "cover"] = Field(
         default="contain", description="Whole image inside the cell, or fill it and crop."
     )
@@ -195,14 +222,12 @@ class ImageOptions(WidgetOptions):
 
     @field_validator("path")
     @classmethod
-    def _exists(cls, path: Path, info: ValidationInfo) -> Path:
-        base = (info.context or {}).get("base", Path.cwd())
-        resolved = path if path.is_absolute() else Path(base) / path
-        if not resolved.is_file():
-            raise ValueError(f"no image file at {resolved}")
-        if resolved.suffix.lower() not in IMAGE_SUFFIXES:
-            raise ValueError(f"{resolved.name}: use one of {', '.join(sorted(IMAGE_SUFFIXES))}")
-        return resolved
+    def _an_image(cls, path: Path) -> Path:
+        if not path.is_file():
+            raise ValueError(f"no image file at {path}")
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            raise ValueError(f"{path.name}: use one of {', '.join(sorted(IMAGE_SUFFIXES))}")
+        return path
 
 
 REGIONS: dict[str, tuple[float, float, float, float]] = {

@@ -12,14 +12,15 @@ import abc
 from collections.abc import Callable
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
+from kiosk.config.types import LAYOUT_MODEL
 from kiosk.hub import Hub
 from kiosk.values import Kind
 
 
 class SourceOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = LAYOUT_MODEL
 
     type: str
 

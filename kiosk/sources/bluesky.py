@@ -30,12 +30,11 @@ from pydantic import Field, field_validator, model_validator
 
 from kiosk.analytics.queries import Listener, ListeningOptions
 from kiosk.analytics.sentiment import enrich
-from kiosk.config.types import Duration
 from kiosk.sources.base import register
 from kiosk.sources.listening import ListeningSource
 from kiosk.sources.mastodon import parse_time
 from kiosk.sources.parsing import DATA_ERRORS, describe
-from kiosk.sources.polling import FetchError, HttpOptions, http_address
+from kiosk.sources.polling import FetchError, HttpOptions, PollInterval, http_address
 from kiosk.values import Mention
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,9 @@ class BlueskyOptions(ListeningOptions, HttpOptions):
         "query (its matches are still checked against the query).",
     )
     limit: int = Field(default=50, ge=1, le=100, description="Posts asked for per search.")
-    interval: Duration = Field(default=60.0, description="Time between polls while all is well.")
+    interval: PollInterval = Field(
+        default=60.0, description="Time between polls while all is well."
+    )
 
     @field_validator("service")
     @classmethod

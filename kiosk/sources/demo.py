@@ -12,12 +12,12 @@ import asyncio
 import math
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from kiosk.config.types import Duration
+from kiosk.config.types import DAY, SECOND, Duration
 from kiosk.hub import SourceState
 from kiosk.sources import demo_corpus as corpus
 from kiosk.sources.base import Source, SourceOptions, register
@@ -25,6 +25,7 @@ from kiosk.values import Kind, Mention
 
 Language = Literal["en", "nl", "fr", "it"]
 MAX_BACKFILL_POSTS = 20_000
+MAX_BACKFILL = 30 * DAY  # as far back as the longest derived stream (volume_hourly) reaches
 FINE_BACKFILL = 3600.0  # seconds of history generated finely; older history is coarser
 TICK_SECONDS = 0.25  # 4 batches a second: each wake-up costs; the ticker and wall pace themselves
 _CLASSES = (corpus.POSITIVE, corpus.NEUTRAL, corpus.NEGATIVE)
@@ -42,11 +43,11 @@ class DemoOptions(SourceOptions):
     )
     ours: str | None = Field(default=None, description="Our brand; defaults to the first.")
     rate: float = Field(default=50.0, ge=1, le=5000, description="Mean mentions per second.")
-    seed: int = 7
+    seed: int = Field(default=7, ge=0, le=2**32 - 1, description="The same seed, the same posts.")
     languages: list[Language] = Field(default=["en", "nl", "fr", "it"], min_length=1)
     crisis: bool = Field(default=True, description="Now and then a negative burst for ours.")
     rhythm: bool = Field(default=True, description="Quieter at night, busier at peak hours.")
-    backfill: Duration | Literal[0] = Field(
+    backfill: Annotated[Duration, Field(ge=SECOND, le=MAX_BACKFILL)] | Literal[0] = Field(
         default=3600.0, description="History generated at start so charts are full at once."
     )
 

@@ -26,13 +26,13 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from kiosk.config.types import Duration
+from kiosk.config.types import LocalFile
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import StreamMapping, StreamSpecs
 from kiosk.sources.parsing import DATA_ERRORS, describe, parse_off_loop
-from kiosk.sources.polling import FetchError, PollingOptions, PollingSource
+from kiosk.sources.polling import FetchError, PollingOptions, PollingSource, PollInterval
 from kiosk.values import Kind
 
 SUFFIXES = {".json": "json", ".csv": "csv"}
@@ -41,21 +41,17 @@ MAX_BYTES = 10_000_000  # as an HTTP source's default: a larger file is refused,
 
 class FileOptions(PollingOptions):
     type: Literal["file"] = "file"
-    path: Path = Field(description="The JSON or CSV file; relative to the layout file.")
+    path: LocalFile = Field(
+        description="The JSON or CSV file; relative to the layout file, inside its folder or one "
+        "allowed under files: allow:."
+    )
     format: Literal["json", "csv"] | None = Field(
         default=None, description="json or csv; by default from the file name's extension."
     )
     streams: StreamSpecs = Field(
         min_length=1, description="Stream name → kind and JMESPath into the file's data."
     )
-    interval: Duration = Field(default=5.0, description="How often to look for a change.")
-
-    @field_validator("path")
-    @classmethod
-    def _absolute(cls, path: Path, info: ValidationInfo) -> Path:
-        base = (info.context or {}).get("base", Path.cwd())
-        path = path.expanduser()
-        return path if path.is_absolute() else Path(base) / path
+    interval: PollInterval = Field(default=5.0, description="How often to look for a change.")
 
     @model_validator(mode="after")
     def _format_known(self) -> FileOptions:

@@ -32,9 +32,9 @@ import httpx
 import jmespath
 import jmespath.exceptions
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
-from kiosk.config.types import Duration
+from kiosk.config.types import LAYOUT_MODEL, LONGEST_HISTORY, SECOND, Duration
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.parsing import DATA_ERRORS, describe
 from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSource, PollingSource
@@ -50,6 +50,8 @@ MAX_POINTS = 10_000  # of a series axis; more means a wrong step or wrong times
 def _compiles(expression: str) -> str:
     try:
         jmespath.compile(expression)
+    except RecursionError:  # jmespath parses recursively: thousands of "(" exhaust the stack
+        raise ValueError("not a JMESPath expression: nested too deeply") from None
     except jmespath.exceptions.JMESPathError as error:
         reason = str(error).splitlines()[0].removesuffix(", for expression:").rstrip(":")
         for noise in ("Invalid jmespath expression: ", "Bad jmespath expression: "):
@@ -77,7 +79,7 @@ _EXTRAS = {
 class StreamSpec(BaseModel):
     """How to read one stream out of the document."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = LAYOUT_MODEL
 
     kind: Literal["metric", "series", "ranking", "text", "breakdown"] = Field(
         description="What the stream carries."
@@ -95,7 +97,7 @@ class StreamSpec(BaseModel):
     values: dict[str, JmesPath] = Field(
         default_factory=dict, description="series: series label → JMESPath to its number."
     )
-    step: Duration | None = Field(
+    step: Annotated[Duration, Field(ge=SECOND, le=LONGEST_HISTORY)] | None = Field(
         default=None, description="series: bucket width (default: the smallest gap between points)."
     )
 

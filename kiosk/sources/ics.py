@@ -28,10 +28,9 @@ import icalendar
 import recurring_ical_events
 from pydantic import Field, TypeAdapter, field_validator
 
-from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.parsing import DATA_ERRORS, describe
-from kiosk.sources.polling import FetchError, HttpOptions, HttpSource
+from kiosk.sources.polling import FetchError, HttpOptions, HttpSource, PollInterval
 from kiosk.sources.recurrence import bound_repeats
 from kiosk.values import Kind, RankEntry, Ranking
 
@@ -51,7 +50,9 @@ class IcsOptions(HttpOptions):
     timezone: str | None = Field(
         default=None, description="IANA zone whose day and clock to show (default: the machine's)."
     )
-    interval: Duration = Field(default=300.0, description="Time between polls while all is well.")
+    interval: PollInterval = Field(
+        default=300.0, description="Time between polls while all is well."
+    )
 
     @field_validator("url")
     @classmethod

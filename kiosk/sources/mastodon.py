@@ -35,11 +35,10 @@ from pydantic import Field, field_validator, model_validator
 
 from kiosk.analytics.queries import Listener, ListeningOptions, words_of
 from kiosk.analytics.sentiment import enrich
-from kiosk.config.types import Duration
 from kiosk.sources.base import register
 from kiosk.sources.listening import ListeningSource
 from kiosk.sources.parsing import DATA_ERRORS, describe
-from kiosk.sources.polling import FetchError, HttpOptions, backoff_delay, http_address
+from kiosk.sources.polling import FetchError, HttpOptions, PollInterval, backoff_delay, http_address
 from kiosk.sources.streaming import check_event_stream, read_events, refused
 from kiosk.values import Mention
 
@@ -77,7 +76,9 @@ class MastodonOptions(ListeningOptions, HttpOptions):
         "token for it; one that refuses falls back to polling, said once in the log.",
     )
     limit: int = Field(default=40, ge=1, le=40, description="Posts asked for per request.")
-    interval: Duration = Field(default=60.0, description="Time between polls while all is well.")
+    interval: PollInterval = Field(
+        default=60.0, description="Time between polls while all is well."
+    )
 
     @field_validator("instance")
     @classmethod

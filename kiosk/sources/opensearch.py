@@ -39,14 +39,13 @@ import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     field_validator,
     model_validator,
 )
 
-from kiosk.config.types import Duration
+from kiosk.config.types import LAYOUT_MODEL, LONGEST_HISTORY, MINUTE, SECOND, Duration
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import check_stream_names
 from kiosk.sources.parsing import DATA_ERRORS, describe, finite, parse_off_loop, plain, shown
@@ -71,7 +70,7 @@ _EXTRAS = {
 class SearchStream(BaseModel):
     """One stream: which documents, and what to make of them."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = LAYOUT_MODEL
 
     kind: Literal["metric", "series", "ranking"] = Field(description="What the stream carries.")
     query: dict[str, Any] = Field(
@@ -79,10 +78,15 @@ class SearchStream(BaseModel):
         description="Query DSL selecting the documents, e.g. {term: {lang: en}}.",
     )
     time_field: str = Field(default="@timestamp", description="The documents' time field.")
-    range: Duration | None = Field(
+    range: Annotated[Duration, Field(ge=MINUTE, le=LONGEST_HISTORY)] | None = Field(
         default=None, description="Only documents newer than this (e.g. 1d); a series needs it."
     )
-    interval: Duration = Field(default=300.0, description="series: bucket width (e.g. 5m).")
+    interval: Duration = Field(
+        default=300.0,
+        ge=SECOND,
+        le=LONGEST_HISTORY,
+        description="series: bucket width (e.g. 5m).",
+    )
     split: str | None = Field(
         default=None, description="series: a keyword field: one line per term (the top busiest)."
     )

@@ -35,7 +35,7 @@ from typing import Annotated, Any, ClassVar, TypeVar, cast
 import httpx
 from pydantic import AfterValidator, Field
 
-from kiosk.config.types import Duration
+from kiosk.config.types import DAY, HOUR, LONGEST_HISTORY, MINUTE, SECOND, Duration
 from kiosk.hub import Hub, SourceState
 from kiosk.redaction import redact
 from kiosk.sources.base import Source, SourceOptions
@@ -71,21 +71,37 @@ HttpAddress = Annotated[str, AfterValidator(http_address)]
 """An http:// or https:// address (what every HTTP source's URLs must be)."""
 
 
+PollInterval = Annotated[Duration, Field(ge=SECOND, le=DAY)]
+"""Time between polls: at most once a second (a backend is not a stream), at least daily."""
+MAX_RESPONSE_BYTES = 256 * 2**20
+"""The largest ``max_bytes``: a response is held in memory whole, on a mini-PC."""
+
+
 class PollingOptions(SourceOptions):
-    interval: Duration = Field(default=60.0, description="Time between polls while all is well.")
-    timeout: Duration = Field(default=10.0, description="A poll that takes longer fails.")
+    interval: PollInterval = Field(
+        default=60.0, description="Time between polls while all is well."
+    )
+    timeout: Duration = Field(
+        default=10.0, ge=0.05, le=10 * MINUTE, description="A poll that takes longer fails."
+    )
     backoff: Duration = Field(
         default=2.0,
+        ge=0.1,
+        le=HOUR,
         description="Longest wait before the first retry after a failure; it doubles with each "
         "further failure, and the actual wait is random up to it.",
     )
     max_backoff: Duration = Field(
+        ge=SECOND,
+        le=DAY,
         default=MAX_BACKOFF,
         description="Retries never wait longer (unless the server asks, with Retry-After): a "
         "backend that is back is seen within this long.",
     )
     stale_after: Duration = Field(
         default=600.0,
+        ge=SECOND,
+        le=LONGEST_HISTORY,
         description="Without a good poll for this long, the source is failed rather than stale.",
     )
     cache: bool = Field(
@@ -100,7 +116,12 @@ class HttpOptions(PollingOptions):
     token: str | None = Field(
         default=None, description="Sent as 'Authorization: Bearer …'; write ${env:NAME}."
     )
-    max_bytes: int = Field(default=10_000_000, ge=1000, description="A larger response is refused.")
+    max_bytes: int = Field(
+        default=10_000_000,
+        ge=1000,
+        le=MAX_RESPONSE_BYTES,
+        description="A larger response is refused.",
+    )
 
 
 # Options that change how a source polls, not what its values are: editing them keeps the cache.

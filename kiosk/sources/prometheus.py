@@ -32,9 +32,9 @@ import math
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
-from kiosk.config.types import Duration
+from kiosk.config.types import DAY, LAYOUT_MODEL, LONGEST_HISTORY, MINUTE, SECOND, Duration
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import check_stream_names
 from kiosk.sources.parsing import DATA_ERRORS, describe, finite, parse_off_loop, plain, shown
@@ -60,7 +60,7 @@ _EXTRAS = {
 class PromStream(BaseModel):
     """One stream: a PromQL query and what kind of value to make of its answer."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = LAYOUT_MODEL
 
     kind: Literal["metric", "series", "ranking", "breakdown"] = Field(
         description="What the stream carries."
@@ -72,8 +72,15 @@ class PromStream(BaseModel):
         "e.g. the query with 'offset 1d'.",
     )
     unit: str = Field(default="", description="metric: shown after the figure.")
-    range: Duration = Field(default=3600.0, description="series: how far back, e.g. 6h.")
-    step: Duration = Field(default=60.0, description="series: time between points, e.g. 5m.")
+    range: Duration = Field(
+        default=3600.0,
+        ge=MINUTE,
+        le=LONGEST_HISTORY,
+        description="series: how far back, e.g. 6h.",
+    )
+    step: Duration = Field(
+        default=60.0, ge=SECOND, le=DAY, description="series: time between points, e.g. 5m."
+    )
     label: str | None = Field(
         default=None,
         description="ranking, breakdown: the label whose value names each entry (e.g. path); "

@@ -29,10 +29,9 @@ import numpy as np
 from pydantic import Field, TypeAdapter
 
 from kiosk.analytics.sentiment import enrich
-from kiosk.config.types import Duration
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.parsing import DATA_ERRORS, describe
-from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSource
+from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSource, PollInterval
 from kiosk.values import Kind, Mention, TimeSeries
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,9 @@ class RssOptions(HttpOptions):
         description="Keep only entries whose title or summary holds one of these (any case); "
         "each keyword gets its own count series. Empty: every entry.",
     )
-    interval: Duration = Field(default=300.0, description="Time between polls while all is well.")
+    interval: PollInterval = Field(
+        default=300.0, description="Time between polls while all is well."
+    )
 
 
 class Entry(NamedTuple):

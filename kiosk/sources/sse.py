@@ -26,7 +26,7 @@ import httpx
 from httpx_sse import ServerSentEvent, SSEError
 from pydantic import AfterValidator, Field
 
-from kiosk.config.types import Duration
+from kiosk.config.types import HOUR, SECOND, Duration
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import BadValueError, StreamSpec, _search, check_stream_names, extract
 from kiosk.sources.parsing import DATA_ERRORS, describe
@@ -57,13 +57,19 @@ class SseOptions(HttpOptions):
         min_length=1, description="Stream name → kind and JMESPath into each event's JSON data."
     )
     idle: Duration = Field(
-        default=90.0, description="Reconnect when nothing (not even a comment) came for this long."
+        default=90.0,
+        ge=SECOND,
+        le=HOUR,
+        description="Reconnect when nothing (not even a comment) came for this long.",
     )
     interval: Duration = Field(
-        default=3.0, description="Pause before reconnecting after the server closed cleanly."
+        default=3.0,
+        ge=0.1,
+        le=HOUR,
+        description="Pause before reconnecting after the server closed cleanly.",
     )
     max_event_bytes: int = Field(
-        default=MAX_EVENT_BYTES, ge=1000, description="A larger event is skipped."
+        default=MAX_EVENT_BYTES, ge=1000, le=64 << 20, description="A larger event is skipped."
     )
 
 
