@@ -1,4 +1,4 @@
-"""The ``kiosk`` command: run | session | check | screens | identify | shot | schema | bench.
+"""The ``kiosk`` command: run | session | check | screens | identify | shot | schema | bench | ctl.
 
 Qt is imported only by the commands that need it, so ``kiosk check`` and ``kiosk schema`` work
 on a machine without a display or GL libraries.
@@ -142,6 +142,12 @@ def _parser() -> argparse.ArgumentParser:
         help="Qt platform, e.g. xcb to measure on a real X server",
     )
     bench.set_defaults(handler=cmd_bench)
+
+    ctl = commands.add_parser("ctl", help="steer a running wall: message, pin, blank, status…")
+    from kiosk.control.client import add_arguments
+
+    add_arguments(ctl)
+    ctl.set_defaults(handler=cmd_ctl)
     return parser
 
 
@@ -346,6 +352,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
     print(report(result, rate=args.rate, screens=len(layout.screens), size=size))
     return EXIT_OK
+
+
+def cmd_ctl(args: argparse.Namespace) -> int:
+    from kiosk.control.client import run
+
+    return run(args)
 
 
 if __name__ == "__main__":

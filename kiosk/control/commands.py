@@ -168,6 +168,10 @@ class Issue:
         return f"{where}: {self.message}"
 
 
+class NotShownError(LookupError):
+    """The screen is in the layout but on no monitor now: nothing to grab."""
+
+
 class CommandError(ValueError):
     """A command that was refused; nothing was changed. ``issues`` says every reason."""
 

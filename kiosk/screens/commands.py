@@ -20,7 +20,10 @@ import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QTimer
 from PySide6.QtGui import QImage, QPainter
 
+from kiosk.config.control import Control
 from kiosk.config.layout import Span
+from kiosk.control.api import ControlServer
+from kiosk.control.audit import AuditLog
 from kiosk.control.commands import (
     TONE_RANK,
     Blank,
@@ -29,6 +32,7 @@ from kiosk.control.commands import (
     Identify,
     Message,
     Next,
+    NotShownError,
     Pin,
     Screenshot,
     Status,
@@ -44,10 +48,6 @@ from kiosk.screens.window import ScreenWindow
 log = logging.getLogger(__name__)
 
 MESSAGE_CHECK_MS = 1000  # a re-bound window gets its message back within a second
-
-
-class NotShownError(LookupError):
-    """The screen is in the layout but on no monitor now: nothing to grab."""
 
 
 @dataclass
@@ -228,9 +228,13 @@ class WallCommands:
                 ],
             }
         sources = {}
+        snapshot = hub.snapshot()
         for name in self.wall.layout.sources:
             state = hub.status(name)
             confirmed = hub.confirmed(name)
+            if confirmed is None:  # a source that does not confirm: its newest value
+                times = [s.at for n, s in snapshot.items() if n.startswith(f"{name}.")]
+                confirmed = max(times, default=None)
             sources[name] = {
                 "state": state.state.value,
                 "since": _iso(state.since),
@@ -290,3 +294,22 @@ def _png(image: QImage) -> bytes:
     image.save(buffer, "PNG")  # type: ignore[call-overload]
     buffer.close()
     return bytes(data.data())
+
+
+async def serve_commands(
+    wall: Wall, config: Control, audit: AuditLog | None = None, *, port: int | None = None
+) -> tuple[WallCommands, ControlServer | None]:
+    """The wall's command side and its HTTP API, listening (None when off or the port is taken:
+    the wall runs on without it, and says so in the log)."""
+    commands = WallCommands(wall)
+    if not config.enabled:
+        return commands, None
+    server = ControlServer(config, commands, audit or AuditLog.in_cache_dir(), port=port)
+    try:
+        await server.start()
+    except OSError as error:
+        log.error(
+            "control API: cannot listen on %s: %s; the wall runs without it", server.url, error
+        )
+        return commands, None
+    return commands, server

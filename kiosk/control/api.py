@@ -1,0 +1,231 @@
+"""The wall's HTTP API: the command model over JSON, served by aiohttp in the wall's own loop.
+
+The wall's asyncio loop is Qt's (qasync), so a request is handled on the UI thread between two
+paints: a command reaches the windows without any locking. No Qt is imported here; the wall is
+reached through :class:`CommandTarget`.
+
+Requests are checked in this order, and the first failure answers: a body over 64 KiB (413),
+the token (401), the token's scope for the command named (403), the body as JSON (400), the
+command against the layout (422, with every issue's field path). Only then does anything change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from kiosk.config.control import Control, Scope, split_listen
+from kiosk.control.audit import AuditLog
+from kiosk.control.commands import (
+    Command,
+    CommandError,
+    Directory,
+    NotShownError,
+    Screenshot,
+    Status,
+    Validated,
+    scope_of,
+    validate,
+)
+from kiosk.control.openapi import openapi
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024  # the longest message is under 1 KiB; nothing needs more
+LOCAL = "local"
+ALL_SCOPES: frozenset[Scope] = frozenset({"view", "operate", "admin"})
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class CommandTarget(Protocol):
+    """What the API needs of the wall (kiosk.screens.commands.WallCommands)."""
+
+    def directory(self) -> Directory: ...
+    def execute(self, validated: Validated) -> dict[str, Any]: ...
+    def screenshot(self, command: Screenshot) -> bytes: ...
+    def status(self, command: Status | None = None) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a request: a token's name (or "local" without tokens) and what it may do."""
+
+    name: str
+    scopes: frozenset[Scope]
+
+
+CALLER = web.RequestKey("caller", Caller)
+
+
+def problem(status: int, error: str, **more: Any) -> web.Response:
+    """A JSON error body: ``{"error": what is wrong, ...}``."""
+    return web.json_response({"error": error, **more}, status=status)
+
+
+class ControlServer:
+    """The HTTP API of one wall.
+
+    Args:
+        config: the layout's ``control:`` section.
+        wall: where validated commands go.
+        audit: where applied commands are written.
+        port: overrides the configured port (0: any free one; tests).
+    """
+
+    def __init__(
+        self, config: Control, wall: CommandTarget, audit: AuditLog, *, port: int | None = None
+    ) -> None:
+        self.config = config
+        self.wall = wall
+        self.audit = audit
+        self.host, configured = split_listen(config.listen)
+        self._port = configured if port is None else port
+        self._runner: web.AppRunner | None = None
+        self.app = web.Application(client_max_size=MAX_BODY, middlewares=[self._errors, self._auth])
+        self.app.router.add_get("/openapi.json", self._openapi)
+        self.app.router.add_get("/v1/status", self._status)
+        self.app.router.add_get("/v1/screens/{screen}/screenshot", self._screenshot)
+        self.app.router.add_post("/v1/commands", self._command)
+
+    @property
+    def port(self) -> int:
+        """The port listened on (the real one when 0 was asked for)."""
+        if self._runner is not None:
+            for address in self._runner.addresses:
+                return int(address[1])
+        return self._port
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def start(self) -> None:
+        """Listen. Raises OSError when the port is taken (the caller logs it; the wall runs)."""
+        runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.host, self._port, backlog=32).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        scheme = "tokens" if self.config.tokens else "no tokens: localhost only"
+        log.info("control API on %s (%s)", self.url, scheme)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    # -- middlewares -----------------------------------------------------------------------
+
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Every answer is JSON, aiohttp's own errors (404, 405, 413) included."""
+        try:
+            return await handler(request)
+        except web.HTTPException as error:
+            if error.status < 400:
+                raise
+            text = error.reason if error.status != 413 else f"body over {MAX_BODY} bytes"
+            response = problem(error.status, text)
+            if "WWW-Authenticate" in error.headers:
+                response.headers["WWW-Authenticate"] = error.headers["WWW-Authenticate"]
+            return response
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug must cost one request, not the wall
+            log.exception("control API: %s %s failed", request.method, request.path)
+            return problem(500, "internal error; see the wall's log")
+
+    @web.middleware
+    async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        length = request.content_length
+        if length is not None and length > MAX_BODY:
+            return problem(413, f"body over {MAX_BODY} bytes")
+        if request.path == "/openapi.json":
+            return await handler(request)
+        caller = self._caller(request.headers.get("Authorization", ""))
+        if caller is None:
+            response = problem(401, "a valid token is needed: Authorization: Bearer TOKEN")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="kiosk"'
+            return response
+        request[CALLER] = caller
+        return await handler(request)
+
+    def _caller(self, header: str) -> Caller | None:
+        if not self.config.tokens:
+            return Caller(LOCAL, ALL_SCOPES)  # listening on localhost only: checked at load
+        scheme, _, given = header.partition(" ")
+        if scheme.lower() != "bearer" or not given:
+            return None
+        found = None
+        for name, token in self.config.tokens.items():  # every one compared: constant time
+            if hmac.compare_digest(token.token.encode(), given.strip().encode()):
+                found = Caller(name, frozenset(token.scopes))
+        return found
+
+    # -- routes ----------------------------------------------------------------------------
+
+    async def _openapi(self, request: web.Request) -> web.Response:
+        return web.json_response(openapi())
+
+    async def _status(self, request: web.Request) -> web.Response:
+        if (denied := _denied(request, "status")) is not None:
+            return denied
+        return web.json_response(self.wall.status())
+
+    async def _screenshot(self, request: web.Request) -> web.StreamResponse:
+        if (denied := _denied(request, "screenshot")) is not None:
+            return denied
+        return self._run({"command": "screenshot", "screen": request.match_info["screen"]})
+
+    async def _command(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            return problem(400, f"the body is not JSON: {error}")
+        name = data.get("command") if isinstance(data, dict) else None
+        if (denied := _denied(request, name if isinstance(name, str) else "")) is not None:
+            return denied
+        return self._run(data, request[CALLER])
+
+    def _run(self, data: object, caller: Caller | None = None) -> web.StreamResponse:
+        try:
+            validated = validate(data, self.wall.directory())
+        except CommandError as error:
+            issues = [issue.as_json() for issue in error.issues]
+            return problem(422, str(error), issues=issues)
+        command: Command = validated.command
+        if isinstance(command, Screenshot):
+            try:
+                png = self.wall.screenshot(command)
+            except NotShownError as error:
+                return problem(409, str(error))
+            return web.Response(body=png, content_type="image/png")
+        if isinstance(command, Status):
+            return web.json_response(self.wall.status(command))
+        assert caller is not None
+        result = self.wall.execute(validated)
+        detail = command.model_dump(mode="json", exclude_defaults=True)
+        detail["command"] = command.command
+        self.audit.record(caller.name, detail, list(validated.screens))
+        return web.json_response({"ok": True, "command": command.command, **result})
+
+
+def _denied(request: web.Request, command: str) -> web.Response | None:
+    caller: Caller = request[CALLER]
+    needed = scope_of(command)
+    if needed in caller.scopes:
+        return None
+    return problem(403, f"token {caller.name!r} lacks the {needed!r} scope for {command!r}"[:300])

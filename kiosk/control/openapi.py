@@ -1,0 +1,113 @@
+"""The API's OpenAPI 3.1 description, with the command schemas generated from the command model
+(so the description cannot drift from what the server accepts)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from kiosk.control.commands import Command
+
+_ERROR = {
+    "description": "What is wrong",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+_ERRORS = {
+    "401": _ERROR | {"description": "No token, or an unknown one"},
+    "403": _ERROR | {"description": "The token lacks the scope"},
+    "413": _ERROR | {"description": "Body over 64 KiB"},
+    "422": _ERROR | {"description": "Not a valid command; issues[] gives each field path"},
+}
+
+
+@functools.cache
+def openapi() -> dict[str, Any]:
+    schema = TypeAdapter(Command).json_schema(ref_template="#/components/schemas/{model}")
+    components: dict[str, Any] = schema.pop("$defs", {})
+    components["Command"] = schema
+    components["Error"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string"},
+            "issues": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "path": {"type": "array", "items": {"type": ["string", "integer"]}},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
+        },
+    }
+    json_object = {"application/json": {"schema": {"type": "object"}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "kiosk wall control",
+            "version": "1",
+            "description": "Steer a running wall. Send 'Authorization: Bearer TOKEN' when the "
+            "layout's control: section has tokens. Scopes: view (status, screenshot), operate "
+            "(message, end_message, next, previous, pin, unpin, blank, wake, identify).",
+        },
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/v1/commands": {
+                "post": {
+                    "summary": "Send one command",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Command"}}
+                        },
+                    },
+                    "responses": {
+                        "200": {"description": "Applied (or status as JSON, screenshot as PNG)"}
+                        | {"content": json_object | {"image/png": {}}},
+                        "409": _ERROR | {"description": "Screenshot of a screen not shown now"},
+                        **_ERRORS,
+                    },
+                }
+            },
+            "/v1/status": {
+                "get": {
+                    "summary": "Screens, messages, sources, process (scope view)",
+                    "responses": {"200": {"description": "Status", "content": json_object}}
+                    | _ERRORS,
+                }
+            },
+            "/v1/screens/{screen}/screenshot": {
+                "get": {
+                    "summary": "One screen as PNG (scope view)",
+                    "parameters": [
+                        {
+                            "name": "screen",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "PNG", "content": {"image/png": {}}},
+                        "409": _ERROR | {"description": "Not on any monitor now"},
+                    }
+                    | _ERRORS,
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This description",
+                    "security": [],
+                    "responses": {"200": {"description": "OpenAPI 3.1"}},
+                }
+            },
+        },
+    }
