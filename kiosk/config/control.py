@@ -9,13 +9,15 @@ from __future__ import annotations
 import ipaddress
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from kiosk.config.types import LAYOUT_MODEL
 
 Scope = Literal["view", "operate", "admin"]
 """view: status and screenshots; operate: messages, pages, blank, identify; admin: reserved."""
 
 DEFAULT_LISTEN = "127.0.0.1:8700"
-_MODEL = ConfigDict(extra="forbid", frozen=True)
+_MODEL = LAYOUT_MODEL
 TOKEN_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
 
 
