@@ -35,6 +35,7 @@ from kiosk.config import Layout
 from kiosk.control.systemd import Notifier
 from kiosk.control.wall_state import IDENTIFY_SIGNAL, StatePublisher
 from kiosk.hub import Hub, SourceState
+from kiosk.lateness import lateness_log_from_env
 from kiosk.recovery import STABLE_AFTER
 from kiosk.reload import LayoutReloader
 from kiosk.screens.wall import Wall
@@ -208,6 +209,7 @@ async def run_wall(
     assignment = wall.bind()
     notifier.ready(f"{len(assignment.bound)} of {len(layout.screens)} screens shown")
     shown = _report_when_data_is_on_screen(wall)
+    lateness = lateness_log_from_env()  # KIOSK_LATENESS_LOG: soak runs measure freezes
     if seconds is not None:
         loop.call_later(seconds, stop.set)
     if on_stable is not None:
@@ -236,6 +238,8 @@ async def run_wall(
         log.info("memory guard at %.0f MB", memory_limit)
     await stop.wait()
     shown.stop()
+    if lateness is not None:
+        lateness.stop()
     if guard is not None:
         guard.stop()
     log.info("stopping")
