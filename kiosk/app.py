@@ -38,6 +38,7 @@ from kiosk.hub import Hub, SourceState
 from kiosk.lateness import lateness_log_from_env
 from kiosk.recovery import STABLE_AFTER
 from kiosk.reload import LayoutReloader
+from kiosk.screens.commands import serve_commands
 from kiosk.screens.wall import Wall
 from kiosk.sources import SOURCES, Source
 from kiosk.values import Kind
@@ -210,6 +211,7 @@ async def run_wall(
     notifier.ready(f"{len(assignment.bound)} of {len(layout.screens)} screens shown")
     shown = _report_when_data_is_on_screen(wall)
     lateness = lateness_log_from_env()  # KIOSK_LATENESS_LOG: soak runs measure freezes
+    commands, api = await serve_commands(wall, layout.control)  # kiosk ctl; localhost by default
     if seconds is not None:
         loop.call_later(seconds, stop.set)
     if on_stable is not None:
@@ -248,6 +250,9 @@ async def run_wall(
     notifier.stopping()
     if reloader is not None:
         reloader.deleteLater()
+    if api is not None:
+        await api.stop()
+    commands.close()
     await runtimes[-1].stop()
     wall.close()
     state.remove()

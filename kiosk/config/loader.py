@@ -26,6 +26,7 @@ import yaml
 from kiosk.config.check import cross_check
 from kiosk.config.errors import DataPath, LayoutError, LayoutIssue, format_path, translate
 from kiosk.config.layout import Layout, layout_model
+from kiosk.redaction import register_secret
 
 __all__ = [
     "Document",
@@ -390,6 +391,7 @@ def _substitute_env(text: str, path: DataPath, document: Document) -> str:
             document.issues.append(document.issue(path, message, at_value=True))
             return ""
         document.env_values[value] = name
+        register_secret(value)  # kept out of every log line and status text from now on
         return value
 
     return _ENV.sub(replace, text)
