@@ -568,7 +568,7 @@ M = "type: mastodon, instance: 'https://m.example', brands: {Acme: {hashtags: [a
         ("{type: mastodon, instance: m.example, tags: [a], brands: {A: {keywords: [a]}}}",
          "instance", "http:// or https://"),
         (f"{{{M}, tags: ['two words']}}", "tags", "is not a hashtag"),
-        (f"{{{M}, limit: 80}}", "limit", "less than or equal to 40"),
+        (f"{{{M}, limit: 80}}", "limit", "from 1 to 40"),
         ("{type: mastodon, instance: 'https://m', brands: {A: {keywords: [a]}}}", "",
          "nothing to read"),
     ],
