@@ -1,4 +1,5 @@
-"""The ``kiosk`` command: run | session | check | screens | identify | shot | schema | bench | ctl.
+"""The ``kiosk`` command: run | session | check | screens | identify | shot | schema | bench | ctl |
+analyze.
 
 Qt is imported only by the commands that need it, so ``kiosk check`` and ``kiosk schema`` work
 on a machine without a display or GL libraries.
@@ -142,6 +143,15 @@ def _parser() -> argparse.ArgumentParser:
         help="Qt platform, e.g. xcb to measure on a real X server",
     )
     bench.set_defaults(handler=cmd_bench)
+
+    analyze = commands.add_parser(
+        "analyze",
+        help="read posts as JSON lines; print each one's language, sentiment, brands and "
+        "public-screen verdict as a JSON line",
+    )
+    analyze.add_argument("posts", nargs="?", type=Path, default=None, help="file (default stdin)")
+    analyze.add_argument("--layout", type=Path, default=None, help="brand queries and moderation")
+    analyze.set_defaults(handler=cmd_analyze)
 
     ctl = commands.add_parser("ctl", help="steer a running wall: message, pin, blank, status…")
     from kiosk.control.client import add_arguments
@@ -351,6 +361,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
         lambda: run_bench(layout, seconds=args.seconds, warmup=args.warmup, size=size)
     )
     print(report(result, rate=args.rate, screens=len(layout.screens), size=size))
+    return EXIT_OK
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from kiosk.analytics.analyze import Analyzer, layout_queries, run
+
+    layout = _load(args.layout) if args.layout is not None else None
+    if args.layout is not None and layout is None:
+        return EXIT_BAD_LAYOUT
+    analyzer = Analyzer.of(
+        layout_queries(layout.sources) if layout else None, layout.moderation if layout else None
+    )
+    try:
+        with (
+            open(args.posts, encoding="utf-8", errors="replace") if args.posts else sys.stdin
+        ) as lines:
+            posts, errors = run(lines, sys.stdout, analyzer)
+    except OSError as error:
+        print(f"kiosk analyze: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"kiosk analyze: {posts} lines, {errors} errors", file=sys.stderr)
     return EXIT_OK
 
 
