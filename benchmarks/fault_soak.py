@@ -224,13 +224,20 @@ def source_back(source: dict[str, Any], healed: float) -> bool:
     return source["state"] == "ok" and last_ok is not None and last_ok >= math.floor(healed) + 1
 
 
-def worst_lateness(path: Path, skip: int = 0) -> float:
-    """The worst loop lateness in ms the wall wrote to its lateness log, one line a minute;
-    ``skip``: leave out the first lines (start-up)."""
+def worst_lateness(path: Path) -> float:
+    """The worst loop lateness in ms the wall wrote to its lateness log."""
     if not path.exists():
         return math.nan
-    found = re.findall(r"max_late_ms=([\d.]+)", path.read_text())[skip:]
+    found = re.findall(r"max_late_ms=([\d.]+)", path.read_text())
     return max(map(float, found), default=math.nan)
+
+
+def stalls(path: Path) -> list[tuple[float, float]]:
+    """The stalls of 250 ms or more the wall logged: (epoch second, ms)."""
+    if not path.exists():
+        return []
+    found = re.findall(r"^(\S+) stall_ms=([\d.]+)$", path.read_text(), re.MULTILINE)
+    return [(time.mktime(time.strptime(at, "%Y-%m-%dT%H:%M:%S")), float(ms)) for at, ms in found]
 
 
 def state_lines(log_path: Path) -> dict[str, list[str]]:
@@ -281,6 +288,7 @@ class Soak:
     current: dict[str, str] = field(default_factory=dict)
     memory: dict[str, tuple[float, float]] = field(default_factory=dict)
     peak_rss: float = 0.0
+    faults_from: float = 0.0  # when the schedule starts
     last_status: dict[str, Any] | None = None
 
     def apply(self, schedule: Schedule, now: float) -> None:
@@ -368,11 +376,10 @@ def report(soak: Soak, schedule: Schedule, log_path: Path, stop_code: int | None
         f"process restarts: {soak.wall.restarts}{exits}; exit code at SIGTERM: {stop_code}"
     )
     lines.append(
-        f"longest UI freeze: {worst_lateness(soak.lateness_path):.0f} ms, "
-        f"{worst_lateness(soak.lateness_path, skip=1):.0f} ms after the first minute (start-up)"
-        " (worst lateness of a 100 ms timer in the wall, per minute in "
-        f"{soak.lateness_path.name})"
+        f"longest UI freeze: {worst_lateness(soak.lateness_path):.0f} ms (worst lateness of a "
+        f"100 ms timer in the wall; per minute in {soak.lateness_path})"
     )
+    lines.extend(stall_lines(soak))
     logged = state_lines(log_path)
     final = soak.last_status["sources"] if soak.last_status else {}
     lines.append("source   kinds  back after heal (median / max)  not back  log lines  final")
@@ -384,6 +391,26 @@ def report(soak: Soak, schedule: Schedule, log_path: Path, stop_code: int | None
         f"errors, {text.count('Traceback')} tracebacks, "
         f"{text.count('Exception ignored')} 'Exception ignored'"
     )
+    return lines
+
+
+def stall_lines(soak: Soak, shown: int = 8) -> list[str]:
+    """The worst stalls, each with the faults set around it (the log has whole seconds)."""
+    found = sorted(stalls(soak.lateness_path), key=lambda stall: -stall[1])
+    lines = [f"stalls of 250 ms or more: {len(found)}" + (", the worst:" if found else "")]
+    for at, ms in found[:shown]:
+        active = [
+            f"{name} {e.kind}"
+            for name, episodes in soak.episodes.items()
+            for e in episodes
+            if e.start - 1 <= at + 1 and (e.healed is None or e.healed + 1 >= at)
+        ]
+        when = time.strftime("%H:%M:%S", time.localtime(at))
+        if at < soak.faults_from - 1:
+            what = "before the first fault (start-up)"
+        else:
+            what = "faults then: " + (", ".join(active) or "none")
+        lines.append(f"  {ms:6.0f} ms at {when}, {what}")
     return lines
 
 
@@ -435,14 +462,15 @@ def main() -> int:
         wall = Wall(layout_path, env, work / "kiosk.log")
         started = time.time()
         wall.start()
-        shown = wait_shown(wall)
-        print(f"wall up: every screen shows data {shown:.1f} s after start; files in {work}")
-        soak = Soak(server, wall, port, lateness_path)
-        soak.sample_memory("start")
-        seconds = args.minutes * 60
-        faulting = seconds - (time.time() - started) - FINAL_HEALTHY
-        schedule = Schedule(time.time(), faulting)
-        try:
+        try:  # an interrupt at any point stops the wall too: no wall left running
+            shown = wait_shown(wall)
+            print(f"wall up: every screen shows data {shown:.1f} s after start; files in {work}")
+            soak = Soak(server, wall, port, lateness_path)
+            soak.sample_memory("start")
+            seconds = args.minutes * 60
+            faulting = seconds - (time.time() - started) - FINAL_HEALTHY
+            schedule = Schedule(time.time(), faulting)
+            soak.faults_from = schedule.start
             run(soak, schedule, started, seconds)
             soak.observe()
             soak.sample_memory(f"{args.minutes:g} min")

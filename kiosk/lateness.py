@@ -5,6 +5,11 @@ Opt-in, for soak runs (``benchmarks/fault_soak.py``): with ``KIOSK_LATENESS_LOG=
 
     2025-01-06T10:00:00 max_late_ms=12.4 ticks=598
 
+and, at once, a line for each stall of :data:`STALL` or more, so it can be matched with what
+happened at that moment::
+
+    2025-01-06T10:00:31 stall_ms=640.2
+
 A timer that fires late is a frame the screens could not draw: everything (sources, analytics,
 widgets) shares this one thread, so the worst lateness is the longest freeze anyone saw. It is
 measured from inside the process because from outside a frozen loop and a busy one look alike.
@@ -24,6 +29,7 @@ log = logging.getLogger(__name__)
 ENV = "KIOSK_LATENESS_LOG"
 TICK_MS = 100
 REPORT_EVERY = 60.0  # seconds
+STALL = 0.25  # seconds late: a visible hitch in a ticker, worth its own line
 
 
 class LatenessLog:
@@ -42,22 +48,27 @@ class LatenessLog:
 
     def _tick(self) -> None:
         now = time.monotonic()
-        self.worst = max(self.worst, now - self._last - TICK_MS / 1000)
+        late = now - self._last - TICK_MS / 1000
+        self.worst = max(self.worst, late)
         self._last = now
+        if late >= STALL:
+            self._write(f"stall_ms={late * 1000:.1f}")
         self.ticks += 1
         if now - self._since >= REPORT_EVERY:
             self.flush()
 
     def flush(self) -> None:
         """Write the worst lateness since the last line (also at stop: a partial minute)."""
+        self._write(f"max_late_ms={self.worst * 1000:.1f} ticks={self.ticks}")
+        self.worst, self.ticks, self._since = 0.0, 0, time.monotonic()
+
+    def _write(self, figures: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-        line = f"{stamp} max_late_ms={self.worst * 1000:.1f} ticks={self.ticks}\n"
         try:
             with self.path.open("a", encoding="utf-8") as file:
-                file.write(line)
+                file.write(f"{stamp} {figures}\n")
         except OSError as error:  # a measurement must never stop the wall
             log.warning("lateness log %s: %s", self.path, error)
-        self.worst, self.ticks, self._since = 0.0, 0, time.monotonic()
 
     def stop(self) -> None:
         self.timer.stop()
