@@ -370,3 +370,58 @@ def test_command_to_pixels_latency(
         f"\ncommand → pixels over {len(took)} messages: p50 {statistics.median(took):.1f} ms, "
         f"p95 {quantiles[18]:.1f} ms (HTTP round trip + 1920×1080 grab)"
     )
+
+
+def test_the_control_page_thumbnails_and_the_log(
+    qapp: QApplication, make_wall: Callable[[str], Wall], tmp_path: Path
+) -> None:
+    """What the web page reads: itself without a token, screens, small screenshots, the log."""
+    wall = make_wall(SCREENS + TOKENS)
+    ops = {"Authorization": f"Bearer {OPS}"}
+
+    async def scenario(client: httpx.AsyncClient, commands: WallCommands) -> None:
+        page = await client.get("/")
+        assert page.status_code == 200 and "<title>Wall control</title>" in page.text
+        assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+        script = await client.get("/web/app.js")
+        assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+        for escape in ("/web/../api.py", "/web/%2e%2e/api.py", "/web/..%2fapi.py"):
+            assert (await client.get(escape)).status_code in (401, 403, 404), escape
+        assert (await client.get("/v1/screens")).status_code == 401  # data needs a token
+        screens = (await client.get("/v1/screens", headers=ops)).json()["screens"]
+        assert screens[1] == {
+            "name": "care",
+            "groups": ["execs", "support"],
+            "pages": ["Pulse", "Brand pulse"],
+        }
+        small = await client.get("/v1/screens/care/screenshot?width=270", headers=ops)
+        assert QImage.fromData(small.content).size().toTuple() == (270, 480)
+        wide = await client.get("/v1/screens/care/screenshot?width=5000", headers=ops)
+        assert QImage.fromData(wide.content).size().toTuple() == (1080, 1920)  # never enlarged
+        bad = await client.get("/v1/screens/care/screenshot?width=tiny", headers=ops)
+        assert bad.status_code == 422 and bad.json()["issues"][0]["path"] == ["width"]
+        assert (await client.get("/v1/audit", headers=ops)).json() == {"entries": []}
+        for i in range(3):
+            body = {"command": "message", "to": ["pr"], "headline": f"n{i}"}
+            assert (await client.post("/v1/commands", json=body, headers=ops)).status_code == 200
+        entries = (await client.get("/v1/audit?limit=2", headers=ops)).json()["entries"]
+        assert [(e["who"], e["detail"]["headline"]) for e in entries] == [
+            ("ops", "n2"),
+            ("ops", "n1"),
+        ]
+        for limit in ("0", "501", "x"):
+            refused = await client.get(f"/v1/audit?limit={limit}", headers=ops)
+            assert refused.status_code == 422 and refused.json()["issues"][0]["path"] == ["limit"]
+
+    serve(qapp, wall, tmp_path / "audit.jsonl", scenario)
+
+
+def test_the_audit_log_reads_only_its_end(tmp_path: Path) -> None:
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    for i in range(3000):  # some 400 KB: several blocks from the end
+        audit.record("ops", {"command": "message", "headline": f"n{i}"}, ["pr"])
+    with (tmp_path / "audit.jsonl").open("a") as file:
+        file.write('{"torn": \n')
+    assert [e["detail"]["headline"] for e in audit.last(3)] == ["n2999", "n2998", "n2997"]
+    assert len(audit.last(500)) == 500
+    assert AuditLog(tmp_path / "none.jsonl").last(5) == []

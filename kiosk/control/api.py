@@ -17,6 +17,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -40,6 +41,17 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024  # the longest message is under 1 KiB; nothing needs more
 LOCAL = "local"
+WEB_DIR = Path(__file__).with_name("web")  # the control page: static files, no build step
+# The page and the API description hold no wall data: served without a token, so a phone can
+# load the page that then asks for one.
+PUBLIC_PATHS = frozenset({"/", "/openapi.json"})
+WEB_PREFIX = "/web/"
+AUDIT_LIMIT = 500
+# The page's scripts and styles come from here only; screenshots are shown as blob: URLs.
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'"
+)
 ALL_SCOPES: frozenset[Scope] = frozenset({"view", "operate", "admin"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -94,6 +106,10 @@ class ControlServer:
         self.app.router.add_get("/v1/status", self._status)
         self.app.router.add_get("/v1/screens/{screen}/screenshot", self._screenshot)
         self.app.router.add_post("/v1/commands", self._command)
+        self.app.router.add_get("/v1/screens", self._screens)
+        self.app.router.add_get("/v1/audit", self._audit)
+        self.app.router.add_get("/", self._page)
+        self.app.router.add_static(WEB_PREFIX, WEB_DIR)
 
     @property
     def port(self) -> int:
@@ -152,8 +168,12 @@ class ControlServer:
         length = request.content_length
         if length is not None and length > MAX_BODY:
             return problem(413, f"body over {MAX_BODY} bytes")
-        if request.path == "/openapi.json":
-            return await handler(request)
+        if request.path in PUBLIC_PATHS or request.path.startswith(WEB_PREFIX):
+            response = await handler(request)
+            if request.path != "/openapi.json":
+                response.headers["Content-Security-Policy"] = PAGE_POLICY
+                response.headers["Cache-Control"] = "no-cache"  # a phone gets an updated page
+            return response
         caller = self._caller(request.headers.get("Authorization", ""))
         if caller is None:
             response = problem(401, "a valid token is needed: Authorization: Bearer TOKEN")
@@ -187,7 +207,37 @@ class ControlServer:
     async def _screenshot(self, request: web.Request) -> web.StreamResponse:
         if (denied := _denied(request, "screenshot")) is not None:
             return denied
-        return self._run({"command": "screenshot", "screen": request.match_info["screen"]})
+        command = {"command": "screenshot", "screen": request.match_info["screen"]}
+        if "width" in request.query:  # a numeric string; validation says if it is not
+            command["width"] = request.query["width"]
+        return self._run(command)
+
+    async def _screens(self, request: web.Request) -> web.Response:
+        """The layout's screens with their groups and page titles (what commands may name)."""
+        if (denied := _denied(request, "status")) is not None:
+            return denied
+        entries = self.wall.directory().screens
+        return web.json_response(
+            {
+                "screens": [
+                    {"name": e.name, "groups": sorted(e.groups), "pages": list(e.pages)}
+                    for e in entries
+                ]
+            }
+        )
+
+    async def _audit(self, request: web.Request) -> web.Response:
+        """The newest applied commands, newest first: ``?limit=`` 1 to 500, default 50."""
+        if (denied := _denied(request, "status")) is not None:
+            return denied
+        raw = request.query.get("limit", "50")
+        if not raw.isdigit() or not 1 <= int(raw) <= AUDIT_LIMIT:
+            issue = {"path": ["limit"], "message": f"a whole number from 1 to {AUDIT_LIMIT}"}
+            return problem(422, f"limit: {issue['message']}", issues=[issue])
+        return web.json_response({"entries": self.audit.last(int(raw))})
+
+    async def _page(self, request: web.Request) -> web.FileResponse:
+        return web.FileResponse(WEB_DIR / "index.html")
 
     async def _command(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()

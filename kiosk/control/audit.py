@@ -11,11 +11,12 @@ import datetime
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 log = logging.getLogger(__name__)
 
 AUDIT_FILE = "audit.jsonl"
+TAIL_BLOCK = 64 * 1024  # read from the end in blocks: the file grows for the box's lifetime
 
 
 class AuditLog:
@@ -47,3 +48,36 @@ class AuditLog:
             except OSError as error:  # a full disk must not stop a message reaching the wall
                 log.error("audit: cannot write %s: %s", self.path, error)
         return entry
+
+    def last(self, limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` entries, newest first (for the web page's log).
+
+        Only the end of the file is read, however long it has grown; a torn or foreign line is
+        skipped, not fatal.
+        """
+        if self.path is None or limit <= 0:
+            return []
+        try:
+            with self.path.open("rb") as file:
+                end = file.seek(0, 2)
+                start, chunk = end, b""
+                while start > 0 and chunk.count(b"\n") <= limit:
+                    start = max(0, start - TAIL_BLOCK)
+                    file.seek(start)
+                    chunk = file.read(end - start)
+        except OSError:  # no command yet (no file), or unreadable: an empty log
+            return []
+        lines = chunk.splitlines()
+        if start > 0:
+            lines = lines[1:]  # the first line may be cut in the middle
+        entries: list[dict[str, Any]] = []
+        for line in reversed(lines):
+            try:
+                entry = json.loads(line)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                continue
+            if isinstance(entry, dict):
+                entries.append(cast(dict[str, Any], entry))
+            if len(entries) == limit:
+                break
+        return entries

@@ -100,6 +100,12 @@ class Identify(_Targeted):
 class Screenshot(_Command):
     command: Literal["screenshot"]
     screen: Target
+    width: int | None = Field(
+        default=None,
+        ge=16,
+        le=7680,
+        description="Scaled down to this many pixels wide (a phone's thumbnail); never enlarged.",
+    )
 
 
 class Status(_Command):

@@ -93,13 +93,47 @@ def openapi() -> dict[str, Any]:
                             "in": "path",
                             "required": True,
                             "schema": {"type": "string"},
-                        }
+                        },
+                        {
+                            "name": "width",
+                            "in": "query",
+                            "description": "Scaled down to this width in pixels (thumbnails)",
+                            "schema": {"type": "integer", "minimum": 16, "maximum": 7680},
+                        },
                     ],
                     "responses": {
                         "200": {"description": "PNG", "content": {"image/png": {}}},
                         "409": _ERROR | {"description": "Not on any monitor now"},
                     }
                     | _ERRORS,
+                }
+            },
+            "/v1/screens": {
+                "get": {
+                    "summary": "The layout's screens: name, groups, page titles (scope view)",
+                    "responses": {"200": {"description": "Screens", "content": json_object}}
+                    | _ERRORS,
+                }
+            },
+            "/v1/audit": {
+                "get": {
+                    "summary": "The newest applied commands, newest first (scope view)",
+                    "parameters": [
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                        }
+                    ],
+                    "responses": {"200": {"description": "Entries", "content": json_object}}
+                    | _ERRORS,
+                }
+            },
+            "/": {
+                "get": {
+                    "summary": "The control page for a phone or tablet (asks for a token)",
+                    "security": [],
+                    "responses": {"200": {"description": "HTML"}},
                 }
             },
             "/openapi.json": {

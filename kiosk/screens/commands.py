@@ -17,7 +17,7 @@ from typing import Any
 
 import psutil
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QTimer
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QImage, QPainter
 
 from kiosk.config.control import Control
@@ -188,7 +188,7 @@ class WallCommands:
         if not windows:
             raise NotShownError(f"screen {command.screen} is not on any monitor now")
         if len(windows) == 1:
-            return _png(windows[0].grab().toImage())
+            return _png(windows[0].grab().toImage(), command.width)
         tile = windows[0].tile
         assert tile is not None
         span: Span = tile.span
@@ -201,7 +201,7 @@ class WallCommands:
                 QPoint(window.tile.column * width, window.tile.row * height), window.grab()
             )
         painter.end()
-        return _png(image)
+        return _png(image, command.width)
 
     def status(self, command: Status | None = None) -> dict[str, Any]:
         """Per screen: page shown, message, data ages; per source: state; the process."""
@@ -286,7 +286,10 @@ def _iso(epoch: float) -> str:
     return datetime.datetime.fromtimestamp(epoch, datetime.UTC).isoformat(timespec="seconds")
 
 
-def _png(image: QImage) -> bytes:
+def _png(image: QImage, width: int | None = None) -> bytes:
+    """``image`` as PNG, scaled down to ``width`` when it is wider (thumbnails for phones)."""
+    if width is not None and width < image.width():
+        image = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
