@@ -112,7 +112,8 @@ def evaluate(part: str, given_lang: bool, errors: bool) -> dict[str, dict[str, f
             print(f"  recall {name:<8} {share(confusion[name, name], golds[name])}")
         print(f"  positive→neg    {share(confusion['positive', 'negative'], golds['positive'])}")
         print(f"  language        {share(detected, len(rows))}")
-        print("  confusion (rows: label, columns: kiosk)  " + " ".join(f"{p:>9}" for p in PREDICTED))
+        header = " ".join(f"{name:>9}" for name in PREDICTED)
+        print(f"  confusion (rows: label, columns: kiosk)  {header}")
         for name in CLASSES:
             cells = " ".join(f"{confusion[name, got]:>9}" for got in PREDICTED)
             print(f"  {name:>40}  {cells}")

@@ -1,4 +1,4 @@
-"""What kiosk makes of one post, as ``kiosk analyze`` prints it: language, sentiment, brands, verdict.
+"""What kiosk makes of a post, as ``kiosk analyze`` prints it: language, sentiment, brands, verdict.
 
 The same steps a social source and a public screen take (language detection, sentiment, the
 layout's brand queries, its moderation rules), run on posts given as JSON objects, so a person
@@ -79,16 +79,14 @@ class Analyzer:
         """The output object for one post given as a decoded JSON object.
 
         Raises:
-            PostError: ``data`` is not an object with a string ``text``, or a field has a wrong type.
+            PostError: ``data`` is not an object with a string ``text``, or a field's type is wrong.
         """
         mention, given = _mention(data, number)
         lang, score = enrich(mention.text, mention.lang or None)
         if given is not None:
             score = given
         mention = replace(mention, lang=lang, sentiment=score)
-        brands = (
-            self.matcher.match(mention.text, mention.hashtags, lang) if self.matcher else []
-        )
+        brands = self.matcher.match(mention.text, mention.hashtags, lang) if self.matcher else []
         rule = self.moderator.reason(mention)
         return {
             "id": mention.id,
