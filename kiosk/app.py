@@ -41,6 +41,8 @@ from kiosk.reload import LayoutReloader
 from kiosk.screens.commands import serve_commands
 from kiosk.screens.wall import Wall
 from kiosk.sources import SOURCES, Source
+from kiosk.sources.parsing import start_workers
+from kiosk.sources.polling import PollingSource
 from kiosk.values import Kind
 from kiosk.widgets.fonts import load_bundled_fonts
 
@@ -72,6 +74,8 @@ class Runtime:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
+        if any(isinstance(source, PollingSource) for source in self.sources):
+            start_workers()  # their answers are parsed in worker processes: start those now
         for source in self.sources:
             task = loop.create_task(source.run(), name=source.name)
             task.add_done_callback(self._source_ended)

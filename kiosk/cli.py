@@ -55,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             datefmt="%Y-%m-%dT%H:%M:%S",
         )
     redaction.install()  # the layout's ${env:…} values never reach the journal
+    if level > logging.DEBUG:
+        # httpx logs every request at INFO: 730 lines in 5 minutes of a ten-source wall, which
+        # fill a mini-PC's journal. Sources log their state changes themselves; -v shows all.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     handler = args.handler
     code: int = handler(args)
     return code

@@ -121,6 +121,24 @@ def test_a_parse_over_its_budget_is_stopped_and_the_next_one_runs() -> None:
     assert after == {"ok": 1}
 
 
+def test_starting_a_worker_is_not_counted_against_the_parse_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a loaded box the first worker took longer to start than a short `timeout:`; every
+    source's first poll then failed although its answer parsed in milliseconds."""
+    from kiosk.sources import parsing
+
+    slow_start = parsing._Worker.__init__
+
+    def starting_slowly(worker: Any) -> None:
+        time.sleep(1.0)
+        slow_start(worker)
+
+    monkeypatch.setattr(parsing, "_workers", parsing._Workers())  # no warm worker to reuse
+    monkeypatch.setattr(parsing._Worker, "__init__", starting_slowly)
+    assert asyncio.run(parse_off_loop(0.5, parse_json, b'{"ok": 1}')) == {"ok": 1}
+
+
 # -- headlines ---------------------------------------------------------------------------------
 
 

@@ -41,6 +41,7 @@ T = TypeVar("T")
 MAX_IDLE_WORKERS = 2  # kept warm between polls; more are started while several sources parse
 MAX_WORKERS = 4  # at once: a wall of sources must not fork a process each at the same second
 MEMORY_BUDGET = 1 << 30  # bytes a worker may grow by while parsing
+WORKER_START_GRACE = 30.0  # seconds a job may wait for its worker, on top of its own budget
 
 DATA_ERRORS: tuple[type[Exception], ...] = (
     ValueError,  # includes UnicodeError, json's errors, int() of more than 4,300 digits
@@ -174,6 +175,10 @@ def _limit_memory() -> None:
         pass
 
 
+class _TookTooLong(Exception):  # noqa: N818 (a parse's time budget ran out)
+    """A worker did not answer within its job's time budget."""
+
+
 class _UnexpectedError(Exception):
     """A parser raised what it did not declare; carried back to be logged in the app."""
 
@@ -188,8 +193,13 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def call(self, func: Callable[..., Any], args: tuple[Any, ...]) -> tuple[bool, Any]:
+    def call(
+        self, func: Callable[..., Any], args: tuple[Any, ...], timeout: float
+    ) -> tuple[bool, Any]:
+        """Run one job; :class:`_TookTooLong` when no answer came within ``timeout`` seconds."""
         self.conn.send((func, args))
+        if not self.conn.poll(timeout):
+            raise _TookTooLong
         result: tuple[bool, Any] = self.conn.recv()
         return result
 
@@ -236,15 +246,29 @@ class _Workers:
         if worker is not None:
             worker.close()
 
-    def run(self, func: Callable[..., Any], args: tuple[Any, ...]) -> _Job:
-        return _Job(self, func, args)
+    def run(self, func: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> _Job:
+        return _Job(self, func, args, timeout)
+
+    def prestart(self) -> None:
+        """Start the idle workers now (and with them the forkserver), so that the first polls
+        after a start do not pay for it."""
+        started = []
+        try:
+            for _ in range(MAX_IDLE_WORKERS):
+                started.append(self.take())
+        except Exception as error:  # no worker can start: each parse will say so in its turn
+            log.warning("parse workers did not start: %s", error)
+        for worker in started:
+            self.give_back(worker)
 
 
 class _Job:
     """One parse: runs in a thread that waits for a worker; killed with it on timeout."""
 
-    def __init__(self, workers: _Workers, func: Callable[..., Any], args: tuple[Any, ...]):
-        self.workers, self.func, self.args = workers, func, args
+    def __init__(
+        self, workers: _Workers, func: Callable[..., Any], args: tuple[Any, ...], timeout: float
+    ):
+        self.workers, self.func, self.args, self.timeout = workers, func, args, timeout
         self.worker: _Worker | None = None
         self.abandoned = threading.Event()
 
@@ -255,7 +279,7 @@ class _Job:
             self.workers.give_back(worker)
             raise EOFError
         try:
-            outcome = worker.call(self.func, self.args)
+            outcome = worker.call(self.func, self.args, self.timeout)
         except BaseException:
             worker.close()
             self.workers.give_back(None)
@@ -273,6 +297,11 @@ class _Job:
 _workers = _Workers()
 
 
+def start_workers() -> None:
+    """Start the parse workers in the background (the app does this when it has HTTP sources)."""
+    threading.Thread(target=_workers.prestart, name="parse-workers", daemon=True).start()
+
+
 async def parse_off_loop(timeout: float, func: Callable[..., T], *args: Any) -> T:
     """``func(*args)`` in a worker process; its value, or its declared error raised here.
 
@@ -281,11 +310,14 @@ async def parse_off_loop(timeout: float, func: Callable[..., T], *args: Any) -> 
             worker died (out of memory, say), or it raised an error it does not declare.
         StreamError: as the parse raised it.
     """
-    job = _workers.run(func, args)
+    # The budget counts from when a worker has the job: starting a worker (the forkserver's
+    # first start imports kiosk.sources) or waiting for one of MAX_WORKERS is not the answer's
+    # fault, and on a loaded 2-core box it alone took more than a short `timeout:`.
+    job = _workers.run(func, args, timeout)
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(timeout + WORKER_START_GRACE):
             ok, value = await asyncio.to_thread(job)
-    except TimeoutError:
+    except (TimeoutError, _TookTooLong):
         job.abandon()
         raise FetchError(f"reading the answer took more than {timeout:g}s") from None
     except (EOFError, OSError) as error:
