@@ -32,6 +32,8 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.analytics import MentionAnalytics, attach_analytics
 from kiosk.config import Layout
+from kiosk.control.decisions import DecisionStore
+from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.control.systemd import Notifier
 from kiosk.control.wall_state import IDENTIFY_SIGNAL, StatePublisher
 from kiosk.hub import Hub, SourceState
@@ -184,7 +186,8 @@ async def run_wall(
     """
     runtime = Runtime(layout)
     state = StatePublisher(path)  # which TV shows what, for `kiosk screens` and `kiosk identify`
-    wall = Wall(layout, runtime.hub, windowed=windowed, state=state)
+    approvals = ModerationQueue(DecisionStore.in_cache_dir())  # decisions outlive a restart
+    wall = Wall(layout, runtime.hub, windowed=windowed, state=state, approvals=approvals)
     runtimes = [runtime]
     stopping: set[asyncio.Task[None]] = set()  # strong refs until the old sources are down
 

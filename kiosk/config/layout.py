@@ -320,6 +320,26 @@ class Moderation(_Strict):
     hide_links: bool = Field(default=False, description="Hide posts that contain a link.")
     hide_media: bool = Field(default=False, description="Hide posts with images or video.")
     hidden: list[str] = Field(default_factory=list, description="Post ids hidden by hand.")
+    approval: Literal["off", "required"] | AutoApproval = Field(
+        default="off",
+        description="A person in the loop for the posts public screens show: off (the rules "
+        "alone decide), required (each post that passes the rules waits for 'kiosk ctl "
+        "approve'), or {auto_after: 2m} (it goes up after that long unless rejected first). "
+        "Decisions are kept in the cache dir across restarts.",
+    )
+
+    @field_validator("approval", mode="before")
+    @classmethod
+    def _bare_off(cls, value: object) -> object:
+        return "off" if value is False else value  # YAML 1.1 reads a bare `off` as false
+
+
+class AutoApproval(_Strict):
+    """Posts go up on public screens after a delay, unless a person rejects them first."""
+
+    auto_after: Duration = Field(
+        ge=SECOND, le=DAY, description="How long a post waits for a person, e.g. 2m."
+    )
 
 
 class Files(_Strict):

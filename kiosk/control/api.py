@@ -27,10 +27,13 @@ from kiosk.control.audit import AuditLog
 from kiosk.control.commands import (
     Command,
     CommandError,
+    Decide,
+    DecisionConflictError,
     Directory,
     NotShownError,
     Screenshot,
     Status,
+    UnknownPostError,
     Validated,
     scope_of,
     validate,
@@ -64,6 +67,8 @@ class CommandTarget(Protocol):
     def execute(self, validated: Validated) -> dict[str, Any]: ...
     def screenshot(self, command: Screenshot) -> bytes: ...
     def status(self, command: Status | None = None) -> dict[str, Any]: ...
+    def moderation(self) -> dict[str, Any]: ...
+    def decide(self, command: Decide, by: str) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ class ControlServer:
         self.app.router.add_get("/v1/status", self._status)
         self.app.router.add_get("/v1/screens/{screen}/screenshot", self._screenshot)
         self.app.router.add_post("/v1/commands", self._command)
+        self.app.router.add_get("/v1/moderation", self._moderation)
         self.app.router.add_get("/v1/screens", self._screens)
         self.app.router.add_get("/v1/audit", self._audit)
         self.app.router.add_get("/", self._page)
@@ -199,6 +205,12 @@ class ControlServer:
     async def _openapi(self, request: web.Request) -> web.Response:
         return web.json_response(openapi())
 
+    async def _moderation(self, request: web.Request) -> web.Response:
+        """The posts waiting for approval (newest first) and the recent decisions."""
+        if (denied := _denied(request, "status")) is not None:
+            return denied
+        return web.json_response(self.wall.moderation())
+
     async def _status(self, request: web.Request) -> web.Response:
         if (denied := _denied(request, "status")) is not None:
             return denied
@@ -266,7 +278,15 @@ class ControlServer:
         if isinstance(command, Status):
             return web.json_response(self.wall.status(command))
         assert caller is not None
-        result = self.wall.execute(validated)
+        try:
+            if isinstance(command, Decide):  # approve / reject / hide: who decided is kept
+                result = self.wall.decide(command, caller.name)
+            else:
+                result = self.wall.execute(validated)
+        except UnknownPostError as error:
+            return problem(404, str(error))
+        except DecisionConflictError as error:
+            return problem(409, str(error))
         detail = command.model_dump(mode="json", exclude_defaults=True)
         detail["command"] = command.command
         self.audit.record(caller.name, detail, list(validated.screens))

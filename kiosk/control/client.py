@@ -19,6 +19,12 @@ import httpx
 DEFAULT_URL = "http://127.0.0.1:8700"
 EXIT_OK, EXIT_UNREACHABLE, EXIT_REFUSED, EXIT_UNAUTHORISED = 0, 1, 2, 3
 TIMEOUT_S = 10.0
+DECISION_HELP = {
+    "approve": "put a waiting post up on the public screens",
+    "reject": "keep a post off the public screens for good",
+    "hide": "take a post off every screen, public or not, for good",
+}
+QUEUE_LINES = 20  # waiting posts and decisions listed; --json gives all
 
 
 def add_arguments(ctl: argparse.ArgumentParser) -> None:
@@ -64,6 +70,10 @@ def add_arguments(ctl: argparse.ArgumentParser) -> None:
     identify = targeted("identify", "show each TV's connector in huge type")
     identify.add_argument("--seconds", type=float, default=None)
     commands.add_parser("status", help="screens, messages, sources and the process")
+    commands.add_parser("queue", help="posts waiting for approval, and recent decisions")
+    for name, text in DECISION_HELP.items():
+        decide = commands.add_parser(name, help=text)
+        decide.add_argument("id", help="the post's id (kiosk ctl queue lists them)")
     shot = commands.add_parser("screenshot", help="one screen as PNG")
     shot.add_argument("--screen", required=True)
     shot.add_argument("-o", "--out", type=Path, default=None, help="file (default SCREEN.png)")
@@ -92,6 +102,8 @@ def command_body(args: argparse.Namespace) -> dict[str, Any]:
         body["seconds"] = args.seconds
     elif name == "screenshot":
         body["screen"] = args.screen
+    elif name in DECISION_HELP:
+        body["id"] = args.id
     return body
 
 
@@ -104,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
         with httpx.Client(base_url=args.url, headers=headers, timeout=TIMEOUT_S) as client:
             if body["command"] == "status":
                 answer = client.get("/v1/status")
+            elif body["command"] == "queue":
+                answer = client.get("/v1/moderation")
             else:
                 answer = client.post("/v1/commands", json=body)
     except httpx.InvalidURL as error:
@@ -161,6 +175,11 @@ def render(command: str, data: dict[str, Any]) -> str:
     """A short human answer; ``--json`` gives the whole of it."""
     if command == "status":
         return render_status(data)
+    if command == "queue":
+        return render_queue(data)
+    if command in DECISION_HELP:
+        post = data.get("post", {})
+        return f"post {data.get('id')} {data.get('state')}: {_post_line(post)}"
     shown = data.get("shown_on", [])
     missing = [s for s in data.get("screens", []) if s not in shown]
     text = f"{command}: {', '.join(shown) or 'no screen shown now'}"
@@ -206,3 +225,28 @@ def render_status(data: dict[str, Any]) -> str:
         f"{process.get('rss_mb', 0):g} MB"
     )
     return "\n".join(lines)
+
+
+def render_queue(data: dict[str, Any]) -> str:
+    approval = data.get("approval")
+    if isinstance(approval, dict):
+        approval = f"up after {approval.get('auto_after'):g} s unless rejected"
+    lines = [f"approval: {approval}; {data.get('pending_count', 0)} waiting"]
+    pending = data.get("pending", [])
+    for entry in pending[:QUEUE_LINES]:
+        when = f"  (up at {entry['goes_up_at']})" if entry.get("goes_up_at") else ""
+        lines.append(f"  {entry.get('id')}  {_post_line(entry.get('post', {}))}{when}")
+    if len(pending) > QUEUE_LINES:
+        lines.append(f"  … and {len(pending) - QUEUE_LINES} more (--json)")
+    if data.get("recent"):
+        lines.append("recent decisions:")
+        for entry in data["recent"][:QUEUE_LINES]:
+            who = f"{entry.get('state')} by {entry.get('by')} at {entry.get('decided_at')}"
+            lines.append(f"  {entry.get('id')}  {who}: {_post_line(entry.get('post', {}))}")
+    return "\n".join(lines)
+
+
+def _post_line(post: dict[str, Any]) -> str:
+    text = " ".join(str(post.get("text", "")).split())
+    text = text if len(text) <= 70 else text[:69] + "…"
+    return f"@{post.get('handle')} ({post.get('platform')}, {post.get('at')}): {text}"

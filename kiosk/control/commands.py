@@ -112,8 +112,19 @@ class Status(_Command):
     command: Literal["status"]
 
 
+PostId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+class Decide(_Command):
+    """approve / reject: a post waiting for the public screens (moderation.approval); hide: off
+    every screen, public or not, from now on and after a restart."""
+
+    command: Literal["approve", "reject", "hide"]
+    id: PostId = Field(description="The post's id, as GET /v1/moderation lists it.")
+
+
 Command = Annotated[
-    Message | EndMessage | Next | Pin | Unpin | Blank | Identify | Screenshot | Status,
+    Message | EndMessage | Next | Pin | Unpin | Blank | Identify | Screenshot | Status | Decide,
     Field(discriminator="command"),
 ]
 _COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
@@ -176,6 +187,15 @@ class Issue:
 
 class NotShownError(LookupError):
     """The screen is in the layout but on no monitor now: nothing to grab."""
+
+
+class UnknownPostError(LookupError):
+    """No post with that id in the moderation queue or any mention stream (404)."""
+
+
+class DecisionConflictError(ValueError):
+    """The post is known, but the decision cannot be made (approval off, a rejected post
+    approved, one the layout's rules block): 409."""
 
 
 class CommandError(ValueError):

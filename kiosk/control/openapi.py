@@ -72,9 +72,19 @@ def openapi() -> dict[str, Any]:
                     "responses": {
                         "200": {"description": "Applied (or status as JSON, screenshot as PNG)"}
                         | {"content": json_object | {"image/png": {}}},
+                        "404": _ERROR | {"description": "approve, reject, hide: no such post"},
                         "409": _ERROR | {"description": "Screenshot of a screen not shown now"},
                         **_ERRORS,
                     },
+                }
+            },
+            "/v1/moderation": {
+                "get": {
+                    "summary": "Posts waiting for approval before public screens show them, and "
+                    "recent decisions (scope view); decide with the approve, reject and hide "
+                    "commands (scope operate)",
+                    "responses": {"200": {"description": "The queue", "content": json_object}}
+                    | _ERRORS,
                 }
             },
             "/v1/status": {

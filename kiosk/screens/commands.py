@@ -27,6 +27,7 @@ from kiosk.control.audit import AuditLog
 from kiosk.control.commands import (
     TONE_RANK,
     Blank,
+    Decide,
     Directory,
     EndMessage,
     Identify,
@@ -40,6 +41,7 @@ from kiosk.control.commands import (
     Validated,
     page_index,
 )
+from kiosk.control.moderation_queue import DECISIONS
 from kiosk.screens.message import MessageCard
 from kiosk.screens.page import PageView
 from kiosk.screens.wall import Wall
@@ -253,6 +255,25 @@ class WallCommands:
                 "rss_mb": round(process.memory_info().rss / 2**20, 1),
             },
         }
+
+    # -- moderation (kiosk ctl queue / approve / reject / hide) -------------------------------
+
+    def moderation(self) -> dict[str, Any]:
+        """The posts waiting for a person, and the recent decisions."""
+        return self.wall.approvals.snapshot()
+
+    def decide(self, command: Decide, by: str) -> dict[str, Any]:
+        """Approve, reject or hide a post; a rejected post leaves the moderated widgets now,
+        a hidden one every widget. Raises UnknownPostError, DecisionConflictError."""
+        state = DECISIONS[command.command]
+        entry = self.wall.approvals.decide(command.id, state, by)
+        if state != "approved":
+            for window in self.wall.screen_windows.values():
+                views = [*window.pages, *([window.takeover[1]] if window.takeover else [])]
+                for widget in (w for view in views for w in view.widgets):
+                    if state == "hidden" or widget.moderated:
+                        widget.withdraw(command.id)
+        return {"id": command.id, "state": entry.state, "post": entry.as_json()["post"]}
 
     def close(self) -> None:
         self._timer.stop()

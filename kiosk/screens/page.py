@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.analytics.moderation import Moderator
 from kiosk.config import Page
+from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.hub import Hub
 from kiosk.widgets.registry import create_widget
 from kiosk.widgets.theme import Style
@@ -123,6 +124,7 @@ class PageView(QWidget):
         banner: str | None = None,
         public: bool = False,
         moderator: Moderator | None = None,
+        approvals: ModerationQueue | None = None,
     ) -> None:
         super().__init__()
         self.page = page
@@ -138,7 +140,9 @@ class PageView(QWidget):
         layout.addWidget(self.canvas, 1)
         self.widgets = []
         for options in page.widgets:
-            widget = create_widget(options, hub, style, public=public, moderator=moderator)
+            widget = create_widget(
+                options, hub, style, public=public, moderator=moderator, approvals=approvals
+            )
             self.canvas.place(widget, options.at)
             self.widgets.append(widget)
 

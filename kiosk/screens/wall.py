@@ -12,6 +12,7 @@ from PySide6.QtGui import QGuiApplication, QScreen
 from kiosk.analytics.moderation import Moderator
 from kiosk.config import Layout, Screen
 from kiosk.config.layout import tiles
+from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.control.wall_state import IDENTIFY_SECONDS, StatePublisher
 from kiosk.hub import Hub
 from kiosk.screens.identify import IdentifyCard
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 REBIND_DELAY_MS = 250  # a re-seated cable fires several screen events in a burst; bind once
 TAKEOVER_CHECK_MS = 500  # a takeover starts within half a second of its alert
 SCHEDULE_CHECK_MS = 15_000  # operating hours are minutes: a quarter-minute check is plenty
+AUTO_APPROVE_CHECK_MS = 1000  # auto_after is minutes: a post goes up within a second of its time
 
 
 class Wall(QObject):
@@ -38,6 +40,8 @@ class Wall(QObject):
         windowed: development mode: normal windows, and every layout screen gets one even when
             no monitor matches it (sized like the monitor it would have, or 1920×1080).
         state: told which connector shows which screen after every bind (``kiosk screens``).
+        approvals: the queue public screens' posts wait in (moderation.approval); its decisions
+            persist when it has a store. By default one in memory only.
     """
 
     def __init__(
@@ -47,6 +51,7 @@ class Wall(QObject):
         *,
         windowed: bool = False,
         state: StatePublisher | None = None,
+        approvals: ModerationQueue | None = None,
     ) -> None:
         super().__init__()
         self.layout = layout
@@ -71,6 +76,13 @@ class Wall(QObject):
         self._expand(layout)
         self.takeovers = [TakeoverRule(config, hub) for config in layout.takeovers]
         self.moderator = Moderator(layout.moderation)  # one for the wall: "hide" hides everywhere
+        self.approvals = approvals or ModerationQueue()
+        self.approvals.configure(self.moderator, layout.moderation.approval)
+        self.approvals.attach(hub)
+        self._auto_approve = QTimer(self)  # moderation.approval {auto_after}: posts go up
+        self._auto_approve.setInterval(AUTO_APPROVE_CHECK_MS)
+        self._auto_approve.timeout.connect(self.approvals.release_due)
+        self._auto_approve.start()
         self.display_power = DisplayPower()
         self._hours = QTimer(self)
         self._hours.setInterval(SCHEDULE_CHECK_MS)
@@ -242,6 +254,7 @@ class Wall(QObject):
         )
         if layout.moderation != self.layout.moderation:
             self.moderator = Moderator(layout.moderation)
+            self.approvals.configure(self.moderator, layout.moderation.approval)
         if layout.takeovers != self.layout.takeovers or rebuild_all:
             self.takeovers = [TakeoverRule(config, hub or self.hub) for config in layout.takeovers]
             if self.takeovers:
@@ -261,6 +274,7 @@ class Wall(QObject):
         self.layout = layout
         self._expand(layout)
         self.hub = hub or self.hub
+        self.approvals.attach(self.hub)
         self._reported_missing.clear()
         self.bind()
 
@@ -277,6 +291,7 @@ class Wall(QObject):
             timer.stop()
         self._rules.stop()
         self._hours.stop()
+        self._auto_approve.stop()
         self.display_power.set(True)  # never leave the displays asleep behind us
         for window in self.windows:
             window.close()
@@ -304,7 +319,13 @@ class Wall(QObject):
             config = next(s for s in self._configs if s.name == name)
             size = (monitor.width, monitor.height)
             window = ScreenWindow(
-                config, self.hub, self.layout.theme, size, self.moderator, self._tiles.get(name)
+                config,
+                self.hub,
+                self.layout.theme,
+                size,
+                self.moderator,
+                self._tiles.get(name),
+                approvals=self.approvals,
             )
             self.screen_windows[name] = window
         log.info("screen %s on %s (%dx%d)", name, monitor.connector, monitor.width, monitor.height)

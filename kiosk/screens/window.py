@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from kiosk.analytics.moderation import Moderator
 from kiosk.config import Page, Screen, Theme
 from kiosk.config.layout import Span
+from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.hub import Hub
 from kiosk.screens.identify import IdentifyView
 from kiosk.screens.matching import Monitor
@@ -104,8 +105,11 @@ class ScreenWindow(WallWindow):
         size: tuple[int, int],
         moderator: Moderator | None = None,
         tile: Tile | None = None,
+        *,
+        approvals: ModerationQueue | None = None,
     ) -> None:
         self.tile = tile
+        self.approvals = approvals  # the wall's queue: moderated post widgets show approved posts
         placed, canvas = tile.canvas(size) if tile is not None else (QRect(), QSize(*size))
         # A span's type is sized for the whole canvas: it is read as one picture.
         self.wall_style = Style.for_screen(theme, canvas.width(), canvas.height())
@@ -135,6 +139,7 @@ class ScreenWindow(WallWindow):
                 (i, count),
                 public=screen.public,
                 moderator=self.moderator,
+                approvals=approvals,
             )
             for i, page in enumerate(screen.pages)
         ]
@@ -280,6 +285,7 @@ class ScreenWindow(WallWindow):
             banner=banner,
             public=self.screen_config.public,
             moderator=self.moderator,
+            approvals=self.approvals,
         )
         self.stack.addWidget(view)
         view.setGeometry(self.stack.rect())  # laid out before it is fed: widgets draw to size

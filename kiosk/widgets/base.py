@@ -74,6 +74,7 @@ class KioskWidget(QWidget):
         self.more_streams: dict[str, StreamView] = {}  # e.g. a chart's markers, by option
         self.allow_post: Callable[[Any], bool] = lambda post: True
         self.allow_text: Callable[[str], bool] = lambda text: True
+        self.is_hidden: Callable[[Any], bool] = lambda post: False
         self.render_count = 0
         self._seen_version = 0
         self._failed_once = False
@@ -103,6 +104,14 @@ class KioskWidget(QWidget):
         self.allow_post = allow_post
         self.allow_text = allow_text
         self.moderated = True
+
+    def hide_posts(self, is_hidden: Callable[[Any], bool]) -> None:
+        """Posts staff hid (``kiosk ctl hide``) stay off this widget, public screen or not."""
+        self.is_hidden = is_hidden
+
+    def withdraw(self, post_id: str) -> None:
+        """Take a post off the screen now (it was hidden or rejected); widgets without
+        posts have nothing to take off."""
 
     # -- page flips ------------------------------------------------------------------------
 

@@ -63,6 +63,19 @@ class PostWallWidget(KioskWidget):
         self.fresh.moderate = True
         self.fresh.allow = allow_post
 
+    def hide_posts(self, is_hidden: Callable[[Any], bool]) -> None:
+        super().hide_posts(is_hidden)
+        self.fresh.hidden = is_hidden
+
+    def withdraw(self, post_id: str) -> None:
+        kept = [(mention, card) for mention, card in self.cards if mention.id != post_id]
+        self.waiting = collections.deque(
+            (mention for mention in self.waiting if mention.id != post_id), maxlen=WAITING
+        )
+        if len(kept) != len(self.cards):
+            self.cards = kept
+            self.deck.update()
+
     def take(self, sample: Sample) -> bool:
         mentions = sample.value
         if not isinstance(mentions, tuple):

@@ -28,6 +28,8 @@ class FreshPosts:
         self.moderate = moderate
         self.allow: Callable[[Mention], bool] = lambda mention: True
         """Moderation hook: with ``moderate`` on, only posts it allows get through."""
+        self.hidden: Callable[[Mention], bool] = lambda mention: False
+        """Posts staff hid: never through, moderated or not."""
         self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._texts: collections.OrderedDict[str, None] = collections.OrderedDict()
 
@@ -35,7 +37,7 @@ class FreshPosts:
         """The posts among the newest ``keep`` of ``items`` (oldest first) not seen before."""
         fresh = []
         for item in items[-self.keep :]:
-            if not isinstance(item, Mention) or item.id in self._seen:
+            if not isinstance(item, Mention) or item.id in self._seen or self.hidden(item):
                 continue
             self._seen[item.id] = None
             if len(self._seen) > SEEN_MEMORY:

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QWidget
 
 from kiosk.analytics.moderation import Moderator
 from kiosk.config.widgets import WidgetOptions
+from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.hub import Hub
 from kiosk.widgets.alert_banner import AlertBannerWidget
 from kiosk.widgets.base import KioskWidget
@@ -51,19 +52,29 @@ def create_widget(
     *,
     public: bool = False,
     moderator: Moderator | None = None,
+    approvals: ModerationQueue | None = None,
 ) -> KioskWidget:
     """The widget for ``options``, bound to its stream (validated layouts only name real ones).
 
     On a ``public`` screen, or with ``moderate: true``, the widget shows only what ``moderator``
-    (by default the bundled rules) allows.
+    (by default the bundled rules) allows; with ``approvals``, only the posts a person approved
+    (when the layout's moderation.approval is on), and never a post staff hid, on any screen.
     """
-    stream = hub.view(options.data) if options.data else None
+    moderated = public or bool(getattr(options, "moderate", False))
+    data = options.data
+    if moderated and approvals is not None and data:
+        data = approvals.public_stream(data)  # the approved posts of a mention stream
+    stream = hub.view(data) if data else None
     widget = WIDGETS[options.type](options, stream, style, parent)
     for option in options.more_streams:
         named = getattr(options, option, None)
         if isinstance(named, str):
             widget.more_streams[option] = hub.view(named)
-    if public or getattr(options, "moderate", False):
+    if moderated and approvals is not None:
+        widget.moderate_with(approvals.allow, approvals.allow_text)
+    elif moderated:
         moderator = moderator or Moderator()
         widget.moderate_with(moderator.allow, moderator.allow_text)
+    if approvals is not None:
+        widget.hide_posts(approvals.is_hidden)
     return widget

@@ -83,6 +83,10 @@ class TickerWidget(KioskWidget):
         self.fresh.moderate = True
         self.fresh.allow = allow_post
 
+    def hide_posts(self, is_hidden: Callable[[Any], bool]) -> None:
+        super().hide_posts(is_hidden)
+        self.fresh.hidden = is_hidden
+
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self.frame_times.append(math.nan)  # the benchmark must not count a hidden stretch
@@ -109,6 +113,14 @@ class TickerWidget(KioskWidget):
         self.strip.show()
         self.strip.update()
         return True
+
+    def withdraw(self, post_id: str) -> None:
+        # Its place on the strip stays empty: the items after it keep their clock positions.
+        self.items = [item for item in self.items if item.mention.id != post_id]
+        self.queue = collections.deque(
+            (mention for mention in self.queue if mention.id != post_id), maxlen=QUEUE_LENGTH
+        )
+        self.strip.update()
 
     def take(self, sample: Sample) -> bool:
         mentions = sample.value
