@@ -26,6 +26,7 @@ import httpx
 import pytest
 from PySide6.QtGui import QColor, QImage
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -231,20 +232,43 @@ class Page:
         self.shots = shots
 
     def wait(self, what: str, check: Callable[[webdriver.Chrome], T]) -> T:
-        return WebDriverWait(self.driver, WAIT_S, poll_frequency=0.05).until(
-            check, f"waited {WAIT_S:g} s for {what}"
+        # The log and the queue are redrawn every few seconds: an element found a moment ago
+        # may be gone, so a check that meets a stale one tries again.
+        return WebDriverWait(
+            self.driver,
+            WAIT_S,
+            poll_frequency=0.05,
+            ignored_exceptions=[StaleElementReferenceException],
+        ).until(check, f"waited {WAIT_S:g} s for {what}")
+
+    def texts(self, css: str) -> list[str]:
+        """The texts of what ``css`` finds, read at once (no element to go stale)."""
+        found = self.js(
+            "return [...document.querySelectorAll(arguments[0])].map((e) => e.innerText)", css
         )
+        assert isinstance(found, list)
+        return [str(text) for text in found]
 
     def find(self, css: str) -> WebElement:
         return self.driver.find_element(By.CSS_SELECTOR, css)
 
     def visible(self, css: str) -> WebElement:
-        return self.wait(
-            f"{css} to show",
-            lambda d: next(
-                (e for e in d.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()), None
-            ),
-        )
+        def shown(driver: webdriver.Chrome) -> WebElement | bool:
+            found = driver.find_elements(By.CSS_SELECTOR, css)
+            return next((e for e in found if e.is_displayed()), False)
+
+        element = self.wait(f"{css} to show", shown)
+        assert isinstance(element, WebElement)
+        return element
+
+    def click(self, css: str) -> None:
+        """Click what ``css`` finds once it is there, again if it was redrawn meanwhile."""
+
+        def clicked(driver: webdriver.Chrome) -> bool:
+            driver.find_element(By.CSS_SELECTOR, css).click()
+            return True
+
+        self.wait(f"a click on {css}", clicked)
 
     def js(self, script: str, *args: object) -> object:
         return self.driver.execute_script(script, *args)
@@ -362,16 +386,9 @@ def test_a_phone_sends_a_message_and_the_wall_shows_it(
 
     # The log: what was pushed, by whom, where.
     page.find("#tab-button-log").click()
-    first = page.wait(
-        "the log to show the message",
-        lambda d: (
-            next(iter(d.find_elements(By.CSS_SELECTOR, "#log li .what")), None)
-            if "Press call" in d.find_element(By.ID, "log").text
-            else None
-        ),
-    )
-    assert first.text == "Message “Press call at 15:00”"
-    assert page.find("#log li .where").text == "pr · by ops"
+    page.wait("the log to show the message", lambda d: "Press call" in page.texts("#log")[0])
+    assert page.texts("#log li .what")[0] == "Message “Press call at 15:00”"
+    assert page.texts("#log li .where")[0] == "pr · by ops"
     page.shot("06-log")
 
     audit = [json.loads(line) for line in (wall.cache / "audit.jsonl").read_text().splitlines()]
@@ -397,20 +414,20 @@ def test_a_phone_approves_a_waiting_post(
     browser.execute_script("sessionStorage.setItem('kiosk.token', arguments[0])", OPS)
     browser.get(wall.url + "/")
     page.find("#tab-button-moderation").click()
-    waiting = page.visible("#pending li.post")
-    post = waiting.get_attribute("data-post")
+    # The queue is redrawn every few seconds: a post is named by its id, never held as an element.
+    post = page.wait(
+        "a post waiting",
+        lambda d: d.find_element(By.CSS_SELECTOR, "#pending li.post").get_attribute("data-post"),
+    )
     assert "Posts wait here" in page.find("#moderation-mode").text
     page.shot("07-moderation")
-    waiting.find_element(By.CSS_SELECTOR, "button[data-decide=approve]").click()
+    approve = f'#pending li[data-post="{post}"] button[data-decide=approve]'
+    page.click(approve)
     assert page.visible("#notice").text == "Approved."
-    page.wait(
-        "the post to move to the decided list",
-        lambda d: d.find_elements(By.CSS_SELECTOR, f'#decided li[data-post="{post}"]'),
-    )
-    assert not browser.find_elements(By.CSS_SELECTOR, f'#pending li[data-post="{post}"]')
-    decided = page.find(f'#decided li[data-post="{post}"]')
-    assert decided.get_attribute("data-state") == "approved"
-    assert "approved by ops" in decided.text
+    decided = f'#decided li[data-post="{post}"]'
+    page.wait("the post to move to the decided list", lambda d: page.texts(decided))
+    assert not page.texts(f'#pending li[data-post="{post}"]')
+    assert "approved by ops" in page.texts(decided)[0]
     page.shot("08-approved")
     queue = wall.get("/v1/moderation").json()
     assert [e["by"] for e in queue["recent"] if e["id"] == post] == ["ops"]
