@@ -218,7 +218,9 @@ async def run_wall(
     notifier.ready(f"{len(assignment.bound)} of {len(layout.screens)} screens shown")
     shown = _report_when_data_is_on_screen(wall)
     lateness = lateness_log_from_env()  # KIOSK_LATENESS_LOG: soak runs measure freezes
-    commands, api = await serve_commands(wall, layout.control)  # kiosk ctl; localhost by default
+    commands, api = await serve_commands(  # kiosk ctl; localhost by default
+        wall, layout.control, reloader=reloader, layout_path=path
+    )
     if seconds is not None:
         loop.call_later(seconds, stop.set)
     if on_stable is not None:

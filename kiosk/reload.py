@@ -9,17 +9,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer
 
 from kiosk.config import Layout, LayoutError, load_layout
+from kiosk.config.errors import LayoutIssue
 from kiosk.hub import Hub
 from kiosk.screens.wall import Wall
 
 log = logging.getLogger(__name__)
 
 SETTLE_MS = 300  # an editor's save is several file events; read once they stop
+
+
+@dataclass(frozen=True)
+class ReloadOutcome:
+    """What a reload did: applied, or why not (``issues``: a broken layout's errors)."""
+
+    applied: bool
+    reason: str = ""
+    issues: tuple[LayoutIssue, ...] = ()
 
 
 class LayoutReloader(QObject):
@@ -71,10 +82,17 @@ class LayoutReloader(QObject):
 
     def reload(self) -> bool:
         """Read the file now; returns True when a new layout was applied."""
+        return self.reload_now(force=False).applied
+
+    def reload_now(self, *, force: bool = True) -> ReloadOutcome:
+        """Read the file now (``force``: even when its text has not changed, as staff asking
+        for a reload expect); a broken layout keeps the running one, and says why."""
         self._watch_file()
         text = self._read()
-        if text is None or text == self._last_text:
-            return False  # gone for a moment mid-save, or a touch without a change
+        if text is None:  # gone for a moment mid-save
+            return ReloadOutcome(False, f"cannot read {self.path}")
+        if text == self._last_text and not force:
+            return ReloadOutcome(False, "unchanged")  # a touch without a change
         self._last_text = text
         try:
             layout = load_layout(self.path)
@@ -85,7 +103,8 @@ class LayoutReloader(QObject):
             )
             where = f"line {first.line}: {first.path}  {first.message}" if first else str(error)
             self.wall.show_notice(f"Edit of {self.path.name} not applied — {where}")
-            return False
+            reason = f"{self.path.name} not applied ({len(error.issues)} errors); the running "
+            return ReloadOutcome(False, reason + "layout stays", tuple(error.issues))
         hub = None
         if layout.sources != self.layout.sources:
             hub = self._new_sources(layout)
@@ -93,4 +112,4 @@ class LayoutReloader(QObject):
         self.wall.apply(layout, hub)
         self.wall.show_notice("")
         log.info("layout %s applied", self.path.name)
-        return True
+        return ReloadOutcome(True)

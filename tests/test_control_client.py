@@ -80,3 +80,30 @@ def test_status_reads_at_a_glance() -> None:
     )
     assert "lobby" in text and "[pinned]" in text and "message m1 'Hi'" in text
     assert "not on any monitor: pr" in text and "150 MB" in text
+
+
+def test_cast_emergency_and_reload_arguments() -> None:
+    assert body("cast", "--to", "lobby", "--for", "5m", "--page", "care:Care: today") == {
+        "command": "cast",
+        "to": ["lobby"],
+        "duration": "5m",
+        "page": {"screen": "care", "title": "Care: today"},
+    }
+    assert body("cast", "--for", "90s", "--widget", '{"type": "kpi", "data": "s.rate"}') == {
+        "command": "cast",
+        "duration": "90s",
+        "widget": {"type": "kpi", "data": "s.rate"},
+    }
+    assert body("cast", "--for", "1m", "--post", "p1", "--source", "social")["post"] == {
+        "id": "p1",
+        "source": "social",
+    }
+    with pytest.raises(SystemExit):  # a cast needs its duration
+        body("cast", "--post", "p1")
+    assert body("emergency", "Evacuate", "--body", "Stairs") == {
+        "command": "emergency",
+        "headline": "Evacuate",
+        "body": "Stairs",
+    }
+    assert body("emergency", "--end") == {"command": "end_emergency"}
+    assert body("reload") == {"command": "reload"}

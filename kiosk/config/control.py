@@ -7,14 +7,16 @@ shell on the box). Listening anywhere else needs tokens: a LAN is not a trust bo
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from kiosk.config.types import LAYOUT_MODEL
+from kiosk.config.types import LAYOUT_MODEL, LocalFile
 
 Scope = Literal["view", "operate", "admin"]
-"""view: status and screenshots; operate: messages, pages, blank, identify; admin: reserved."""
+"""view: status, screenshots, metrics; operate: messages, pages, casts, blank, identify; admin:
+emergency and reload."""
 
 DEFAULT_LISTEN = "127.0.0.1:8700"
 _MODEL = LAYOUT_MODEL
@@ -33,6 +35,22 @@ class Token(BaseModel):
     scopes: list[Scope] = Field(
         min_length=1, description="view: status, screenshots; operate: messages, pages, blank."
     )
+
+
+class Tls(BaseModel):
+    """HTTPS for the API: a PEM certificate (chain) and its key, files the layout may read."""
+
+    model_config = _MODEL
+
+    cert: LocalFile = Field(description="PEM certificate, e.g. tls/wall.crt beside the layout.")
+    key: LocalFile = Field(description="PEM private key of the certificate (readable by kiosk).")
+
+    @field_validator("cert", "key")
+    @classmethod
+    def _exists(cls, path: Path) -> Path:
+        if not path.is_file():
+            raise ValueError(f"{path} is not a file")
+        return path
 
 
 def split_listen(listen: str) -> tuple[str, int]:
@@ -67,6 +85,9 @@ class Control(BaseModel):
         default_factory=dict,
         description="Token name → token; with tokens, every request must carry one.",
         json_schema_extra={"propertyNames": {"pattern": TOKEN_NAME_PATTERN}},
+    )
+    tls: Tls | None = Field(
+        default=None, description="Serve HTTPS with this certificate and key (else plain HTTP)."
     )
 
     @field_validator("listen")

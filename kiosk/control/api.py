@@ -15,6 +15,7 @@ import asyncio
 import hmac
 import json
 import logging
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,11 +34,13 @@ from kiosk.control.commands import (
     NotShownError,
     Screenshot,
     Status,
+    UnavailableError,
     UnknownPostError,
     Validated,
     scope_of,
     validate,
 )
+from kiosk.control.metrics import CONTENT_TYPE, WallFigures, exposition
 from kiosk.control.openapi import openapi
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,7 @@ class CommandTarget(Protocol):
     def execute(self, validated: Validated) -> dict[str, Any]: ...
     def screenshot(self, command: Screenshot) -> bytes: ...
     def status(self, command: Status | None = None) -> dict[str, Any]: ...
+    def figures(self) -> WallFigures: ...
     def moderation(self) -> dict[str, Any]: ...
     def decide(self, command: Decide, by: str) -> dict[str, Any]: ...
 
@@ -112,6 +116,7 @@ class ControlServer:
         self.app.router.add_get("/v1/screens/{screen}/screenshot", self._screenshot)
         self.app.router.add_post("/v1/commands", self._command)
         self.app.router.add_get("/v1/moderation", self._moderation)
+        self.app.router.add_get("/metrics", self._metrics)
         self.app.router.add_get("/v1/screens", self._screens)
         self.app.router.add_get("/v1/audit", self._audit)
         self.app.router.add_get("/", self._page)
@@ -128,20 +133,34 @@ class ControlServer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.config.tls is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     async def start(self) -> None:
         """Listen. Raises OSError when the port is taken (the caller logs it; the wall runs)."""
+        context = self._tls()
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await runner.setup()
         try:
-            await web.TCPSite(runner, self.host, self._port, backlog=32).start()
+            site = web.TCPSite(runner, self.host, self._port, backlog=32, ssl_context=context)
+            await site.start()
         except BaseException:
             await runner.cleanup()
             raise
         self._runner = runner
         scheme = "tokens" if self.config.tokens else "no tokens: localhost only"
         log.info("control API on %s (%s)", self.url, scheme)
+
+    def _tls(self) -> ssl.SSLContext | None:
+        """The server's TLS context, when ``control: tls:`` is given. Raises OSError (an
+        ssl.SSLError among them) for a certificate or key that cannot be used."""
+        tls = self.config.tls
+        if tls is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(tls.cert, tls.key)
+        return context
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -251,6 +270,13 @@ class ControlServer:
     async def _page(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(WEB_DIR / "index.html")
 
+    async def _metrics(self, request: web.Request) -> web.Response:
+        """Prometheus text format (scope view)."""
+        if (denied := _denied(request, "metrics")) is not None:
+            return denied
+        body = exposition(self.wall.figures())
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
     async def _command(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
         try:
@@ -286,6 +312,11 @@ class ControlServer:
         except UnknownPostError as error:
             return problem(404, str(error))
         except DecisionConflictError as error:
+            return problem(409, str(error))
+        except CommandError as error:  # found only when applied (a post no longer kept, ...)
+            issues = [issue.as_json() for issue in error.issues]
+            return problem(422, str(error), issues=issues)
+        except UnavailableError as error:
             return problem(409, str(error))
         detail = command.model_dump(mode="json", exclude_defaults=True)
         detail["command"] = command.command

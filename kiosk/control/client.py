@@ -35,6 +35,12 @@ def add_arguments(ctl: argparse.ArgumentParser) -> None:
         help=f"the wall's API (env KIOSK_URL; default {DEFAULT_URL})",
     )
     ctl.add_argument("--token", default=None, help="bearer token (default: env KIOSK_TOKEN)")
+    ctl.add_argument(
+        "--cacert",
+        type=Path,
+        default=os.environ.get("KIOSK_CACERT") or None,
+        help="PEM certificate to trust for an https --url (env KIOSK_CACERT), e.g. the wall's own",
+    )
     ctl.add_argument("--json", action="store_true", help="print the API's JSON answer")
     commands = ctl.add_subparsers(required=True, metavar="COMMAND", dest="ctl_command")
 
@@ -69,6 +75,18 @@ def add_arguments(ctl: argparse.ArgumentParser) -> None:
     pin.add_argument("page")
     identify = targeted("identify", "show each TV's connector in huge type")
     identify.add_argument("--seconds", type=float, default=None)
+    cast = targeted("cast", "show a page, a widget or a post for a while, then back to rotation")
+    cast.add_argument("--for", dest="duration", required=True, metavar="DURATION", help="e.g. 5m")
+    what = cast.add_mutually_exclusive_group(required=True)
+    what.add_argument("--page", metavar="SCREEN:TITLE", help="a page of the layout")
+    what.add_argument("--widget", metavar="JSON", help='e.g. \'{"type": "kpi", "data": "s.rate"}\'')
+    what.add_argument("--post", metavar="ID", help="a post from a mention stream, by its id")
+    cast.add_argument("--source", default=None, help="with --post: the source that has it")
+    emergency = targeted("emergency", "full-screen red message over everything (admin)")
+    emergency.add_argument("headline", nargs="?", help="the big line")
+    emergency.add_argument("--body", default=None, help="a smaller line under it")
+    emergency.add_argument("--end", action="store_true", help="end the emergency now")
+    commands.add_parser("reload", help="read the layout file now (admin)")
     commands.add_parser("status", help="screens, messages, sources and the process")
     commands.add_parser("queue", help="posts waiting for approval, and recent decisions")
     for name, text in DECISION_HELP.items():
@@ -102,8 +120,31 @@ def command_body(args: argparse.Namespace) -> dict[str, Any]:
         body["seconds"] = args.seconds
     elif name == "screenshot":
         body["screen"] = args.screen
+    elif name == "cast":
+        body.update(_cast_body(args))
+    elif name == "emergency":
+        if args.end:
+            return {"command": "end_emergency"}
+        body["headline"] = args.headline
+        if args.body is not None:
+            body["body"] = args.body
     elif name in DECISION_HELP:
         body["id"] = args.id
+    return body
+
+
+def _cast_body(args: argparse.Namespace) -> dict[str, Any]:
+    body: dict[str, Any] = {"duration": args.duration}
+    if args.page is not None:
+        screen, _, title = args.page.partition(":")  # screen names hold no colon; titles may
+        body["page"] = {"screen": screen, "title": title}
+    elif args.widget is not None:
+        try:
+            body["widget"] = json.loads(args.widget)
+        except json.JSONDecodeError:
+            body["widget"] = args.widget  # not JSON: the wall says so, with anything else wrong
+    else:
+        body["post"] = {"id": args.post} | ({"source": args.source} if args.source else {})
     return body
 
 
@@ -113,7 +154,10 @@ def run(args: argparse.Namespace) -> int:
     token = args.token or os.environ.get("KIOSK_TOKEN")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        with httpx.Client(base_url=args.url, headers=headers, timeout=TIMEOUT_S) as client:
+        verify: str | bool = str(args.cacert) if getattr(args, "cacert", None) else True
+        with httpx.Client(
+            base_url=args.url, headers=headers, timeout=TIMEOUT_S, verify=verify
+        ) as client:
             if body["command"] == "status":
                 answer = client.get("/v1/status")
             elif body["command"] == "queue":
@@ -153,11 +197,13 @@ def _refused(answer: httpx.Response) -> int:
     except (ValueError, AttributeError):
         error, issues = answer.text[:200], []
     lines = [f"refused ({answer.status_code}): {error}"]
-    if len(issues) > 1:
-        lines = [f"refused ({answer.status_code}):"] + [
-            f"  {'.'.join(map(str, i.get('path', []))) or '(command)'}: {i.get('message')}"
+    if len(issues) > 1 or (issues and str(issues[0].get("message")) not in error):
+        listed = [
+            f"{'.'.join(map(str, i.get('path', []))) or '(command)'}: {i.get('message')}"
             for i in issues
         ]
+        summary = "" if error == "; ".join(listed) else f" {error}"  # not the issues twice
+        lines = [f"refused ({answer.status_code}):{summary}"] + [f"  {line}" for line in listed]
     code = EXIT_UNAUTHORISED if answer.status_code in (401, 403) else EXIT_REFUSED
     if answer.status_code == 401:
         lines.append("give a token with --token or the KIOSK_TOKEN environment variable")
@@ -185,6 +231,13 @@ def render(command: str, data: dict[str, Any]) -> str:
     text = f"{command}: {', '.join(shown) or 'no screen shown now'}"
     if command == "end_message":
         return "message ended" if data.get("ended") else "no such message in force"
+    if command == "end_emergency":
+        return "emergency ended" if data.get("ended") else "no emergency in force"
+    if command == "reload":
+        return f"layout {data.get('layout')} read and applied"
+    if command == "cast":
+        text += f" (cast id {data.get('id')})"
+        return text + (f"; not on any monitor now: {', '.join(missing)}" if missing else "")
     if "id" in data:
         text += f" (message id {data['id']}: kiosk ctl message --end {data['id']})"
     if missing:
@@ -200,6 +253,10 @@ def render_status(data: dict[str, Any]) -> str:
             flags.append("off (hours)")
         if screen.get("takeover"):
             flags.append(f"takeover {screen['takeover']}")
+        if screen.get("emergency"):
+            flags.append("EMERGENCY")
+        if screen.get("cast"):
+            flags.append(f"cast {screen['cast']['id']} ({screen['cast']['what']})")
         ages = [w["age_s"] for w in screen.get("widgets", []) if w.get("age_s") is not None]
         line = f"  {name:<14} {screen.get('monitor') or '-':<10} page {screen.get('page')!r}"
         if flags:

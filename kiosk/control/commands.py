@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import datetime
 import difflib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from kiosk.config.control import Scope
-from kiosk.config.types import Duration
+from kiosk.config.types import HOUR, Duration
+from kiosk.config.widgets import WidgetOptions
+from kiosk.control.castspec import check_widget_spec
+from kiosk.values import Kind
 
 ALL = "all"
 Tone = Literal["info", "good", "warning", "critical"]
@@ -112,6 +116,65 @@ class Status(_Command):
     command: Literal["status"]
 
 
+LONGEST_CAST = 4 * HOUR
+
+
+class CastPage(_Command):
+    """A page of the layout, by its screen and title."""
+
+    screen: Target
+    title: str = Field(min_length=1, max_length=200)
+
+
+class CastPost(_Command):
+    """A post from a mention stream, by its id (as the post wall and ticker have it)."""
+
+    id: str = Field(min_length=1, max_length=200)
+    source: str | None = Field(
+        default=None, max_length=64, description="The source whose mentions hold it; default: any."
+    )
+
+
+class Cast(_Targeted):
+    """Put a page, one widget, or one post on the target screens for ``duration``, then back
+    to where the rotation is. A takeover (and an emergency) still outranks it."""
+
+    command: Literal["cast"]
+    duration: Duration = Field(ge=1.0, le=LONGEST_CAST, description="e.g. 5m; 4h at most.")
+    page: CastPage | None = None
+    widget: dict[str, Any] | None = Field(
+        default=None,
+        description="A widget as the layout writes one (type, data, title, ...); it fills the "
+        "screen, so at: is not needed.",
+    )
+    post: CastPost | None = None
+
+    @model_validator(mode="after")
+    def _one_thing(self) -> Cast:
+        given = [name for name in ("page", "widget", "post") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of page, widget, post (got {len(given)})")
+        return self
+
+
+class Emergency(_Targeted):
+    """A full-screen red message over everything on the target screens, until ended."""
+
+    command: Literal["emergency"]
+    headline: str = Field(min_length=1, max_length=120)
+    body: str = Field(default="", max_length=600)
+
+
+class EndEmergency(_Command):
+    command: Literal["end_emergency"]
+
+
+class Reload(_Command):
+    """Read the layout file now; a broken file keeps the running layout."""
+
+    command: Literal["reload"]
+
+
 PostId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
@@ -124,16 +187,32 @@ class Decide(_Command):
 
 
 Command = Annotated[
-    Message | EndMessage | Next | Pin | Unpin | Blank | Identify | Screenshot | Status | Decide,
+    Message
+    | EndMessage
+    | Next
+    | Pin
+    | Unpin
+    | Blank
+    | Identify
+    | Screenshot
+    | Status
+    | Cast
+    | Emergency
+    | EndEmergency
+    | Reload
+    | Decide,
     Field(discriminator="command"),
 ]
 _COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
 
-VIEW_COMMANDS = frozenset({"screenshot", "status"})
+VIEW_COMMANDS = frozenset({"screenshot", "status", "metrics"})
+ADMIN_COMMANDS = frozenset({"emergency", "end_emergency", "reload"})
 
 
 def scope_of(command: str) -> Scope:
     """The scope a token needs to send ``command``."""
+    if command in ADMIN_COMMANDS:
+        return "admin"
     return "view" if command in VIEW_COMMANDS else "operate"
 
 
@@ -151,6 +230,11 @@ class Directory:
     """The layout's screens and groups, as a command sees them."""
 
     screens: tuple[ScreenEntry, ...]
+    # What a cast's widget may use: the layout's folder and files: allow: (for image paths),
+    # and the streams the hub carries. None: the widget's paths resolve against the cwd.
+    base: Path | None = None
+    allowed: tuple[Path, ...] = ()
+    streams: Mapping[str, Kind] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def of(cls, parts: Iterable[Any]) -> Directory:
@@ -198,12 +282,16 @@ class DecisionConflictError(ValueError):
     approved, one the layout's rules block): 409."""
 
 
+class UnavailableError(LookupError):
+    """The wall cannot do this now (e.g. reload without a layout file); nothing changed."""
+
+
 class CommandError(ValueError):
     """A command that was refused; nothing was changed. ``issues`` says every reason."""
 
-    def __init__(self, issues: Sequence[Issue]) -> None:
+    def __init__(self, issues: Sequence[Issue], summary: str | None = None) -> None:
         self.issues = list(issues)
-        super().__init__("; ".join(map(str, self.issues)))
+        super().__init__(summary or "; ".join(map(str, self.issues)))
 
 
 @dataclass(frozen=True)
@@ -212,6 +300,7 @@ class Validated:
 
     command: Command
     screens: tuple[str, ...]
+    widget: WidgetOptions | None = None  # a cast's widget, validated against the layout
 
 
 def validate(data: object, directory: Directory) -> Validated:
@@ -237,13 +326,29 @@ def validate(data: object, directory: Directory) -> Validated:
         screens = (command.screen,)
     if isinstance(command, Pin) and not issues:
         issues += _check_page(command.page, screens, directory)
+    widget = None
+    if isinstance(command, Cast) and command.page is not None:
+        cast_page = command.page
+        if directory.entry(cast_page.screen) is None:
+            unknown = _unknown(cast_page.screen, directory, groups=False)
+            issues.append(Issue(("page", "screen"), unknown))
+        else:
+            issues += _check_page(cast_page.title, [cast_page.screen], directory, ("page", "title"))
+    if isinstance(command, Cast) and command.widget is not None:
+        widget, found = check_widget_spec(
+            command.widget,
+            base=directory.base or Path.cwd(),
+            allowed=directory.allowed,
+            streams=directory.streams,
+        )
+        issues += [Issue(("widget", *path), message) for path, message in found]
     if isinstance(command, Message) and command.until is not None:
         now = datetime.datetime.now(datetime.UTC)
         if not 1.0 <= command.seconds(now) <= DAY:
             issues.append(Issue(("until",), "must be between 1 s and 24 h from now"))
     if issues:
         raise CommandError(issues)
-    return Validated(command, screens)
+    return Validated(command, screens, widget)
 
 
 def _path(loc: tuple[str | int, ...], tag: object) -> tuple[str | int, ...]:
@@ -276,16 +381,21 @@ def _unknown(target: str, directory: Directory, *, groups: bool) -> str:
     return f"no {kind} {target!r}{hint} (known: {', '.join(known)})"[:400]
 
 
-def _check_page(page: str | int, screens: Sequence[str], directory: Directory) -> list[Issue]:
+def _check_page(
+    page: str | int,
+    screens: Sequence[str],
+    directory: Directory,
+    where: tuple[str, ...] = ("page",),
+) -> list[Issue]:
     issues = []
     for name in screens:
         entry = directory.entry(name)
         assert entry is not None
         if isinstance(page, int) and page >= len(entry.pages):
-            issues.append(Issue(("page",), f"screen {name} has {len(entry.pages)} pages"))
+            issues.append(Issue(where, f"screen {name} has {len(entry.pages)} pages"))
         elif isinstance(page, str) and page not in entry.pages:
             titles = ", ".join(repr(title) for title in entry.pages)
-            issues.append(Issue(("page",), f"screen {name} has no page {page!r} ({titles})"[:400]))
+            issues.append(Issue(where, f"screen {name} has no page {page!r} ({titles})"[:400]))
     return issues
 
 

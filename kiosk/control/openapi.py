@@ -51,8 +51,11 @@ def openapi() -> dict[str, Any]:
             "title": "kiosk wall control",
             "version": "1",
             "description": "Steer a running wall. Send 'Authorization: Bearer TOKEN' when the "
-            "layout's control: section has tokens. Scopes: view (status, screenshot), operate "
-            "(message, end_message, next, previous, pin, unpin, blank, wake, identify).",
+            "layout's control: section has tokens. Scopes: view (status, screenshot, metrics), "
+            "operate (message, end_message, next, previous, pin, unpin, blank, wake, identify, "
+            "cast), admin (emergency, end_emergency, reload). On one screen an emergency "
+            "outranks a takeover, which outranks a cast, which outranks the rotation; messages "
+            "show over all but an emergency.",
         },
         "components": {
             "schemas": components,
@@ -73,7 +76,11 @@ def openapi() -> dict[str, Any]:
                         "200": {"description": "Applied (or status as JSON, screenshot as PNG)"}
                         | {"content": json_object | {"image/png": {}}},
                         "404": _ERROR | {"description": "approve, reject, hide: no such post"},
-                        "409": _ERROR | {"description": "Screenshot of a screen not shown now"},
+                        "409": _ERROR
+                        | {
+                            "description": "Screenshot of a screen not shown now; reload of a "
+                            "wall not started from a layout file"
+                        },
                         **_ERRORS,
                     },
                 }
@@ -144,6 +151,21 @@ def openapi() -> dict[str, Any]:
                     "summary": "The control page for a phone or tablet (asks for a token)",
                     "security": [],
                     "responses": {"200": {"description": "HTML"}},
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus text format: screens up, data age per source, ticker "
+                    "frame interval p99, process memory, uptime, unclean starts (scope view)",
+                    "responses": {
+                        "200": {
+                            "description": "Metrics",
+                            "content": {
+                                "text/plain; version=0.0.4": {"schema": {"type": "string"}}
+                            },
+                        }
+                    }
+                    | _ERRORS,
                 }
             },
             "/openapi.json": {

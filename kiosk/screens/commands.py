@@ -11,10 +11,14 @@ from __future__ import annotations
 import datetime
 import itertools
 import logging
+import math
+import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psutil
 import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, Qt, QTimer
@@ -27,21 +31,31 @@ from kiosk.control.audit import AuditLog
 from kiosk.control.commands import (
     TONE_RANK,
     Blank,
+    Cast,
+    CommandError,
     Decide,
     Directory,
+    Emergency,
+    EndEmergency,
     EndMessage,
     Identify,
+    Issue,
     Message,
     Next,
     NotShownError,
     Pin,
+    Reload,
     Screenshot,
     Status,
+    UnavailableError,
     Unpin,
     Validated,
     page_index,
 )
+from kiosk.control.metrics import WallFigures
 from kiosk.control.moderation_queue import DECISIONS
+from kiosk.reload import LayoutReloader
+from kiosk.screens.cast import Overrides
 from kiosk.screens.message import MessageCard
 from kiosk.screens.page import PageView
 from kiosk.screens.wall import Wall
@@ -50,6 +64,8 @@ from kiosk.screens.window import ScreenWindow
 log = logging.getLogger(__name__)
 
 MESSAGE_CHECK_MS = 1000  # a re-bound window gets its message back within a second
+FRAME_WINDOW_S = 60.0  # /metrics: ticker frame intervals over the last minute
+UNCLEAN_STARTS_ENV = "KIOSK_UNCLEAN_STARTS"  # as kiosk.session sets it for the wall
 
 
 @dataclass
@@ -64,8 +80,17 @@ class ActiveMessage:
 class WallCommands:
     """The wall's side of the command model: validated commands in, the wall changed."""
 
-    def __init__(self, wall: Wall) -> None:
+    def __init__(
+        self,
+        wall: Wall,
+        *,
+        reloader: LayoutReloader | None = None,
+        layout_path: Path | None = None,
+    ) -> None:
         self.wall = wall
+        self.reloader = reloader
+        self.layout_path = layout_path or (reloader.path if reloader is not None else None)
+        self.overrides = Overrides(wall)  # casts and the emergency
         self.started = time.time()
         self.messages: dict[str, ActiveMessage] = {}
         self.cards: dict[str, MessageCard] = {}  # window name → its card
@@ -79,7 +104,12 @@ class WallCommands:
 
     def directory(self) -> Directory:
         """The screens and groups commands may target, from the layout shown now."""
-        return Directory.of([*self.wall.layout.screens, *self.wall.layout.spans])
+        plain = Directory.of([*self.wall.layout.screens, *self.wall.layout.spans])
+        base = self.layout_path.resolve().parent if self.layout_path else Path.cwd()
+        allowed = tuple((base / folder).resolve() for folder in self.wall.layout.files.allow)
+        hub = self.wall.hub
+        streams = {name: hub.kind(name) for name in hub.names()}
+        return Directory(plain.screens, base=base, allowed=allowed, streams=streams)
 
     def windows(self, screen: str) -> list[ScreenWindow]:
         """The windows of a layout screen: one, or a span's panels; none when unplugged."""
@@ -121,9 +151,34 @@ class WallCommands:
             self.refresh_messages()
         elif isinstance(command, Identify):
             self.wall.identify(command.seconds, only=set(screens))
+        elif isinstance(command, Cast):
+            result["id"] = self.overrides.start_cast(command, screens, validated.widget)
+        elif isinstance(command, Emergency):
+            self.overrides.start_emergency(command, screens)
+            self.refresh_messages()  # an emergency hides messages; they come back after it
+        elif isinstance(command, EndEmergency):
+            result["ended"] = self.overrides.end_emergency()
+            self.refresh_messages()
+        elif isinstance(command, Reload):
+            result.update(self._reload())
         else:
             raise TypeError(f"not a state-changing command: {command.command}")
         return result
+
+    def _reload(self) -> dict[str, Any]:
+        if self.reloader is None:
+            raise UnavailableError("this wall was not started from a layout file: nothing to read")
+        outcome = self.reloader.reload_now()
+        if outcome.issues or not outcome.applied:
+            found = sorted(outcome.issues, key=lambda i: (i.line, i.col))
+            issues = [
+                Issue((i.path or "(top)",), f"line {i.line}, column {i.col}: {i.message}")
+                for i in found
+            ] or [Issue((), outcome.reason)]
+            raise CommandError(issues, summary=outcome.reason)
+        self.refresh_messages()
+        self.overrides.refresh()  # rebuilt windows get their cast and emergency back now
+        return {"applied": True, "layout": str(self.reloader.path)}
 
     def _target_windows(self, screens: tuple[str, ...]) -> list[ScreenWindow]:
         return [window for screen in screens for window in self.windows(screen)]
@@ -164,12 +219,13 @@ class WallCommands:
             self._timer.stop()
             self._end.stop()
         for name, window in self.wall.screen_windows.items():
-            active = self.message_for(name.split("#", 1)[0])
+            base = name.split("#", 1)[0]
+            active = self.message_for(base)
             card = self.cards.get(name)
             if card is not None and not shiboken6.isValid(card):
                 del self.cards[name]  # its window was closed (an unplug, an edit)
                 card = None
-            if active is None or not window.awake:
+            if active is None or not window.awake or self.overrides.in_emergency(base):
                 if card is not None:
                     card.hide()
                 continue
@@ -221,6 +277,7 @@ class WallCommands:
                 "awake": window.awake,
                 "blanked": name.split("#", 1)[0] in self.wall.blanked,
                 "message": _message_json(active) if active else None,
+                **self.overrides.status_of(name.split("#", 1)[0]),
                 "widgets": [
                     {
                         "stream": widget.stream.name if widget.stream else None,
@@ -256,6 +313,44 @@ class WallCommands:
             },
         }
 
+    def figures(self) -> WallFigures:
+        """What ``/metrics`` reports, measured now."""
+        hub = self.wall.hub
+        now = hub.clock()
+        ages: dict[str, float | None] = {}
+        ok: dict[str, bool] = {}
+        snapshot = hub.snapshot()
+        for name in self.wall.layout.sources:
+            confirmed = hub.confirmed(name)
+            if confirmed is None:
+                times = [s.at for n, s in snapshot.items() if n.startswith(f"{name}.")]
+                confirmed = max(times, default=None)
+            ages[name] = max(0.0, now - confirmed) if confirmed is not None else None
+            ok[name] = hub.status(name).state.value == "ok"
+        unclean = os.environ.get(UNCLEAN_STARTS_ENV, "")
+        return WallFigures(
+            screens={s.name: bool(self.windows(s.name)) for s in self.directory().screens},
+            data_age=ages,
+            source_ok=ok,
+            frame_interval_p99=self._frame_interval_p99(),
+            uptime=time.time() - psutil.Process().create_time(),
+            unclean_starts=int(unclean) if unclean.isdigit() else None,
+        )
+
+    def _frame_interval_p99(self) -> float | None:
+        """From the tickers' own frame stamps (the last 2000 each): cheap enough per scrape."""
+        since = time.monotonic() - FRAME_WINDOW_S
+        gaps: list[float] = []
+        for window in self.wall.screen_windows.values():
+            for widget in window.current_widgets():
+                stamps = getattr(widget, "frame_times", None)
+                if stamps is None:
+                    continue
+                recent = [t for t in stamps if math.isnan(t) or t >= since]
+                # A NaN marks a hidden stretch: no interval spans it.
+                gaps += [b - a for a, b in itertools.pairwise(recent) if not math.isnan(b - a)]
+        return float(np.percentile(gaps, 99)) if gaps else None
+
     # -- moderation (kiosk ctl queue / approve / reject / hide) -------------------------------
 
     def moderation(self) -> dict[str, Any]:
@@ -280,6 +375,7 @@ class WallCommands:
         self._end.stop()
         self.messages.clear()
         self.refresh_messages()
+        self.overrides.close()
 
 
 def _below_banner(window: ScreenWindow) -> QRect:
@@ -321,11 +417,17 @@ def _png(image: QImage, width: int | None = None) -> bytes:
 
 
 async def serve_commands(
-    wall: Wall, config: Control, audit: AuditLog | None = None, *, port: int | None = None
+    wall: Wall,
+    config: Control,
+    audit: AuditLog | None = None,
+    *,
+    port: int | None = None,
+    reloader: LayoutReloader | None = None,
+    layout_path: Path | None = None,
 ) -> tuple[WallCommands, ControlServer | None]:
     """The wall's command side and its HTTP API, listening (None when off or the port is taken:
     the wall runs on without it, and says so in the log)."""
-    commands = WallCommands(wall)
+    commands = WallCommands(wall, reloader=reloader, layout_path=layout_path)
     if not config.enabled:
         return commands, None
     server = ControlServer(config, commands, audit or AuditLog.in_cache_dir(), port=port)

@@ -60,6 +60,7 @@ class Wall(QObject):
         self.state = state
         self.identify_cards: list[IdentifyCard] = []
         self.blanked: set[str] = set()  # layout screens staff blanked (kiosk ctl blank)
+        self.emergency: set[str] = set()  # layout screens under an emergency: always awake
         self._identify_end = QTimer(self)
         self._identify_end.setSingleShot(True)
         self._identify_end.timeout.connect(self.end_identify)
@@ -235,7 +236,8 @@ class Wall(QObject):
             woken = window.takeover is not None and (schedule is None or schedule.wake_for_takeover)
             # Staff who blank a screen are in the room: that outranks its hours and a takeover.
             blanked = name.split("#", 1)[0] in self.blanked
-            window.set_awake((is_on(schedule, moment) or woken) and not blanked)
+            urgent = name.split("#", 1)[0] in self.emergency  # outranks hours and blank
+            window.set_awake(((is_on(schedule, moment) or woken) and not blanked) or urgent)
         if self.screen_windows and all(
             window.screen_config.schedule is not None for window in self.screen_windows.values()
         ):  # DPMS sleeps every display at once: only when every screen is off

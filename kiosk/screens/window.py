@@ -95,6 +95,10 @@ class ScreenWindow(WallWindow):
     (:meth:`PageView.prepare`), so a flip shows a finished page, never a blank or half-drawn
     one. A fade paints the old page's last frame over the new page, fading out. A takeover
     page interrupts rotation and is removed again when its rule clears.
+
+    What a window shows, most important first: a takeover, then a staff cast, then the rotation
+    (an emergency and messages are laid over all of these by kiosk.screens.commands). Rotation
+    runs on unseen under a cast, so a cast ends on the page the rotation has reached.
     """
 
     def __init__(
@@ -147,6 +151,7 @@ class ScreenWindow(WallWindow):
             self.stack.addWidget(page)
         self.flips = 0
         self.takeover: tuple[str, PageView] | None = None
+        self.cast: tuple[str, QWidget] | None = None  # a staff cast (kiosk ctl cast), by its id
         self._page = 0  # the rotation's page, kept while a takeover shows
         titles = [page.title for page in screen.pages]
         pin = screen.rotation.pin
@@ -257,7 +262,7 @@ class ScreenWindow(WallWindow):
         """Advance the rotation by ``step`` pages, -1 goes back (unless pinned or taken over)."""
         if self.pinned is None and len(self.pages) > 1:
             self._page = (self._page + step) % len(self.pages)
-            if self.takeover is None:
+            if self.takeover is None and self.cast is None:
                 self._show(self.pages[self._page])
         self._arm_rotation()
 
@@ -266,7 +271,7 @@ class ScreenWindow(WallWindow):
         self.pinned = index
         if index is not None:
             self._page = index
-            if self.takeover is None:
+            if self.takeover is None and self.cast is None:
                 self._show(self.pages[index])
         self._arm_rotation()
 
@@ -303,18 +308,39 @@ class ScreenWindow(WallWindow):
             return
         _, view = self.takeover
         self.takeover = None
-        self._show(self.pages[self._page])
+        self._show(self.cast[1] if self.cast is not None else self.pages[self._page])
         self.stack.removeWidget(view)
         view.deleteLater()
         self._arm_rotation()
 
-    def _show(self, page: PageView) -> None:
+    def show_cast(self, cast_id: str, view: QWidget) -> None:
+        """Show ``view`` instead of the rotation until :meth:`end_cast` (under a takeover)."""
+        self.end_cast()
+        self.stack.addWidget(view)
+        view.setGeometry(self.stack.rect())  # laid out before it is fed, as a takeover page
+        self.cast = (cast_id, view)
+        if self.takeover is None:
+            self._show(view)
+
+    def end_cast(self) -> None:
+        """Back to the page the rotation has reached (or the takeover, if one came)."""
+        if self.cast is None:
+            return
+        _, view = self.cast
+        self.cast = None
+        if self.takeover is None:
+            self._show(self.pages[self._page])
+        self.stack.removeWidget(view)
+        view.deleteLater()
+
+    def _show(self, page: QWidget) -> None:
         if self.stack.currentWidget() is page:
             return
-        page.prepare()
         before = self.stack.currentWidget()
-        if isinstance(before, PageView):
-            page.continue_from(before)
+        if isinstance(page, PageView):
+            page.prepare()
+            if isinstance(before, PageView):
+                page.continue_from(before)
         rotation = self.screen_config.rotation
         fade = rotation.transition == "fade" and self.isVisible() and self.stack.isVisible()
         old = self.grab() if fade else None  # what is on screen, a fade in progress included
@@ -322,7 +348,7 @@ class ScreenWindow(WallWindow):
         if old is not None:
             self._fade.hide()
             live = QRegion()
-            for strip in page.live_areas():
+            for strip in page.live_areas() if isinstance(page, PageView) else []:
                 live += QRect(strip.mapTo(self, QPoint(0, 0)), strip.size())
             self._fade.start(old, self.grab(), self.rect(), live, rotation.fade)
         self.flips += 1
