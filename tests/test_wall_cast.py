@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.app import Runtime
 from kiosk.config import Page, parse_layout
-from kiosk.control.commands import CommandError, validate
+from kiosk.control.commands import CommandError, Decide, validate
 from kiosk.screens.cast_views import EmergencyCard, PostCard
 from kiosk.screens.commands import WallCommands
 from kiosk.screens.message import MessageCard
@@ -235,3 +235,14 @@ def test_an_emergency_is_over_everything_until_ended(qtbot: QtBot, commands: Wal
     assert not commands.wall.screen_windows["lobby"].findChildren(EmergencyCard)[0].isVisible()
     assert not commands.wall.screen_windows["pr"].awake  # still blanked
     assert any(c.isVisible() for c in lobby.findChildren(MessageCard))
+
+
+def test_hiding_a_cast_post_ends_its_cast(commands: WallCommands) -> None:
+    commands.wall.hub.append("social.mentions", [POST])
+    run(commands, {"command": "cast", "to": ["lobby"], "post": {"id": "post-42"}, "duration": 60})
+    lobby = commands.wall.screen_windows["lobby"]
+    assert isinstance(lobby.stack.currentWidget(), PostCard)
+    commands.overrides.withdraw("post-42", public_only=True)  # rejected: lobby is not public
+    assert lobby.cast is not None
+    commands.decide(Decide(command="hide", id="post-42"), "ops")  # hidden: off every screen
+    assert lobby.cast is None and lobby.stack.currentWidget() is lobby.pages[0]

@@ -89,6 +89,19 @@ class Overrides:
         self.refresh()
         return ended
 
+    def withdraw(self, post_id: str, *, public_only: bool) -> None:
+        """End casts of a post moderation has now taken off (``public_only``: rejected, so
+        only casts with a public target screen end; hidden: every one)."""
+        parts: list[Screen | Span] = [*self.wall.layout.screens, *self.wall.layout.spans]
+        public = {p.name for p in parts if p.public}
+        for cast_id, active in list(self.casts.items()):
+            if active.post is None or active.post.id != post_id:
+                continue
+            if not public_only or public & set(active.screens):
+                log.info("cast %s ended: its post was taken off by moderation", cast_id)
+                del self.casts[cast_id]
+        self.refresh()
+
     def cast_for(self, screen: str) -> ActiveCast | None:
         """The newest cast in force on a layout screen."""
         now = time.monotonic()

@@ -365,9 +365,12 @@ class WallCommands:
         if state != "approved":
             for window in self.wall.screen_windows.values():
                 views = [*window.pages, *([window.takeover[1]] if window.takeover else [])]
+                if window.cast is not None and isinstance(window.cast[1], PageView):
+                    views.append(window.cast[1])  # a cast page or widget
                 for widget in (w for view in views for w in view.widgets):
                     if state == "hidden" or widget.moderated:
                         widget.withdraw(command.id)
+            self.overrides.withdraw(command.id, public_only=state != "hidden")
         return {"id": command.id, "state": entry.state, "post": entry.as_json()["post"]}
 
     def close(self) -> None:
