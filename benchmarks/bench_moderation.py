@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.analytics.moderation import Moderator  # noqa: E402
-from kiosk.values import Mention  # noqa: E402
+from kiosk.analytics.moderation import Moderator
+from kiosk.values import Mention
 
 EVAL = Path(__file__).resolve().parents[1] / "eval" / "moderation"
 LANGUAGES = ("en", "nl", "fr", "it")
@@ -95,15 +95,17 @@ def judge(cases: list[Case]) -> list[tuple[Case, str | None]]:
     return results
 
 
-def speed(cases: list[Case], rounds: int = 20) -> float:
-    """Posts/s of Moderator.allow over the cases, a fresh Moderator per round."""
+def speed(cases: list[Case], rounds: int = 20) -> tuple[float, float]:
+    """Posts/s of Moderator.allow over the cases, a fresh Moderator per round: by the wall
+    clock, and by this process's CPU time (what one free core would do on a busy machine)."""
     mentions = [case.mention for case in cases]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(rounds):
         moderator = Moderator()
         for mention in mentions:
             moderator.allow(mention)
-    return rounds * len(mentions) / (time.perf_counter() - start)
+    posts = rounds * len(mentions)
+    return posts / (time.perf_counter() - start), posts / (time.process_time() - cpu)
 
 
 def main() -> None:
@@ -139,8 +141,11 @@ def main() -> None:
         for case, reason in fine:
             if reason is not None:
                 print(f"   FALSE {case.kind:14} {case.mention.text}   <- {reason}")
-    rate = speed(everything)
-    print(f"speed: {rate:,.0f} posts/s of Moderator.allow ({len(everything)} posts, one core)")
+    wall, cpu = speed(everything)
+    print(
+        f"speed: {wall:,.0f} posts/s of Moderator.allow by the clock, {cpu:,.0f} per CPU second "
+        f"({len(everything)} posts, one thread)"
+    )
 
 
 if __name__ == "__main__":

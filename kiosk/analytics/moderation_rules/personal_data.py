@@ -1,0 +1,165 @@
+"""Personal data that must not reach a lobby screen: phone numbers, e-mail, addresses, IBANs.
+
+Phone numbers are found by ``phonenumbers`` (Google's libphonenumber data: every country's
+formats) for the regions kiosk's customers post from; a number it calls valid counts, and so
+does one it only calls possible when it is written like a phone number (starting with ``+``, ``0``
+or ``(``) or follows a word such as "call", "bel", "appelez", "chiamate". Numbers after "order",
+"ref", "bestelling", "commande", "ordine" and the like are order numbers, not phones.
+
+E-mail addresses count except a brand's role addresses (``support@``, ``info@``,
+``klantenservice@``, ``reclami@``…): those are published to be written to, and often quoted by
+customers. A street address counts only with a house number ("Keizersgracht 123", "12 rue de la
+Paix", "via Roma 5", "221B Baker Street"), or as a postcode with its town: "shopping on
+Kalverstraat" is fine.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+from kiosk.analytics.moderation_rules import PERSONAL_DATA, Finding
+
+REGIONS = ("NL", "BE", "FR", "IT", "GB", "DE", "ES", "US")
+_FIRST_REGIONS = {"en": "GB", "nl": "NL", "fr": "FR", "it": "IT", "de": "DE", "es": "ES"}
+# Eight digits or more, maybe with separators: worth asking phonenumbers about.
+_DIGITS = re.compile(r"[+(]?\d[\d \-./()]{6,}\d")
+_NOT_A_PHONE = re.compile(
+    r"(?:\b|(?<=\W))(?:order|ordine|ordre|bestel\w*|commande|ref|reference|booking|boeking\w*|r[ée]servation"
+    r"|prenotazione|ticket\w*|tracking|track|invoice|factuur|facture|fattura|nr|no|n|num|cod"
+    r"|code|codice|rif|klantnummer|account|iban|flight|vlucht|vol|volo|gate|#|n°|nº)"
+    r"[\s.:#°º-]*(?:[A-Z][\w&]*\s+)?(?:number|nummer|numero|n°|nr|no)?[\s.:#°º-]*$",
+    re.IGNORECASE,
+)
+_PHONE_WORDS = re.compile(
+    r"(?:call|ring|phone|text|whatsapp|mobile|tel|bel|bellen|nummer|appelez|appelle|rappelez"
+    r"|numero|joignable|chiamate|chiama|richiamatemi|cellulare|anrufen|llama|llamame|reach me"
+    r"|bereikbaar|raggiungibile)\b[^.!?\d]{0,25}$",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
+_ROLE_ADDRESSES = frozenset(
+    {
+        "info", "support", "help", "helpdesk", "service", "services", "contact",
+        "klantenservice", "customerservice", "customercare", "care", "sales", "press", "pers",
+        "presse", "media", "hello", "hallo", "bonjour", "ciao", "complaints", "klachten",
+        "reclamations", "reclamation", "reclami", "reservations", "reservation",
+        "reserveringen", "reservering", "prenotazioni", "booking", "bookings", "noreply",
+        "no-reply", "serviceclient", "servizioclienti", "assistenza", "sav", "webcare",
+        "feedback", "kundenservice", "atencionalcliente", "privacy", "jobs",
+    }
+)  # fmt: skip
+_ADDRESSES = (
+    # Dutch and German: "Keizersgracht 123", "Dorpsstraat 14a", "Hauptstraße 5".
+    r"\b[^\W\d_]{2,}(?:straat|laan|weg|gracht|plein|kade|singel|dijk|steeg|dreef|pad|markt"
+    r"|strasse|str\.|gasse|allee|platz|damm)\s+\d{1,4}(?:\s?[a-z]\b|-\d+)?"
+    r"(?!\s*(?:uur|min|minuten|dagen|keer|euro|km|kg|jaar|weken|maanden|x|%|procent))",
+    # English: "221B Baker Street", "7 Orchard Close".
+    r"\b\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln"
+    r"|Drive|Close|Way|Crescent|Place|Court|Terrace|Gardens|Grove|Boulevard|Blvd|Square|Row"
+    r"|Mews)\b",
+    # French: "12 rue de la Paix", "45 bis boulevard Voltaire".
+    r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allee|allée"
+    r"|impasse|quai|route|cours|square|passage|faubourg)\s+(?:de la |de l'|du |des |de |d')?"
+    r"[A-ZÀ-Ý]",
+    # Italian and Spanish: "via Roma 5", "Corso Vittorio Emanuele 118", "calle Mayor 3".
+    r"\b(?:[Vv]ia|[Vv]iale|[Pp]iazza|[Pp]iazzale|[Cc]orso|[Vv]icolo|[Ll]argo|[Ll]ungomare"
+    r"|[Cc]alle|[Aa]venida|[Pp]laza|[Pp]aseo|[Cc]arrer)\s+(?:(?:de|del|della|dei|degli|di|la"
+    r"|San|Santa)\s+)*[A-Z][\w'.]*(?:\s+[A-Z][\w'.]*){0,3},?\s*(?:n\.?\s*)?\d{1,4}\b",
+    # Postcodes with the town: "1015 CJ Amsterdam", "NR4 7TJ", "75002 Paris", "80135 Napoli".
+    r"\b[1-9]\d{3}\s?[A-Z]{2}\s+[A-Z][a-z]+",
+    r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b",
+    r"(?<![\d.,])\b\d{5}\s+[A-Z][a-zà-ÿ]{2,}",
+)
+_ADDRESS = re.compile("|".join(f"(?:{pattern})" for pattern in _ADDRESSES))
+_ANY_DIGIT = re.compile(r"\d")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,32}")
+
+
+class PersonalDataRule:
+    """Finds phone numbers, e-mail addresses, street addresses and IBANs in posts."""
+
+    def check(self, text: str, lang: str | None = None) -> Finding | None:
+        """A finding for the first piece of personal data in (unfolded) ``text``, or None."""
+        if "@" in text:
+            for local, _domain in _EMAIL.findall(text):
+                if local.casefold() not in _ROLE_ADDRESSES:
+                    return Finding(PERSONAL_DATA, "e-mail address")
+        if not _ANY_DIGIT.search(text):
+            return None
+        if _IBAN.search(text) and _has_iban(text):
+            return Finding(PERSONAL_DATA, "bank account number (IBAN)")
+        if _ADDRESS.search(text):
+            return Finding(PERSONAL_DATA, "street address")
+        if _DIGITS.search(text) and _has_phone(text, (lang or "").lower()):
+            return Finding(PERSONAL_DATA, "phone number")
+        return None
+
+
+def _has_iban(text: str) -> bool:
+    for found in _IBAN.finditer(text):
+        compact = found.group(0).replace(" ", "")
+        for length in range(len(compact), 14, -1):
+            if _iban_valid(compact[:length]):
+                return True
+    return False
+
+
+def _iban_valid(candidate: str) -> bool:
+    """The ISO 13616 check: digits of the rearranged IBAN modulo 97 is 1."""
+    rearranged = candidate[4:] + candidate[:4]
+    try:
+        return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+    except ValueError:
+        return False
+
+
+def _has_phone(text: str, lang: str) -> bool:
+    region = _FIRST_REGIONS.get(lang, "GB")
+    for candidate in _DIGITS.finditer(text):
+        raw = candidate.group(0)
+        before = text[: candidate.start()].rstrip()
+        if sum(char.isdigit() for char in raw) < 8 or _NOT_A_PHONE.search(before):
+            continue
+        if _BUSINESS_PREFIX.match(re.sub(r"\D", "", raw)):
+            continue
+        # Asking about the candidate alone: the matcher on a whole post, for eight regions,
+        # takes a millisecond.
+        for match in phonenumbers.PhoneNumberMatcher(raw, region, leniency=_POSSIBLE):
+            if phonenumbers.number_type(match.number) in _BUSINESS_LINES:
+                continue  # "call us free on 0800 …" is a company's number, not a person's
+            if (
+                match.raw_string[:1] in "+0("
+                or phonenumbers.is_valid_number(match.number)
+                or _PHONE_WORDS.search(before)
+            ):
+                return True
+        if raw[:1] == "0" and any(_personal(raw, other) for other in REGIONS if other != region):
+            return True
+    return False
+
+
+def _personal(raw: str, region: str) -> bool:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return (
+        phonenumbers.is_possible_number(number)
+        and phonenumbers.number_type(number) not in _BUSINESS_LINES
+    )
+
+
+_POSSIBLE = phonenumbers.Leniency.POSSIBLE
+# Freephone and shared-cost ranges (0800, 0808, 0900, 0870, 0844…): numbers phonenumbers may
+# not know as valid, and never a person's.
+_BUSINESS_PREFIX = re.compile(r"0?(?:80[0-9]|90[0-9]|87[0-9]|84[0-9])")
+_BUSINESS_LINES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.TOLL_FREE,
+        phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        phonenumbers.PhoneNumberType.SHARED_COST,
+        phonenumbers.PhoneNumberType.UAN,
+    }
+)
