@@ -340,3 +340,42 @@ def test_trusted_accounts_skip_every_automatic_rule() -> None:
     assert moderator.allow(
         post("Win an iPhone! https://acme.example/win 0800 123 4567", handle="acme")
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "shown"),
+    [
+        ("Weekend a Bastardo, in Umbria", "it", True),  # a place, after "a", Capitalised
+        ("Via Kutaisi naar huis", "nl", True),
+        ("Bastardo!", "it", False),  # at the start: a swear word
+        ("che bastardo quel corriere", "it", False),
+        ("sono andato a Bastardo e BASTARDI", "it", False),  # capitals are not a place
+    ],
+)
+def test_a_swear_word_written_as_a_place_name_after_a_preposition_passes(
+    text: str, lang: str, shown: bool
+) -> None:
+    assert Moderator().allow(post(text, lang)) is shown
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Telcora's line 0330 123 4567 was quick", "en"),  # UK company-wide range
+        ("Klantenservice op 0800 0123", "nl"),
+        ("Le service client au 09 69 39 39 00", "fr"),
+        ("Numero verde 800 123 456", "it"),
+        ("Receipt 000123456789, refund done in store", "en"),
+    ],
+)
+def test_company_numbers_and_receipts_are_not_personal_data(text: str, lang: str) -> None:
+    assert Moderator().allow(post(text, lang))
+
+
+def test_a_foreign_mobile_number_with_its_country_code_is_personal_data() -> None:
+    assert_caught_by(PERSONAL_DATA, "My mum's number is +353 87 123 4567", "en")
+
+
+def test_words_spread_over_short_pieces_are_joined() -> None:
+    assert_caught_by(PROFANITY, "you useless f u ck ers", "en")
+    assert Moderator().allow(post("il y a un de ces trains à l'heure", "fr"))

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 BUNDLED_LANGUAGES = ("en", "nl", "fr", "it", "de", "es")
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_TEXTS_REMEMBERED = 20_000
 
 
 class Moderator:
@@ -63,6 +64,7 @@ class Moderator:
         self._abuse = AbuseRule(BUNDLED_LANGUAGES)
         self._personal_data = PersonalDataRule()
         self._spam = SpamRule()
+        self._texts: dict[tuple[str, str | None], Finding | None] = {}
 
     def hide(self, post_id: str) -> None:
         """The manual "hide this post" hook (for the control side): never shown from now on."""
@@ -113,10 +115,23 @@ class Moderator:
 
     def text_verdict(self, text: str, lang: str | None = None) -> Finding | None:
         """What the text rules (words, abuse, personal data) have against ``text``, or None."""
-        found = self._words.check(text, lang)
+        # Widgets ask again about the posts they show at every refresh: remember the answers.
+        key = (text, lang)
+        try:
+            return self._texts[key]
+        except KeyError:
+            pass
+        if len(self._texts) >= _TEXTS_REMEMBERED:
+            self._texts.clear()
+        found = self._texts[key] = self._text_verdict(text, lang)
+        return found
+
+    def _text_verdict(self, text: str, lang: str | None) -> Finding | None:
+        folded = fold(text)
+        found = self._words.check(text, lang, folded)
         if found:
             return found
-        found = self._abuse.check(fold(text), lang)
+        found = self._abuse.check(folded, lang)
         if found:
             return found
         return self._personal_data.check(text, lang)

@@ -87,6 +87,14 @@ def masked(chunk: str) -> str | None:
     return "".join("[a-z]" if char in MASKS else re.escape(char) for char in core)
 
 
+def digits_masked(chunk: str) -> tuple[str, ...]:
+    """A chunk whose digits and symbols stand for letters no leetspeak knows ("tyf0s", "h00ren")
+    as a masked reading, when at least three real letters remain."""
+    if sum(char.isalpha() for char in chunk) < 3 or not any(char in LEET_CHARS for char in chunk):
+        return ()
+    return ("".join("*" if char in LEET_CHARS else char for char in chunk),)
+
+
 def separated(chunk: str) -> str | None:
     """Letters spread out with dots or dashes joined again ("f.u.c.k" → "fuck"), else None."""
     if len(chunk) >= 5 and _SEPARATED.match(chunk):
@@ -108,18 +116,30 @@ def letter_runs(chunk: str) -> Iterator[str]:
 
 
 def spaced_words(pieces: list[str]) -> Iterator[str]:
-    """Runs of three or more single letters joined ("f u c k" → "fuck")."""
+    """Words spread over pieces: single letters ("f u c k" → "fuck"), and short pieces with at
+    least two single letters among them ("f u ck ers" → "fuckers")."""
     run: list[str] = []
     for piece in [*pieces, ""]:
-        if len(piece) == 1 and (piece.isalpha() or piece in LEET_CHARS):
+        if (
+            len(piece) <= 3
+            and piece
+            and all(char.isalpha() or char in LEET_CHARS for char in piece)
+        ):
             run.append(piece)
             continue
-        if len(run) >= 3:
-            joined = "".join(run).translate(_LEET)
-            yield joined
-            # A one-letter word may sit next to the spaced word: "m e r d e à vos".
-            yield from (part for part in (joined[1:], joined[:-1]) if len(part) >= 3)
+        if sum(len(part) == 1 for part in run) >= 2:
+            yield from _joins(run)
         run = []
+
+
+def _joins(run: list[str]) -> Iterator[str]:
+    for start in range(len(run)):
+        for end in range(start + 2, min(len(run), start + 6) + 1):
+            window = run[start:end]
+            if sum(len(part) == 1 for part in window) >= 2:
+                joined = "".join(window).translate(_LEET)
+                if len(joined) >= 3:
+                    yield joined
 
 
 def split_camel(word: str) -> list[str]:

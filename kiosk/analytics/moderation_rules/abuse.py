@@ -22,7 +22,9 @@ _THREATS: dict[str, tuple[str, ...]] = {
         r"\bi(?:'ll| will|'m going to| am going to|'m gonna| am gonna| gonna)\s+(?:\w+\s+){0,2}"
         r"(?:find|hunt|hurt|kill|murder|beat|smash|punch|stab|shoot|slap|strangle|break|wreck"
         r"|come for|come after|track down)\b[^.!?]{0,40}?\b(?:you|u|ya|him|her|them|face|legs"
-        r"|head|staff|manager|driver|guy|down)\b",
+        r"|head|staff|manager|driver|guy|down|window|windows|car|shop|store|van)\b",
+        r"\b(?:he|she|they)(?:'ll| will) regret (?:it|this)\b",
+        r"\bwait for (?:him|her|them|that \w+|the \w+|your \w+) outside\b",
         r"\bi know where (?:you|u|he|she|they|your \w+|the \w+|that \w+)\s+(?:\w+\s+)?"
         r"(?:live|lives|work|works|sleep|sleeps|park|parks)\b",
         r"\bwatch (?:your|ur|yer) back\b",
@@ -47,6 +49,10 @@ _THREATS: dict[str, tuple[str, ...]] = {
         r"\bik\s+(?:sla|steek|maak|trap|schiet)\s+(?:je|jou|jullie|hem|haar|ze)\b[^.!?]{0,20}?"
         r"(?:in elkaar|neer\b|af\b|dood|kapot|verrot|bek)",
         r"\bik vermoord (?:je|jou|jullie|hem|haar)\b",
+        r"\bik sla (?:je|jullie|jouw|de|hun|zijn|haar) (?:\w+ )?(?:ruiten|ramen|kop|bek|hoofd"
+        r"|tanden|auto|winkel) in\b",
+        r"\bik wacht (?:die|de|dat|je|jou|jullie|hem|haar)\b[^.!?]{0,30}\bop\b[^.!?]{0,30}"
+        r"\bspijt\b",
         r"\bik weet waar (?:je|jij|jullie|hij|zij|ze|die \w+|jullie \w+|de \w+|je \w+)\s+"
         r"(?:\w+\s+)?(?:woont|wonen|woon|werkt|werken|slaapt)\b",
         r"\b(?:kijk|pas)\s+(?:maar\s+)?(?:goed\s+)?(?:uit|op)\b[^.!?]{0,40}"
@@ -66,6 +72,7 @@ _THREATS: dict[str, tuple[str, ...]] = {
         r"\b(?:va crever|allez crever|crevez|va mourir|allez mourir)\b",
         r"\bfais gaffe\b[^.!?]{0,40}\bje (?:connais|sais|trouve)\b",
         r"\b(?:tu vas me le payer|vous allez me le payer|gare a toi|gare a vous)\b",
+        r"\b(?:il|elle|ils|elles) (?:va|vont) le regretter\b",
     ),
     "it": (
         r"\b(?:ti|vi)\s+(?:vengo a (?:prendere|cercare|trovare)|vengo a cercare|trovo|ammazzo"
@@ -78,14 +85,14 @@ _THREATS: dict[str, tuple[str, ...]] = {
         r"\b(?:spero|mi auguro)\s+che\b[^.!?]{0,50}\b(?:crepi|crepiate|crepino|muoia|muoiate"
         r"|muoiano|bruci|brucino|prenda un cancro|schiatti)\b",
         r"\b(?:crepate|morite ammazzati|schiatta|schiattate)\b",
+        r"\bse ne pentir(?:a|anno)\b",
         r"\bstai attento\b[^.!?]{0,40}\b(?:conosco|so dove|ti trovo)\b",
     ),
 }
 # Words before a mild insult that make it name-calling ("you clowns", "bande de guignols").
 _ADDRESS = {
     "en": r"\b(?:you|u|ya|bunch of|pack of|load of|band of|gang of|such|these|those|what)\s+"
-    r"(?:(?:bloody|absolute|utter|complete|total|useless|fucking|lying|thieving|incompetent|a|an"
-    r"|bunch of|pack of|are|r)\s+){0,3}",
+    r"(?:[\w']+\s+){0,3}",
     "nl": r"\b(?:jullie|jij|stelletje|stel|bende|zo'n|wat een)\s+(?:\w+\s+){0,2}",
     "fr": r"(?:\bvous|\bt'es|\btu es|\bbande d'|\bbande de|\bespece d'|\bespece de|\bque des"
     r"|\btous des|\bvraiment des|\bc'est des|\bce sont des|\bsont des)\s*(?:\w+\s+){0,2}",

@@ -45,17 +45,18 @@ class WordRule:
             chosen = list(self.lexicons.values())  # unknown language: every list
         return [*chosen, self.everywhere] if self.everywhere else chosen
 
-    def check(self, text: str, lang: str | None = None) -> Finding | None:
-        """A finding for the first blocked word in ``text``, or None."""
+    def check(self, text: str, lang: str | None = None, folded: str = "") -> Finding | None:
+        """A finding for the first blocked word in ``text`` (``folded``: the same, folded, when
+        the caller has it), or None."""
         key = (lang or "").lower()
         lexicons = self._for(key)
-        folded = normalise.fold(text)
+        folded = folded or normalise.fold(text)
         phrase = self._phrase(folded, key)
         if phrase:
             return Finding(PROFANITY, f"blocked phrase '{phrase}'")
         pieces = normalise.chunks(folded)
         known = self._pieces.setdefault(key, {})
-        for piece in pieces:
+        for index, piece in enumerate(pieces):
             # Most pieces were seen before: one dictionary look-up.
             try:
                 found = known[piece]
@@ -63,9 +64,10 @@ class WordRule:
                 if len(known) >= _CACHE_LIMIT:
                     known.clear()
                 found = known[piece] = self._piece(piece, key, lexicons)
-            if found:
+            if found and not _place_name(text, pieces, index):
                 return found
-        for joined in normalise.spaced_words(pieces):
+        singles = [piece for piece in pieces if len(piece) == 1]
+        for joined in normalise.spaced_words(pieces) if len(singles) >= 2 else ():
             entry = self._word(joined, key, lexicons)
             if entry:
                 return Finding(PROFANITY, f"disguised swear word '{entry}' (letters spaced out)")
@@ -116,7 +118,8 @@ class WordRule:
                 entry = self._word(reading, key, lexicons)
                 if entry:
                     return Finding(PROFANITY, f"disguised swear word '{piece}'")
-        for reading in [piece, *readings]:
+        parts = re.split(r"['’]", piece) if "'" in piece or "’" in piece else []
+        for reading in [piece, *parts, *readings, *normalise.digits_masked(piece)]:
             pattern = normalise.masked(reading)
             if pattern:
                 for lexicon in lexicons:
@@ -160,3 +163,30 @@ def _describe(entry: str, word: str) -> str:
     if entry == word:
         return f"swear word '{entry}'"
     return f"swear word '{word}' (a form of '{entry}')"
+
+
+# Before a place name: "via Kutaisi", "a Bastardo", "to Scunthorpe", "naar Kutaisi".
+_TO_A_PLACE = frozenset(
+    {
+        "in", "at", "to", "from", "via", "near", "through",  # en
+        "naar", "bij", "uit", "door",  # nl
+        "a", "en", "de", "vers",  # fr ("à" is folded to "a")
+        "per", "di", "da", "verso",  # it
+        "nach",  # de
+    }
+)  # fmt: skip
+
+
+def _place_name(text: str, pieces: list[str], index: int) -> bool:
+    """Whether piece ``index`` is written as a place name: Capitalised after "in", "via", "à"…
+
+    Travel posts name places, and some places are swear words ("Bastardo" in Umbria); a swear
+    word written in capitals or at the start of a sentence is still one.
+    """
+    if index == 0 or pieces[index - 1] not in _TO_A_PLACE:
+        return False
+    original = normalise.chunks(text)
+    if len(original) != len(pieces):
+        return False
+    word = original[index]
+    return word[:1].isupper() and word[1:].islower()

@@ -41,10 +41,6 @@ _EARNINGS = re.compile(
 )
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _SIGNAL_WORDS = {name: frozenset(words.split()) for name, words in _WORDS.items()}
-_FOLLOW_BACK = re.compile(
-    r"\b(?:f4f|l4l|like4like|follow4follow|followback|follow back|volg mij dan volg ik jou"
-    r"|abonne-toi je m'abonne|seguimi che ti seguo|sub4sub)\b"
-)
 _HASHTAG = re.compile(r"#\w+")
 _MENTION = re.compile(r"(?<![\w@])@\w+")
 _NOT_TEXT = re.compile(r"[\W_]+")
@@ -73,9 +69,11 @@ class SpamRule:
                 return Finding(SPAM, f"{len(tags)} hashtags")
         if folded.count("@") > MAX_MENTIONS and len(set(_MENTION.findall(folded))) > MAX_MENTIONS:
             return Finding(SPAM, "mentions of many accounts")
-        if _FOLLOW_BACK.search(folded):
+        words = set(_TOKEN.findall(folded))
+        phrases = _ANY_PHRASE.search(folded) is not None
+        if _follow_back(folded, words, phrases):
             return Finding(SPAM, "follow-for-follow")
-        signals = _signals(folded)
+        signals = _signals(folded, words, phrases)
         if len(signals) >= 2:
             return Finding(SPAM, " + ".join(signals))
         return None
@@ -95,24 +93,46 @@ class SpamRule:
         return Finding(SPAM, "the same text posted again")
 
 
-_KEY = {"crypto or investment": "crypto", "prize": "prize", "contact bait": "contact"}
-_PHRASE = re.compile(
-    "|".join(
-        rf"(?P<{_KEY[name]}>\b(?:{'|'.join(alternatives)})\w*)"
-        for name in _KEY
-        if (alternatives := [*map(re.escape, _PHRASES.get(name, ())), *_PREFIXES.get(name, ())])
-    )
-)
-_NAME = {key: name for name, key in _KEY.items()}
+_FOLLOW_WORDS = frozenset({"f4f", "l4l", "like4like", "follow4follow", "followback", "sub4sub"})
+_FOLLOW_PHRASES = (
+    "follow back", "volg mij dan volg ik jou", "abonne-toi je m'abonne", "seguimi che ti seguo",
+)  # fmt: skip
 _DIGIT = re.compile(r"\d")
 
 
-def _signals(folded: str) -> list[str]:
-    """The kinds of bait in ``folded``: word look-ups, no pattern tried at every position."""
-    found = {"link"} if any(link in folded for link in _LINK) else set()
-    words = set(_TOKEN.findall(folded))
-    found.update(name for name, bait in _SIGNAL_WORDS.items() if not words.isdisjoint(bait))
-    found.update(_NAME[match.lastgroup or ""] for match in _PHRASE.finditer(folded))
+# Every bait phrase at once: most posts have none, and one pass tells (a pass per kind of bait
+# took most of this rule's time).
+_ANY_PHRASE = re.compile(
+    "|".join(
+        re.escape(phrase)
+        for phrase in (
+            *_FOLLOW_PHRASES,
+            *(phrase for phrases in _PHRASES.values() for phrase in phrases),
+            *(prefix for prefixes in _PREFIXES.values() for prefix in prefixes),
+        )
+    )
+)
+
+
+def _follow_back(folded: str, words: set[str], phrases: bool) -> bool:
+    return not words.isdisjoint(_FOLLOW_WORDS) or (
+        phrases and any(phrase in folded for phrase in _FOLLOW_PHRASES)
+    )
+
+
+def _signals(folded: str, words: set[str], phrases: bool) -> list[str]:
+    """The kinds of bait in ``folded``; ``phrases``: whether any bait phrase is in it."""
+    found = ["link"] if any(link in folded for link in _LINK) else []
+    for name, bait in _SIGNAL_WORDS.items():
+        if not words.isdisjoint(bait) or (
+            phrases
+            and any(
+                re.search(rf"\b{re.escape(phrase)}", folded)
+                for phrase in (*_PHRASES.get(name, ()), *_PREFIXES.get(name, ()))
+                if phrase in folded
+            )
+        ):
+            found.append(name)
     if _DIGIT.search(folded) and _EARNINGS.search(folded):
-        found.add("earnings promise")
-    return sorted(found)
+        found.append("earnings promise")
+    return found
