@@ -1,10 +1,16 @@
-"""Which of the wall's languages a post is written in: English, Dutch, French or Italian.
+"""The language a post is written in: ISO 639-1 ("en", "de", "ja"…), or "und" when it has no words.
 
-A naive Bayes vote of the post's words over four word-frequency lists (``kiosk/data/language``),
-with word endings standing in for words no list knows. Hand-made on purpose: the libraries that
-do this well cost 20–70 µs a post, more than the pipeline can spend; this costs 4–7 µs, for
-99.6 % on the labelled sample (figures in ``kiosk/data/language/README.md``). A post in another
-Latin-script language (German, Spanish) is still given the nearest of the four.
+Two steps, for speed. First a naive Bayes vote of the post's words over four word-frequency
+lists (``kiosk/data/language``: English, Dutch, French, Italian, the languages kiosk scores),
+with word endings standing in for words no list knows: 4–7 µs. When that vote is clear and most
+of the post's words are ones the lists know, it decides. Otherwise (a post in another language,
+or too few known words to tell) py3langid decides among its 97 languages: 20–50 µs, too much
+for every post at 20,000 a second, fine for the few the fast path is unsure of. Figures:
+``benchmarks/bench_language.py``; the choice of library is argued in
+``kiosk/data/language/README.md``.
+
+@handles, links and #hashtags are not read (a handle is a name, not a language): a post of only
+those and emoji is "und".
 """
 
 from __future__ import annotations
@@ -14,17 +20,23 @@ import math
 import re
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 LANGUAGES = ("en", "nl", "fr", "it")
 UNDETERMINED = "und"
 
 MAX_CHARS = 400  # a post's beginning decides; a long text costs no more than a short one
 MIN_EVIDENCE = 1.0  # nats the winner must lead by, below which the post is "und"
+SURE_EVIDENCE = 3.0  # nats of lead above which the fast path decides alone …
+SURE_KNOWN = 0.5  # … when at least this share of the post's words are in the word lists
+MIN_CONFIDENCE = 0.5  # py3langid's probability below which a short, unclear post is "und"
+COMMON_WORDS = 1500  # the words of each list that no foreign-word sign may be
 SUFFIX_WEIGHT = 0.5  # an unknown word's ending says less than a known word
 SUFFIX_LENGTH = 3
 
 # Letters only: "l'app" is "l" + "app" and "don't" is "don" + "t", as in the word lists.
 _WORD = re.compile(r"[^\W\d_]+")
+_NOT_LANGUAGE = re.compile(r"[@#][\w.]+|https?://\S+|www\.\S+", re.IGNORECASE)
 
 Scores = tuple[float, float, float, float]
 
@@ -36,26 +48,47 @@ class _Model:
 
 
 def detect(text: str) -> str:
-    """The language of ``text``: "en", "nl", "fr" or "it", or "und" when the words do not tell.
+    """The language of ``text`` (ISO 639-1), or "und" when it has no words to tell by.
 
-    Never raises: text without words (emoji, numbers, links) and text in another script are "und".
+    Never raises: text without words (emoji, numbers, links, @handles) is "und".
     """
     if not isinstance(text, str):
         return UNDETERMINED
-    scores = evidence(text)
-    ranked = sorted(range(len(LANGUAGES)), key=scores.__getitem__, reverse=True)
-    best, second = scores[ranked[0]], scores[ranked[1]]
-    if best - second < MIN_EVIDENCE:
+    text = text[:MAX_CHARS]
+    if "@" in text or "#" in text or "://" in text or "www." in text:
+        text = _NOT_LANGUAGE.sub(" ", text)
+    words = _WORD.findall(text.lower())
+    if not words:
         return UNDETERMINED
-    return LANGUAGES[ranked[0]]
+    scores = _vote(words)
+    ranked = sorted(range(len(LANGUAGES)), key=scores.__getitem__, reverse=True)
+    lead = scores[ranked[0]] - scores[ranked[1]]
+    if lead >= SURE_EVIDENCE and (
+        _foreign().isdisjoint(words) or _known(words, ranked[0]) >= SURE_KNOWN * len(words)
+    ):
+        return LANGUAGES[ranked[0]]
+    identifier = _identifier()
+    if identifier is None:  # py3langid missing: the four languages only, as before
+        return LANGUAGES[ranked[0]] if lead >= MIN_EVIDENCE else UNDETERMINED
+    lang, confidence = identifier.classify(text)
+    if confidence < MIN_CONFIDENCE and lead < MIN_EVIDENCE:
+        return UNDETERMINED
+    if confidence < MIN_CONFIDENCE and lang not in LANGUAGES:
+        return LANGUAGES[ranked[0]]  # unsure either way: the word lists had the better hint
+    return str(lang)
 
 
 def evidence(text: str) -> list[float]:
     """Per language, in the order of ``LANGUAGES``, how strongly ``text``'s words point to it."""
+    return _vote(_WORD.findall(text[:MAX_CHARS].lower()))
+
+
+def _vote(tokens: list[str]) -> list[float]:
+    """The four languages' scores for ``tokens``."""
     model = _model()
     words, suffixes = model.words, model.suffixes
     en = nl = fr = it = 0.0
-    for token in _WORD.findall(text[:MAX_CHARS].lower()):
+    for token in tokens:
         scores = words.get(token)
         if scores is None:
             scores = suffixes.get(token[-SUFFIX_LENGTH:]) if len(token) > SUFFIX_LENGTH else None
@@ -66,6 +99,50 @@ def evidence(text: str) -> list[float]:
         fr += scores[2]
         it += scores[3]
     return [en, nl, fr, it]
+
+
+def _known(tokens: list[str], language: int) -> int:
+    """How many of ``tokens`` are in the word list of ``LANGUAGES[language]``.
+
+    German and Spanish share many words with Dutch and Italian; a post of theirs still has many
+    words the winner's list lacks, and goes to the library.
+    """
+    words = _model().words
+    return sum(1 for token in tokens if (scores := words.get(token)) and scores[language] > 0)
+
+
+@functools.cache
+def _foreign() -> frozenset[str]:
+    """Frequent words of German, Spanish, Portuguese… that none of the four word lists holds.
+
+    Brand and place names make a post's known-word share low; these tell a foreign post from
+    one that merely names "Initech in San Francisco".
+    """
+    path = resources.files("kiosk").joinpath("data", "language", "foreign.tsv")
+    words = {
+        word
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+        for word in line.split("\t")[1].split()
+    }
+    ours: set[str] = set()
+    for lang in LANGUAGES:  # a common word of ours is no sign ("con", "per" are Italian too)
+        table = _read(lang)
+        ours.update(sorted(table, key=table.__getitem__, reverse=True)[:COMMON_WORDS])
+    return frozenset(words - ours)
+
+
+@functools.cache
+def _identifier() -> Any:
+    """py3langid's model over all its languages, loaded on first need (~0.3 s), or None."""
+    try:
+        from py3langid.langid import (  # type: ignore[import-untyped]
+            MODEL_FILE,
+            LanguageIdentifier,
+        )
+    except ImportError:
+        return None
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 @functools.cache

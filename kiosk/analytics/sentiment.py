@@ -15,7 +15,8 @@ from __future__ import annotations
 import functools
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 
 from kiosk.analytics.language import LANGUAGES, UNDETERMINED, detect
@@ -27,6 +28,7 @@ BEFORE_CONTRAST, AFTER_CONTRAST = 0.5, 1.5
 CAPS_FACTOR = 1.3  # "DEUX HEURES": shouting, when the rest of the post is not in capitals
 EXCLAMATION_STEP, MAX_EXCLAMATIONS = 0.1, 3
 SQUASH = 1.0  # score = total / sqrt(total² + SQUASH): one clear word is ±0.4…0.7
+UNSCORED = math.nan  # the sentiment of a post in a language kiosk cannot score
 OPENING = 4  # praise within a post's first words, then a complaint: "Great, another delay"
 SARCASM_NEGATIVE = 0.3  # a word this negative after opening praise makes the praise sarcastic
 SARCASM_FACTOR = -0.6  # sarcastic praise counts against, a little less than it would for
@@ -57,7 +59,9 @@ class _Entry:
     kind: int
     value: float = 0.0  # the valence, or a scaler's factor
     own: float = 0.0  # a scaler's own valence, when it qualifies nothing ("Super accueil")
-    phrases: tuple[Phrase, ...] = ()  # multi-word entries starting here, longest first
+    # Multi-word entries starting here, by their second word (one lookup rules most out:
+    # "in", "di", "en" start many), longest first.
+    phrases: Mapping[str, tuple[Phrase, ...]] = field(default_factory=dict)
     cue: bool = False  # a service failure ("cancelled", "on hold"): opening praise was sarcasm
 
 
@@ -65,11 +69,15 @@ class _Entry:
 class _Lexicon:
     table: dict[str, _Entry]
     postnegators: frozenset[str] = frozenset()
-    markers: tuple[str, ...] = ()  # "🙄", "/s", "yeah right": the praise in the post is sarcasm
+    # Sarcasm markers ("🙄", " /s"): the praise in a post holding one is sarcasm. Those that
+    # are tokens are looked up among the post's tokens; the others are searched in its text.
+    marker_tokens: frozenset[str] = frozenset()
+    marker_strings: tuple[str, ...] = ()
 
-    def marked(self, text: str) -> bool:
-        lowered = text.lower()
-        return any(marker in lowered for marker in self.markers)
+    def marked(self, text: str, tokens: list[str]) -> bool:
+        return not self.marker_tokens.isdisjoint(tokens) or any(
+            marker in text for marker in self.marker_strings
+        )
 
 
 def enrich(text: str, lang: str | None = None) -> tuple[str, float]:
@@ -81,8 +89,10 @@ def enrich(text: str, lang: str | None = None) -> tuple[str, float]:
             or not one of ours.
 
     Returns:
-        ``(lang, sentiment)``: lang is "en", "nl", "fr", "it" or "und"; sentiment is -1 … +1.
-        A post in an undetermined language is scored on its emoji alone.
+        ``(lang, sentiment)``: lang is an ISO 639-1 code or "und"; sentiment is -1 … +1, or
+        ``UNSCORED`` (NaN) for a language kiosk has no lexicon for: such a post is neither
+        positive nor negative, and the aggregates leave it out of net sentiment. A post in an
+        undetermined language (emoji, @handles) is scored on its emoji alone.
     """
     if not isinstance(text, str):
         return UNDETERMINED, 0.0
@@ -90,6 +100,8 @@ def enrich(text: str, lang: str | None = None) -> tuple[str, float]:
         lang = lang.replace("_", "-").split("-")[0].lower()
     if lang not in LANGUAGES:
         lang = detect(text)
+    if lang not in LANGUAGES and lang != UNDETERMINED:
+        return lang, UNSCORED
     return lang, score(text, lang)
 
 
@@ -97,6 +109,12 @@ def score(text: str, lang: str) -> float:
     """Sentiment of ``text`` read as language ``lang``: -1 (negative) … +1 (positive).
 
     An unknown ``lang`` scores emoji and emoticons only. Never raises.
+
+    Positive and negative weight are summed apart, before and after a contrast word, so that
+    sarcasm can turn the praise around at the end: praise in the post's opening words followed
+    by a clearly negative word ("Great, another delay"), praise in quotation marks, or a marker
+    (🙄, /s). Praise in a question counts little ("Is the amazing offer still on?"). The loop is
+    one function, with locals, because it runs for every post (see the module docstring).
     """
     if not isinstance(text, str) or not text:
         return 0.0
@@ -105,10 +123,11 @@ def score(text: str, lang: str) -> float:
     table, postnegators = lexicon.table, lexicon.postnegators
     tokens = _TOKEN.findall(text.lower())
     shouted = _shouted(text)
-    tally = _Tally()
+    positive = negative = clause = first = 0.0  # clause: praise since the last punctuation
+    prior: tuple[float, float] | None = None  # positive and negative before a contrast word
+    opened = failure = sour = quoted = False
     negated = 0  # words left in the current negation's scope
     scale = 1.0  # the pending booster or dampener
-    quoted = False  # inside quotation marks: praise there is someone else's word ("instant")
     index, count = 0, len(tokens)
     while index < count:
         token = tokens[index]
@@ -119,106 +138,68 @@ def score(text: str, lang: str) -> float:
                 quoted = not quoted
             negated -= negated > 0
             continue
-        kind, valence, cue = entry.kind, entry.value, entry.cue
+        kind, value, cue = entry.kind, entry.value, entry.cue
         if entry.phrases:
             matched = _match(entry.phrases, tokens, index - 1)
             if matched:
                 if kind == _NEGATOR:  # "pas terrible" is already negated: it means "poor"
                     negated = 0
-                kind, valence, cue = _VALENCE, matched[1], matched[2]
+                kind, value, cue = _VALENCE, matched[1], matched[2]
                 index = index - 1 + len(matched[0])
         if kind == _VALENCE:
             following = tokens[index] if index < count else ""
             if negated or following in postnegators:
-                valence *= NEGATION_FACTOR
+                value *= NEGATION_FACTOR
             if token in shouted:
-                valence *= CAPS_FACTOR
-            if quoted and valence > 0:
-                valence = -valence
-            tally.add(valence * scale, index, cue)
+                value *= CAPS_FACTOR
+            if quoted and value > 0:
+                value = -value
+            value *= scale
             negated, scale = negated - (negated > 0), 1.0
             last = table.get(tokens[index - 1])
             if last is not None and last.kind == _NEGATOR:  # "werkt niet" goes on: "… goed"
                 negated = NEGATION_SCOPE
         elif kind == _EMOJI_VALENCE:  # not negated: "not good 😡" stays 😡
-            tally.add(valence, index, cue)
+            pass
         elif kind == _NEGATOR:
             negated = NEGATION_SCOPE
+            continue
         elif kind == _SCALER:
-            scale = valence
+            scale = value
             following_entry = table.get(tokens[index]) if index < count else None
-            if entry.own and (following_entry is None or following_entry.kind != _VALENCE):
-                tally.add(entry.own, index, False)
+            if not entry.own or (following_entry is not None and following_entry.kind == _VALENCE):
+                continue
+            value, cue = entry.own, False
         elif kind == _BOUNDARY:
             negated, scale = 0, 1.0
-            tally.end_clause(question=token == "?")
+            if token == "?":  # "Is the amazing offer still on?" asks; it does not praise
+                positive -= clause * (1.0 - QUESTION_FACTOR)
+            clause = 0.0
+            continue
         else:  # _CONTRAST
-            tally.contrast()
-    total = tally.total(text, lexicon)
+            if prior is None:
+                prior, positive, negative, clause = (positive, negative), 0.0, 0.0, 0.0
+            continue
+        if not opened:
+            opened, first = True, value if index <= OPENING else 0.0
+        if value > 0:
+            positive += value
+            clause += value
+        else:
+            negative += value
+            sour = sour or value <= -SARCASM_NEGATIVE
+        failure = failure or cue
+    praised = positive > 0 or (prior is not None and prior[0] > 0)
+    if praised and ((prior is None and first > 0 and sour) or lexicon.marked(text, tokens)):
+        positive *= SARCASM_FACTOR
+        prior = (prior[0] * SARCASM_FACTOR, prior[1]) if prior is not None else None
+    if failure and _DURATION.search(text):  # "on hold for 50 minutes", "6 weeks now"
+        negative -= DURATION_WEIGHT
+    total = positive + negative
+    if prior is not None:
+        total = BEFORE_CONTRAST * (prior[0] + prior[1]) + AFTER_CONTRAST * total
     total *= 1.0 + EXCLAMATION_STEP * min(text.count("!"), MAX_EXCLAMATIONS)
     return total / math.sqrt(total * total + SQUASH)
-
-
-class _Tally:
-    """Positive and negative weight of a post, by clause, before and after a contrast word."""
-
-    __slots__ = (
-        "clause",
-        "contrasted",
-        "failure",
-        "first",
-        "negative",
-        "opened",
-        "positive",
-        "prior",
-        "sour",
-    )
-
-    def __init__(self) -> None:
-        self.positive = self.negative = 0.0
-        self.prior = (0.0, 0.0)  # positive and negative before the contrast word
-        self.clause = 0.0  # positive weight in the current clause, damped if it is a question
-        self.contrasted = self.opened = False
-        self.failure = False  # a service failure was named
-        self.sour = False  # a clearly negative word: after opening praise, the praise was sarcasm
-        self.first = 0.0  # the first valence, when it comes in the post's opening words
-
-    def add(self, value: float, index: int, cue: bool) -> None:
-        """Count one word's or emoji's weight; ``cue``: it names a service failure."""
-        if not self.opened:
-            self.opened = True
-            self.first = value if index <= OPENING else 0.0
-        if value > 0:
-            self.positive += value
-            self.clause += value
-        else:
-            self.negative += value
-            self.sour = self.sour or value <= -SARCASM_NEGATIVE
-        self.failure = self.failure or cue
-
-    def end_clause(self, question: bool) -> None:
-        if question:  # "Is the amazing offer still on?" asks; it does not praise
-            self.positive -= self.clause * (1.0 - QUESTION_FACTOR)
-        self.clause = 0.0
-
-    def contrast(self) -> None:
-        if not self.contrasted:
-            self.prior, self.contrasted = (self.positive, self.negative), True
-            self.positive = self.negative = self.clause = 0.0
-
-    def total(self, text: str, lexicon: _Lexicon) -> float:
-        """The post's weight: praise that opens a complaint ("Great, another delay") is sarcasm."""
-        flip = 1.0
-        if (self.positive > 0 or self.prior[0] > 0) and (
-            (not self.contrasted and self.first > 0 and self.sour) or lexicon.marked(text)
-        ):
-            flip = SARCASM_FACTOR
-        if self.failure and _DURATION.search(text):  # "on hold for 50 minutes", "6 weeks now"
-            self.negative -= DURATION_WEIGHT
-        if self.contrasted:
-            before, after = self.prior[0] * flip + self.prior[1], self.positive * flip
-            return BEFORE_CONTRAST * before + AFTER_CONTRAST * (after + self.negative)
-        return self.positive * flip + self.negative
 
 
 def _shouted(text: str) -> frozenset[str]:
@@ -228,9 +209,11 @@ def _shouted(text: str) -> frozenset[str]:
     return frozenset(word.lower() for word in _SHOUTED.findall(text))
 
 
-def _match(phrases: tuple[Phrase, ...], tokens: list[str], at: int) -> Phrase | None:
+def _match(phrases: Mapping[str, tuple[Phrase, ...]], tokens: list[str], at: int) -> Phrase | None:
     """The longest of ``phrases`` that ``tokens`` spell from ``at``."""
-    for phrase in phrases:
+    if at + 1 >= len(tokens):
+        return None
+    for phrase in phrases.get(tokens[at + 1], ()):
         if tuple(tokens[at : at + len(phrase[0])]) == phrase[0]:
             return phrase
     return None
@@ -278,9 +261,15 @@ def _lexicon(lang: str) -> _Lexicon:
             starts.setdefault(tokens[0], []).append((tokens, valence, tokens in cues))
     for first, phrases in starts.items():
         phrases.sort(key=lambda phrase: -len(phrase[0]))
+        by_second: dict[str, list[Phrase]] = {}
+        for phrase in phrases:
+            by_second.setdefault(phrase[0][1], []).append(phrase)
         own = table.get(first, _Entry(_VALENCE))
-        table[first] = _Entry(own.kind, own.value, own.own, tuple(phrases), own.cue)
-    return _Lexicon(table, frozenset(postnegators), tuple(markers))
+        grouped = {second: tuple(group) for second, group in by_second.items()}
+        table[first] = _Entry(own.kind, own.value, own.own, grouped, own.cue)
+    marker_tokens = frozenset(marker for marker in markers if _TOKEN.fullmatch(marker))
+    marker_strings = tuple(marker for marker in markers if marker not in marker_tokens)
+    return _Lexicon(table, frozenset(postnegators), marker_tokens, marker_strings)
 
 
 def _with_dutch_inflections(valences: dict[tuple[str, ...], float]) -> dict[tuple[str, ...], float]:

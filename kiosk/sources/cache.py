@@ -74,8 +74,11 @@ def encode_value(kind: Kind, value: Any) -> Any:
     if kind is Kind.SERIES:
         rows = [[x if math.isfinite(x) else None for x in row] for row in value.values.tolist()]
         return {"labels": value.labels, "start": value.start, "step": value.step, "values": rows}
-    if kind is Kind.MENTIONS:
-        return [dataclasses.asdict(mention) for mention in value]
+    if kind is Kind.MENTIONS:  # an unscored post's sentiment is NaN: null, as series points
+        return [
+            {**row, "sentiment": row["sentiment"] if math.isfinite(row["sentiment"]) else None}
+            for row in (dataclasses.asdict(mention) for mention in value)
+        ]
     return value if kind is Kind.TEXT else dataclasses.asdict(value)
 
 
@@ -89,4 +92,11 @@ def decode_value(kind: Kind, raw: Any) -> Any:
     adapter = _ADAPTERS.get(kind)
     if adapter is None:
         raise ValueError(f"{kind} values are not cached")
+    if kind is Kind.MENTIONS and isinstance(raw, list):
+        raw = [
+            {**row, "sentiment": math.nan}
+            if isinstance(row, dict) and row.get("sentiment", 0) is None
+            else row
+            for row in raw
+        ]
     return adapter.validate_python(raw)
