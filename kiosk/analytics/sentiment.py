@@ -69,15 +69,10 @@ class _Entry:
 class _Lexicon:
     table: dict[str, _Entry]
     postnegators: frozenset[str] = frozenset()
-    # Sarcasm markers ("🙄", " /s"): the praise in a post holding one is sarcasm. Those that
-    # are tokens are looked up among the post's tokens; the others are searched in its text.
+    # Sarcasm markers ("🙄", " /s"): the praise in a post holding one is sarcasm. Emoji are
+    # noticed as the loop meets them; the others are searched in the text, once, at the end.
     marker_tokens: frozenset[str] = frozenset()
-    marker_strings: tuple[str, ...] = ()
-
-    def marked(self, text: str, tokens: list[str]) -> bool:
-        return not self.marker_tokens.isdisjoint(tokens) or any(
-            marker in text for marker in self.marker_strings
-        )
+    marker_text: re.Pattern[str] | None = None
 
 
 def enrich(text: str, lang: str | None = None) -> tuple[str, float]:
@@ -125,7 +120,7 @@ def score(text: str, lang: str) -> float:
     shouted = _shouted(text)
     positive = negative = clause = first = 0.0  # clause: praise since the last punctuation
     prior: tuple[float, float] | None = None  # positive and negative before a contrast word
-    opened = failure = sour = quoted = False
+    opened = failure = sour = quoted = marked = False
     negated = 0  # words left in the current negation's scope
     scale = 1.0  # the pending booster or dampener
     index, count = 0, len(tokens)
@@ -139,7 +134,7 @@ def score(text: str, lang: str) -> float:
             negated -= negated > 0
             continue
         kind, value, cue = entry.kind, entry.value, entry.cue
-        if entry.phrases:
+        if entry.phrases and index < count and tokens[index] in entry.phrases:
             matched = _match(entry.phrases, tokens, index - 1)
             if matched:
                 if kind == _NEGATOR:  # "pas terrible" is already negated: it means "poor"
@@ -160,7 +155,7 @@ def score(text: str, lang: str) -> float:
             if last is not None and last.kind == _NEGATOR:  # "werkt niet" goes on: "… goed"
                 negated = NEGATION_SCOPE
         elif kind == _EMOJI_VALENCE:  # not negated: "not good 😡" stays 😡
-            pass
+            marked = marked or token in lexicon.marker_tokens
         elif kind == _NEGATOR:
             negated = NEGATION_SCOPE
             continue
@@ -190,7 +185,9 @@ def score(text: str, lang: str) -> float:
             sour = sour or value <= -SARCASM_NEGATIVE
         failure = failure or cue
     praised = positive > 0 or (prior is not None and prior[0] > 0)
-    if praised and ((prior is None and first > 0 and sour) or lexicon.marked(text, tokens)):
+    if praised and not marked and lexicon.marker_text is not None:
+        marked = lexicon.marker_text.search(text) is not None
+    if praised and ((prior is None and first > 0 and sour) or marked):
         positive *= SARCASM_FACTOR
         prior = (prior[0] * SARCASM_FACTOR, prior[1]) if prior is not None else None
     if failure and _DURATION.search(text):  # "on hold for 50 minutes", "6 weeks now"
@@ -268,8 +265,9 @@ def _lexicon(lang: str) -> _Lexicon:
         grouped = {second: tuple(group) for second, group in by_second.items()}
         table[first] = _Entry(own.kind, own.value, own.own, grouped, own.cue)
     marker_tokens = frozenset(marker for marker in markers if _TOKEN.fullmatch(marker))
-    marker_strings = tuple(marker for marker in markers if marker not in marker_tokens)
-    return _Lexicon(table, frozenset(postnegators), marker_tokens, marker_strings)
+    strings = [re.escape(marker) for marker in markers if marker not in marker_tokens]
+    marker_text = re.compile("|".join(strings), re.IGNORECASE) if strings else None
+    return _Lexicon(table, frozenset(postnegators), marker_tokens, marker_text)
 
 
 def _with_dutch_inflections(valences: dict[tuple[str, ...], float]) -> dict[tuple[str, ...], float]:
