@@ -6,8 +6,16 @@ the three words before flips it, a booster or dampener just before scales it, an
 what comes before it count half and what comes after one and a half times. The sum is squashed
 into -1..+1. Under ten microseconds a post, and it never raises: posts come from the open internet.
 
+Rules, not a trained model, on evidence: most negatives were missed for nameable reasons
+(complaints stated as facts, sarcasm, questions, idiom) that rules carry across brands, and
+there is no licensed labelled corpus to train on. So service failures that need no emotional
+word ("cancelled", "on hold", "charged twice": ``service-<lang>.tsv``) count as negative, more
+so when the post says how long; praise that opens a complaint, praise in quotation marks, and
+🙄 or /s turn the praise against; praise in a question counts little.
+
+A post in a language without a lexicon is ``UNSCORED`` (NaN), not neutral (:func:`enrich`).
 The pipeline's neutral band (``SENTIMENT_THRESHOLD`` in ``kiosk.analytics.mentions``, ±0.25) is
-the one the figures in ``benchmarks/bench_sentiment.py`` are measured with.
+the one the figures are measured with: held out, ``benchmarks/eval_sentiment.py --part test``.
 """
 
 from __future__ import annotations
