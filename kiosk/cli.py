@@ -1,5 +1,4 @@
-"""The ``kiosk`` command: run | session | check | screens | identify | shot | schema | bench | ctl |
-analyze.
+"""The ``kiosk`` command: run, session, check, screens, identify, shot, schema, bench, ctl, analyze.
 
 Qt is imported only by the commands that need it, so ``kiosk check`` and ``kiosk schema`` work
 on a machine without a display or GL libraries.
