@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -130,6 +131,12 @@ def _foreign() -> frozenset[str]:
         table = _read(lang)
         ours.update(sorted(table, key=table.__getitem__, reverse=True)[:COMMON_WORDS])
     return frozenset(words - ours)
+
+
+def load_in_background() -> None:
+    """Load the fallback model in a thread now: loaded on the first unclear post instead, it
+    held the event loop of a running wall for about 0.7 s."""
+    threading.Thread(target=_identifier, name="language-model", daemon=True).start()
 
 
 @functools.cache
