@@ -312,14 +312,20 @@ def test_spam_is_caught(text: str) -> None:
     assert_caught_by(SPAM, text, "en")
 
 
-def test_the_same_text_posted_again_is_spam_but_checking_a_post_twice_is_not() -> None:
+def test_the_same_bait_posted_again_is_spam_but_checking_a_post_twice_is_not() -> None:
     moderator = Moderator()
-    first = post("Best deals on flights, check out my page for vouchers")
+    first = post("Best deals on flights, see https://cheap.example for vouchers")
     again = post(first.text, handle="someoneelse")
     assert moderator.allow(first) and moderator.allow(first)  # re-checked on each repaint
     found = moderator.verdict(again)
-    assert found == Finding(SPAM, "the same text posted again")
+    assert found == Finding(SPAM, "the same text posted again (link)")
     assert Moderator().allow(again)  # a fresh moderator has not seen it
+
+
+def test_the_same_words_without_bait_from_many_people_are_shown() -> None:
+    moderator = Moderator()
+    said = [post("Passé chez Acme et franchement aucun regret", "fr") for _ in range(3)]
+    assert all(moderator.allow(one) for one in said)
 
 
 @pytest.mark.parametrize(

@@ -155,6 +155,8 @@ def _word_rule(blocklists: bool, block: tuple[tuple[str, tuple[str, ...]], ...])
     return WordRule(lexicons, everywhere if everywhere.words or everywhere.phrases else None)
 
 
-def _matches(accounts: Iterable[str], patterns: Iterable[str]) -> bool:
+def _matches(accounts: Iterable[str], patterns: list[str]) -> bool:
+    if not patterns:
+        return False
     wanted = [pattern.lstrip("@").casefold() for pattern in patterns]
     return any(fnmatch.fnmatchcase(account, pattern) for account in accounts for pattern in wanted)

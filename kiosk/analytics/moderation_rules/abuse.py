@@ -37,7 +37,9 @@ _THREATS: dict[str, tuple[str, ...]] = {
         r"|agent|guy|girl|woman|man|employee|clerk|waiter|waitress|barista|steward|pilot|crew"
         r"|engineer|courier|guard|conductor|receptionist|people)\b",
         r"\bburn (?:it|this place|the (?:place|store|shop|office|building)|your \w+) down\b",
-        r"\b(?:kys|kill yourself|kill yourselves|go die|drop dead)\b",
+        r"\b(?:kys|kill yourself|kill yourselves|go die|drop dead|dead meat)\b",
+        r"\b(?:you're|you are|ur) dead(?! right| on| wrong| serious| tired)\b",
+        r"\bi(?:'ll| will) make (?:you|u|him|her|them) pay\b",
     ),
     "nl": (
         r"\bik (?:ga|zal|kom|wil)\s+(?:je|jou|jullie|hem|haar|die \w+|dat \w+|de \w+)\b"
@@ -49,6 +51,7 @@ _THREATS: dict[str, tuple[str, ...]] = {
         r"\bik\s+(?:sla|steek|maak|trap|schiet)\s+(?:je|jou|jullie|hem|haar|ze)\b[^.!?]{0,20}?"
         r"(?:in elkaar|neer\b|af\b|dood|kapot|verrot|bek)",
         r"\bik vermoord (?:je|jou|jullie|hem|haar)\b",
+        r"\b(?:je bent|jullie zijn|jij bent) er (?:straks )?geweest\b",
         r"\bik sla (?:je|jullie|jouw|de|hun|zijn|haar) (?:\w+ )?(?:ruiten|ramen|kop|bek|hoofd"
         r"|tanden|auto|winkel) in\b",
         r"\bik wacht (?:die|de|dat|je|jou|jullie|hem|haar)\b[^.!?]{0,30}\bop\b[^.!?]{0,30}"
@@ -73,6 +76,7 @@ _THREATS: dict[str, tuple[str, ...]] = {
         r"\bfais gaffe\b[^.!?]{0,40}\bje (?:connais|sais|trouve)\b",
         r"\b(?:tu vas me le payer|vous allez me le payer|gare a toi|gare a vous)\b",
         r"\b(?:il|elle|ils|elles) (?:va|vont) le regretter\b",
+        r"\b(?:t'es|tu es|vous etes) (?:un homme |une femme )?morts?\b",
     ),
     "it": (
         r"\b(?:ti|vi)\s+(?:vengo a (?:prendere|cercare|trovare)|vengo a cercare|trovo|ammazzo"
@@ -86,6 +90,7 @@ _THREATS: dict[str, tuple[str, ...]] = {
         r"|muoiano|bruci|brucino|prenda un cancro|schiatti)\b",
         r"\b(?:crepate|morite ammazzati|schiatta|schiattate)\b",
         r"\bse ne pentir(?:a|anno)\b",
+        r"\b(?:sei|siete) (?:un uomo |una donna )?mort[oaie]\b",
         r"\bstai attento\b[^.!?]{0,40}\b(?:conosco|so dove|ti trovo)\b",
     ),
 }
@@ -112,6 +117,7 @@ _OTHERS = {
     "it": re.compile(r"\b(?:tu|voi|sei|siete|lui|lei)\b"),
 }
 _SENTENCE = re.compile(r"[.!?\n]")
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 class AbuseRule:
@@ -149,7 +155,7 @@ class AbuseRule:
         return None
 
     def _insult(self, text: str, lexicon: Lexicon, lang: str) -> str | None:
-        for match in re.finditer(r"[^\W\d_]+", text):
+        for match in _WORD.finditer(text):
             word = match.group(0)
             if not lexicon.word(word):
                 continue

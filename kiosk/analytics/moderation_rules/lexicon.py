@@ -32,8 +32,8 @@ SUFFIXES: dict[str, tuple[str, ...]] = {
     "de": ("ern", "en", "er", "es", "st", "te", "e", "n", "s", "t"),
     "fr": ("eries", "erie", "euses", "euse", "eurs", "eur", "asses", "asse", "ards", "ard", "ees",
            "ant", "ais", "ait", "ent", "ez", "es", "ee", "er", "e", "s", "x"),
-    "it": ("accia", "accio", "acce", "acci", "ate", "ata", "ati", "ato", "one", "oni", "ona", "one",
-           "ini", "ino", "ina", "ine", "etto", "etti", "a", "e", "i", "o"),
+    "it": ("azzo", "azzi", "accia", "accio", "acce", "acci", "ate", "ata", "ati", "ato", "one",
+           "oni", "ona", "ini", "ino", "ina", "ine", "etto", "etti", "a", "e", "i", "o"),
     "es": ("ones", "ona", "on", "ados", "ado", "as", "os", "es", "a", "o", "s"),
 }  # fmt: skip
 # Prefixes of inflected verbs ("genaaid", "verkloot", "incazzati", "emmerdé").

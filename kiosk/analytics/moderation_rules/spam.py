@@ -5,8 +5,10 @@ prize or giveaway, "DM me" / WhatsApp / Telegram, a promise of earnings), or whe
 many hashtags or mentions, or asks for follows back. A single signal is not enough: fans share
 links and brands run real giveaways.
 
-The same text (folded, letters and digits only) from a second post is spam too: a small bounded
-memory of recent texts, keyed by post id so that checking one post again is not a repeat.
+The same text (folded, letters and digits only) from a second post is spam too when it carries
+one kind of bait (a link, "DM me"…): a small bounded memory of recent texts, keyed by post id so
+that checking one post again is not a repeat. Without bait a repeat is shown: fans say the same
+thing ("Passé chez Acme et franchement aucun regret"), and the demo source repeats its corpus.
 """
 
 from __future__ import annotations
@@ -61,8 +63,6 @@ class SpamRule:
     ) -> Finding | None:
         """A finding for spam in folded ``folded`` (post ``post_id``), or None."""
         repeated = self._repeated(folded, post_id)
-        if repeated:
-            return repeated
         if folded.count("#") + len(hashtags) > MAX_HASHTAGS:
             tags = {tag.casefold() for tag in (*_HASHTAG.findall(folded), *hashtags)}
             if len(tags) > MAX_HASHTAGS:
@@ -76,21 +76,21 @@ class SpamRule:
         signals = _signals(folded, words, phrases)
         if len(signals) >= 2:
             return Finding(SPAM, " + ".join(signals))
+        if repeated and signals:
+            return Finding(SPAM, f"the same text posted again ({signals[0]})")
         return None
 
-    def _repeated(self, folded: str, post_id: str) -> Finding | None:
+    def _repeated(self, folded: str, post_id: str) -> bool:
         key = _NOT_TEXT.sub("", folded)
         if len(key) < MIN_REPEAT_LENGTH:
-            return None
+            return False
         first = self._seen.get(key)
         if first is None:
             self._seen[key] = post_id
             if len(self._seen) > MEMORY:
                 self._seen.popitem(last=False)
-            return None
-        if first == post_id:
-            return None
-        return Finding(SPAM, "the same text posted again")
+            return False
+        return first != post_id
 
 
 _FOLLOW_WORDS = frozenset({"f4f", "l4l", "like4like", "follow4follow", "followback", "sub4sub"})
