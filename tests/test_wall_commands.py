@@ -150,3 +150,29 @@ def test_screenshot_and_status(commands: WallCommands) -> None:
     assert status["screens"]["pr"]["page"] == "Care"
     assert status["screens"]["pr"]["pinned"] is True
     assert status["process"]["rss_mb"] > 0
+
+
+def test_status_gives_each_screen_its_ticker_frame_interval_p99(qtbot: QtBot) -> None:
+    from tests.test_widgets import mention
+
+    layout = parse_layout(
+        "sources:\n  social: {type: demo, brands: [Acme], rate: 20, seed: 1}\n"
+        "screens:\n"
+        "  - {name: lobby, match: {connector: HDMI-1}, pages: [{title: P, widgets: "
+        "[{type: ticker, at: [0, 7, 12, 1], data: social.mentions}]}]}\n"
+        "  - {name: pr, match: {connector: HDMI-2}, pages: [{title: Q}]}\n"
+    )
+    runtime = Runtime(layout)
+    wall = Wall(layout, runtime.hub)
+    wall.bind()
+    commands = WallCommands(wall)
+    try:
+        runtime.hub.append("social.mentions", [mention(i) for i in range(5)])
+        ticker = next(iter(wall.screen_windows["lobby"].current_widgets()))
+        qtbot.waitUntil(lambda: len(ticker.frame_times) >= 60, timeout=10_000)  # type: ignore[attr-defined]
+        status = commands.status()["screens"]
+        assert 10 < status["lobby"]["frame_interval_p99_ms"] < 2000  # frames at ~60 fps
+        assert status["pr"]["frame_interval_p99_ms"] is None  # no ticker there
+    finally:
+        commands.close()
+        wall.close()

@@ -14,6 +14,7 @@ import logging
 import math
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -278,6 +279,7 @@ class WallCommands:
                 "blanked": name.split("#", 1)[0] in self.wall.blanked,
                 "message": _message_json(active) if active else None,
                 **self.overrides.status_of(name.split("#", 1)[0]),
+                "frame_interval_p99_ms": _ms(self._frame_interval_p99([window])),
                 "widgets": [
                     {
                         "stream": widget.stream.name if widget.stream else None,
@@ -310,6 +312,10 @@ class WallCommands:
                 "pid": process.pid,
                 "uptime_s": round(time.time() - process.create_time(), 1),
                 "rss_mb": round(process.memory_info().rss / 2**20, 1),
+                # unclean ends in the last minutes, as the session counted them at this start
+                "unclean_starts": int(unclean)
+                if (unclean := os.environ.get(UNCLEAN_STARTS_ENV, "")).isdigit()
+                else None,
             },
         }
 
@@ -337,11 +343,11 @@ class WallCommands:
             unclean_starts=int(unclean) if unclean.isdigit() else None,
         )
 
-    def _frame_interval_p99(self) -> float | None:
+    def _frame_interval_p99(self, windows: Iterable[ScreenWindow] | None = None) -> float | None:
         """From the tickers' own frame stamps (the last 2000 each): cheap enough per scrape."""
         since = time.monotonic() - FRAME_WINDOW_S
         gaps: list[float] = []
-        for window in self.wall.screen_windows.values():
+        for window in self.wall.screen_windows.values() if windows is None else windows:
             for widget in window.current_widgets():
                 stamps = getattr(widget, "frame_times", None)
                 if stamps is None:
@@ -400,6 +406,10 @@ def _message_json(active: ActiveMessage) -> dict[str, Any]:
         "screens": list(active.screens),
         "ends_in_s": round(left, 1),
     }
+
+
+def _ms(seconds: float | None) -> float | None:
+    return round(seconds * 1000, 1) if seconds is not None else None
 
 
 def _iso(epoch: float) -> str:
