@@ -111,7 +111,9 @@ def speed(cases: list[Case], rounds: int = 20) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("dev", "test"), default="dev")
-    parser.add_argument("--quiet", action="store_true", help="figures only, no misses")
+    parser.add_argument(
+        "--quiet", action="store_true", help="figures and kinds only, no posts (for --part test)"
+    )
     args = parser.parse_args()
     everything: list[Case] = []
     print(f"part: {args.part}{' (held out)' if args.part == 'test' else ' (tuning set)'}")
@@ -130,11 +132,12 @@ def main() -> None:
             f"[{low:.0%}–{high:.0%}]   harmless hidden {wrongly}/{len(fine)} = "
             f"{wrongly / len(fine):.0%} [{flow:.0%}–{fhigh:.0%}]"
         )
+        missed = Counter(case.kind for case, reason in must if reason is None)
+        wrong = Counter(case.kind for case, reason in fine if reason is not None)
+        if missed or wrong:
+            print("   missed by kind:", dict(missed), "  harmless hidden by kind:", dict(wrong))
         if args.quiet:
             continue
-        missed = Counter(case.kind for case, reason in must if reason is None)
-        if missed:
-            print("   missed by kind:", dict(missed))
         for case, reason in must:
             if reason is None:
                 print(f"   MISS  {case.kind:14} {case.mention.text}")

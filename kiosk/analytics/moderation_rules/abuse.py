@@ -155,12 +155,15 @@ class AbuseRule:
         return None
 
     def _insult(self, text: str, lexicon: Lexicon, lang: str) -> str | None:
-        for match in _WORD.finditer(text):
-            word = match.group(0)
-            if not lexicon.word(word):
+        starts = _starts(lang)
+        words: list[str] = _WORD.findall(text)
+        for word in words:
+            # Insults begin like few other words: most words end at a set look-up.
+            if word[:3] not in starts or not lexicon.word(word):
                 continue
-            start = max(0, match.start() - 40)
-            before = _SENTENCE.split(text[start : match.start()])[-1]
+            at = re.search(rf"\b{re.escape(word)}\b", text)
+            end = at.start() if at else 0
+            before = _SENTENCE.split(text[max(0, end - 40) : end])[-1]
             own, others = _SELF.get(lang), _OTHERS.get(lang)
             if own and own.search(before) and not (others and others.search(before)):
                 continue  # about oneself
@@ -173,6 +176,11 @@ class AbuseRule:
 @functools.cache
 def _threats(lang: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{pattern})" for pattern in _THREATS[lang]))
+
+
+@functools.cache
+def _starts(lang: str) -> frozenset[str]:
+    return frozenset(word[:3] for word in _insults(lang).words)
 
 
 @functools.cache

@@ -3,7 +3,9 @@
 Every piece of a post is read as it is and as a reader would read it through a disguise:
 leetspeak and symbols for letters ("sh1t", "$hit", "k@nker"), letters hidden by masks ("f*ck",
 "f**king"), letters spread out ("f.u.c.k", "f u c k") and repeated ("fuuuuck"). Each reading is
-then matched against the lexicons as a whole word with its inflections and compounds.
+then matched against the lexicons as a whole word with its inflections and compounds. A swear
+word written as a place name (Capitalised, after "in", "via", "a", "naar"…) is taken for one:
+travel posts name Bastardo (Umbria) and Kutaisi (Georgia).
 """
 
 from __future__ import annotations
