@@ -29,7 +29,7 @@ import recurring_ical_events
 from pydantic import Field, TypeAdapter, field_validator
 
 from kiosk.sources.base import SourceOptions, register
-from kiosk.sources.parsing import DATA_ERRORS, describe
+from kiosk.sources.parsing import DATA_ERRORS, DeadlineExceeded, deadline, describe
 from kiosk.sources.polling import FetchError, HttpOptions, HttpSource, PollInterval
 from kiosk.sources.recurrence import bound_repeats
 from kiosk.values import Kind, RankEntry, Ranking
@@ -95,6 +95,9 @@ def _epoch(moment: date | datetime, zone: ZoneInfo | None) -> float:
     return midnight(moment, zone)
 
 
+EXPAND_SECONDS = 2.0  # a real feed's two days expand in milliseconds (tests/test_parse_budget.py)
+
+
 def occurrences(
     body: bytes, start: float, end: float, zone: ZoneInfo | None
 ) -> tuple[list[Occurrence], list[str]]:
@@ -111,7 +114,15 @@ def occurrences(
             raise ValueError(f"a {calendar.name}, not a VCALENDAR")
         span = (local_time(start, zone), local_time(end, zone))
         notes = bound_repeats(calendar, *span)
-        events = recurring_ical_events.of(calendar, skip_bad_series=True).between(*span)
+        # bound_repeats leaves out each rule that repeats too often; a rule it could not judge
+        # can still make dateutil search without end (found by fuzzing: a parse that never
+        # returned). In a parse worker the whole parse is also killed at the source's timeout.
+        with deadline(EXPAND_SECONDS):
+            events = recurring_ical_events.of(calendar, skip_bad_series=True).between(*span)
+    except DeadlineExceeded:
+        raise FetchError(
+            f"the calendar's repeating events take over {EXPAND_SECONDS:g} s to expand"
+        ) from None
     except DATA_ERRORS as error:
         raise FetchError(f"not a readable calendar ({describe(error)})") from None
     unreadable = 0
