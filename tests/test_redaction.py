@@ -63,6 +63,9 @@ def test_secrets_are_masked_in_every_log_line_and_status(
     secrets: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # kiosk.cli.main quiets httpx to WARNING; a test that ran main() earlier leaves it so, and
+    # httpx's request lines are the ones this test must see masked.
+    caplog.set_level(logging.DEBUG, logger="httpx")
     with FaultServer() as server:
         server.fault("/es/", "http500")
         # A port nothing listens on: the connection error names the address it tried.
