@@ -61,12 +61,12 @@ from kiosk.screens.message import MessageCard
 from kiosk.screens.page import PageView
 from kiosk.screens.wall import Wall
 from kiosk.screens.window import ScreenWindow
+from kiosk.session import UNCLEAN_STARTS_ENV
 
 log = logging.getLogger(__name__)
 
 MESSAGE_CHECK_MS = 1000  # a re-bound window gets its message back within a second
 FRAME_WINDOW_S = 60.0  # /metrics: ticker frame intervals over the last minute
-UNCLEAN_STARTS_ENV = "KIOSK_UNCLEAN_STARTS"  # as kiosk.session sets it for the wall
 
 
 @dataclass
@@ -289,13 +289,9 @@ class WallCommands:
                 ],
             }
         sources = {}
-        snapshot = hub.snapshot()
-        for name in self.wall.layout.sources:
+        last_ok = self._last_ok()
+        for name, confirmed in last_ok.items():
             state = hub.status(name)
-            confirmed = hub.confirmed(name)
-            if confirmed is None:  # a source that does not confirm: its newest value
-                times = [s.at for n, s in snapshot.items() if n.startswith(f"{name}.")]
-                confirmed = max(times, default=None)
             sources[name] = {
                 "state": state.state.value,
                 "since": _iso(state.since),
@@ -312,10 +308,7 @@ class WallCommands:
                 "pid": process.pid,
                 "uptime_s": round(time.time() - process.create_time(), 1),
                 "rss_mb": round(process.memory_info().rss / 2**20, 1),
-                # unclean ends in the last minutes, as the session counted them at this start
-                "unclean_starts": int(unclean)
-                if (unclean := os.environ.get(UNCLEAN_STARTS_ENV, "")).isdigit()
-                else None,
+                "unclean_starts": _unclean_starts(),
             },
         }
 
@@ -323,25 +316,31 @@ class WallCommands:
         """What ``/metrics`` reports, measured now."""
         hub = self.wall.hub
         now = hub.clock()
-        ages: dict[str, float | None] = {}
-        ok: dict[str, bool] = {}
-        snapshot = hub.snapshot()
-        for name in self.wall.layout.sources:
-            confirmed = hub.confirmed(name)
-            if confirmed is None:
-                times = [s.at for n, s in snapshot.items() if n.startswith(f"{name}.")]
-                confirmed = max(times, default=None)
-            ages[name] = max(0.0, now - confirmed) if confirmed is not None else None
-            ok[name] = hub.status(name).state.value == "ok"
-        unclean = os.environ.get(UNCLEAN_STARTS_ENV, "")
+        last_ok = self._last_ok()
+        ages = {name: None if at is None else max(0.0, now - at) for name, at in last_ok.items()}
+        ok = {name: hub.status(name).state.value == "ok" for name in last_ok}
         return WallFigures(
             screens={s.name: bool(self.windows(s.name)) for s in self.directory().screens},
             data_age=ages,
             source_ok=ok,
             frame_interval_p99=self._frame_interval_p99(),
             uptime=time.time() - psutil.Process().create_time(),
-            unclean_starts=int(unclean) if unclean.isdigit() else None,
+            unclean_starts=_unclean_starts(),
         )
+
+    def _last_ok(self) -> dict[str, float | None]:
+        """Per source, when it last confirmed its data (a source that does not confirm: its
+        newest value), for status and /metrics alike."""
+        hub = self.wall.hub
+        snapshot = hub.snapshot()
+        last: dict[str, float | None] = {}
+        for name in self.wall.layout.sources:
+            confirmed = hub.confirmed(name)
+            if confirmed is None:
+                times = [s.at for n, s in snapshot.items() if n.startswith(f"{name}.")]
+                confirmed = max(times, default=None)
+            last[name] = confirmed
+        return last
 
     def _frame_interval_p99(self, windows: Iterable[ScreenWindow] | None = None) -> float | None:
         """From the tickers' own frame stamps (the last 2000 each): cheap enough per scrape."""
@@ -406,6 +405,12 @@ def _message_json(active: ActiveMessage) -> dict[str, Any]:
         "screens": list(active.screens),
         "ends_in_s": round(left, 1),
     }
+
+
+def _unclean_starts() -> int | None:
+    """Unclean ends in the last minutes, as `kiosk session` counted them at this start."""
+    unclean = os.environ.get(UNCLEAN_STARTS_ENV, "")
+    return int(unclean) if unclean.isdigit() else None
 
 
 def _ms(seconds: float | None) -> float | None:
