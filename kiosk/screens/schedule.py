@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kiosk.config.layout import Schedule
@@ -61,6 +62,7 @@ class DisplayPower:
             self._command = [xset, "dpms", "force", "{state}"]
         self._state: bool | None = None
         self._told = False
+        self._runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="display-power")
 
     def set(self, on: bool) -> None:
         if on == self._state or (self._state is None and on):
@@ -72,10 +74,15 @@ class DisplayPower:
                 self._told = True
                 log.info("display power: no DPMS control here; screens off hours go black only")
             return
+        # Off the UI thread, one change after the other: the command may take its time (xset on
+        # a busy X server, swaymsg on a compositor still starting) and the tickers must not wait.
+        self._runner.submit(self._switch, list(self._command), on)
+
+    def _switch(self, command: list[str], on: bool) -> None:
         state = "on" if on else "off"
         try:
             subprocess.run(
-                [part.format(state=state) for part in self._command],
+                [part.format(state=state) for part in command],
                 check=True,
                 timeout=5,
                 capture_output=True,
@@ -84,7 +91,7 @@ class DisplayPower:
         except (OSError, subprocess.SubprocessError) as error:
             log.warning(
                 "display power: %s failed (%s); screens off hours go black only",
-                Path(self._command[0]).name,
+                Path(command[0]).name,
                 error,
             )
             self._command = None
