@@ -27,7 +27,7 @@ from kiosk.reload import LayoutReloader
 from kiosk.screens.cast_views import EmergencyCard
 from kiosk.screens.commands import WallCommands, serve_commands
 from kiosk.screens.wall import Wall
-from tests.test_control_api import in_qt_loop
+from tests.qt_loop import in_qt_loop
 
 T = TypeVar("T")
 PAGES = "[{title: Pulse, duration: 1h}, {title: Brand pulse, duration: 1h}]"

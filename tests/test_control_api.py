@@ -17,12 +17,11 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-import qasync
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from kiosk.app import Runtime, finalising_async_generators
+from kiosk.app import Runtime
 from kiosk.config import parse_layout
 from kiosk.control.api import MAX_BODY
 from kiosk.control.audit import AuditLog
@@ -30,6 +29,7 @@ from kiosk.control.commands import CommandError, Directory, validate
 from kiosk.screens.commands import WallCommands, serve_commands
 from kiosk.screens.message import MessageCard
 from kiosk.screens.wall import Wall
+from tests.qt_loop import in_qt_loop
 
 T = TypeVar("T")
 PAGES = "[{title: Pulse, duration: 1h}, {title: Brand pulse, duration: 1h}]"
@@ -48,17 +48,6 @@ control:
     wallboard: {{token: {VIEWER}, scopes: [view]}}
 """
 DIRECTORY = Directory.of(parse_layout(SCREENS).screens)
-
-
-def in_qt_loop(qapp: QApplication, main: Callable[[], Awaitable[T]]) -> T:
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    try:
-        with finalising_async_generators(loop):
-            return loop.run_until_complete(main())
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
 
 
 @pytest.fixture

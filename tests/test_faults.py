@@ -15,19 +15,18 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import qasync
 from PySide6.QtWidgets import QApplication
 
-from kiosk.app import finalising_async_generators
 from kiosk.hub import Hub, SourceState
 from kiosk.sources import SOURCES, Source
 from kiosk.sources.parsing import parse_off_loop
-from tests.faultserver import RETRY_AFTER, FaultServer
+from tests.faultserver import RETRY_AFTER, FaultServer, fault_sources
+from tests.qt_loop import in_qt_loop
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,24 +56,7 @@ FAILING = ("http500", "429", "truncated", "garbage", "drop", "slow", "huge")
 
 def layout_sources(url: str, **common: Any) -> dict[str, dict[str, Any]]:
     """One source of each HTTP type, all reading from the fault server at ``url``."""
-    quick = {**QUICK, **common}
-    return {
-        "json": {"type": "http_json", "url": f"{url}/json/doc", **quick, "streams": {
-            "value": {"kind": "metric", "path": "value"}}},
-        "prom": {"type": "prometheus", "url": f"{url}/prom", **quick, "streams": {
-            "up": {"kind": "metric", "query": "sum(up)"},
-            "traffic": {"kind": "series", "query": "rate(x[5m])", "range": "30m",
-                        "step": "1m", "label": "job"}}},
-        "es": {"type": "opensearch", "url": f"{url}/es", "index": "mentions", **quick,
-               "streams": {"count": {"kind": "metric"},
-                           "per_hour": {"kind": "series", "range": "6h", "interval": "1h"}}},
-        "news": {"type": "rss", "feeds": [f"{url}/rss/feed.xml"], **quick},
-        "cal": {"type": "ics", "url": f"{url}/ics/cal.ics", **quick},
-        "events": {"type": "sse", "url": f"{url}/sse/events", "idle": "1s", **quick,
-                   "streams": {"value": {"kind": "metric", "path": "value"}}},
-        "masto": {"type": "mastodon", "instance": f"{url}/masto", "tags": ["acme"],
-                  "stream": True, "brands": {"Acme": {"keywords": ["acme"]}}, **quick},
-    }  # fmt: skip
+    return fault_sources(url, {**QUICK, **common}, idle="1s")
 
 
 def build(hub: Hub, url: str, names: tuple[str, ...] = tuple(PREFIXES)) -> list[Source]:
@@ -86,18 +68,6 @@ def build(hub: Hub, url: str, names: tuple[str, ...] = tuple(PREFIXES)) -> list[
             source.declare()
             sources.append(source)
     return sources
-
-
-def in_qt_loop(qapp: QApplication, main: Callable[[], Awaitable[T]]) -> T:
-    """Run ``main()`` in a qasync loop, as the wall runs its sources."""
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    try:
-        with finalising_async_generators(loop):
-            return loop.run_until_complete(main())
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
 
 
 class Lateness:
