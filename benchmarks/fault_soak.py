@@ -41,7 +41,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.faultserver import FAULTS, FaultServer  # noqa: E402
+from tests.faultserver import FAULTS, FaultServer, fault_sources  # noqa: E402
 
 KINDS = tuple(kind for kind in FAULTS if kind != "ok")
 PREFIXES = {
@@ -69,21 +69,7 @@ def layout(url: str, control_port: int) -> dict[str, Any]:
     sources: dict[str, Any] = {
         "social": {"type": "demo", "brands": ["Acme", "Globex"], "ours": "Acme",
                    "rate": 1000, "rhythm": False, "seed": 7},
-        "json": {"type": "http_json", "url": f"{url}/json/doc", **POLLING,
-                 "streams": {"value": {"kind": "metric", "path": "value"}}},
-        "prom": {"type": "prometheus", "url": f"{url}/prom", **POLLING, "streams": {
-            "up": {"kind": "metric", "query": "sum(up)"},
-            "traffic": {"kind": "series", "query": "rate(x[5m])", "range": "30m", "step": "1m",
-                        "label": "job"}}},
-        "es": {"type": "opensearch", "url": f"{url}/es", "index": "mentions", **POLLING,
-               "streams": {"count": {"kind": "metric"},
-                           "per_hour": {"kind": "series", "range": "6h", "interval": "1h"}}},
-        "news": {"type": "rss", "feeds": [f"{url}/rss/feed.xml"], **POLLING},
-        "cal": {"type": "ics", "url": f"{url}/ics/cal.ics", **POLLING},
-        "events": {"type": "sse", "url": f"{url}/sse/events", "idle": "5s", **POLLING,
-                   "streams": {"value": {"kind": "metric", "path": "value"}}},
-        "masto": {"type": "mastodon", "instance": f"{url}/masto", "tags": ["acme"],
-                  "stream": True, "brands": {"Acme": {"keywords": ["acme"]}}, **POLLING},
+        **fault_sources(url, POLLING, idle="5s"),
     }  # fmt: skip
     screens = [
         ("metrics", [

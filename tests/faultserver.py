@@ -332,3 +332,28 @@ def _calendar(now: float) -> bytes:
         f"UID:one@faults\r\nDTSTAMP:{start}\r\nDTSTART:{start}\r\nDTEND:{end}\r\n"
         "SUMMARY:Stand-up\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     ).encode()
+
+
+def fault_sources(url: str, polling: dict[str, Any], idle: str) -> dict[str, dict[str, Any]]:
+    """One layout source of each HTTP type, all reading from the fault server at ``url``.
+
+    ``polling``: the options every source gets (interval, timeout, backoff…); ``idle``: how long
+    a silent SSE stream may stay open. Used by tests/test_faults.py and benchmarks/fault_soak.py.
+    """
+    return {
+        "json": {"type": "http_json", "url": f"{url}/json/doc", **polling, "streams": {
+            "value": {"kind": "metric", "path": "value"}}},
+        "prom": {"type": "prometheus", "url": f"{url}/prom", **polling, "streams": {
+            "up": {"kind": "metric", "query": "sum(up)"},
+            "traffic": {"kind": "series", "query": "rate(x[5m])", "range": "30m",
+                        "step": "1m", "label": "job"}}},
+        "es": {"type": "opensearch", "url": f"{url}/es", "index": "mentions", **polling,
+               "streams": {"count": {"kind": "metric"},
+                           "per_hour": {"kind": "series", "range": "6h", "interval": "1h"}}},
+        "news": {"type": "rss", "feeds": [f"{url}/rss/feed.xml"], **polling},
+        "cal": {"type": "ics", "url": f"{url}/ics/cal.ics", **polling},
+        "events": {"type": "sse", "url": f"{url}/sse/events", "idle": idle, **polling,
+                   "streams": {"value": {"kind": "metric", "path": "value"}}},
+        "masto": {"type": "mastodon", "instance": f"{url}/masto", "tags": ["acme"],
+                  "stream": True, "brands": {"Acme": {"keywords": ["acme"]}}, **polling},
+    }  # fmt: skip
