@@ -31,7 +31,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication
 
 from kiosk.analytics import MentionAnalytics, attach_analytics
-from kiosk.analytics.language import load_in_background as load_language_model
+from kiosk.analytics.language import load_when_needed as load_language_model_when_needed
 from kiosk.config import Layout
 from kiosk.control.decisions import DecisionStore
 from kiosk.control.moderation_queue import ModerationQueue
@@ -77,6 +77,7 @@ class Runtime:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
+        load_language_model_when_needed()  # in a thread, and only if a post here needs it
         if any(isinstance(source, PollingSource) for source in self.sources):
             start_workers()  # their answers are parsed in worker processes: start those now
         for source in self.sources:
@@ -84,7 +85,6 @@ class Runtime:
             task.add_done_callback(self._source_ended)
             self._tasks.append(task)
         if self.analytics:
-            load_language_model()  # before the first unclear post needs it
             self._tasks.append(loop.create_task(self._tick_analytics(), name="analytics"))
 
     async def _tick_analytics(self) -> None:

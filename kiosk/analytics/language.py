@@ -68,8 +68,8 @@ def detect(text: str) -> str:
         _foreign().isdisjoint(words) or _known(words, ranked[0]) >= SURE_KNOWN * len(words)
     ):
         return LANGUAGES[ranked[0]]
-    identifier = _identifier()
-    if identifier is None:  # py3langid missing: the four languages only, as before
+    identifier = _identifier() if _wait_for_model else _identifier_if_loaded()
+    if identifier is None:  # py3langid missing or still loading: the four languages only
         return LANGUAGES[ranked[0]] if lead >= MIN_EVIDENCE else UNDETERMINED
     lang, confidence = identifier.classify(text)
     if confidence < MIN_CONFIDENCE and lead < MIN_EVIDENCE:
@@ -133,10 +133,39 @@ def _foreign() -> frozenset[str]:
     return frozenset(words - ours)
 
 
-def load_in_background() -> None:
-    """Load the fallback model in a thread now: loaded on the first unclear post instead, it
-    held the event loop of a running wall for about 0.7 s."""
-    threading.Thread(target=_identifier, name="language-model", daemon=True).start()
+_wait_for_model = True  # False in the wall's own process: see load_when_needed()
+_loading = threading.Lock()
+_load_started = False
+
+
+def load_when_needed() -> None:
+    """In this process, load the fallback model only when a post needs it, and in a thread.
+
+    The wall's process calls this. py3langid's model takes ~70 MB and ~0.3 s to load (0.7 s
+    of a held event loop, loaded on the loop), and most walls never need it there: posts from
+    polled sources are read in parse workers, which share one copy loaded in their forkserver
+    (:mod:`kiosk.analytics.language_preload`), and the demo says its languages. Until the model
+    is in, an unclear post gets the word lists' answer.
+    """
+    global _wait_for_model
+    _wait_for_model = False
+
+
+def load_model() -> None:
+    """Load the fallback model now, in this thread (the parse workers' forkserver does)."""
+    _identifier()
+
+
+def _identifier_if_loaded() -> Any:
+    """The fallback model if it is loaded; else start loading it in a thread, and None."""
+    global _load_started
+    if _identifier.cache_info().currsize:
+        return _identifier()
+    with _loading:
+        if not _load_started:
+            _load_started = True
+            threading.Thread(target=_identifier, name="language-model", daemon=True).start()
+    return None
 
 
 @functools.cache

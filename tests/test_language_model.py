@@ -1,0 +1,54 @@
+"""Where py3langid's ~70 MB model lives: once in the parse workers' forkserver, shared by every
+worker; in the wall's own process only when a post there needs it, loaded in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+
+from kiosk.analytics import language
+from kiosk.sources.parsing import parse_off_loop
+
+GERMAN = "Das Essen war heute wirklich gut, aber der Kellner kam sehr spät"
+
+
+def _in_worker() -> tuple[str, bool]:
+    """Run in a parse worker: the detected language, and whether the model was already in."""
+    loaded = bool(language._identifier.cache_info().currsize)
+    return language.detect(GERMAN), loaded
+
+
+def test_workers_find_the_model_loaded_by_their_forkserver() -> None:
+    lang, loaded = asyncio.run(parse_off_loop(60.0, _in_worker))
+    assert lang == "de"
+    assert loaded, "the worker had to load the model itself"
+
+
+def test_the_wall_process_loads_the_model_only_when_a_post_needs_it() -> None:
+    """A fresh process in the wall's mode: no model after start; the first unclear post gets
+    the word lists' answer at once and starts the load in a thread; later posts use it."""
+    script = textwrap.dedent(
+        f"""
+        import time
+        from kiosk.analytics import language
+        language.load_when_needed()
+        assert language.detect("Goedemorgen, de trein is weer te laat") == "nl"
+        assert not language._identifier.cache_info().currsize, "loaded for a clear post"
+        first = language.detect({GERMAN!r})
+        waited = bool(language._identifier.cache_info().currsize)  # was it loaded in detect()?
+        deadline = time.monotonic() + 60
+        while not language._identifier.cache_info().currsize and time.monotonic() < deadline:
+            time.sleep(0.05)
+        print(first, waited, language.detect({GERMAN!r}))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    first, waited, later = result.stdout.split()
+    assert first != "de"  # the word lists cannot name German: the model was not waited for
+    assert waited == "False"
+    assert later == "de"
