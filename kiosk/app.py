@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import signal
@@ -32,6 +33,8 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.analytics import MentionAnalytics, attach_analytics
 from kiosk.analytics.language import load_when_needed as load_language_model_when_needed
+from kiosk.analytics.model_sentiment import spec_of
+from kiosk.analytics.sentiment import use_model_or_say
 from kiosk.config import Layout
 from kiosk.control.decisions import DecisionStore
 from kiosk.control.moderation_queue import ModerationQueue
@@ -44,7 +47,7 @@ from kiosk.reload import LayoutReloader
 from kiosk.screens.commands import serve_commands
 from kiosk.screens.wall import Wall
 from kiosk.sources import SOURCES, Source
-from kiosk.sources.parsing import start_workers
+from kiosk.sources.parsing import set_worker_setup, start_workers
 from kiosk.sources.polling import PollingSource
 from kiosk.values import Kind
 from kiosk.widgets.fonts import load_bundled_fonts
@@ -65,6 +68,7 @@ class Runtime:
         self.sources: list[Source] = []
         self.analytics: list[MentionAnalytics] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self.sentiment_model = spec_of(layout.sentiment)
         for name, options in layout.sources.items():
             source = SOURCES[options.type](name, options, self.hub)
             source.declare()
@@ -78,6 +82,8 @@ class Runtime:
     def start(self) -> None:
         loop = asyncio.get_running_loop()
         load_language_model_when_needed()  # in a thread, and only if a post here needs it
+        if self.sentiment_model is not None:  # polled posts are scored in the parse workers
+            set_worker_setup(functools.partial(use_model_or_say, self.sentiment_model))
         if any(isinstance(source, PollingSource) for source in self.sources):
             start_workers()  # their answers are parsed in worker processes: start those now
         for source in self.sources:

@@ -179,6 +179,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         if layout is None:
             failed = True
             continue
+        if (problem := _model_problem(layout)) is not None:
+            print(f"{path}: sentiment.model: {problem}", file=sys.stderr)
+            failed = True
+            continue
         widgets = sum(len(page.widgets) for screen in layout.screens for page in screen.pages)
         summary = f"{path}: ok ({len(layout.screens)} screens, {widgets} widgets)"
         print(summary, file=sys.stderr if args.files else sys.stdout)
@@ -188,6 +192,20 @@ def cmd_check(args: argparse.Namespace) -> int:
             for file in referenced_files(layout, path):
                 print(file)
     return EXIT_BAD_LAYOUT if failed else EXIT_OK
+
+
+def _model_problem(layout: Layout) -> str | None:
+    """Why the layout's sentiment model cannot be loaded, or None (none named, or it loads)."""
+    from kiosk.analytics.model_sentiment import ModelError, ModelScorer, spec_of
+
+    spec = spec_of(layout.sentiment)
+    if spec is None:
+        return None
+    try:
+        ModelScorer(spec)
+    except ModelError as error:
+        return str(error)
+    return None
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -369,6 +387,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from kiosk.analytics.analyze import Analyzer, layout_queries, run
+    from kiosk.analytics.model_sentiment import ModelError, spec_of
+    from kiosk.analytics.sentiment import use_model
 
     layout = _load(args.layout) if args.layout is not None else None
     if args.layout is not None and layout is None:
@@ -376,6 +396,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     analyzer = Analyzer.of(
         layout_queries(layout.sources) if layout else None, layout.moderation if layout else None
     )
+    if layout is not None and (spec := spec_of(layout.sentiment)) is not None:
+        try:
+            use_model(spec)
+        except ModelError as error:
+            print(f"kiosk analyze: {error}", file=sys.stderr)
+            return EXIT_BAD_LAYOUT
     try:
         with (
             open(args.posts, encoding="utf-8", errors="replace") if args.posts else sys.stdin

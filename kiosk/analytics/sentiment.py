@@ -21,13 +21,18 @@ the one the figures are measured with: held out, ``benchmarks/eval_sentiment.py 
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 
+from kiosk.analytics import model_sentiment
 from kiosk.analytics.language import LANGUAGES, UNDETERMINED, detect
+from kiosk.analytics.model_sentiment import ModelSpec
+
+log = logging.getLogger(__name__)
 
 MAX_CHARS = 2000  # a long text is judged by its beginning; the cost of a post stays bounded
 NEGATION_SCOPE = 3  # words after a negator that it still flips
@@ -103,9 +108,56 @@ def enrich(text: str, lang: str | None = None) -> tuple[str, float]:
         lang = lang.replace("_", "-").split("-")[0].lower()
     if lang not in LANGUAGES:
         lang = detect(text)
+    if _model is not None and (_model.languages is None or lang in _model.languages):
+        scored = _score_with_model(_model, text)
+        if scored is not None:
+            return lang, scored
     if lang not in LANGUAGES and lang != UNDETERMINED:
         return lang, UNSCORED
     return lang, score(text, lang)
+
+
+_model: ModelSpec | None = None
+_model_failed = False
+
+
+def use_model(spec: ModelSpec | None) -> None:
+    """Score posts with the user's model (``sentiment: {model: …}``) in this process from now
+    on; None goes back to the rules. The model is loaded here, so a bad one fails now.
+
+    Raises:
+        ModelError: the model cannot be loaded (the rules stay in use).
+    """
+    global _model, _model_failed
+    if spec is not None:
+        model_sentiment.scorer(spec)
+    _model, _model_failed = spec, False
+
+
+def use_model_or_say(spec: ModelSpec) -> None:
+    """:func:`use_model`, with an error that says what happens instead (for parse workers)."""
+    try:
+        use_model(spec)
+    except model_sentiment.ModelError as error:
+        raise RuntimeError(
+            f"sentiment model not used, kiosk's rules score posts: {error}"
+        ) from None
+
+
+def _score_with_model(spec: ModelSpec, text: str) -> float | None:
+    """The model's score, or None (then the rules score): a model that fails on a post fails
+    on that post only, and is reported once."""
+    global _model_failed
+    try:
+        value = model_sentiment.scorer(spec).scores([text])[0]
+    except Exception as error:  # a user's model on text from the internet: anything can fail
+        if not _model_failed:
+            _model_failed = True
+            log.warning(
+                "sentiment model %s failed on a post (%s); the rules scored it", spec.model, error
+            )
+        return None
+    return value if math.isfinite(value) else None
 
 
 def score(text: str, lang: str) -> float:

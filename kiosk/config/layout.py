@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from kiosk.config.control import Control, check_groups
+from kiosk.config.sentiment import Sentiment
 from kiosk.config.types import DAY, LAYOUT_MODEL, SECOND, Colour, Duration, Figure
 from kiosk.config.widgets import WIDGET_OPTIONS, WidgetOptions
 from kiosk.sources import SOURCES, SourceOptions
@@ -385,6 +386,10 @@ class Layout(_Strict):
     )
     control: Control = Field(
         default_factory=Control, description="The HTTP API staff steer the wall with (kiosk ctl)."
+    )
+    sentiment: Sentiment = Field(
+        default_factory=Sentiment,
+        description="A text classifier of your own (ONNX) to score posts instead of the rules.",
     )
 
     @model_validator(mode="after")

@@ -139,10 +139,20 @@ def deadline(seconds: float) -> Iterator[None]:
 # -- the worker side ---------------------------------------------------------------------------
 
 
-def _serve(conn: multiprocessing.connection.Connection) -> None:
-    """A worker's life: take a job, run it, send back its value or its declared error."""
+def _serve(
+    conn: multiprocessing.connection.Connection, setup: Callable[[], None] | None = None
+) -> None:
+    """A worker's life: set up, say so; then take a job, run it, send back its value or its
+    declared error."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the application's to handle
+    problem = None
+    if setup is not None:  # before the memory limit: a model loaded here is not a parse's
+        try:
+            setup()
+        except Exception as error:  # the worker still parses; the app reports this once
+            problem = describe(error) if not str(error) else str(error)
     _limit_memory()
+    conn.send(problem)
     while True:
         try:
             func, args = conn.recv()
@@ -186,12 +196,37 @@ class _UnexpectedError(Exception):
 # -- the application side ----------------------------------------------------------------------
 
 
+_worker_setup: Callable[[], None] | None = None
+_setup_reported: set[str] = set()
+
+
+def set_worker_setup(setup: Callable[[], None] | None) -> None:
+    """Run ``setup`` (picklable) in each parse worker started from now on, before its first
+    job and outside any job's time and memory budget: the app loads the layout's sentiment
+    model there. A setup that raises is logged once; the worker parses all the same."""
+    global _worker_setup
+    _worker_setup = setup
+    _workers.retire_idle()  # they were set up otherwise
+
+
 class _Worker:
     def __init__(self) -> None:
         self.conn, child = _context.Pipe()
-        self.process = _context.Process(target=_serve, args=(child,), daemon=True)
+        self.process = _context.Process(target=_serve, args=(child, _worker_setup), daemon=True)
         self.process.start()
         child.close()
+        # Ready once set up: a model loading for seconds is not the first job's time.
+        if not self.conn.poll(WORKER_START_GRACE):
+            self.close()
+            raise OSError(f"a parse worker did not start within {WORKER_START_GRACE:g}s")
+        try:
+            problem = self.conn.recv()
+        except (EOFError, OSError):
+            self.close()
+            raise
+        if problem and problem not in _setup_reported:
+            _setup_reported.add(problem)
+            log.warning("parse workers: %s", problem)
 
     def call(
         self, func: Callable[..., Any], args: tuple[Any, ...], timeout: float
@@ -244,6 +279,13 @@ class _Workers:
                 worker = None
             self.freed.notify()
         if worker is not None:
+            worker.close()
+
+    def retire_idle(self) -> None:
+        """Stop the idle workers: the next jobs get new ones."""
+        with self.lock:
+            idle, self.idle = self.idle, []
+        for worker in idle:
             worker.close()
 
     def run(self, func: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> _Job:
