@@ -152,3 +152,37 @@ def test_a_public_screen_never_shows_a_rejected_post_or_term(qtbot: QtBot) -> No
     shown = [mention.id for mention, _ in wall.cards] + [m.id for m in wall.waiting]
     assert shown == ["g1"]
     assert [entry.label for entry in board.rows()] == ["#Acme"]
+
+
+def test_negative_hashtags_never_reach_a_public_word_cloud(qtbot: QtBot) -> None:
+    """Negative by the posts that carry it (mean sentiment) or by its own words, in any of the
+    four languages; the same cloud on a staff screen shows them all."""
+    text = PUBLIC.replace(
+        "{type: leaderboard, at: [8, 0, 4, 8], data: social.hashtags}",
+        "{type: word_cloud, at: [8, 0, 4, 8], data: social.hashtags}",
+    )
+    tags = Ranking(
+        (
+            RankEntry("#AcmeSucks", 90.0, sentiment=0.1),  # its words
+            RankEntry("#boycottacme", 80.0),
+            RankEntry("#TreinVertraagd", 70.0),  # Dutch: train delayed
+            RankEntry("#RailNord", 60.0, sentiment=-0.6),  # its posts are negative
+            RankEntry("#sale", 50.0, sentiment=0.3),  # "dirty" in French, but a sale in English
+            RankEntry("#badminton", 40.0),
+            RankEntry("#Launch", 30.0, sentiment=0.7),
+        )
+    )
+    shown = {}
+    for public in (True, False):
+        layout = parse_layout(text.replace("public: true", f"public: {str(public).lower()}"))
+        hub = Runtime(layout).hub
+        window = ScreenWindow(
+            layout.screens[0], hub, layout.theme, (1920, 1080), Moderator(layout.moderation)
+        )
+        qtbot.addWidget(window)
+        cloud = window.pages[0].widgets[1]
+        hub.publish("social.hashtags", tags)
+        cloud.refresh()
+        shown[public] = [label for label, _, _ in cloud._entries]
+    assert shown[True] == ["#sale", "#badminton", "#Launch"]
+    assert shown[False] == [entry.label for entry in tags.entries]

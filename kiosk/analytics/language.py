@@ -113,6 +113,13 @@ def _known(tokens: list[str], language: int) -> int:
 
 
 @functools.cache
+def common_words(lang: str, count: int) -> frozenset[str]:
+    """The ``count`` most frequent words of ``lang`` (one of ``LANGUAGES``) in its word list."""
+    table = _read(lang)
+    return frozenset(sorted(table, key=table.__getitem__, reverse=True)[:count])
+
+
+@functools.cache
 def _foreign() -> frozenset[str]:
     """Frequent words of German, Spanish, Portuguese… that none of the four word lists holds.
 

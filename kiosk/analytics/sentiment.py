@@ -259,6 +259,60 @@ def score(text: str, lang: str) -> float:
     return total / math.sqrt(total * total + SQUASH)
 
 
+_CAMEL = re.compile(r"[A-ZÀ-Ý]?[a-zß-ÿ]+|[A-ZÀ-Ý]+(?![a-zß-ÿ])")
+MIN_AFFIX = 4  # letters a negative word needs to count at either end of a run-together tag
+NEGATIVE_WORD = -0.3  # valence at or below which a word makes a run-together tag negative
+COMMON_WORDS = 5000  # the most frequent words of a language, which another's negatives may not be
+
+
+def negative_term(term: str, threshold: float = 0.25) -> bool:
+    """Whether a hashtag or term says something negative itself, in any of the four languages.
+
+    For public word clouds: "#AcmeSucks", "#boycottacme", "#TreinVertraagd", "#acmefail" are
+    negative whatever the posts carrying them say. Words written together are found by their
+    capitals, else by a negative word of four letters or more at the start or end of the tag
+    ("#badminton" stays, "#outageacme" does not).
+    """
+    if not isinstance(term, str):
+        return False
+    text = term.lstrip("#@")
+    words = _CAMEL.findall(text)
+    if len(words) > 1:
+        spaced = " ".join(words)
+        if any(score(spaced, lang) <= -threshold for lang in LANGUAGES):
+            return True
+    folded = text.lower()
+    negatives = _negative_words()
+    for size in range(MIN_AFFIX, len(folded) + 1):
+        if folded[:size] in negatives or folded[-size:] in negatives:
+            return True
+    return False
+
+
+@functools.cache
+def _negative_words() -> frozenset[str]:
+    """Single words with a clearly negative valence in one of the four languages, unless they
+    are common words of another language that are not negative there ("sale" is dirty in
+    French, and a sale in English)."""
+    from kiosk.analytics.language import common_words
+
+    negative = {
+        lang: {
+            word
+            for word, entry in _lexicon(lang).table.items()
+            if entry.kind == _VALENCE and entry.value <= NEGATIVE_WORD and len(word) >= MIN_AFFIX
+        }
+        for lang in LANGUAGES
+    }
+    found: set[str] = set()
+    for lang, words in negative.items():
+        for other in LANGUAGES:
+            if other != lang:
+                words = words - (common_words(other, COMMON_WORDS) - negative[other])
+        found |= words
+    return frozenset(found)
+
+
 def _shouted(text: str) -> frozenset[str]:
     """Words written in capitals, lower-cased, unless the whole post is (then nobody shouts)."""
     if text.isupper():

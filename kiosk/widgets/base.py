@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -25,6 +26,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
+from kiosk.analytics.mentions import SENTIMENT_THRESHOLD
+from kiosk.analytics.sentiment import negative_term
 from kiosk.config.widgets import WidgetOptions
 from kiosk.hub import Sample, SourceState, StreamView
 from kiosk.values import TimeSeries
@@ -104,6 +107,18 @@ class KioskWidget(QWidget):
         self.allow_post = allow_post
         self.allow_text = allow_text
         self.moderated = True
+
+    def allow_term(self, label: str, sentiment: float | None = None) -> bool:
+        """A term of a ranking or cloud on this screen: on a moderated one (a lobby), free of
+        blocked words and not negative, neither by the mean sentiment of the posts that carry
+        it nor by its own words ("#AcmeSucks", "#boycottacme")."""
+        if not self.allow_text(label):
+            return False
+        if not self.moderated:
+            return True
+        if sentiment is not None and math.isfinite(sentiment) and sentiment <= -SENTIMENT_THRESHOLD:
+            return False
+        return not negative_term(label)
 
     def hide_posts(self, is_hidden: Callable[[Any], bool]) -> None:
         """Posts staff hid (``kiosk ctl hide``) stay off this widget, public screen or not."""

@@ -43,7 +43,15 @@ class LeaderboardWidget(KioskWidget):
         return self._rows(self.sample.value) if self.sample is not None else []
 
     def _rows(self, ranking: Ranking) -> list[RankEntry]:
-        shown = [e for e in ranking.entries if self.allow_text(e.label)]
+        shown = [  # hashtags are terms; names (authors, places) are checked for words only
+            e
+            for e in ranking.entries
+            if (
+                self.allow_term(e.label, e.sentiment)
+                if e.label.startswith("#")
+                else self.allow_text(e.label)
+            )
+        ]
         return shown[: self.options.limit]
 
     def change(self, rank: int, entry: RankEntry) -> tuple[str, QColor]:

@@ -46,7 +46,7 @@ class WordCloudWidget(KioskWidget):
             if entry.label
             and math.isfinite(entry.value)
             and entry.value > 0
-            and self.allow_text(entry.label)
+            and self.allow_term(entry.label, entry.sentiment)
         ][: self.options.limit]
         before = {text: (t.step, t.colour.rgb()) for text, t in self.terms.items()}
         self._entries = entries
