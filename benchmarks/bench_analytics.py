@@ -12,6 +12,7 @@ import time
 from dataclasses import replace
 
 from kiosk.analytics import attach_analytics
+from kiosk.analytics.language import load_model
 from kiosk.analytics.queries import Matcher, Query
 from kiosk.analytics.sentiment import enrich
 from kiosk.hub import Hub
@@ -55,6 +56,9 @@ def main() -> None:
         track=["in the train", "at the station"],
     )
     raw = [[replace(m, brand="", lang="", sentiment=0.0) for m in batch] for batch in batches]
+    # py3langid's model is loaded before the first post, as in the parse workers (their
+    # forkserver loads it once): its one-off load is not a cost per post.
+    load_model()
     now[0] = start
     hub = Hub(clock=lambda: now[0])
     hub.declare("s.mentions", Kind.MENTIONS)
