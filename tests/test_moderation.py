@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -12,23 +10,11 @@ from kiosk.app import Runtime
 from kiosk.config import Moderation, parse_layout
 from kiosk.screens.window import ScreenWindow
 from kiosk.values import Mention, RankEntry, Ranking
-
-POST = Mention(
-    id="p1",
-    at=1_700_000_000.0,
-    brand="Acme",
-    text="Loving the new Acme store",
-    lang="en",
-    platform="x",
-    author="Ann Smith",
-    handle="annsmith",
-    followers=120,
-    sentiment=0.6,
-)
+from tests.posts import mention
 
 
 def post(text: str, lang: str = "en", **fields: object) -> Mention:
-    return dataclasses.replace(POST, text=text, lang=lang, **fields)  # type: ignore[arg-type]
+    return mention(text=text, lang=lang, **fields)
 
 
 @pytest.mark.parametrize(
@@ -89,7 +75,7 @@ def test_accounts_links_media_sentiment_and_hidden_posts() -> None:
     # Our own account is trusted: a link to our own shop is fine.
     assert moderator.allow(post("Shop now https://acme.example", handle="acme"))
     moderator.hide("p1")  # the manual hook, for the control side
-    assert moderator.reason(POST) == "hidden by hand"
+    assert moderator.reason(mention()) == "hidden by hand"
 
 
 def test_without_bundled_lists_only_the_layouts_words_count() -> None:

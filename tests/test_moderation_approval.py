@@ -7,7 +7,6 @@ stream; the API is served in the wall's own loop, as in test_control_api.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +29,7 @@ from kiosk.screens.wall import Wall
 from kiosk.values import Mention
 from kiosk.widgets.post_wall import PostWallWidget
 from kiosk.widgets.ticker import TickerWidget
+from tests.posts import mention
 from tests.test_control_api import OPS, TOKENS, VIEWER, serve
 
 POST_WALL = "{type: post_wall, at: [0, 0, 12, 8], data: social.mentions, every: 1ms}"
@@ -47,22 +47,10 @@ screens:
     pages: [{{title: Ops, widgets: [{POST_WALL}]}}]
 {TOKENS}
 """
-POST = Mention(
-    id="p1",
-    at=1_700_000_000.0,
-    brand="Acme",
-    text="Loving the new Acme store",
-    lang="en",
-    platform="x",
-    author="Ann Smith",
-    handle="annsmith",
-    followers=120,
-    sentiment=0.6,
-)
 
 
 def post(post_id: str, text: str) -> Mention:
-    return dataclasses.replace(POST, id=post_id, text=text)
+    return mention(id=post_id, text=text)
 
 
 POSTS = [

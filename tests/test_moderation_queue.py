@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -15,25 +14,14 @@ from kiosk.control.decisions import DecisionStore
 from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.hub import Hub
 from kiosk.values import Kind, Mention
+from tests.posts import mention
 
 STREAM = "social.mentions"
 APPROVED = "social.mentions:approved"
-POST = Mention(
-    id="p1",
-    at=1_700_000_000.0,
-    brand="Acme",
-    text="Loving the new Acme store",
-    lang="en",
-    platform="x",
-    author="Ann Smith",
-    handle="annsmith",
-    followers=120,
-    sentiment=0.6,
-)
 
 
 def post(post_id: str, text: str = "Great service at Acme", **fields: object) -> Mention:
-    return dataclasses.replace(POST, id=post_id, text=text, **fields)  # type: ignore[arg-type]
+    return mention(id=post_id, text=text, **fields)
 
 
 class Clock:
@@ -58,7 +46,7 @@ def make(
     hub = Hub()
     hub.declare(STREAM, Kind.MENTIONS)
     queue = ModerationQueue(store, clock=clock or Clock(), capacity=capacity)
-    queue.configure(Moderator(Moderation(block={"*": ["scam"]})), approval)  # type: ignore[arg-type]
+    queue.configure(Moderator(Moderation(block={"*": ["scam"]})), approval)
     queue.attach(hub)
     return queue, hub
 

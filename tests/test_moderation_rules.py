@@ -16,20 +16,10 @@ from kiosk.analytics.moderation import Moderator
 from kiosk.analytics.moderation_rules import ABUSE, PERSONAL_DATA, PROFANITY, SPAM, Finding
 from kiosk.config import Moderation
 from kiosk.values import Mention
+from tests.posts import mention
 
 _IDS = itertools.count()
-POST = Mention(
-    id="p",
-    at=1_700_000_000.0,
-    brand="Acme",
-    text="",
-    lang="en",
-    platform="x",
-    author="Ann Smith",
-    handle="annsmith",
-    followers=120,
-    sentiment=0.0,
-)
+POST = mention(id="p", text="", sentiment=0.0)
 
 
 def post(text: str, lang: str = "en", **fields: object) -> Mention:
