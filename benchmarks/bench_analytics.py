@@ -6,10 +6,11 @@ Prints mentions per CPU-second for each stage, with the machine and the command.
 
 from __future__ import annotations
 
-import platform
 import sys
 import time
 from dataclasses import replace
+
+from machine import machine
 
 from kiosk.analytics import attach_analytics
 from kiosk.analytics.language import load_model
@@ -77,13 +78,7 @@ def main() -> None:
         hub.append("s.mentions", posts)
     pipeline = time.process_time() - began
 
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    print(f"machine: {cpu}, {platform.platform()}, python {platform.python_version()}")
+    print(f"machine: {machine()}")
     print(f"command: {' '.join(sys.argv)}")
     print(f"demo generation: {total / generated:,.0f} mentions per CPU-second ({total:,} mentions)")
     print(

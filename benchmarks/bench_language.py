@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from machine import machine
 
 from kiosk.analytics.language import UNDETERMINED, detect
 
@@ -118,13 +119,7 @@ def main() -> None:
     parser.add_argument("--libraries", action="store_true")
     parser.add_argument("--errors", action="store_true")
     args = parser.parse_args()
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    print(f"machine: {cpu}, python {platform.python_version()}; part: {args.part}")
+    print(f"machine: {machine()}; part: {args.part}")
     rows = posts(args.part)
     measure("kiosk.analytics.language.detect", detect, rows, args.errors)
     if args.libraries:

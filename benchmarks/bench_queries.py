@@ -11,11 +11,12 @@ hashtag; half carry their tags as the platform lists them. Target: 50,000 posts/
 from __future__ import annotations
 
 import itertools
-import platform
 import random
 import sys
 import time
 from collections.abc import Callable
+
+from machine import machine
 
 from kiosk.analytics.queries import Matcher, Query
 from kiosk.sources.demo_corpus import EMOJI, TEMPLATES, TOPICAL_TAGS
@@ -33,16 +34,6 @@ BRANDS = {
     ),
 }
 TRACK = ["in the train", "at the station", "customer service", "dans le train"]
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {platform.platform()}, python {platform.python_version()}"
 
 
 def posts(count: int, seed: int = 1) -> list[tuple[str, list[str], str]]:

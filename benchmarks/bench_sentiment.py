@@ -14,11 +14,12 @@ held-out figure is ``benchmarks/eval_sentiment.py --part test`` on ``eval/sentim
 
 from __future__ import annotations
 
-import platform
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+from machine import machine
 
 from kiosk.analytics.language import LANGUAGES, detect
 from kiosk.analytics.mentions import SENTIMENT_THRESHOLD
@@ -37,16 +38,6 @@ def label(value: float) -> str:
 def read(name: str) -> list[tuple[str, str]]:
     lines = (SAMPLE / f"{name}.tsv").read_text(encoding="utf-8").splitlines()[1:]
     return [(row[0], row[1]) for row in (line.split("\t", 1) for line in lines if line)]
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {platform.platform()}, python {platform.python_version()}"
 
 
 def main() -> None:

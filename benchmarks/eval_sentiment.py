@@ -17,10 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import platform
 import random
 from collections import Counter
 from pathlib import Path
+
+from machine import machine
 
 from kiosk.analytics.analyze import UNSCORED, Analyzer
 
@@ -64,16 +65,6 @@ def share(hits: int, total: int) -> str:
     low, high = wilson(hits, total)
     value = hits / total if total else 0.0
     return f"{value:6.1%} [{low:.1%}–{high:.1%}] ({hits}/{total})"
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, python {platform.python_version()}"
 
 
 def evaluate(part: str, given_lang: bool, errors: bool) -> dict[str, dict[str, float]]:
