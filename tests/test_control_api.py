@@ -294,7 +294,8 @@ def wall_state(wall: Wall, commands: WallCommands) -> object:
 def test_a_thousand_hostile_requests_change_nothing(
     qapp: QApplication, make_wall: Callable[[str], Wall], tmp_path: Path
 ) -> None:
-    wall = make_wall(SCREENS + TOKENS)
+    # Without the wrong-token limit: every kind of bad request must reach its own check.
+    wall = make_wall(SCREENS + TOKENS + "  failed_tokens_per_minute: 0\n")
     requests = hostile_requests(random.Random(7), 1000)
 
     async def scenario(client: httpx.AsyncClient, commands: WallCommands) -> dict[int, int]:
@@ -319,6 +320,32 @@ def test_a_thousand_hostile_requests_change_nothing(
     assert sum(statuses.values()) == len(requests)
     assert all(400 <= status < 500 for status in statuses)
     assert not (tmp_path / "audit.jsonl").exists()
+
+
+def test_an_address_that_keeps_guessing_tokens_is_refused_for_a_minute(
+    qapp: QApplication, make_wall: Callable[[str], Wall], tmp_path: Path
+) -> None:
+    wall = make_wall(SCREENS + TOKENS + "  failed_tokens_per_minute: 5\n")
+    status = {"command": "status"}
+
+    async def scenario(client: httpx.AsyncClient, commands: WallCommands) -> list[Any]:
+        good = {"Authorization": f"Bearer {VIEWER}"}
+        before = (await client.post("/v1/commands", json=status, headers=good)).status_code
+        guesses = [
+            (await client.post("/v1/commands", json=status, headers={"Authorization": h}))
+            for h in [f"Bearer guess-{n:016d}" for n in range(5)] + ["", "Basic abc"]
+        ]
+        after = await client.post("/v1/commands", json=status, headers=good)
+        page = await client.get("/")  # the page holds no data: still served
+        return [before, [g.status_code for g in guesses], after, page.status_code]
+
+    before, guesses, after, page = serve(qapp, wall, tmp_path / "audit.jsonl", scenario)
+    assert before == 200
+    assert guesses == [401] * 5 + [429, 429]
+    assert after.status_code == 429  # the right token too: a guess that hits costs the same
+    assert 1 <= int(after.headers["Retry-After"]) <= 60
+    assert "too many wrong tokens" in after.json()["error"]
+    assert page == 200
 
 
 def test_command_to_pixels_latency(

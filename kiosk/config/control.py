@@ -89,6 +89,13 @@ class Control(BaseModel):
     tls: Tls | None = Field(
         default=None, description="Serve HTTPS with this certificate and key (else plain HTTP)."
     )
+    failed_tokens_per_minute: int = Field(
+        default=20,
+        ge=0,
+        le=10_000,
+        description="Wrong or missing tokens an address may send in a minute; past that it is "
+        "refused (429) until the minute is over, right token or not. 0: no limit.",
+    )
 
     @field_validator("listen")
     @classmethod

@@ -5,8 +5,9 @@ paints: a command reaches the windows without any locking. No Qt is imported her
 reached through :class:`CommandTarget`.
 
 Requests are checked in this order, and the first failure answers: a body over 64 KiB (413),
-the token (401), the token's scope for the command named (403), the body as JSON (400), the
-command against the layout (422, with every issue's field path). Only then does anything change.
+too many wrong tokens from the address (429), the token (401), the token's scope for the
+command named (403), the body as JSON (400), the command against the layout (422, with every
+issue's field path). Only then does anything change.
 """
 
 from __future__ import annotations
@@ -15,13 +16,18 @@ import asyncio
 import hmac
 import json
 import logging
+import math
 import ssl
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from aiohttp import web
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from kiosk.config.control import Control, Scope, split_listen
 from kiosk.control.audit import AuditLog
@@ -110,6 +116,12 @@ class ControlServer:
         self.host, configured = split_listen(config.listen)
         self._port = configured if port is None else port
         self._runner: web.AppRunner | None = None
+        # Wrong tokens per address, in a moving minute (the limits library, in memory).
+        self._limit = RateLimitItemPerMinute(max(1, config.failed_tokens_per_minute))
+        self._failures: MovingWindowRateLimiter | None = None
+        if config.tokens and config.failed_tokens_per_minute:
+            self._failures = MovingWindowRateLimiter(MemoryStorage())
+        self._warned: set[str] = set()  # addresses already logged as locked out
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[self._errors, self._auth])
         self.app.router.add_get("/openapi.json", self._openapi)
         self.app.router.add_get("/v1/status", self._status)
@@ -199,13 +211,35 @@ class ControlServer:
                 response.headers["Content-Security-Policy"] = PAGE_POLICY
                 response.headers["Cache-Control"] = "no-cache"  # a phone gets an updated page
             return response
+        address = request.remote or "?"
+        if self._failures is not None and not self._failures.test(self._limit, address):
+            return self._locked_out(address)
         caller = self._caller(request.headers.get("Authorization", ""))
         if caller is None:
+            if self._failures is not None:
+                self._failures.hit(self._limit, address)
             response = problem(401, "a valid token is needed: Authorization: Bearer TOKEN")
             response.headers["WWW-Authenticate"] = 'Bearer realm="kiosk"'
             return response
         request[CALLER] = caller
         return await handler(request)
+
+    def _locked_out(self, address: str) -> web.Response:
+        """429 for an address that sent too many wrong tokens: guessing costs a minute a try."""
+        assert self._failures is not None
+        stats = self._failures.get_window_stats(self._limit, address)
+        wait = max(1, math.ceil(stats.reset_time - time.time()))
+        if address not in self._warned:
+            self._warned.add(address)
+            log.warning(
+                "control API: %d wrong tokens from %s within a minute; refusing it for %d s",
+                self._limit.amount,
+                address,
+                wait,
+            )
+        response = problem(429, f"too many wrong tokens from {address}; try again in {wait} s")
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     def _caller(self, header: str) -> Caller | None:
         if not self.config.tokens:

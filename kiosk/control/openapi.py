@@ -19,6 +19,8 @@ _ERRORS = {
     "403": _ERROR | {"description": "The token lacks the scope"},
     "413": _ERROR | {"description": "Body over 64 KiB"},
     "422": _ERROR | {"description": "Not a valid command; issues[] gives each field path"},
+    "429": _ERROR
+    | {"description": "Too many wrong tokens from this address; wait Retry-After seconds"},
 }
 
 
