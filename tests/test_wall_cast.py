@@ -207,6 +207,30 @@ def test_a_post_moderation_hides_is_not_cast_to_a_public_screen(commands: WallCo
     run(commands, {"command": "cast", "to": ["lobby"], "post": {"id": "post-42"}, "duration": 60})
 
 
+def test_a_post_waiting_for_approval_is_not_cast_to_a_public_screen(qtbot: QtBot) -> None:
+    wall_of_posts = "{type: post_wall, at: [0, 0, 12, 8], data: social.mentions}"
+    text = LAYOUT.replace(
+        "public: true, pages: " + PAGES,
+        f"public: true, pages: [{{title: Posts, widgets: [{wall_of_posts}]}}]",
+    )
+    layout = parse_layout(text + "moderation: {approval: required}\n")
+    wall = Wall(layout, Runtime(layout).hub)
+    wall.bind()
+    commands = WallCommands(wall)
+    try:
+        wall.hub.append("social.mentions", [POST])
+        cast = {"command": "cast", "to": ["pr"], "post": {"id": "post-42"}, "duration": 60}
+        with pytest.raises(CommandError, match="approve it first"):
+            run(commands, cast)
+        assert wall.screen_windows["pr"].cast is None
+        commands.decide(Decide(command="approve", id="post-42"), "ops")
+        run(commands, cast)
+        assert wall.screen_windows["pr"].cast is not None
+    finally:
+        commands.close()
+        wall.close()
+
+
 def test_an_emergency_is_over_everything_until_ended(qtbot: QtBot, commands: WallCommands) -> None:
     lobby = commands.wall.screen_windows["lobby"]
     run(commands, {"command": "blank", "to": ["pr"]})

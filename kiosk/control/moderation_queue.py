@@ -172,6 +172,14 @@ class ModerationQueue:
         entry = self.decided.get(post.id)
         return entry is None or entry.state == "approved"
 
+    def approved(self, post: Mention) -> bool:
+        """Whether ``post`` may go up on a public screen as far as people are concerned: no
+        approval step, or a person (or ``auto_after``) approved it."""
+        if not self.active:
+            return True
+        entry = self.decided.get(post.id)
+        return entry is not None and entry.state == "approved"
+
     def allow_text(self, text: str) -> bool:
         """Terms for public rankings and clouds: the rules pass them, and no rejected post
         carried a hashtag that no approved post carries too."""

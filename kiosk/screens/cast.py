@@ -133,10 +133,22 @@ class Overrides:
         """A public screen shows no post its moderation hides, cast or not."""
         parts: list[Screen | Span] = [*self.wall.layout.screens, *self.wall.layout.spans]
         public = [p.name for p in parts if p.name in screens and p.public]
-        reason = self.wall.moderator.reason(mention) if public else None
+        if not public:
+            return
+        reason = self.wall.moderator.reason(mention)
         if reason is not None:
             raise CommandError(
                 [Issue(("post", "id"), f"public screens {', '.join(public)} hide it: {reason}")]
+            )
+        if not self.wall.approvals.approved(mention):
+            raise CommandError(
+                [
+                    Issue(
+                        ("post", "id"),
+                        f"public screens {', '.join(public)} show approved posts only: approve "
+                        f"it first (kiosk ctl approve {mention.id})",
+                    )
+                ]
             )
 
     def _view(self, active: ActiveCast, window: ScreenWindow) -> QWidget | None:
