@@ -115,6 +115,33 @@ def test_pin_next_previous_unpin(commands: WallCommands) -> None:
     assert commands.wall.screen_windows["pr"].current_index == 0
 
 
+def test_next_on_a_screen_in_step_moves_every_screen_of_its_step(qtbot: QtBot) -> None:
+    """Screens with rotation sync: wall flip together; staff saying next to one of them must
+    not leave it a page apart from the others for good."""
+    synced = "rotation: {sync: wall}, pages: "
+    layout = parse_layout(
+        LAYOUT.replace("groups: [execs], pages: ", "groups: [execs], " + synced).replace(
+            'match: {connector: "DP-*"}, groups: [support, execs], pages: ',
+            'match: {connector: "DP-*"}, groups: [support, execs], ' + synced,
+        )
+    )
+    wall = Wall(layout, Runtime(layout).hub)
+    wall.bind()
+    commands = WallCommands(wall)
+    try:
+        lobby, care, pr = (wall.screen_windows[name] for name in ("lobby", "care", "pr"))
+        run(commands, {"command": "next", "to": ["lobby"]})
+        assert (lobby.current_index, care.current_index, pr.current_index) == (1, 1, 0)
+        run(commands, {"command": "previous", "to": ["execs"]})  # both: one step, not two
+        assert (lobby.current_index, care.current_index) == (0, 0)
+        run(commands, {"command": "pin", "to": ["care"], "page": "Care"})
+        run(commands, {"command": "next", "to": ["lobby"]})  # a pinned screen keeps its pin
+        assert (lobby.current_index, care.current_index) == (1, 2)
+    finally:
+        commands.close()
+        wall.close()
+
+
 def test_blank_outlasts_the_schedule_check_and_wake_undoes_it(commands: WallCommands) -> None:
     run(commands, {"command": "message", "headline": "Hello"})
     run(commands, {"command": "blank", "to": ["care"]})

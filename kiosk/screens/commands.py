@@ -131,11 +131,16 @@ class WallCommands:
             result["ended"] = self.end_message(command.id)
         elif isinstance(command, Next):
             step = 1 if command.command == "next" else -1
+            stepped: set[str] = set()
             for window in self._target_windows(screens):
+                group = window.sync_group
                 if window.pinned is not None:  # a pinned screen moves its pin
                     window.pin((window.pinned + step) % len(window.pages))
-                else:
+                elif group is None:
                     window.next_page(step)
+                elif group not in stepped:  # screens in step stay in step: all of them move
+                    stepped.add(group)
+                    self.wall.step_group(group, step)
         elif isinstance(command, Pin):
             for window in self._target_windows(screens):
                 titles = [page.title for page in window.screen_config.pages]

@@ -202,6 +202,14 @@ class Wall(QObject):
         if windows:
             timer.start(round(windows[0].page_duration * 1000))
 
+    def step_group(self, group: str, step: int) -> None:
+        """Move every unpinned window of a group that flips together by ``step`` pages (staff
+        said next or previous to one of them), and start the group's clock afresh."""
+        for window in self._groups().get(group, []):
+            if window.pinned is None:
+                window.next_page(step)
+        self._arm_sync(group)
+
     def _flip(self, group: str) -> None:
         for window in self._groups().get(group, []):
             window.next_page()
