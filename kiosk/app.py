@@ -38,6 +38,7 @@ from kiosk.analytics.sentiment import use_model_or_say
 from kiosk.config import Layout
 from kiosk.control.decisions import DecisionStore
 from kiosk.control.moderation_queue import ModerationQueue
+from kiosk.control.pushed import PushedStore
 from kiosk.control.systemd import Notifier
 from kiosk.control.wall_state import IDENTIFY_SIGNAL, StatePublisher
 from kiosk.hub import Hub, SourceState
@@ -227,7 +228,11 @@ async def run_wall(
     shown = _report_when_data_is_on_screen(wall)
     lateness = lateness_log_from_env()  # KIOSK_LATENESS_LOG: soak runs measure freezes
     commands, api = await serve_commands(  # kiosk ctl; localhost by default
-        wall, layout.control, reloader=reloader, layout_path=path
+        wall,
+        layout.control,
+        reloader=reloader,
+        layout_path=path,
+        pushed=PushedStore.in_cache_dir(),  # messages, casts, an emergency outlive a restart
     )
     if seconds is not None:
         loop.call_later(seconds, stop.set)

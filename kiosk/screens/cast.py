@@ -72,17 +72,37 @@ class Overrides:
 
     # -- casts -------------------------------------------------------------------------------
 
-    def start_cast(self, cast: Cast, screens: tuple[str, ...], widget: WidgetOptions | None) -> str:
+    def start_cast(
+        self,
+        cast: Cast,
+        screens: tuple[str, ...],
+        widget: WidgetOptions | None,
+        *,
+        cast_id: str = "",
+        post: tuple[Mention, str] | None = None,
+    ) -> str:
         """Put ``cast`` on ``screens``; returns its id. Raises CommandError for an unknown post
-        or one moderation hides on a public target screen (nothing changed)."""
+        or one moderation hides on a public target screen (nothing changed).
+
+        ``cast_id`` and ``post`` (the post and its source): a cast brought back after a
+        restart, whose post may be gone from the streams by now.
+        """
         active = ActiveCast("", cast, screens, time.monotonic() + cast.duration, widget)
-        if cast.post is not None:
+        if post is not None:
+            self._check_public(post[0], screens)
+            active.post, active.source = post
+        elif cast.post is not None:
             active.post, active.source = self._find_post(cast, screens)
-        active.id = f"c{next(self._ids)}"
+        active.id = cast_id or f"c{next(self._ids)}"
         self.casts[active.id] = active
         log.info("cast %s on %s for %g s", active.id, ", ".join(screens), cast.duration)
         self.refresh()
         return active.id
+
+    def continue_ids(self) -> None:
+        """Number new casts after the ones brought back."""
+        numbers = [int(key[1:]) for key in self.casts if key[1:].isdigit()]
+        self._ids = itertools.count(max(numbers, default=0) + 1)
 
     def end_cast(self, cast_id: str) -> bool:
         ended = self.casts.pop(cast_id, None) is not None

@@ -52,9 +52,11 @@ from kiosk.control.commands import (
     Unpin,
     Validated,
     page_index,
+    validate,
 )
 from kiosk.control.metrics import WallFigures
 from kiosk.control.moderation_queue import DECISIONS
+from kiosk.control.pushed import PushedStore, post_as_json, post_from_json
 from kiosk.reload import LayoutReloader
 from kiosk.screens.cast import Overrides
 from kiosk.screens.message import MessageCard
@@ -87,8 +89,10 @@ class WallCommands:
         *,
         reloader: LayoutReloader | None = None,
         layout_path: Path | None = None,
+        pushed: PushedStore | None = None,
     ) -> None:
         self.wall = wall
+        self.pushed = pushed or PushedStore(None)  # what is in force, kept for a restart
         self.reloader = reloader
         self.layout_path = layout_path or (reloader.path if reloader is not None else None)
         self.overrides = Overrides(wall)  # casts and the emergency
@@ -169,7 +173,88 @@ class WallCommands:
             result.update(self._reload())
         else:
             raise TypeError(f"not a state-changing command: {command.command}")
+        if isinstance(command, Message | EndMessage | Cast | Emergency | EndEmergency):
+            self.keep()
         return result
+
+    # -- kept across a restart ---------------------------------------------------------------
+
+    def keep(self) -> None:
+        """Write what is in force now (messages, casts, the emergency) for a restart."""
+        now, monotonic = time.time(), time.monotonic()
+        items: list[dict[str, Any]] = []
+        for active in self.messages.values():
+            until = datetime.datetime.fromtimestamp(now + active.ends - monotonic, datetime.UTC)
+            command = active.message.model_dump(mode="json") | {
+                "to": list(active.screens),
+                "duration": None,
+                "until": until.isoformat(),
+            }
+            items.append({"id": active.id, "command": command})
+        for cast in self.overrides.casts.values():
+            items.append(
+                {
+                    "id": cast.id,
+                    "command": cast.cast.model_dump(mode="json") | {"to": list(cast.screens)},
+                    "ends_at": now + cast.ends - monotonic,
+                    "post": post_as_json(cast.post) if cast.post is not None else None,
+                    "source": cast.source,
+                }
+            )
+        if (emergency := self.overrides.emergency) is not None:
+            command = emergency.emergency.model_dump(mode="json")
+            items.append({"id": "emergency", "command": command | {"to": list(emergency.screens)}})
+        self.pushed.save(items)
+
+    def restore(self) -> int:
+        """Bring back what was in force when the wall stopped; returns how many items. Each is
+        validated against the layout shown now; one that no longer fits is logged and left."""
+        restored, now = 0, time.time()
+        for item in self.pushed.load():
+            data, item_id = item.get("command"), str(item.get("id", ""))
+            if not isinstance(data, dict):
+                continue
+            ends_at = item.get("ends_at")
+            if isinstance(ends_at, int | float):
+                if ends_at - now < 1:
+                    continue  # its time ran out while the wall was down
+                data = data | {"duration": ends_at - now}
+            try:
+                validated = validate(data, self.directory())
+                command, screens = validated.command, validated.screens
+                if isinstance(command, Message):
+                    if command.seconds(datetime.datetime.now(datetime.UTC)) < 1:
+                        continue
+                    self._start_message(command, screens, message_id=item_id)
+                elif isinstance(command, Cast):
+                    post = post_from_json(item.get("post"))
+                    self.overrides.start_cast(
+                        command,
+                        screens,
+                        validated.widget,
+                        cast_id=item_id,
+                        post=(post, str(item.get("source", ""))) if post is not None else None,
+                    )
+                elif isinstance(command, Emergency):
+                    self.overrides.start_emergency(command, screens)
+                else:
+                    continue
+            except CommandError as error:
+                log.warning(
+                    "not brought back after the restart: %s %s: %s",
+                    data.get("command"),
+                    item_id,
+                    error,
+                )
+                continue
+            restored += 1
+        self._ids = itertools.count(_next_number(self.messages))
+        self.overrides.continue_ids()
+        if restored:
+            log.info("brought back %d messages, casts or emergencies after the restart", restored)
+        self.refresh_messages()
+        self.keep()
+        return restored
 
     def _reload(self) -> dict[str, Any]:
         if self.reloader is None:
@@ -191,8 +276,10 @@ class WallCommands:
 
     # -- messages ----------------------------------------------------------------------------
 
-    def _start_message(self, message: Message, screens: tuple[str, ...]) -> str:
-        message_id = f"m{next(self._ids)}"
+    def _start_message(
+        self, message: Message, screens: tuple[str, ...], *, message_id: str = ""
+    ) -> str:
+        message_id = message_id or f"m{next(self._ids)}"
         now = time.monotonic()
         seconds = message.seconds(datetime.datetime.now(datetime.UTC))
         self.messages[message_id] = ActiveMessage(message_id, message, screens, now, now + seconds)
@@ -381,6 +468,7 @@ class WallCommands:
                     if state == "hidden" or widget.moderated:
                         widget.withdraw(command.id)
             self.overrides.withdraw(command.id, public_only=state != "hidden")
+            self.keep()
         return {"id": command.id, "state": entry.state, "post": entry.as_json()["post"]}
 
     def close(self) -> None:
@@ -389,6 +477,12 @@ class WallCommands:
         self.messages.clear()
         self.refresh_messages()
         self.overrides.close()
+
+
+def _next_number(kept: Iterable[str]) -> int:
+    """The first number after the ids (``m12``, ``c3``) already in use."""
+    numbers = [int(key[1:]) for key in kept if key[1:].isdigit()]
+    return max(numbers, default=0) + 1
 
 
 def _below_banner(window: ScreenWindow) -> QRect:
@@ -447,10 +541,13 @@ async def serve_commands(
     port: int | None = None,
     reloader: LayoutReloader | None = None,
     layout_path: Path | None = None,
+    pushed: PushedStore | None = None,
 ) -> tuple[WallCommands, ControlServer | None]:
     """The wall's command side and its HTTP API, listening (None when off or the port is taken:
-    the wall runs on without it, and says so in the log)."""
-    commands = WallCommands(wall, reloader=reloader, layout_path=layout_path)
+    the wall runs on without it, and says so in the log). With ``pushed``, what was in force
+    before a restart comes back first."""
+    commands = WallCommands(wall, reloader=reloader, layout_path=layout_path, pushed=pushed)
+    commands.restore()
     if not config.enabled:
         return commands, None
     server = ControlServer(config, commands, audit or AuditLog.in_cache_dir(), port=port)
