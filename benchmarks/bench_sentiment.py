@@ -9,7 +9,8 @@ Every figure printed here is on posts the rules were checked or tuned against, s
 is held out and all are optimistic: ``tests/data/sentiment/<lang>.tsv`` is the sample the lexicon
 additions were checked against; ``holdout-<lang>.tsv`` (24 posts a language, named so for
 history) was looked at while tuning too; the demo's labelled templates were looked at once. The
-held-out figure is ``benchmarks/eval_sentiment.py --part test`` on ``eval/sentiment/test``.
+figure to quote is ``benchmarks/eval_sentiment.py --part test`` on ``eval/sentiment/test``,
+written first and never tuned on.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ Prints per language: 3-class accuracy, macro-F1, recall of each class, the share
 labelled negative, the confusion matrix, and language-detection accuracy. Proportions carry a
 95 % Wilson interval; macro-F1 a 95 % percentile bootstrap (2,000 resamples, fixed seed).
 
-``dev`` is what rules were tuned on; ``test`` was written first and only measured: quote only
-``test`` figures as held out (eval/README.md).
+``dev`` is what rules were tuned on; ``test`` was written first and only measured, never tuned
+on: quote only ``test`` figures (eval/README.md).
 """
 
 from __future__ import annotations

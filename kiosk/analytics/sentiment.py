@@ -15,7 +15,7 @@ so when the post says how long; praise that opens a complaint, praise in quotati
 
 A post in a language without a lexicon is ``UNSCORED`` (NaN), not neutral (:func:`enrich`).
 The pipeline's neutral band (``SENTIMENT_THRESHOLD`` in ``kiosk.analytics.mentions``, ±0.25) is
-the one the figures are measured with: held out, ``benchmarks/eval_sentiment.py --part test``.
+the one the figures are measured with: the test part, ``benchmarks/eval_sentiment.py --part test``.
 """
 
 from __future__ import annotations
