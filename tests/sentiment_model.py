@@ -17,8 +17,19 @@ VOCAB = ["[PAD]", "[UNK]", "zorblax", "quenk", "the", "service", "is", "was", "t
 POSITIVE, NEGATIVE = "zorblax", "quenk"
 
 
-def build(folder: Path, *, labels: list[str] | None = None, config: bool = True) -> Path:
-    """Write model.onnx, tokenizer.json (and config.json with id2label) into ``folder``."""
+def build(
+    folder: Path,
+    *,
+    labels: list[str] | None = None,
+    config: bool = True,
+    int32: bool = False,
+    pad_to: int | None = None,
+) -> Path:
+    """Write model.onnx, tokenizer.json (and config.json with id2label) into ``folder``.
+
+    ``int32``: token ids as int32, as some exports have them; ``pad_to``: a tokenizer.json that
+    pads every post to that many tokens by itself.
+    """
     import onnx
     from onnx import TensorProto, helper
     from tokenizers import Tokenizer
@@ -27,6 +38,7 @@ def build(folder: Path, *, labels: list[str] | None = None, config: bool = True)
     from tokenizers.pre_tokenizers import Whitespace
 
     folder.mkdir(parents=True, exist_ok=True)
+    ids = TensorProto.INT32 if int32 else TensorProto.INT64
     labels = labels or ["negative", "neutral", "positive"]
     table = np.zeros((len(VOCAB), len(labels)), dtype=np.float32)
     table[:, labels.index("neutral") if "neutral" in labels else 0] = 0.5
@@ -39,8 +51,8 @@ def build(folder: Path, *, labels: list[str] | None = None, config: bool = True)
         ],
         "tiny-sentiment",
         [
-            helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),
-            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "tokens"]),
+            helper.make_tensor_value_info("input_ids", ids, ["batch", "tokens"]),
+            helper.make_tensor_value_info("attention_mask", ids, ["batch", "tokens"]),
         ],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", len(labels)])],
         initializer=[
@@ -56,6 +68,8 @@ def build(folder: Path, *, labels: list[str] | None = None, config: bool = True)
     tokenizer = Tokenizer(WordLevel({w: i for i, w in enumerate(VOCAB)}, unk_token="[UNK]"))
     tokenizer.normalizer = Lowercase()
     tokenizer.pre_tokenizer = Whitespace()
+    if pad_to is not None:
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]", length=pad_to)
     tokenizer.save(str(folder / "tokenizer.json"))
     if config:
         id2label = {str(i): label for i, label in enumerate(labels)}

@@ -68,6 +68,12 @@ def test_labels_decide_the_scale(tmp_path: Path) -> None:
         ModelScorer(ModelSpec(unlabelled))
 
 
+def test_int32_ids_and_a_tokenizer_that_pads_by_itself(tmp_path: Path) -> None:
+    scorer = ModelScorer(ModelSpec(build(tmp_path, int32=True, pad_to=4)))
+    high, low, middle = scorer.scores([f"{POSITIVE} {POSITIVE}", f"{NEGATIVE} {NEGATIVE}", "the"])
+    assert high > 0.25 and low < -0.25 and abs(middle) < 0.25
+
+
 def test_files_that_are_not_a_classifier_say_why(tmp_path: Path, model: Path) -> None:
     garbage = tmp_path / "model.onnx"
     garbage.write_bytes(b"not a model at all")

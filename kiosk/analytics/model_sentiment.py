@@ -62,6 +62,8 @@ class ModelScorer:
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
+        import numpy as np
+
         try:
             import onnxruntime  # type: ignore[import-untyped]
             from tokenizers import Tokenizer
@@ -91,7 +93,11 @@ class ModelScorer:
             raise ModelError(
                 f"{spec.model}: inputs kiosk cannot fill: {', '.join(sorted(unknown))}"
             )
-        self.inputs = tuple(inputs)
+        # Exports use int64 token ids; some use int32.
+        self.inputs = {
+            name: np.int32 if item.type == "tensor(int32)" else np.int64
+            for name, item in inputs.items()
+        }
         output = self.session.get_outputs()[0]
         self.output = output.name
         classes = output.shape[-1] if output.shape and isinstance(output.shape[-1], int) else None
@@ -116,11 +122,15 @@ class ModelScorer:
         width = max(1, max(len(encoding.ids) for encoding in encodings))
         ids = np.zeros((len(texts), width), dtype=np.int64)
         mask = np.zeros((len(texts), width), dtype=np.int64)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
-        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        (logits,) = self.session.run([self.output], {name: feed[name] for name in self.inputs})
+        types = np.zeros((len(texts), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):  # a tokenizer.json may pad by itself
+            count = len(encoding.ids)
+            ids[row, :count] = encoding.ids
+            mask[row, :count] = encoding.attention_mask
+            types[row, :count] = encoding.type_ids
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        given = {name: feed[name].astype(dtype) for name, dtype in self.inputs.items()}
+        (logits,) = self.session.run([self.output], given)
         logits = np.asarray(logits, dtype=np.float64).reshape(len(texts), -1)
         if logits.shape[1] != len(self.weights):
             raise ModelError(
