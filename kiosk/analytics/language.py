@@ -151,7 +151,7 @@ def load_when_needed() -> None:
     The wall's process calls this. py3langid's model takes ~70 MB and ~0.3 s to load (0.7 s
     of a held event loop, loaded on the loop), and most walls never need it there: posts from
     polled sources are read in parse workers, which share one copy loaded in their forkserver
-    (:mod:`kiosk.analytics.language_preload`), and the demo says its languages. Until the model
+    (:mod:`kiosk.analytics.worker_preload`), and the demo says its languages. Until the model
     is in, an unclear post gets the word lists' answer.
     """
     global _wait_for_model

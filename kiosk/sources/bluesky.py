@@ -28,6 +28,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import Field, field_validator, model_validator
 
+from kiosk.analytics.places import locate, place_fields
 from kiosk.analytics.queries import Listener, ListeningOptions
 from kiosk.analytics.sentiment import enrich
 from kiosk.sources.base import register
@@ -172,6 +173,7 @@ def to_mention(view: Any, now: float) -> Mention | None:
         return None
     language = langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else None
     lang, sentiment = enrich(text, language)
+    city, lat, lon = place_fields(locate(text))  # Bluesky profiles have no location field
     return Mention(
         id=uri,
         at=at,
@@ -185,6 +187,9 @@ def to_mention(view: Any, now: float) -> Mention | None:
         sentiment=sentiment,
         hashtags=tags,
         media=media,
+        city=city,
+        lat=lat,
+        lon=lon,
     )
 
 

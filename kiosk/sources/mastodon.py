@@ -33,6 +33,7 @@ import httpx
 from httpx_sse import SSEError
 from pydantic import Field, field_validator, model_validator
 
+from kiosk.analytics.places import locate, place_fields
 from kiosk.analytics.queries import Listener, ListeningOptions, words_of
 from kiosk.analytics.sentiment import enrich
 from kiosk.sources.base import register
@@ -347,6 +348,7 @@ def to_mention(status: Any, instance_host: str, now: float) -> Mention | None:
         return None
     language = status.get("language")
     lang, sentiment = enrich(text, language if isinstance(language, str) else None)
+    city, lat, lon = place_fields(locate(text, _profile_location(account)))
     return Mention(
         id=uri,
         at=at,
@@ -360,7 +362,48 @@ def to_mention(status: Any, instance_host: str, now: float) -> Mention | None:
         sentiment=sentiment,
         hashtags=tags,
         media=media,
+        city=city,
+        lat=lat,
+        lon=lon,
     )
+
+
+# Profile fields people use for where they are, in the languages of kiosk's rooms.
+_LOCATION_FIELDS = frozenset(
+    [
+        "location",
+        "locatie",
+        "woonplaats",
+        "lieu",
+        "localisation",
+        "ville",
+        "città",
+        "luogo",
+        "ort",
+        "standort",
+        "wohnort",
+        "ubicación",
+        "ubicacion",
+        "place",
+        "based",
+        "where",
+        "city",
+        "stad",
+    ]
+)
+
+
+def _profile_location(account: Any) -> str:
+    """The value of a profile field named like "Location" (Mastodon has no location of its
+    own; people add one), or ""."""
+    fields = account.get("fields") if isinstance(account, dict) else None
+    for field in fields if isinstance(fields, list) else ():
+        name = field.get("name") if isinstance(field, dict) else None
+        value = field.get("value") if isinstance(field, dict) else None
+        label = name.strip().strip(":").casefold() if isinstance(name, str) else ""
+        if label in _LOCATION_FIELDS and isinstance(value, str):
+            return html_to_text(value)[:200]
+    return ""
 
 
 def _media(status: dict[str, Any]) -> tuple[str, ...]:

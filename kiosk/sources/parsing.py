@@ -55,7 +55,7 @@ DATA_ERRORS: tuple[type[Exception], ...] = (
 """What odd data makes library code raise; parsers turn these into their declared errors."""
 
 _context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(["kiosk.sources", "kiosk.analytics.language_preload"])
+_context.set_forkserver_preload(["kiosk.sources", "kiosk.analytics.worker_preload"])
 _reported: set[str] = set()  # kinds of unexpected errors already logged
 
 
