@@ -36,6 +36,7 @@ from kiosk.analytics.language import load_when_needed as load_language_model_whe
 from kiosk.analytics.model_sentiment import spec_of
 from kiosk.analytics.places import load_when_needed as load_places_when_needed
 from kiosk.analytics.sentiment import use_model_or_say
+from kiosk.analytics.views import ListeningView
 from kiosk.config import Layout
 from kiosk.control.decisions import DecisionStore
 from kiosk.control.moderation_queue import ModerationQueue
@@ -71,6 +72,7 @@ class Runtime:
         self.analytics: list[MentionAnalytics] = []
         self._tasks: list[asyncio.Task[None]] = []
         self.sentiment_model = spec_of(layout.sentiment)
+        brands_of: dict[str, tuple[list[str] | None, str | None]] = {}
         for name, options in layout.sources.items():
             source = SOURCES[options.type](name, options, self.hub)
             source.declare()
@@ -79,7 +81,14 @@ class Runtime:
             if provided.get("mentions") is Kind.MENTIONS:
                 brands = getattr(options, "brands", None)
                 ours = getattr(options, "our_brand", None)
+                brands_of[name] = (list(brands) if brands else None, ours)
                 self.analytics.append(attach_analytics(self.hub, name, brands=brands, ours=ours))
+        self.views: list[ListeningView] = []
+        for name, view in layout.views.items():
+            known = [brands_of.get(source, (None, None)) for source in view.sources]
+            brands = list(dict.fromkeys(b for listed, _ in known for b in listed or ())) or None
+            ours = next((our for _, our in known if our), None)
+            self.views.append(ListeningView(self.hub, name, view, brands, ours))
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -93,7 +102,7 @@ class Runtime:
             task = loop.create_task(source.run(), name=source.name)
             task.add_done_callback(self._source_ended)
             self._tasks.append(task)
-        if self.analytics:
+        if self.analytics or self.views:
             self._tasks.append(loop.create_task(self._tick_analytics(), name="analytics"))
 
     async def _tick_analytics(self) -> None:
@@ -101,6 +110,8 @@ class Runtime:
             await asyncio.sleep(1.0)
             for analytics in self.analytics:
                 analytics.tick()
+            for view in self.views:
+                view.tick()
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -37,7 +37,7 @@ EXPECTED: dict[str, list[tuple[int, str, str]]] = {
     ],
     "bad_stream.yaml": [
         (9, f"{W}[0].data", "no stream 'rat' (did you mean 'social.rate'?)"),
-        (10, f"{W}[1].data", "no source named 'socail' (did you mean 'social'?)"),
+        (10, f"{W}[1].data", "no source or view named 'socail' (did you mean 'social'?)"),
         (11, f"{W}[2].data", "write source.stream"),
     ],
     "takeover.yaml": [

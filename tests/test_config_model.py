@@ -154,7 +154,7 @@ def test_cross_checks_report_every_problem_on_a_page() -> None:
          f"a kpi shows metric; social.volume is series — try {', '.join(metrics)}"),
         (11, f"{w}[2].at", "overlaps widgets[0] at [0, 0, 4, 2] on this page"),
         (11, f"{w}[2].at", "overlaps widgets[1] at [0, 0, 4, 2] on this page"),
-        (11, f"{w}[2].data", "no source named 'socal' (did you mean 'social'?)"),
+        (11, f"{w}[2].data", "no source or view named 'socal' (did you mean 'social'?)"),
         (12, "screens[1].match", "same match as screens[0]: only one of them can get the monitor"),
     ]  # fmt: skip
 

@@ -14,6 +14,7 @@ import pydantic
 
 from kiosk.config.errors import LayoutIssue, did_you_mean
 from kiosk.config.layout import NAME_PATTERN
+from kiosk.config.views import View
 from kiosk.config.widgets import WIDGET_OPTIONS
 from kiosk.sources import SOURCES
 from kiosk.values import Kind
@@ -44,7 +45,15 @@ def available_streams(layout: Layout) -> dict[str, Kind]:
     for name, options in layout.sources.items():
         for stream, kind in streams_of(options.type, options).items():
             streams[f"{name}.{stream}"] = kind
+    for name in layout.views:
+        for stream, kind in view_streams().items():
+            streams[f"{name}.{stream}"] = kind
     return streams
+
+
+def view_streams() -> dict[str, Kind]:
+    """What a listening view provides: its posts and every derived stream."""
+    return {"mentions": Kind.MENTIONS, **_derived_streams()}
 
 
 def _derived_streams() -> dict[str, Kind]:
@@ -72,6 +81,13 @@ def source_streams(document: Document) -> dict[str, dict[str, Kind]]:
         except pydantic.ValidationError:
             continue  # reported by the type pass; widgets bound to it are not judged
         streams[str(name)] = streams_of(source_type, options)
+    views = document.data.get("views")
+    for name, raw in views.items() if isinstance(views, dict) else ():
+        try:
+            View.model_validate(raw, context=document.context)
+        except pydantic.ValidationError:
+            continue  # reported by the type pass
+        streams.setdefault(str(name), view_streams())
     return streams
 
 
@@ -341,12 +357,14 @@ def _check_stream(
         )
         return
     if source not in streams:
-        defined = document.data.get("sources")
-        names = [str(name) for name in defined] if isinstance(defined, dict) else []
+        names = []
+        for section in ("sources", "views"):  # a view's streams are named like a source's
+            defined = document.data.get(section)
+            names += [str(name) for name in defined] if isinstance(defined, dict) else []
         if source in names:
             return  # a source with an unknown type or broken options: already reported
         hint = did_you_mean(source, names) if names else "; no sources are defined"
-        yield document.issue(path, f"no source named {source!r}{hint}", at_value=True)
+        yield document.issue(path, f"no source or view named {source!r}{hint}", at_value=True)
         return
     provided = streams[source]
     if stream not in provided:

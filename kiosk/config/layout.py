@@ -29,8 +29,10 @@ from pydantic import (
 from kiosk.config.control import Control, check_groups
 from kiosk.config.sentiment import Sentiment
 from kiosk.config.types import DAY, LAYOUT_MODEL, SECOND, Colour, Duration, Figure
+from kiosk.config.views import View
 from kiosk.config.widgets import WIDGET_OPTIONS, WidgetOptions
 from kiosk.sources import SOURCES, SourceOptions
+from kiosk.values import Kind
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
 
@@ -391,6 +393,33 @@ class Layout(_Strict):
         default_factory=Sentiment,
         description="A text classifier of your own (ONNX) to score posts instead of the rules.",
     )
+    views: dict[str, View] = Field(
+        default_factory=dict,
+        description="Listening views: several sources' posts as one, narrowed by where:, with "
+        "every derived stream (<view>.volume, <view>.share, <view>.hashtags…).",
+        json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}},
+    )
+
+    @model_validator(mode="after")
+    def _views_read_mention_sources(self) -> Layout:
+        problems = []
+        for name, view in self.views.items():
+            if name in self.sources:
+                problems.append(f"view {name!r} has the name of a source; name it apart")
+            for source in view.sources:
+                options = self.sources.get(source)
+                if options is None:
+                    problems.append(
+                        f"view {name!r} reads {source!r}, which is no source "
+                        f"(sources: {', '.join(self.sources) or 'none'})"
+                    )
+                elif SOURCES[options.type].provides(options).get("mentions") is not Kind.MENTIONS:
+                    problems.append(
+                        f"view {name!r} reads {source!r}, which has no posts (mentions)"
+                    )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _groups_are_not_screens(self) -> Layout:

@@ -32,6 +32,7 @@ from kiosk.config.types import (
     Figure,
     LocalFile,
 )
+from kiosk.config.views import Where
 from kiosk.values import Kind
 
 GridCells = Annotated[int, Field(ge=0, le=48)]
@@ -137,6 +138,10 @@ class TickerOptions(WidgetOptions):
         default=120.0, ge=5, le=2000, description="Scroll speed in pixels per second at 1080p."
     )
     moderate: bool = Field(default=False, description="Hide posts that moderation rejects.")
+    where: Where | None = Field(
+        default=None,
+        description="Only these posts, e.g. {brand: Acme, sentiment: negative}.",
+    )
     fps: int = Field(
         default=60,
         ge=10,
@@ -188,6 +193,10 @@ class PostWallOptions(WidgetOptions):
         description="Authors with this many followers are highlighted.",
     )
     moderate: bool = Field(default=False, description="Hide posts that moderation rejects.")
+    where: Where | None = Field(
+        default=None,
+        description="Only these posts, e.g. {brand: Acme, sentiment: negative}.",
+    )
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.MENTIONS,)
 
 

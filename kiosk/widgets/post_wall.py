@@ -19,6 +19,7 @@ from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
+from kiosk.analytics.views import matcher
 from kiosk.config.widgets import PostWallOptions
 from kiosk.hub import Sample, StreamView
 from kiosk.values import Mention
@@ -48,6 +49,7 @@ class PostWallWidget(KioskWidget):
         super().__init__(options, stream, style, parent)
         self.clock: Callable[[], float] = time.monotonic
         self.fresh = FreshPosts(keep=WAITING)
+        self.fresh.match = matcher(self.options.where)
         self.cards: list[tuple[Mention, QPixmap]] = []  # newest first
         self.waiting: collections.deque[Mention] = collections.deque(maxlen=WAITING)
         self._last_card = -1e9

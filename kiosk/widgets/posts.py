@@ -30,6 +30,8 @@ class FreshPosts:
         """Moderation hook: with ``moderate`` on, only posts it allows get through."""
         self.hidden: Callable[[Mention], bool] = lambda mention: False
         """Posts staff hid: never through, moderated or not."""
+        self.match: Callable[[Mention], bool] = lambda mention: True
+        """The widget's ``where:``: only the posts it names (a brand, a mood, a platform)."""
         self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._texts: collections.OrderedDict[str, None] = collections.OrderedDict()
 
@@ -38,6 +40,8 @@ class FreshPosts:
         fresh = []
         for item in items[-self.keep :]:
             if not isinstance(item, Mention) or item.id in self._seen or self.hidden(item):
+                continue
+            if not self.match(item):
                 continue
             self._seen[item.id] = None
             if len(self._seen) > SEEN_MEMORY:

@@ -27,6 +27,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
+from kiosk.analytics.views import matcher
 from kiosk.config.widgets import TickerOptions
 from kiosk.hub import Sample, StreamView
 from kiosk.values import Mention
@@ -63,6 +64,7 @@ class TickerWidget(KioskWidget):
         super().__init__(options, stream, style, parent)
         self.clock: Callable[[], float] = time.monotonic
         self.fresh = FreshPosts(keep=QUEUE_LENGTH)
+        self.fresh.match = matcher(self.options.where)
         self.items: list[_Item] = []
         self.queue: collections.deque[Mention] = collections.deque(maxlen=QUEUE_LENGTH)
         self.frame_times: collections.deque[float] = collections.deque(maxlen=2000)
