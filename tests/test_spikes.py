@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -53,6 +54,38 @@ def test_noise_and_small_counts_do_not_fire() -> None:
     Feeder(detector)(100, 130, 80, 115, 90, 125, 85, 110, 95, 120, 150, 70, 140)
     Feeder(detector, "Hooli")(3, 5, 2, 4, 3, 6, 2, 3, 4, 5, 3, 4, 15)  # 5× but 11 posts
     assert detector.alerts({}) == ()
+
+
+def test_a_small_brand_that_jumps_from_one_post_a_minute_fires() -> None:
+    """A ratio on a floor of 20 mentions a minute never checked a small brand, a region or a
+    tracked phrase; a count model does: 14 posts where 1 is normal happens by chance once in
+    10^11 minutes."""
+    detector = SpikeDetector()
+    feed = Feeder(detector, "Hooli")
+    feed(1, 0, 2, 1, 1, 0, 1, 2, 1, 1, 0, 1)
+    feed(14)
+    assert [alert.key for alert in detector.alerts({"Hooli": 14})] == ["spike:Hooli"]
+
+
+def test_a_spike_in_replayed_history_teaches_but_raises_nothing() -> None:
+    detector = SpikeDetector()
+    for minute, count in enumerate((*NORMAL, 500, 520, 480)):
+        detector.observe("Acme", T0 + 60 * minute, count, live=False)
+    assert detector.alerts({"Acme": 480}) == ()
+    assert detector.baseline("Acme") == 100.0  # the crisis did not become the normal
+    detector.observe("Acme", T0 + 60 * 20, 101)
+    assert detector.alerts({"Acme": 101}) == ()
+
+
+def test_the_banner_says_when_it_peaked_and_where_it_is_now() -> None:
+    detector = SpikeDetector()
+    feed = Feeder(detector)
+    feed(*NORMAL)
+    feed(410, 250)
+    (alert,) = detector.alerts({"Acme": 250})
+    peak = time.strftime("%H:%M", time.localtime(T0 + 60 * len(NORMAL)))
+    assert alert.title == f"Acme mentions peaked 4.1× normal at {peak}, now 2.5×"
+    assert alert.severity == "critical"
 
 
 def simulate(

@@ -106,6 +106,9 @@ class MentionAnalytics:
         self.hashtag_sentiment = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
         self.activity = WeekActivity()
         self.spikes = SpikeDetector()
+        # Minutes before this one are history (a backfill, a restored cache): they teach the
+        # spike detector what is normal but raise no alert.
+        self._live_from = int(self.clock() // MINUTE) - 1
         self.places = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
         # Reach per author (followers summed over their posts), and who they are, for the
         # "who drives the conversation" board.
@@ -381,10 +384,14 @@ class MentionAnalytics:
         for offset in range(counts.shape[1]):
             minute = start + offset
             heaviest = self._heaviest.pop(minute, 1)
-            if heaviest * COARSE_POSTS > totals[offset]:
-                continue  # fewer than COARSE_POSTS posts' worth of resolution: skip the minute
+            if heaviest > 1 and heaviest * COARSE_POSTS > totals[offset]:
+                # Sampled history (posts standing for several): under COARSE_POSTS posts'
+                # worth, its counts are too coarse to judge. Live minutes are judged whatever
+                # their count: a small brand's 1 → 9 a minute is news.
+                continue
+            live = minute >= self._live_from
             for label, row in zip(self.volume.labels, counts, strict=True):
-                self.spikes.observe(label, minute * MINUTE, float(row[offset]))
+                self.spikes.observe(label, minute * MINUTE, float(row[offset]), live=live)
         self._fed_until = latest - 1
         for minute in [m for m in self._heaviest if m < start]:
             del self._heaviest[minute]  # too old to be fed: the buffer moved on

@@ -1,15 +1,22 @@
 """Spike detection: a brand's mentions per minute against its own recent normal.
 
 The baseline is the median of recent minutes that were not part of a spike, so a long crisis
-does not become the new normal and clear itself. A minute counts as spiking when it is both far
-above the baseline in robust units (MAD) and a clear multiple of it; an alert fires after
-``confirm`` such minutes in a row and clears after ``settle`` calm ones. No Qt, no clock: it is
-fed complete minutes and says what fires.
+does not become the new normal and clear itself. A minute counts as spiking when it is all of:
+unlikely under a Poisson count with the baseline as its mean (tail probability below
+``alpha``: at low counts, where a small brand, a region or a tracked phrase lives, this is what
+tells 1 → 9 a minute from noise), far above the baseline in robust units (MAD: real counts
+vary more than Poisson), a clear multiple of it, and a few mentions more. An alert fires after
+``confirm`` such minutes in a row and clears after ``settle`` calm ones. Minutes replayed from
+history (a backfill, a cache at start) teach the baseline but raise nothing: a wall that starts
+after a crisis does not take over its screens for it. No Qt, no clock: it is fed complete
+minutes and says what fires. Figures: ``benchmarks/bench_spikes.py``.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -25,6 +32,7 @@ class _Track:
     calm: int = 0
     since: float | None = None
     peak_ratio: float = 0.0
+    peak_at: float = 0.0  # the start of the minute it peaked
 
 
 @dataclass
@@ -41,14 +49,16 @@ class SpikeDetector:
 
     sensitivity: float = 6.0
     min_ratio: float = 1.8
-    min_excess: float = 20.0  # mentions a minute: a quiet brand's 3 → 9 is noise, not a crisis
+    min_excess: float = 4.0  # mentions a minute above normal, at the very least
+    alpha: float = 1e-6  # Poisson tail probability a minute must be below
     critical_ratio: float = 4.0
     confirm: int = 1
     settle: int = 3
     tracks: dict[str, _Track] = field(default_factory=dict)
 
-    def observe(self, label: str, minute_start: float, count: float) -> None:
-        """Feed one complete minute's count for ``label`` (in time order)."""
+    def observe(self, label: str, minute_start: float, count: float, *, live: bool = True) -> None:
+        """Feed one complete minute's count for ``label`` (in time order). ``live`` False: a
+        minute from history, which teaches the baseline but fires nothing."""
         track = self.tracks.setdefault(label, _Track())
         baseline = self.baseline(label)
         if baseline is None:
@@ -58,7 +68,10 @@ class SpikeDetector:
         if self._spiking(track, baseline, count):
             track.streak += 1
             track.calm = 0
-            track.peak_ratio = max(track.peak_ratio, ratio)
+            if track.since is None and not live:
+                return  # a spike in the past: kept out of the normal, not alerted on
+            if ratio > track.peak_ratio:
+                track.peak_ratio, track.peak_at = ratio, minute_start
             if track.streak >= self.confirm and track.since is None:
                 track.since = minute_start - 60 * (self.confirm - 1)
             return
@@ -80,7 +93,9 @@ class SpikeDetector:
             return
         if self._spiking(track, baseline, so_far):
             track.since = minute_start
-            track.peak_ratio = max(track.peak_ratio, so_far / max(baseline, 1.0))
+            ratio = so_far / max(baseline, 1.0)
+            if ratio > track.peak_ratio:
+                track.peak_ratio, track.peak_at = ratio, minute_start
 
     def baseline(self, label: str) -> float | None:
         """The median of the label's recent normal minutes; None until 10 are known."""
@@ -97,6 +112,7 @@ class SpikeDetector:
             excess / scale >= self.sensitivity
             and count >= self.min_ratio * baseline
             and excess >= self.min_excess
+            and poisson_tail(count, max(baseline, 0.5)) < self.alpha
         )
 
     def alerts(self, latest: dict[str, float], drivers: tuple[str, ...] = ()) -> tuple[Alert, ...]:
@@ -108,6 +124,27 @@ class SpikeDetector:
             baseline = self.baseline(label) or 1.0
             ratio = latest.get(label, 0.0) / max(baseline, 1.0)
             severity = "critical" if track.peak_ratio >= self.critical_ratio else "warning"
-            title = f"{label} mentions {ratio:.1f}× normal"
+            if track.peak_ratio >= 1.1 * ratio:  # past its peak: say both, not just "now"
+                peak = time.strftime("%H:%M", time.localtime(track.peak_at))
+                title = (
+                    f"{label} mentions peaked {track.peak_ratio:.1f}× normal at {peak}, "
+                    f"now {ratio:.1f}×"
+                )
+            else:
+                title = f"{label} mentions {ratio:.1f}× normal"
             firing.append(Alert(f"spike:{label}", severity, title, track.since, drivers))
         return tuple(sorted(firing, key=lambda a: (a.severity != "critical", a.since)))
+
+
+def poisson_tail(count: float, mean: float) -> float:
+    """P(X ≥ count) for X ~ Poisson(mean): how unlikely a minute this busy is by chance."""
+    k = math.ceil(count)
+    if k <= mean or k <= 0:
+        return 1.0
+    term = math.exp(k * math.log(mean) - mean - math.lgamma(k + 1))  # P(X = k)
+    total, i = term, k
+    while term > total * 1e-12 and i < k + 10_000:
+        i += 1
+        term *= mean / i
+        total += term
+    return min(1.0, total)
