@@ -637,3 +637,37 @@ def test_a_spike_says_which_tag_author_and_place_drive_it() -> None:
     [alert] = value(hub, "alerts")
     assert alert.key == "spike:Acme"
     assert alert.drivers == ("#AcmeDown", "@loud", "Utrecht")
+
+
+def test_a_hashtag_is_one_whatever_its_case_and_shown_as_people_write_it() -> None:
+    hub, _, analytics = setup(T0 + 30)
+    hub.append(
+        "s.mentions",
+        [
+            mention(T0 + 1, hashtags=("#railnord",)),
+            mention(T0 + 2, hashtags=("RailNord",)),
+            mention(T0 + 3, hashtags=("#RAILNORD",)),
+            mention(T0 + 4, hashtags=("#other",)),
+        ],
+    )
+    analytics.publish()
+    entries = value(hub, "hashtags").entries
+    assert [(e.label, e.value) for e in entries] == [("#RailNord", 3.0), ("#other", 1.0)]
+
+
+def test_who_drives_it_lists_an_author_once_across_platforms() -> None:
+    hub, _, analytics = setup(T0 + 30)
+    hub.append(
+        "s.mentions",
+        [
+            mention(T0 + 1, platform="x", handle="techwithtara", author="Tara", followers=1000),
+            mention(
+                T0 + 2, platform="instagram", handle="@TechWithTara", author="Tara", followers=900
+            ),
+            mention(T0 + 3, platform="x", handle="bob", author="Bob", followers=1500),
+        ],
+    )
+    analytics.publish()
+    entries = value(hub, "authors").entries
+    assert [(e.label, e.value) for e in entries] == [("Tara", 1900.0), ("Bob", 1500.0)]
+    assert entries[0].detail == "@TechWithTara · X, Instagram · 1k followers"

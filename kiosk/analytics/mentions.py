@@ -62,6 +62,7 @@ COARSE_POSTS = 20  # a minute is judged by spikes only if made of at least this 
 TOP_HASHTAGS = 30  # enough for a word cloud; leaderboards show their own limit
 TOP_PLACES = 200
 TOP_AUTHORS = 20
+MAX_TAG_FORMS = 20_000  # hashtags whose written form is remembered
 COUNTS_EVERY = 0.1  # seconds between publications of the cheap streams while posts arrive
 AUTHORS_EVERY = 10.0  # seconds between rankings of authors by reach
 MAX_AUTHORS = 50_000  # names remembered for the ranking; pruned to those still counted
@@ -113,9 +114,11 @@ class MentionAnalytics:
         # Reach per author (followers summed over their posts), and who they are, for the
         # "who drives the conversation" board.
         self.reach = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
-        self._authors: dict[
-            str, tuple[str, str, str, int]
-        ] = {}  # key -> name, handle, platform, followers
+        # key -> name, handle, the platforms it posts on, followers (the most on any of them)
+        self._authors: dict[str, tuple[str, str, tuple[str, ...], int]] = {}
+        # A hashtag is counted by its letters whatever their case (#RailNord is #railnord), and
+        # shown as people write it: the first form with capitals in it, else the first seen.
+        self._tag_forms: dict[str, str] = {}
         self.place_sentiment = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
         self._coordinates: dict[str, tuple[float, float]] = {}
         self._fed_until: int | None = None
@@ -170,10 +173,16 @@ class MentionAnalytics:
         )
         for tag in tags[:8]:
             if isinstance(tag, str) and tag:
-                tag = "#" + tag.lstrip("#")
-                self.hashtags.add(tag, minute, weight)
+                form = "#" + tag.lstrip("#")
+                key = form.casefold()
+                shown = self._tag_forms.get(key)
+                if shown is None or (shown.islower() and not form.islower()):
+                    if len(self._tag_forms) >= MAX_TAG_FORMS:
+                        self._tag_forms.clear()  # forms come back with the next posts
+                    self._tag_forms[key] = form
+                self.hashtags.add(key, minute, weight)
                 # Counters hold integers: sentiment in thousandths (as for places).
-                self.hashtag_sentiment.add(tag, minute, feeling * weight)
+                self.hashtag_sentiment.add(key, minute, feeling * weight)
         return True
 
     def tick(self) -> None:
@@ -297,11 +306,18 @@ class MentionAnalytics:
         followers = item.followers
         if not (isinstance(followers, int) and followers > 0 and item.handle):
             return
-        key = f"{item.platform}:{item.handle}"
+        # One author across platforms: the same handle on X, Instagram and TikTok is one
+        # person reaching people three ways, not three rows of "who drives it".
+        key = str(item.handle).lstrip("@").casefold()
         self.reach.add(key, minute, followers * weight)
         if key not in self._authors and len(self._authors) >= MAX_AUTHORS:
             self._forget_authors()
-        self._authors[key] = (str(item.author), str(item.handle), str(item.platform), followers)
+        known = self._authors.get(key)
+        platforms = known[2] if known is not None else ()
+        if item.platform not in platforms:
+            platforms = (*platforms, str(item.platform))
+        most = max(followers, known[3]) if known is not None else followers
+        self._authors[key] = (str(item.author), str(item.handle), platforms, most)
 
     def _forget_authors(self) -> None:
         """Keep the names of authors still counted (the windows forget the others)."""
@@ -315,8 +331,9 @@ class MentionAnalytics:
         rank_before = {key: rank for rank, key in enumerate(previous)}
         entries = []
         for key, reach in now_reach:
-            author, handle, platform, followers = self._authors.get(key, (key, "", "", 0))
-            detail = f"@{handle} · {platform_name(platform)} · {_short(followers)} followers"
+            author, handle, platforms, followers = self._authors.get(key, (key, "", (), 0))
+            where = ", ".join(platform_name(platform) for platform in platforms[:3])
+            detail = f"@{handle.lstrip('@')} · {where} · {_short(followers)} followers"
             entries.append(RankEntry(author, float(reach), rank_before.get(key), detail))
         return Ranking(tuple(entries))
 
@@ -400,9 +417,9 @@ class MentionAnalytics:
         """What drives a spike that began in minute ``since``: up to three hashtags much more
         frequent since then than before, the author who reached most people since then, and
         the place whose posts rose most."""
-        tags = _rising(self.hashtags, since, current, minimum=10)[:3]
+        tags = [self._tag_forms.get(t, t) for t in _rising(self.hashtags, since, current, 10)[:3]]
         authors = _rising(self.reach, since, current, minimum=1)[:1]
-        names = [f"@{self._authors[key][1]}" for key in authors if key in self._authors]
+        names = [f"@{self._authors[key][1].lstrip('@')}" for key in authors if key in self._authors]
         places = _rising(self.places, since, current, minimum=10)[:1]
         return (*tags, *names, *places)
 
@@ -414,7 +431,7 @@ class MentionAnalytics:
         return Ranking(
             tuple(
                 RankEntry(
-                    tag,
+                    self._tag_forms.get(tag, tag),
                     float(count),
                     rank_before.get(tag),
                     sentiment=feeling.get(tag, 0) / 1000 / count if count else None,
