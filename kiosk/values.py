@@ -148,6 +148,9 @@ class RankEntry:
 @dataclass(frozen=True, slots=True)
 class Ranking:
     entries: tuple[RankEntry, ...] = field(default_factory=tuple)
+    # False: the values only order the entries (a day's events by start time) and are not
+    # amounts to show, compare with bars or rank by change.
+    amounts: bool = True
 
 
 VALUE_TYPES: dict[Kind, type | tuple[type, ...]] = {

@@ -389,6 +389,27 @@ def test_leaderboard_shows_rank_moves(qtbot: QtBot, hub: Hub) -> None:
     assert widget.change(2, RankEntry("#c", 5, 2))[0] == "–"
 
 
+def test_a_schedule_ranking_shows_no_values_bars_or_moves(qtbot: QtBot, hub: Hub) -> None:
+    """A calendar's events are ordered by start time; printed as values they read "1.8B"."""
+    widget = make(qtbot, hub, OPTIONS["leaderboard"])
+    events = (RankEntry("Launch", 1.79e9, None, "14:00"), RankEntry("Review", 1.8e9, None, "16:00"))
+
+    def right_edge_ink(amounts: bool) -> int:
+        hub.publish("s.tags", Ranking(events, amounts=amounts))
+        widget.refresh()
+        image = widget.grab().toImage()
+        panel = STYLE.panel.rgb() & 0xFFFFFF
+        width, height = image.width(), image.height()
+        return sum(
+            (image.pixel(x, y) & 0xFFFFFF) != panel
+            for x in range(int(width * 0.8), width - 4, 2)
+            for y in range(int(height * 0.3), height - 4, 2)
+        )
+
+    assert right_edge_ink(True) > 0  # "1.8B" and "NEW" where values are amounts
+    assert right_edge_ink(False) == 0
+
+
 def test_world_clock_shows_each_zone(qtbot: QtBot, hub: Hub) -> None:
     from kiosk.config.widgets import ClockOptions
 

@@ -166,7 +166,7 @@ def today(events: list[Occurrence], now: float, zone: ZoneInfo | None) -> Rankin
     start, end = midnight(day, zone), midnight(day + timedelta(days=1), zone)
     shown = [e for e in events if e[0] < end and (e[1] > start or e[0] >= start)]
     shown.sort(key=lambda e: (not e[2], e[0], e[3]))
-    return Ranking(tuple(_entry(e, zone) for e in shown[:MAX_EVENTS]))
+    return Ranking(tuple(_entry(e, zone) for e in shown[:MAX_EVENTS]), amounts=False)
 
 
 def _entry(event: Occurrence, zone: ZoneInfo | None) -> RankEntry:

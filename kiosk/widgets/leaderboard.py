@@ -66,6 +66,10 @@ class LeaderboardWidget(KioskWidget):
             return f"▼ {-moved}", style.negative
         return "–", style.muted
 
+    def _amounts(self) -> bool:
+        ranking = self.sample.value if self.sample is not None else None
+        return not isinstance(ranking, Ranking) or ranking.amounts
+
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
         style = self.style_
         rows = self.rows()
@@ -78,6 +82,8 @@ class LeaderboardWidget(KioskWidget):
         top_value = _top(rows)
         size = height / style.unit
         rank_w, value_w, change_w = style.px(size * 0.8), style.px(size * 1.8), style.px(size * 1.3)
+        if not self._amounts():  # a schedule: its order is the point, its values are times
+            value_w = change_w = 0
         for index, entry in enumerate(rows):
             row = QRect(rect.left(), rect.top() + index * height, rect.width(), height)
             self._paint_row(painter, row, index, entry, top_value, (rank_w, value_w, change_w))
@@ -100,7 +106,7 @@ class LeaderboardWidget(KioskWidget):
         painter.drawText(QRect(row.left(), row.top(), rank_w, row.height()), middle, str(rank + 1))
         label_left = row.left() + rank_w
         label_w = row.width() - rank_w - value_w - (change_w if self.options.show_change else 0)
-        share = entry.value / top_value if math.isfinite(entry.value) else 0.0
+        share = entry.value / top_value if math.isfinite(entry.value) and value_w else 0.0
         bar = QRectF(
             label_left,
             row.top() + row.height() * 0.12,
@@ -132,12 +138,13 @@ class LeaderboardWidget(KioskWidget):
             painter.drawText(detail_rect, middle | Qt.AlignmentFlag.AlignLeft, detail)
             painter.setPen(style.text)
             painter.setFont(style.font(size * 0.46, 600))
-        painter.drawText(
-            QRect(label_left + label_w, row.top(), value_w, row.height()),
-            middle | Qt.AlignmentFlag.AlignRight,
-            compact(entry.value),
-        )
-        if self.options.show_change:
+        if value_w:
+            painter.drawText(
+                QRect(label_left + label_w, row.top(), value_w, row.height()),
+                middle | Qt.AlignmentFlag.AlignRight,
+                compact(entry.value),
+            )
+        if self.options.show_change and change_w:
             text, colour = self.change(rank, entry)
             painter.setPen(colour)
             painter.setFont(style.font(size * 0.36, 700))
