@@ -977,3 +977,15 @@ def test_a_value_that_looks_the_same_is_not_repainted(
     widget.refresh()
     qtbot.wait(20)
     assert Paints.count > 0
+
+
+@pytest.mark.parametrize("highest", [12, 2.3, 0.4, 9, 1234, 12_500, 130_000, 2.4e6])
+def test_axis_labels_are_distinct_and_not_rounded_into_unequal_steps(highest: float) -> None:
+    from kiosk.widgets.timeseries import axis_labels, nice_scale
+
+    top, steps = nice_scale(highest)
+    levels = [top * k / steps for k in range(steps + 1)]
+    labels = axis_labels(levels)
+    assert len(set(labels)) == len(labels), labels
+    if top < 1000:  # plain numbers: each label reads back as its level
+        assert [float(label.replace(",", "")) for label in labels] == pytest.approx(levels)

@@ -188,7 +188,7 @@ class TimeseriesWidget(KioskWidget):
         levels = [top * k / steps for k in range(steps + 1)]
         item = self.plot.getPlotItem()
         item.setYRange(0, top * 1.06, padding=0)  # room for the top label
-        item.getAxis("left").setTicks([[(v, compact(v)) for v in levels], []])
+        item.getAxis("left").setTicks([list(zip(levels, axis_labels(levels), strict=True)), []])
         # One plain item for all gridlines, as pairs of points across the window. (pyqtgraph's
         # InfiniteLine asks its view box for its size while painting; during teardown the view
         # box is gone and the test run segfaulted on a clean clone.)
@@ -256,6 +256,18 @@ class TimeseriesWidget(KioskWidget):
 
 # Round tops of the value axis and how many equal steps divide each into round numbers.
 _NICE = ((1, 5), (1.25, 5), (1.5, 3), (2, 4), (2.5, 5), (3, 3), (4, 4), (5, 5), (6, 3), (8, 4))
+
+
+def axis_labels(levels: list[float]) -> list[str]:
+    """Labels for gridline values, with as many decimals as they need and no more: 0, 2.5, 5,
+    7.5 (not "0, 2, 5, 8", whose rounding made two steps look unequal, or "0, 0, 1, 2, 2")."""
+    for decimals in range(4):
+        if all(abs(round(v, decimals) - v) < 1e-9 * max(1.0, abs(v)) for v in levels):
+            break
+    labels = [compact(v, decimals) for v in levels]
+    if len(set(labels)) < len(labels):  # compact's k / M suffixes round: say more
+        labels = [f"{v:,.{decimals}f}" for v in levels]
+    return labels
 
 
 def nice_scale(value: float) -> tuple[float, int]:
