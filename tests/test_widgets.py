@@ -989,3 +989,16 @@ def test_axis_labels_are_distinct_and_not_rounded_into_unequal_steps(highest: fl
     assert len(set(labels)) == len(labels), labels
     if top < 1000:  # plain numbers: each label reads back as its level
         assert [float(label.replace(",", "")) for label in labels] == pytest.approx(levels)
+
+
+def test_a_day_of_minutes_is_drawn_by_its_peaks_not_as_a_comb(qtbot: QtBot, hub: Hub) -> None:
+    options = OPTIONS["timeseries"].model_copy(update={"window": 86_400.0})
+    widget = make(qtbot, hub, options)
+    widget.resize(850, 400)
+    day = series(points=1440, labels=("Acme",))
+    day.values[0, 700] = 5000.0  # a crisis minute
+    hub.publish("s.volume", day)
+    widget.refresh()
+    x, y = widget._curves["Acme"].line.getData()
+    assert len(x) <= widget.plot.width() // 3 + 1 < 1440
+    assert y.max() == 5000.0  # the spike is still there at full height
