@@ -207,7 +207,10 @@ def test_rate_without_a_previous_minute_has_no_change() -> None:
     hub, _, _ = setup(T0 + 65)
     hub.append("s.mentions", [mention(T0 + 10, weight=3)])
     rate = value(hub, "rate")
-    assert (rate.value, rate.previous, rate.change) == (3.0, 0.0, None)
+    assert (rate.value, rate.previous, rate.change) == (3.0, None, None)
+    # Share and net sentiment compare with the 15 minutes before the last 15: not there yet.
+    assert value(hub, "net_sentiment").previous is None
+    assert value(hub, "our_share").previous is None
 
 
 # -- share, sentiment, net sentiment, our share ----------------------------------------------

@@ -259,11 +259,18 @@ class MentionAnalytics:
         step = MINUTE * minutes
         return TimeSeries(tuple(counts.labels), first * step, step, values)
 
+    def _seen_since(self, minute: int) -> bool:
+        """Whether the data reaches back to ``minute``: a previous period from before the
+        first post seen is not a period with nothing in it, and no change is said against it
+        (right after a start every figure read "▲ … vs previous" against an empty history)."""
+        first = self.volume.first_minute
+        return first is not None and first <= minute
+
     def _rate(self, current: int) -> Metric:
         totals = self.volume.window(current - HISTORY_MINUTES, current - 1).sum(axis=0)
         return Metric(
             value=float(totals[-1]),
-            previous=float(totals[-2]),
+            previous=float(totals[-2]) if self._seen_since(current - 2) else None,
             history=tuple(totals.tolist()),
             unit="/min",
             label="mentions per minute",
@@ -279,7 +286,7 @@ class MentionAnalytics:
         history = tuple(net(per_minute[:, i]) for i in range(per_minute.shape[1]))
         return Metric(
             value=net(self.sentiment.totals(*recent)),
-            previous=net(self.sentiment.totals(*before)),
+            previous=net(self.sentiment.totals(*before)) if self._seen_since(before[0]) else None,
             history=history,
             unit="",
             label="net sentiment (positive − negative, % of mentions)",
@@ -296,7 +303,7 @@ class MentionAnalytics:
         per_minute = self.volume.window(current - HISTORY_MINUTES, current - 1)
         return Metric(
             value=share(self.volume.totals(*recent)),
-            previous=share(self.volume.totals(*before)),
+            previous=share(self.volume.totals(*before)) if self._seen_since(before[0]) else None,
             history=tuple(share(per_minute[:, i]) for i in range(per_minute.shape[1])),
             unit="%",
             label=f"share of voice of {ours}",
