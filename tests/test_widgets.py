@@ -437,6 +437,21 @@ def test_countdown_counts_down_then_says_done(qtbot: QtBot, hub: Hub) -> None:
     assert widget.lines()[0][0] == "Kick-off!"
 
 
+def test_a_countdown_is_in_the_rooms_time_zone_and_names_it(qtbot: QtBot, hub: Hub) -> None:
+    """The mini-PC often runs on UTC: "20:00" in a Paris room's layout is 20:00 in Paris."""
+    from datetime import datetime
+
+    from kiosk.config.widgets import CountdownOptions
+
+    options = CountdownOptions(
+        at=(0, 0, 4, 2), until=datetime(2026, 12, 1, 20, 0), timezone="Europe/Paris"
+    )
+    widget = make(qtbot, hub, options)
+    kick_off = datetime(2026, 12, 1, 19, 0, tzinfo=UTC).timestamp()  # 20:00 CET
+    widget.clock = lambda: kick_off - 3600
+    assert widget.lines() == [("01:00:00", "01 Dec 20:00 CET")]
+
+
 def test_an_unknown_time_zone_is_a_layout_error() -> None:
     from kiosk.config import LayoutError, parse_layout
 

@@ -334,11 +334,26 @@ class ClockOptions(WidgetOptions):
 class CountdownOptions(WidgetOptions):
     type: Literal["countdown"] = "countdown"
     until: datetime = Field(
-        description="When, e.g. 2026-12-01T20:00:00+01:00 (local if no offset)."
+        description="When, e.g. 2026-12-01T20:00:00+01:00; without an offset, in timezone."
+    )
+    timezone: str | None = Field(
+        default=None,
+        description="IANA zone (e.g. Europe/Amsterdam) of an until without offset, and of the "
+        "time shown under the count; default: the machine's.",
     )
     done: str = Field(default="Now", description="Shown once the moment has passed.")
     accepts: ClassVar[tuple[Kind, ...]] = ()
     needs_data: ClassVar[bool] = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str | None) -> str | None:
+        if zone is not None:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {zone!r} (e.g. Europe/Paris)") from None
+        return zone
 
 
 WIDGET_OPTIONS: dict[str, type[WidgetOptions]] = {

@@ -83,10 +83,12 @@ class CountdownWidget(_Ticking):
 
     def lines(self) -> list[tuple[str, str]]:
         until = self.options.until
-        if until.tzinfo is None:
-            until = until.astimezone()  # a time without offset is local time
+        zone = ZoneInfo(self.options.timezone) if self.options.timezone else None
+        if until.tzinfo is None:  # the room's time: its zone, else the machine's
+            until = until.replace(tzinfo=zone) if zone else until.astimezone()
         left = until.timestamp() - self.clock()
-        caption = until.astimezone().strftime("%d %b %H:%M")
+        # The zone is named: a mini-PC left on UTC must not look like the room's time.
+        caption = until.astimezone(zone).strftime("%d %b %H:%M %Z")
         if left <= 0:
             return [(self.options.done, caption)]
         days, rest = divmod(int(left), 86400)
