@@ -1017,3 +1017,42 @@ def test_a_day_of_minutes_is_drawn_by_its_peaks_not_as_a_comb(qtbot: QtBot, hub:
     x, y = widget._curves["Acme"].line.getData()
     assert len(x) <= widget.plot.width() // 3 + 1 < 1440
     assert y.max() == 5000.0  # the spike is still there at full height
+
+
+def test_a_ratio_shows_as_a_percentage_against_its_target(qtbot: QtBot, hub: Hub) -> None:
+    """Care hub: "answered within 1 h" is 0.861 in the JSON; the room reads 86.1 % and sees
+    at once that it misses the SLA of 90 %, which the same JSON gives as a stream."""
+    hub.declare("s.sla", Kind.METRIC)
+    options = KpiOptions(
+        at=(0, 0, 4, 2), data="s.rate", format="percent", decimals=1, target="s.sla"
+    )
+    widget = make(qtbot, hub, options)
+    hub.publish("s.rate", Metric(0.861))
+    hub.publish("s.sla", Metric(0.9))
+    widget.refresh()
+    assert widget.value_text() == "86.1 %"
+    assert widget.target_text() == "target 90.0 %"
+    assert widget.value_colour(widget.current) == STYLE.negative
+    hub.publish("s.rate", Metric(0.93))
+    widget.refresh()
+    assert widget.value_colour(widget.current) == STYLE.positive
+    lower = make(qtbot, hub, options.model_copy(update={"target": 0.95, "higher_is_better": False}))
+    lower.refresh()
+    assert lower.value_colour(lower.current) == STYLE.positive  # 93 % of complaints ≤ 95 %
+
+
+def test_a_gauge_marks_its_target_and_formats_its_figure(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import GaugeOptions
+
+    options = GaugeOptions(
+        at=(0, 0, 4, 3), data="s.rate", min=0, max=1, format="percent", target=0.9
+    )
+    widget = make(qtbot, hub, options)
+    hub.publish("s.rate", Metric(0.861))
+    widget.refresh()
+    assert widget.value_text(0.861) == "86 %"
+    assert widget.meets_target(0.861) is False
+    with_mark = widget.grab().toImage()
+    plain = make(qtbot, hub, options.model_copy(update={"target": None}))
+    plain.refresh()
+    assert with_mark != plain.grab().toImage()  # the target's mark is drawn

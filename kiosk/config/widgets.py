@@ -129,7 +129,21 @@ class KpiOptions(WidgetOptions):
         description="Change as % of the previous value, or as a difference in points "
         "(for figures that cross zero, like net sentiment).",
     )
+    format: Literal["compact", "number", "percent"] = Field(
+        default="compact",
+        description="compact: 12.3k; number: 12,345; percent: a ratio as % (0.861 → 86 %).",
+    )
+    scale: Figure | None = Field(
+        default=None,
+        description="Multiply the value before showing it; default 100 for percent, else 1.",
+    )
+    target: Figure | str | None = Field(
+        default=None,
+        description="The goal: a number, or a metric stream (e.g. care.sla_target). The figure "
+        "is coloured by whether it meets it (see higher_is_better) and the target is shown.",
+    )
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.METRIC,)
+    more_streams: ClassVar[dict[str, tuple[Kind, ...]]] = {"target": (Kind.METRIC,)}
 
 
 class TickerOptions(WidgetOptions):
@@ -169,7 +183,22 @@ class GaugeOptions(WidgetOptions):
     unit: str = ""
     decimals: int = Field(default=0, ge=0, le=6)
     thresholds: Thresholds
+    higher_is_better: bool = Field(default=True, description="Which side of target: is good.")
+    format: Literal["compact", "number", "percent"] = Field(
+        default="compact",
+        description="compact: 12.3k; number: 12,345; percent: a ratio as % (0.861 → 86 %).",
+    )
+    scale: Figure | None = Field(
+        default=None,
+        description="Multiply the value before showing it; default 100 for percent, else 1.",
+    )
+    target: Figure | str | None = Field(
+        default=None,
+        description="The goal: a number, or a metric stream (e.g. care.sla_target). The figure "
+        "is coloured by whether it meets it (see higher_is_better) and the target is shown.",
+    )
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.METRIC,)
+    more_streams: ClassVar[dict[str, tuple[Kind, ...]]] = {"target": (Kind.METRIC,)}
 
     @model_validator(mode="after")
     def _range(self) -> GaugeOptions:

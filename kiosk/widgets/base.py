@@ -120,6 +120,25 @@ class KioskWidget(QWidget):
             return False
         return not negative_term(label)
 
+    def target_value(self) -> float | None:
+        """The widget's ``target:`` now: its number, or the value of its metric stream (None
+        when it has none, or the stream has no value yet)."""
+        target = getattr(self.options, "target", None)
+        if isinstance(target, int | float) and not isinstance(target, bool):
+            return float(target)
+        view = self.more_streams.get("target")
+        sample = view.sample() if view is not None else None
+        value = getattr(sample.value, "value", None) if sample is not None else None
+        return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+    def meets_target(self, value: float) -> bool | None:
+        """Whether ``value`` meets the target (higher_is_better says which side), or None."""
+        target = self.target_value()
+        if target is None or not math.isfinite(value):
+            return None
+        better = getattr(self.options, "higher_is_better", True)
+        return value >= target if better else value <= target
+
     def hide_posts(self, is_hidden: Callable[[Any], bool]) -> None:
         """Posts staff hid (``kiosk ctl hide``) stay off this widget, public screen or not."""
         self.is_hidden = is_hidden

@@ -58,3 +58,18 @@ def right_to_left(text: str) -> bool:
         if kind == "L":
             return False
     return False
+
+
+def figure(
+    value: float, style: str = "compact", decimals: int = 0, scale: float | None = None
+) -> str:
+    """A value as a layout's ``format:`` asks: compact (12.3k), number (12,345) or percent (a
+    ratio: 0.861 → 86 %), after ``scale`` (default 100 for percent, else 1)."""
+    if not math.isfinite(value):
+        return "–"
+    scaled = value * (scale if scale is not None else 100.0 if style == "percent" else 1.0)
+    if style == "percent":
+        return f"{scaled:,.{decimals}f} %"
+    if style == "number":
+        return f"{scaled:,.{decimals}f}"
+    return compact(scaled, decimals)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from kiosk.config.widgets import GaugeOptions
 from kiosk.hub import Sample
 from kiosk.values import Metric
 from kiosk.widgets.base import KioskWidget
-from kiosk.widgets.format import compact
+from kiosk.widgets.format import figure
 
 START, SWEEP = 210.0, -240.0  # degrees: from lower left, clockwise to lower right
 
@@ -56,26 +56,39 @@ class GaugeWidget(KioskWidget):
         bands = QRectF(centre_x - ring, centre_y - ring, 2 * ring, 2 * ring)
         for start, end, band_colour in self._bands():
             self._arc(painter, bands, start, end, band_colour, width * 0.22)
-        colour = style.threshold_colour(value, self.options.thresholds) or style.accent
-        self._arc(painter, dial, 0.0, self.fraction(value), colour, width)
-        painter.setPen(colour if self.options.thresholds else style.text)
+        colour = style.threshold_colour(value, self.options.thresholds)
+        meets = self.meets_target(value)
+        if colour is None and meets is not None:
+            colour = style.positive if meets else style.negative
+        self._arc(painter, dial, 0.0, self.fraction(value), colour or style.accent, width)
+        target = self.target_value()
+        if target is not None:  # a mark across the dial where the goal is
+            angle = math.radians(START + SWEEP * self.fraction(target))
+            inner_r, outer_r = radius - width * 1.15, radius + width * 0.6
+            painter.setPen(QPen(style.text, max(2.0, width * 0.18)))
+            painter.drawLine(
+                QPointF(centre_x + inner_r * math.cos(angle), centre_y - inner_r * math.sin(angle)),
+                QPointF(centre_x + outer_r * math.cos(angle), centre_y - outer_r * math.sin(angle)),
+            )
+        painter.setPen(colour or style.text)
         painter.setFont(style.font(radius / style.unit * 0.5, 700))
-        unit = self.options.unit or self.sample.value.unit
         inner = QRectF(centre_x - track, centre_y - track * 0.8, 2 * track, track * 1.4)
-        painter.drawText(
-            inner, Qt.AlignmentFlag.AlignCenter, compact(value, self.options.decimals) + unit
-        )
+        painter.drawText(inner, Qt.AlignmentFlag.AlignCenter, self.value_text(value))
         painter.setPen(style.muted)
         painter.setFont(style.font(20, 500))
         end_x, end_y = radius * math.cos(math.radians(30)), centre_y + radius * 0.5
         low = QRectF(centre_x - end_x - radius, end_y, radius, label_height)
-        painter.drawText(
-            low, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, compact(self.options.min)
-        )
+        options = self.options
+        ends = [figure(end, options.format, 0, options.scale) for end in (options.min, options.max)]
+        painter.drawText(low, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, ends[0])
         high = QRectF(centre_x + end_x, end_y, radius, label_height)
-        painter.drawText(
-            high, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, compact(self.options.max)
-        )
+        painter.drawText(high, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, ends[1])
+
+    def value_text(self, value: float) -> str:
+        options = self.options
+        text = figure(value, options.format, options.decimals, options.scale)
+        unit = options.unit or (self.sample.value.unit if self.sample is not None else "")
+        return text if options.format == "percent" else text + unit
 
     def _bands(self) -> list[tuple[float, float, QColor]]:
         steps = self.options.thresholds

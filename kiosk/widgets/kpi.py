@@ -11,7 +11,9 @@ from kiosk.config.widgets import KpiOptions
 from kiosk.hub import Sample
 from kiosk.values import Metric
 from kiosk.widgets.base import KioskWidget
-from kiosk.widgets.format import compact, percent_change
+from kiosk.widgets.format import figure, percent_change
+
+VS_PREVIOUS = "  vs previous"
 
 
 class KpiWidget(KioskWidget):
@@ -24,15 +26,39 @@ class KpiWidget(KioskWidget):
             raise TypeError(f"expected a Metric, got {type(metric).__name__}")
         # A new value every second mostly rounds to the same figure: repaint when what the tile
         # shows changes (the number as shown, the change line, the colour, the sparkline).
-        colour = self.style_.threshold_colour(metric.value, self.options.thresholds)
+        colour = self.value_colour(metric)
         return self.shows_new(
             (
                 self.value_text(metric),
                 self.change_text(metric),
+                self.target_text(),
                 colour.rgba() if colour is not None else None,
                 metric.history,
             )
         )
+
+    def value_colour(self, metric: Metric) -> QColor | None:
+        """The thresholds' colour; else, with a target, whether the figure meets it."""
+        colour = self.style_.threshold_colour(metric.value, self.options.thresholds)
+        if colour is None:
+            meets = self.meets_target(metric.value)
+            if meets is not None:
+                colour = self.style_.positive if meets else self.style_.negative
+        return colour
+
+    def target_text(self) -> str:
+        target = self.target_value()
+        if target is None:
+            return ""
+        return f"target {self._figure(target)}"
+
+    def _figure(self, value: float) -> str:
+        options = self.options
+        text = figure(value, options.format, options.decimals, options.scale)
+        unit = options.unit or (self.current.unit if self.current is not None else "")
+        if options.format == "percent" or not unit:
+            return text
+        return text + (unit if unit.startswith(("/", "%")) else f" {unit}")
 
     @property
     def current(self) -> Metric | None:
@@ -42,10 +68,12 @@ class KpiWidget(KioskWidget):
         metric = metric or self.current
         if metric is None:
             return ""
-        unit = self.options.unit or metric.unit
-        return compact(metric.value, self.options.decimals) + (
-            unit if unit.startswith(("/", "%")) else f" {unit}" if unit else ""
-        )
+        options = self.options
+        text = figure(metric.value, options.format, options.decimals, options.scale)
+        unit = options.unit or metric.unit
+        if options.format == "percent" or not unit:
+            return text
+        return text + (unit if unit.startswith(("/", "%")) else f" {unit}")
 
     def change_text(self, metric: Metric | None = None) -> tuple[str, QColor] | None:
         metric = metric or self.current
@@ -57,7 +85,8 @@ class KpiWidget(KioskWidget):
             return None
         if self.options.change == "points":
             change = metric.value - (metric.previous or 0.0)
-            amount = f"{abs(change):,.{self.options.decimals}f} pts"
+            scale = self.options.scale or (100.0 if self.options.format == "percent" else 1.0)
+            amount = f"{abs(change) * scale:,.{self.options.decimals}f} pts"
         else:
             change = metric.change or 0.0
             amount = percent_change(change)
@@ -66,7 +95,7 @@ class KpiWidget(KioskWidget):
         good = (change > 0) == self.options.higher_is_better
         arrow = "▲" if change > 0 else "▼"
         colour = self.style_.positive if good else self.style_.negative
-        return f"{arrow} {amount}  vs previous", colour
+        return f"{arrow} {amount}{VS_PREVIOUS}", colour
 
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
         metric = self.current
@@ -75,11 +104,11 @@ class KpiWidget(KioskWidget):
         style = self.style_
         has_spark = self.options.sparkline and len(metric.history) >= 2
         spark_height = round(rect.height() * 0.26) if has_spark else 0
-        change_height = style.px(40) if self.change_text() else 0
+        change_height = style.px(40) if self.change_text() or self.target_text() else 0
         number_rect = QRect(
             rect.left(), rect.top(), rect.width(), rect.height() - spark_height - change_height
         )
-        painter.setPen(style.threshold_colour(metric.value, self.options.thresholds) or style.text)
+        painter.setPen(self.value_colour(metric) or style.text)
         painter.setFont(_fit(self.value_text(), number_rect, style.font(10, 700)))
         painter.drawText(
             number_rect,
@@ -87,15 +116,22 @@ class KpiWidget(KioskWidget):
             self.value_text(),
         )
         change = self.change_text()
+        line = QRect(rect.left(), number_rect.bottom(), rect.width(), change_height)
+        middle = Qt.AlignmentFlag.AlignVCenter
         if change is not None:
             text, colour = change
             painter.setPen(colour)
             painter.setFont(style.font(28, 600))
-            painter.drawText(
-                QRect(rect.left(), number_rect.bottom(), rect.width(), change_height),
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                text,
+            if painter.fontMetrics().horizontalAdvance(text) > line.width():
+                text = text.removesuffix(VS_PREVIOUS)  # a narrow tile: the arrow and amount
+            painter.drawText(line, Qt.AlignmentFlag.AlignLeft | middle, text)
+        if target := self.target_text():
+            painter.setPen(style.muted)
+            painter.setFont(style.font(28, 600))
+            where = (
+                Qt.AlignmentFlag.AlignRight if change is not None else Qt.AlignmentFlag.AlignLeft
             )
+            painter.drawText(line, where | middle, target)
         if has_spark:
             spark = QRectF(
                 rect.left(),
