@@ -152,7 +152,10 @@ def _serve(
         except Exception as error:  # the worker still parses; the app reports this once
             problem = describe(error) if not str(error) else str(error)
     _limit_memory()
-    conn.send(problem)
+    try:
+        conn.send(problem)
+    except OSError:  # the app stopped (or gave up on this worker) while it was setting up
+        return
     while True:
         try:
             func, args = conn.recv()
