@@ -20,6 +20,12 @@ W = "screens[0].pages[0].widgets"
 # file → every expected error as (line, key path, fragment of the message); nothing else allowed.
 EXPECTED: dict[str, list[tuple[int, str, str]]] = {
     "syntax.yaml": [(4, "", "YAML: expected ',' or '}'")],
+    "hash_in_title.yaml": [
+        (5, "", "'#RailNord…' starts a YAML comment here, so the text stops at 'Top'; put the text")
+    ],
+    "comma_in_title.yaml": [
+        (4, "screens[0].pages[0].Q4", "a ',' in a text ends it inside {…}; put the text in quotes")
+    ],
     "duplicate_key.yaml": [(4, "screens[0].name", "duplicate key 'name' (first at line 2)")],
     "unknown_top_key.yaml": [
         (1, "screen", "unknown key 'screen' (did you mean 'screens'?)"),

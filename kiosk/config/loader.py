@@ -13,6 +13,7 @@ widget does not hide a bad stream in the next one.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import stat
@@ -178,7 +179,7 @@ def parse_layout(text: str, filename: str = "<layout>") -> Layout:
     """
     document = read_document(text, filename)
     if not isinstance(document.data, dict):
-        raise LayoutError(document.issues)
+        raise LayoutError(_quote_hints(text, document.issues, filename))
     model = layout_model()
     base = Path(filename).resolve().parent if filename != "<layout>" else Path.cwd()
     document.context = {"base": base, "allowed": _allowed_folders(document.data, base)}
@@ -190,9 +191,56 @@ def parse_layout(text: str, filename: str = "<layout>") -> Layout:
         later.extend(translate(error, document, model))
     later.extend(cross_check(document))
     issues = document.issues + [issue for issue in later if not document.covers(issue)]
+    issues = _quote_hints(text, issues, filename)
     if issues or layout is None:
         raise LayoutError(issues)
     return layout
+
+
+# Texts people write into a layout, where a "#" or "," of theirs is YAML's, not theirs.
+_TEXT_KEYS = r"(?:title|headline|body|text|done|label|detail)"
+# "title: Top #RailNord tags": " #" starts a comment; "#" followed by a letter is a hashtag.
+_HASH_IN_TEXT = re.compile(rf"\b{_TEXT_KEYS}\s*:\s*([^\"'\s#][^\"'#\n]*?)\s(#[^\s#]\S*)")
+_UNKNOWN_KEY = re.compile(r"^unknown key '([^']+)'")
+
+
+def _quote_hints(text: str, issues: list[LayoutIssue], filename: str) -> list[LayoutIssue]:
+    """Say "put the text in quotes" where a title's own # or , is what went wrong.
+
+    A "#" after a space starts a YAML comment, so "title: Top #RailNord tags" is the title
+    "Top" (and in {…} the closing brace is lost: a syntax error); a "," in {…} ends the value,
+    so "title: Sales, Q4" makes "Q4" a key of its own. Both point at the line and say what to do.
+    """
+    lines = text.splitlines()
+    hinted = []
+    for issue in issues:
+        line = lines[issue.line - 1] if 0 < issue.line <= len(lines) else ""
+        unknown = _UNKNOWN_KEY.match(issue.message)
+        if unknown and re.search(
+            rf"\b{_TEXT_KEYS}\s*:\s*[^\"',{{}}\n]*,\s*{re.escape(unknown.group(1))}\b", line
+        ):
+            issue = dataclasses.replace(
+                issue,
+                message=f"{issue.message}: a ',' in a text ends it inside {{…}}; "
+                "put the text in quotes",
+            )
+        hinted.append(issue)
+    for number, line in enumerate(lines, 1):
+        found = _HASH_IN_TEXT.search(line)
+        if found is None:
+            continue
+        kept, comment = found.group(1).strip(), found.group(2)
+        hinted.append(
+            LayoutIssue(
+                filename,
+                number,
+                found.start(2) + 1,
+                "",
+                f"'{comment}…' starts a YAML comment here, so the text stops at {kept!r}; "
+                "put the text in quotes",
+            )
+        )
+    return hinted
 
 
 def _allowed_folders(data: dict[str, Any], base: Path) -> list[Path]:
