@@ -312,6 +312,23 @@ def test_a_figure_past_its_bound_fires_and_a_dead_source_decides_nothing(clock: 
     assert mood.update(clock.now) and not mood.active  # back, calm, and past the hold
 
 
+def test_a_takeover_with_a_title_says_it_in_words(clock: Clock) -> None:
+    """A lobby saw "Escalated_to_execs · esc.execs_level 1 (above 0)"."""
+    hub = Runtime(
+        layout(f"  - {{name: a, match: {{any: true}}, pages: {pages('One')}}}\n"), Hub(clock=clock)
+    ).hub
+    hub.set_status("social", SourceState.OK)
+    config = layout(
+        f"  - {{name: a, match: {{any: true}}, pages: {pages('One')}}}\n",
+        "takeovers:\n  - {name: Escalated_to_execs, title: Escalated to the executive team,"
+        " when: {stream: social.net_sentiment, below: -20}, page: {title: Execs}}\n",
+    ).takeovers[0]
+    escalated = TakeoverRule(config, hub)
+    hub.publish("social.net_sentiment", Metric(-24.0, label="social.net_sentiment"))
+    assert escalated.update(clock.now)
+    assert escalated.banner == "Escalated to the executive team · -24"
+
+
 def test_alert_severity_and_hold() -> None:
     clock = Clock()
     hub = Runtime(

@@ -285,7 +285,14 @@ class Trigger(_Strict):
 class Takeover(_Strict):
     """A page that interrupts rotation on chosen screens while its trigger holds."""
 
-    name: str = Field(pattern=NAME_PATTERN, description="Shown in the banner and the log.")
+    name: str = Field(pattern=NAME_PATTERN, description="Its name in the log and commands.")
+    title: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description='What the banner says, e.g. "Escalated to the executive team"; without '
+        "it, the name and the rule's figures.",
+    )
     when: Trigger
     screens: list[str] = Field(
         default_factory=list, description="Screen names to take over; empty means every screen."

@@ -49,7 +49,7 @@ class TakeoverRule:
         reason = self._firing(sample.value) if sample is not None else None
         if reason is not None:
             self._last_fired = now
-            self.banner = f"{self.name} · {reason}"
+            self.banner = f"{self.config.title or self.name} · {reason}"
         held = self._last_fired is not None and now - self._last_fired < self.config.hold
         self.active = held
         if self.active != before[0]:
@@ -69,6 +69,11 @@ class TakeoverRule:
                 return None
             label = value.label or when.stream
             shown = f"{compact(figure)}{value.unit}"
+            if self.config.title and (
+                (when.below is not None and figure < when.below)
+                or (when.above is not None and figure > when.above)
+            ):
+                return shown  # the title says what it is; the stream's name is for the layout
             if when.below is not None and figure < when.below:
                 return f"{label} {shown} (below {compact(when.below)}{value.unit})"
             if when.above is not None and figure > when.above:
