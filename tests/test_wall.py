@@ -59,6 +59,27 @@ def test_each_layout_screen_goes_full_screen_on_its_monitor(wall: Wall) -> None:
     assert care.geometry().width() == 1080 and care.geometry().height() == 1920
 
 
+@pytest.mark.parametrize("mode", ["black", "ignore"])
+def test_unclaimed_monitors_can_stay_black_or_be_left_alone(qtbot: QtBot, mode: str) -> None:
+    """A war room on a laptop: its own screen must not be taken over by an identify page."""
+    layout = parse_layout(LAYOUT + f"unclaimed: {mode}\n")
+    wall = Wall(layout, Runtime(layout).hub)
+    try:
+        wall.bind()
+        if mode == "ignore":
+            assert wall.identify_windows == []
+        else:
+            (window,) = wall.identify_windows
+            assert window.findChild(IdentifyView) is None
+            image = window.grab().toImage()
+            assert {image.pixel(x, y) for x in range(0, 1920, 97) for y in range(0, 1080, 97)} == {
+                0xFF000000
+            }
+        assert set(wall.screen_windows) == {"marketing", "care"}  # the wall itself as before
+    finally:
+        wall.close()
+
+
 def test_a_monitor_nobody_claims_shows_its_identify_page(wall: Wall) -> None:
     wall.bind()
     assert len(wall.identify_windows) == 1

@@ -400,6 +400,12 @@ class Layout(_Strict):
         default_factory=Sentiment,
         description="A text classifier of your own (ONNX) to score posts instead of the rules.",
     )
+    unclaimed: Literal["identify", "black", "ignore"] = Field(
+        default="identify",
+        description="Monitors no screen claims: identify shows what they are and how to claim "
+        "them; black shows nothing; ignore leaves them alone (a laptop's own screen in a war "
+        "room stays the laptop's).",
+    )
     views: dict[str, View] = Field(
         default_factory=dict,
         description="Listening views: several sources' posts as one, narrowed by where:, with "

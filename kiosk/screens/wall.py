@@ -348,10 +348,13 @@ class Wall(QObject):
             window.deleteLater()
 
     def _show_identify(self, monitors: list[Monitor], qscreens: dict[Monitor, QScreen]) -> None:
-        wanted = [] if self.windowed else monitors  # a developer's desktop is not the wall
+        mode = self.layout.unclaimed
+        # A developer's desktop is not the wall; "ignore" leaves such monitors to whoever uses them.
+        wanted = [] if self.windowed or mode == "ignore" else monitors
+        blank = mode == "black"
         kept = []
         for window in self.identify_windows:
-            if window.monitor in wanted:
+            if window.monitor in wanted and window.blank == blank:
                 kept.append(window)  # same monitor, same page: leave it alone
             else:
                 window.close()
@@ -360,11 +363,13 @@ class Wall(QObject):
         for monitor in wanted:
             if monitor in shown:
                 continue
-            window = IdentifyWindow(monitor, self.layout.theme)
+            window = IdentifyWindow(monitor, self.layout.theme, blank=blank)
             window.show_on(monitor, qscreens.get(monitor), windowed=False)
             kept.append(window)
             log.info(
-                "monitor %s is not in the layout: showing its identify page", monitor.connector
+                "monitor %s is not in the layout: %s",
+                monitor.connector,
+                "black (unclaimed: black)" if blank else "showing its identify page",
             )
         self.identify_windows = kept
 

@@ -426,13 +426,15 @@ class _FadeOver(QWidget):
 class IdentifyWindow(WallWindow):
     """Shown on a monitor no layout screen claims: says what it is and how to target it."""
 
-    def __init__(self, monitor: Monitor, theme: Theme) -> None:
+    def __init__(self, monitor: Monitor, theme: Theme, *, blank: bool = False) -> None:
         style = Style.for_screen(theme, monitor.width, monitor.height)
-        super().__init__(style.background)
+        super().__init__(QColor("black") if blank else style.background)
+        self.blank = blank  # unclaimed: black — the monitor shows nothing
         self.setWindowTitle(f"kiosk — unassigned {monitor.connector or monitor.index}")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(IdentifyView(monitor, style))
+        if not blank:
+            layout = QVBoxLayout(self)
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.addWidget(IdentifyView(monitor, style))
 
 
 def screen_for(monitor: Monitor) -> QScreen | None:
