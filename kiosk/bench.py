@@ -8,11 +8,13 @@ notes can be compared and reproduced. Nothing here asserts a time: benchmarks re
 from __future__ import annotations
 
 import asyncio
+import collections
 import math
 import os
 import platform
 import resource
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ import psutil
 from kiosk.analytics.moderation import Moderator
 from kiosk.app import Runtime
 from kiosk.config import Layout
+from kiosk.screens.wall import STAGGER
 from kiosk.screens.window import ScreenWindow
 
 PSS_EVERY = 10  # seconds between PSS samples; RSS is sampled every second
@@ -45,6 +48,7 @@ class FrameIntervals:
         self.count = 0
         self.max_ms = 0.0
         self._last: dict[int, float] = {}
+        self.long: list[tuple[float, float]] = []  # the last take()'s stalls, monotonic times
 
     def take(self, ticker: Any) -> None:
         times = np.asarray(list(ticker.frame_times), dtype=np.float64)
@@ -61,10 +65,98 @@ class FrameIntervals:
         np.add.at(self.histogram, bins, 1)
         self.count += len(intervals)
         self.max_ms = max(self.max_ms, float(intervals.max()))
+        ends = np.concatenate(([previous], times))
+        self.long = [
+            (float(ends[i]), float(ends[i + 1]))
+            for i in np.flatnonzero(np.diff(ends) * 1000 >= STALL_MS)
+            if math.isfinite(ends[i]) and math.isfinite(ends[i + 1])
+        ]
 
     def percentile(self, q: float) -> float:
         rank = np.searchsorted(np.cumsum(self.histogram), q / 100 * self.count)
         return float(rank + 0.5) * self.BIN_MS
+
+
+STALL_MS = 50.0  # a ticker interval this long is a stall the room sees: find out what ran
+SAMPLE_EVERY = 0.004  # seconds between samples of the UI thread's stack
+STALLS_KEPT = 8
+
+
+@dataclass
+class Stall:
+    at: float  # seconds into the run
+    ms: float
+    doing: list[tuple[str, int]]  # what the UI thread was in, with how many samples
+
+
+class StallSampler:
+    """What the UI thread was doing during each stall: its stack sampled every 4 ms.
+
+    A thread reads the main thread's current frame (``sys._current_frames``) and keeps, per
+    sample, the innermost frame of kiosk's own code and the innermost frame of all (a library:
+    pyqtgraph, Qt through PySide, numpy…). After each second of the run the benchmark hands
+    over the ticker intervals longer than STALL_MS, and each gets the places the samples inside
+    it name, most often first. Sampling needs the GIL: inside a long C++ call that holds it,
+    the samples land just after, on the Python line that made the call. Overhead: a few % of
+    one core, the same in every run it is used in.
+    """
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.samples: collections.deque[tuple[float, str]] = collections.deque(maxlen=100_000)
+        self.stalls: list[Stall] = []
+        self._stop = threading.Event()
+        self._main = threading.main_thread().ident
+        self._thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(SAMPLE_EVERY):
+            frame = sys._current_frames().get(self._main or 0)
+            if frame is not None:
+                self.samples.append((time.monotonic(), _where(frame)))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(1.0)
+
+    def attribute(self, intervals: list[tuple[float, float]]) -> None:
+        """Name what ran in each (start, end) monotonic interval; keep the longest stalls."""
+        if not intervals:
+            return
+        samples = list(self.samples)  # one C-level copy: the sampler thread may append meanwhile
+        for start, end in intervals:
+            if any(abs(stall.at + self.started - start) < 0.02 for stall in self.stalls):
+                continue  # the same stall, seen by another screen's ticker
+            doing = collections.Counter(where for at, where in samples if start <= at <= end)
+            self.stalls.append(
+                Stall(start - self.started, (end - start) * 1000, doing.most_common(3))
+            )
+        self.stalls = sorted(self.stalls, key=lambda stall: -stall.ms)[:STALLS_KEPT]
+
+
+def _where(frame: Any) -> str:
+    """``kiosk/widgets/timeseries.py:_set_scale → pyqtgraph/…/AxisItem.py:paint``."""
+    innermost = _place(frame)
+    ours = None
+    while frame is not None:
+        if "/kiosk/" in frame.f_code.co_filename and "bench.py" not in frame.f_code.co_filename:
+            ours = _place(frame)
+            break
+        frame = frame.f_back
+    if ours is None:
+        return f"(event loop) → {innermost}"
+    return ours if ours == innermost else f"{ours} → {innermost}"
+
+
+def _place(frame: Any) -> str:
+    name = frame.f_code.co_filename
+    for marker in ("/kiosk/", "/site-packages/", "/python3."):
+        if marker in name:
+            name = name.split(marker, 1)[1]
+            name = ("kiosk/" if marker == "/kiosk/" else "") + name
+            break
+    return f"{name}:{frame.f_code.co_name}"
 
 
 @dataclass
@@ -80,6 +172,7 @@ class BenchResult:
     rss_at_10min_mb: float | None = None
     flips: int = 0  # page flips by rotation during the run
     flip_ms: list[float] = field(default_factory=list)  # tick → new page painted, measured after
+    stalls: list[Stall] = field(default_factory=list)  # the longest ticker intervals, explained
 
     @property
     def cpu_per_minute(self) -> float:
@@ -118,6 +211,8 @@ async def run_bench(
         window = ScreenWindow(config, runtime.hub, layout.theme, size, Moderator(layout.moderation))
         window.resize(*size)
         window.show()
+        if not window.synced:  # as the wall does: screens rotating on their own flip apart
+            window.stagger((len(windows) * STAGGER) % max(window.page_duration, STAGGER))
         windows.append(window)
     try:
         await asyncio.sleep(warmup)
@@ -131,6 +226,7 @@ async def run_bench(
         for ticker in tickers:
             ticker.frame_times.clear()
         frames = FrameIntervals()
+        sampler = StallSampler(time.monotonic())
         counted = _mention_counter(runtime)
         rss_start = process.memory_info().rss
         cpu_start = _cpu(process)
@@ -147,6 +243,7 @@ async def run_bench(
             ticks += 1
             for ticker in tickers:  # drained every second: an hour of frames in fixed memory
                 frames.take(ticker)
+                sampler.attribute(frames.long)
             if ticks % PSS_EVERY == 1:  # reading smaps costs milliseconds of kernel time
                 memory = process.memory_full_info()
                 pss_peak = max(pss_peak, getattr(memory, "pss", memory.rss))
@@ -154,6 +251,8 @@ async def run_bench(
         cpu = _cpu(process) - cpu_start
         for ticker in tickers:
             frames.take(ticker)
+            sampler.attribute(frames.long)
+        sampler.stop()
         rss_end = process.memory_info().rss
         flips = sum(window.flips for window in windows)
         flip_ms = await _time_flips(windows)
@@ -169,6 +268,7 @@ async def run_bench(
             mentions=counted(),
             flips=flips,
             flip_ms=flip_ms,
+            stalls=sampler.stalls,
         )
     finally:
         await runtime.stop()
@@ -256,6 +356,15 @@ def report(result: BenchResult, *, rate: float | None, screens: int, size: tuple
             f"ticker frame interval: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, "
             f"max {frames.max_ms:.1f} ms over {frames.count} frames (while a ticker was shown)"
         )
+        if result.stalls:
+            lines.append(
+                f"longest ticker intervals (≥ {STALL_MS:.0f} ms), and what the UI thread ran:"
+            )
+        for stall in result.stalls:
+            doing = "; ".join(f"{where} ×{count}" for where, count in stall.doing) or (
+                "no sample (inside one call that held the GIL)"
+            )
+            lines.append(f"  {stall.ms:6.0f} ms at {stall.at:6.1f} s: {doing}")
     else:
         lines.append("ticker frame interval: no ticker on the benchmarked screens")
     lines.append(f"page flips by rotation during the run: {result.flips}")

@@ -338,6 +338,9 @@ class Wall(QObject):
                 approvals=self.approvals,
             )
             self.screen_windows[name] = window
+            if not window.synced:  # flip apart from the screens already rotating on their own
+                others = sum(not w.synced for w in self.screen_windows.values()) - 1
+                window.stagger((others * STAGGER) % max(window.page_duration, STAGGER))
         log.info("screen %s on %s (%dx%d)", name, monitor.connector, monitor.width, monitor.height)
         window.show_on(monitor, qscreen, windowed=self.windowed)
 
@@ -372,6 +375,9 @@ class Wall(QObject):
                 "black (unclaimed: black)" if blank else "showing its identify page",
             )
         self.identify_windows = kept
+
+
+STAGGER = 1.3  # seconds between the flips of screens that rotate on their own
 
 
 def _rule(match: object) -> str:

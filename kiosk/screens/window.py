@@ -169,6 +169,7 @@ class ScreenWindow(WallWindow):
             f" border-radius: {self.wall_style.px(8)}px;"
         )
         self.notice.hide()
+        self.phase = 0.0  # seconds added to the next rotation interval once (see stagger)
         self._rotation = QTimer(self)
         self._rotation.setSingleShot(True)
         self._rotation.timeout.connect(self.next_page)
@@ -360,7 +361,16 @@ class ScreenWindow(WallWindow):
         if not getattr(self, "awake", True):
             return  # out of hours
         if len(self.pages) > 1:
-            self._rotation.start(round(self.page_duration * 1000))
+            delay, self.phase = self.page_duration + self.phase, 0.0
+            self._rotation.start(round(delay * 1000))
+
+    def stagger(self, seconds: float) -> None:
+        """Flip ``seconds`` later than the rotation would, this once: screens that rotate on
+        their own then flip apart, and a wall never paints every new page in the same instant
+        (three 4K pages at once held the ticker for half a second)."""
+        self.phase = max(0.0, seconds)
+        if self._rotation.isActive():
+            self._arm_rotation()
 
 
 class _FadeOver(QWidget):
