@@ -217,7 +217,9 @@ def _quote_hints(text: str, issues: list[LayoutIssue], filename: str) -> list[La
         line = lines[issue.line - 1] if 0 < issue.line <= len(lines) else ""
         unknown = _UNKNOWN_KEY.match(issue.message)
         if unknown and re.search(
-            rf"\b{_TEXT_KEYS}\s*:\s*[^\"',{{}}\n]*,\s*{re.escape(unknown.group(1))}\b", line
+            # "title: Sales, Q4}": the stray key has no value of its own (no ':' after it).
+            rf"\b{_TEXT_KEYS}\s*:\s*[^\"',{{}}\n]*,\s*{re.escape(unknown.group(1))}\s*(?:[,}}\]]|$)",
+            line,
         ):
             issue = dataclasses.replace(
                 issue,
