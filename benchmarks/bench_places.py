@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 from machine import machine
 
-from kiosk.analytics.places import _gazetteer, locate
+from kiosk.analytics.places import load_index, locate
 
 SAMPLE = Path(__file__).resolve().parent.parent / "eval" / "places" / "sample.jsonl"
 
@@ -29,7 +29,7 @@ def main() -> None:
     process = psutil.Process()
     before = process.memory_info().rss
     started = time.process_time()
-    _gazetteer()
+    load_index()
     built = time.process_time() - started
     grown = (process.memory_info().rss - before) / 2**20
     placed = right_country = placeable = placed_of_placeable = 0

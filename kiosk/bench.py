@@ -206,7 +206,7 @@ async def run_bench(
     process = psutil.Process()
     runtime = Runtime(layout)
     runtime.start()
-    windows = []
+    windows: list[ScreenWindow] = []
     for config in layout.screens:
         window = ScreenWindow(config, runtime.hub, layout.theme, size, Moderator(layout.moderation))
         window.resize(*size)

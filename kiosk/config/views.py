@@ -48,7 +48,7 @@ class Where(BaseModel):
     )
     city: Names | None = Field(default=None, description="Posts placed in these cities.")
     min_followers: int | None = Field(
-        default=None, ge=0, description="Authors with at least this many followers."
+        default=None, ge=0, le=10**10, description="Authors with at least this many followers."
     )
 
 
