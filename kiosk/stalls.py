@@ -13,6 +13,7 @@ Only for benchmarks: the filter costs a few microseconds per event.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import collections
 import time
 from dataclasses import dataclass, field
@@ -87,13 +88,11 @@ class LoopRecorder:
 
     def explain(self, start: float, end: float, *, at_most: int = 4) -> Stall:
         """What ran between ``start`` and ``end``: each record owns the time to the next one."""
-        records = [r for r in self.ring if start - 0.5 <= r[0] <= end]
-        # The record running at ``start`` is the last one before it.
-        first = 0
-        for index, record in enumerate(records):
-            if record[0] <= start:
-                first = index
-        records = records[first:]
+        ring = list(self.ring)  # one C-level copy; times ascend, so the window is bisected
+        # The record running at ``start`` is the last one at or before it.
+        first = max(0, bisect.bisect_right(ring, start, key=lambda r: r[0]) - 1)
+        last = bisect.bisect_right(ring, end, lo=first, key=lambda r: r[0])
+        records = ring[first:last]
         totals: dict[str, float] = collections.defaultdict(float)
         culprit, culprit_s = "nothing recorded (loop idle or outside Python and Qt events)", 0.0
         for (t, obj, kind), following in zip(
