@@ -29,6 +29,7 @@ from kiosk.app import Runtime
 from kiosk.config import Layout
 from kiosk.screens.wall import STAGGER
 from kiosk.screens.window import ScreenWindow
+from kiosk.stalls import LoopRecorder, StallLog
 
 PSS_EVERY = 10  # seconds between PSS samples; RSS is sampled every second
 
@@ -173,6 +174,8 @@ class BenchResult:
     flips: int = 0  # page flips by rotation during the run
     flip_ms: list[float] = field(default_factory=list)  # tick → new page painted, measured after
     stalls: list[Stall] = field(default_factory=list)  # the longest ticker intervals, explained
+    loop_stalls: StallLog | None = None  # the same, by Qt event and asyncio callback
+    start_stalls: StallLog | None = None  # during warm-up: the start's stalls
 
     @property
     def cpu_per_minute(self) -> float:
@@ -201,9 +204,22 @@ def first_screens(layout: Layout, count: int | None) -> Layout:
 
 
 async def run_bench(
-    layout: Layout, *, seconds: float, warmup: float, size: tuple[int, int]
+    layout: Layout,
+    *,
+    seconds: float,
+    warmup: float,
+    size: tuple[int, int],
+    attribute: bool = True,
 ) -> BenchResult:
+    """Run ``layout`` for ``warmup`` + ``seconds``. With ``attribute``, each stall is also put
+    down to the Qt events (paints per widget, timers) and asyncio callbacks that filled it,
+    from the start on (a record of the loop: a few % of CPU more)."""
     process = psutil.Process()
+    recorder = LoopRecorder() if attribute else None
+    if recorder is not None:
+        recorder.start()
+    loop_stalls = StallLog(recorder) if recorder is not None else None
+    start_stalls = StallLog(recorder) if recorder is not None else None
     runtime = Runtime(layout)
     runtime.start()
     windows: list[ScreenWindow] = []
@@ -214,18 +230,24 @@ async def run_bench(
         if not window.synced:  # as the wall does: screens rotating on their own flip apart
             window.stagger((len(windows) * STAGGER) % max(window.page_duration, STAGGER))
         windows.append(window)
+    tickers = [
+        w
+        for window in windows
+        for page in window.pages
+        for w in page.widgets
+        if hasattr(w, "frame_times")
+    ]
     try:
-        await asyncio.sleep(warmup)
-        tickers = [
-            w
-            for window in windows
-            for page in window.pages
-            for w in page.widgets
-            if hasattr(w, "frame_times")
-        ]
-        for ticker in tickers:
-            ticker.frame_times.clear()
+        warm = FrameIntervals()
+        warm_until = time.monotonic() + warmup
+        while (left := warm_until - time.monotonic()) > 0:
+            await asyncio.sleep(min(1.0, left))
+            for ticker in tickers:
+                warm.take(ticker)
+                if start_stalls is not None:
+                    start_stalls.add(warm.long)
         frames = FrameIntervals()
+        frames._last = warm._last  # the first interval after warm-up counts too
         sampler = StallSampler(time.monotonic())
         counted = _mention_counter(runtime)
         rss_start = process.memory_info().rss
@@ -244,6 +266,8 @@ async def run_bench(
             for ticker in tickers:  # drained every second: an hour of frames in fixed memory
                 frames.take(ticker)
                 sampler.attribute(frames.long)
+                if loop_stalls is not None:
+                    loop_stalls.add(frames.long)
             if ticks % PSS_EVERY == 1:  # reading smaps costs milliseconds of kernel time
                 memory = process.memory_full_info()
                 pss_peak = max(pss_peak, getattr(memory, "pss", memory.rss))
@@ -252,6 +276,8 @@ async def run_bench(
         for ticker in tickers:
             frames.take(ticker)
             sampler.attribute(frames.long)
+            if loop_stalls is not None:
+                loop_stalls.add(frames.long)
         sampler.stop()
         rss_end = process.memory_info().rss
         flips = sum(window.flips for window in windows)
@@ -269,8 +295,12 @@ async def run_bench(
             flips=flips,
             flip_ms=flip_ms,
             stalls=sampler.stalls,
+            loop_stalls=loop_stalls,
+            start_stalls=start_stalls,
         )
     finally:
+        if recorder is not None:
+            recorder.stop()
         await runtime.stop()
         for window in windows:
             window.close()
@@ -365,8 +395,12 @@ def report(result: BenchResult, *, rate: float | None, screens: int, size: tuple
                 "no sample (inside one call that held the GIL)"
             )
             lines.append(f"  {stall.ms:6.0f} ms at {stall.at:6.1f} s: {doing}")
+        if result.loop_stalls is not None:
+            lines.extend(result.loop_stalls.lines("after warm-up"))
     else:
         lines.append("ticker frame interval: no ticker on the benchmarked screens")
+    if result.start_stalls is not None:
+        lines.extend(result.start_stalls.lines("in warm-up (the start)"))
     lines.append(f"page flips by rotation during the run: {result.flips}")
     if result.flip_ms:
         p50 = float(np.percentile(result.flip_ms, 50))

@@ -145,6 +145,13 @@ def _parser() -> argparse.ArgumentParser:
         default="offscreen",
         help="Qt platform, e.g. xcb to measure on a real X server",
     )
+    bench.add_argument(
+        "--no-attribution",
+        dest="attribute",
+        action="store_false",
+        help="do not record what the loop runs (the record that explains stalls costs a little "
+        "CPU and memory)",
+    )
     bench.set_defaults(handler=cmd_bench)
 
     analyze = commands.add_parser(
@@ -379,7 +386,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from kiosk.app import run_in_qt
 
     result = run_in_qt(
-        lambda: run_bench(layout, seconds=args.seconds, warmup=args.warmup, size=size)
+        lambda: run_bench(
+            layout, seconds=args.seconds, warmup=args.warmup, size=size, attribute=args.attribute
+        )
     )
     print(report(result, rate=args.rate, screens=len(layout.screens), size=size))
     return EXIT_OK

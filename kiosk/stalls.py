@@ -1,0 +1,191 @@
+"""Where the event loop spent a stall: what ran between two late ticker frames.
+
+The recorder notes, in a fixed-size ring, the start of every Qt event delivered in the process
+(an event filter on the QApplication: paints per widget, timers, posted events) and the start
+and length of every asyncio callback (tasks' steps, ``call_soon``/``call_later`` callbacks). A
+stall is an interval between two ticker frames longer than a threshold; what it was spent on is
+read from the ring afterwards: the record followed by the longest quiet stretch is what the loop
+was busy with (the innermost thing that started last), and the stall's time is summed by label.
+
+Only for benchmarks: the filter costs a few microseconds per event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import collections
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QWidget
+
+RING = 60_000  # records kept: a few seconds of a busy wall (stalls are explained each second)
+
+
+class _Filter(QObject):
+    def __init__(self, ring: collections.deque[tuple[float, Any, Any]]) -> None:
+        super().__init__()
+        self._ring = ring
+        self._clock = time.monotonic
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Labels are made now: a reference to the object would keep a Python-owned one alive.
+        self._ring.append((self._clock(), _owner(watched), event.type()))
+        return False
+
+
+@dataclass
+class Stall:
+    at: float  # monotonic time of the late frame
+    ms: float  # the interval between the two frames
+    culprit: str  # what ran for the longest stretch inside it
+    culprit_ms: float
+    by_label: list[tuple[str, float]] = field(default_factory=list)  # top labels by time
+
+    def line(self) -> str:
+        parts = ", ".join(f"{label} {ms:.0f} ms" for label, ms in self.by_label[:4])
+        return f"{self.ms:.0f} ms: {self.culprit} ({self.culprit_ms:.0f} ms); in all: {parts}"
+
+
+class LoopRecorder:
+    """Records what the loop runs; ``explain(t0, t1)`` says what filled an interval."""
+
+    def __init__(self) -> None:
+        self.ring: collections.deque[tuple[float, Any, Any]] = collections.deque(maxlen=RING)
+        self._filter: _Filter | None = None
+        self._original_run: Any = None
+
+    def start(self) -> None:
+        app = QApplication.instance()
+        assert app is not None
+        self._filter = _Filter(self.ring)
+        app.installEventFilter(self._filter)
+        ring, clock = self.ring, time.monotonic
+        original = asyncio.Handle._run
+        self._original_run = original
+
+        def timed_run(handle: asyncio.Handle) -> None:
+            # A label, not the handle: the handle holds its arguments (batches of posts).
+            ring.append((clock(), _describe_handle(handle), None))
+            original(handle)
+            ring.append((clock(), None, None))  # the callback's end: the quiet after is not its
+
+        asyncio.Handle._run = timed_run  # type: ignore[method-assign,assignment]
+
+    def stop(self) -> None:
+        app = QApplication.instance()
+        if self._filter is not None and app is not None:
+            app.removeEventFilter(self._filter)
+        if self._original_run is not None:
+            asyncio.Handle._run = self._original_run  # type: ignore[method-assign]
+        self._filter = None
+        self._original_run = None
+        # The record explains stalls of a run; it has no use after it.
+        self.ring.clear()
+
+    def explain(self, start: float, end: float, *, at_most: int = 4) -> Stall:
+        """What ran between ``start`` and ``end``: each record owns the time to the next one."""
+        ring = list(self.ring)  # one C-level copy; times ascend, so the window is bisected
+        # The record running at ``start`` is the last one at or before it.
+        first = max(0, bisect.bisect_right(ring, start, key=lambda r: r[0]) - 1)
+        last = bisect.bisect_right(ring, end, lo=first, key=lambda r: r[0])
+        records = ring[first:last]
+        totals: dict[str, float] = collections.defaultdict(float)
+        culprit, culprit_s = "nothing recorded (loop idle or outside Python and Qt events)", 0.0
+        for (t, obj, kind), following in zip(
+            records, [*records[1:], (end, None, None)], strict=True
+        ):
+            span = min(following[0], end) - max(t, start)
+            if span <= 0:
+                continue
+            label = describe(obj, kind)
+            totals[label] += span
+            if span > culprit_s:
+                culprit, culprit_s = label, span
+        ranked = sorted(totals.items(), key=lambda item: -item[1])[:at_most]
+        return Stall(
+            at=end,
+            ms=(end - start) * 1000,
+            culprit=culprit,
+            culprit_ms=culprit_s * 1000,
+            by_label=[(label, seconds * 1000) for label, seconds in ranked],
+        )
+
+
+def describe(owner: str | None, kind: Any) -> str:
+    """A short, stable label: ``Paint KpiWidget in GridCanvas``, ``task DemoSource.run``."""
+    if owner is None:
+        return "between callbacks (Qt internals, idle)"
+    if kind is None:  # an asyncio callback
+        return owner
+    return f"{getattr(kind, 'name', kind)} {owner}"
+
+
+def _owner(obj: QObject) -> str:
+    """The object's class, with the nearest kiosk widget or named owner above it."""
+    label = obj.objectName() or type(obj).__name__
+    try:
+        parent = obj.parent()
+    except RuntimeError:  # being destroyed
+        return label
+    depth = 0
+    while parent is not None and depth < 12:
+        module = type(parent).__module__
+        if module.startswith("kiosk.widgets") or (
+            module.startswith("kiosk.screens") and isinstance(parent, QWidget)
+        ):
+            return f"{label} in {type(parent).__name__}"
+        parent = parent.parent()
+        depth += 1
+    return label
+
+
+def _describe_handle(handle: asyncio.Handle) -> str:
+    callback = getattr(handle, "_callback", None)
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, asyncio.Task):
+        coro = owner.get_coro()
+        return f"task {getattr(coro, '__qualname__', type(coro).__name__)}"
+    name = getattr(callback, "__qualname__", None) or type(callback).__name__
+    return f"callback {name}"
+
+
+class StallLog:
+    """The longest stalls of a run explained by a :class:`LoopRecorder`, and their culprits."""
+
+    def __init__(self, recorder: LoopRecorder, kept: int = 5) -> None:
+        self.recorder = recorder
+        self.kept = kept
+        self.stalls: list[Stall] = []
+        self.count = 0
+        self.max_ms = 0.0
+        self.culprits: dict[str, tuple[int, float]] = {}  # label -> (stalls, ms)
+        self._seen: list[tuple[float, float]] = []
+
+    def add(self, intervals: list[tuple[float, float]]) -> None:
+        """Explain each (start, end) monotonic interval once (screens' tickers share stalls)."""
+        for start, end in intervals:
+            if any(a <= start + 0.005 and end - 0.005 <= b for a, b in self._seen[-64:]):
+                continue
+            self._seen.append((start, end))
+            stall = self.recorder.explain(start, end)
+            self.count += 1
+            self.max_ms = max(self.max_ms, stall.ms)
+            count, ms = self.culprits.get(stall.culprit, (0, 0.0))
+            self.culprits[stall.culprit] = (count + 1, ms + stall.culprit_ms)
+            self.stalls = sorted([*self.stalls, stall], key=lambda s: -s.ms)[: self.kept]
+
+    def lines(self, when: str) -> list[str]:
+        if not self.count:
+            return [f"stalls {when}, by Qt event and asyncio callback: none"]
+        lines = [f"stalls {when}, by Qt event and asyncio callback: {self.count}; longest:"]
+        lines.extend(f"  {stall.line()}" for stall in self.stalls)
+        ranked = sorted(self.culprits.items(), key=lambda item: -item[1][1])[: self.kept]
+        lines.append(
+            "  culprits over all: "
+            + "; ".join(f"{label} ×{count} ({ms:.0f} ms)" for label, (count, ms) in ranked)
+        )
+        return lines
