@@ -52,13 +52,18 @@ class KpiWidget(KioskWidget):
             return ""
         return self.style_.lang._("target {value}", value=self._figure(target))
 
-    def _figure(self, value: float) -> str:
+    def _figure(self, value: float, unit: str | None = None) -> str:
         options = self.options
-        text = figure(value, options.format, options.decimals, options.scale, self.style_.lang)
-        unit = options.unit or (self.current.unit if self.current is not None else "")
+        words = self.style_.lang
+        if unit is None:
+            unit = options.unit or (self.current.unit if self.current is not None else "")
+        if unit == "%" and options.format != "percent":  # a figure in percent: 74,1 % in fr
+            scaled = value * (options.scale or 1.0)
+            return words.percent(scaled / 100, options.decimals, whole_above_1=False)
+        text = figure(value, options.format, options.decimals, options.scale, words)
         if options.format == "percent" or not unit:
             return text
-        return text + (unit if unit.startswith(("/", "%")) else f" {unit}")
+        return text + (unit if unit.startswith("/") else f" {unit}")
 
     @property
     def current(self) -> Metric | None:
@@ -68,13 +73,7 @@ class KpiWidget(KioskWidget):
         metric = metric or self.current
         if metric is None:
             return ""
-        options = self.options
-        words = self.style_.lang
-        text = figure(metric.value, options.format, options.decimals, options.scale, words)
-        unit = options.unit or metric.unit
-        if options.format == "percent" or not unit:
-            return text
-        return text + (unit if unit.startswith(("/", "%")) else f" {unit}")
+        return self._figure(metric.value, self.options.unit or metric.unit)
 
     def change_text(self, metric: Metric | None = None) -> tuple[str, QColor] | None:
         metric = metric or self.current
