@@ -94,6 +94,28 @@ def test_a_monitor_nobody_claims_shows_its_identify_page(wall: Wall) -> None:
     )
 
 
+@pytest.mark.parametrize("unclaimed", ["black", "ignore"])
+def test_unclaimed_monitors_can_be_kept_black_or_left_alone(qtbot: QtBot, unclaimed: str) -> None:
+    layout = parse_layout(f"unclaimed: {unclaimed}\n{LAYOUT}")
+    wall = Wall(layout, Runtime(layout).hub)
+    try:
+        wall.bind()
+        if unclaimed == "ignore":  # the monitor stays the desktop's (a laptop's own screen)
+            assert not wall.identify_windows
+            return
+        (window,) = wall.identify_windows
+        assert window.findChild(IdentifyView) is None
+        image = window.grab().toImage()
+        assert {image.pixel(x, y) for x in range(0, 1920, 97) for y in range(0, 1080, 97)} == {
+            0xFF000000
+        }
+        wall.apply(parse_layout(LAYOUT))  # back to identify pages on a reload
+        (window,) = wall.identify_windows
+        assert window.findChild(IdentifyView) is not None
+    finally:
+        wall.close()
+
+
 def test_a_missing_monitor_is_logged_once(wall: Wall, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
         wall.bind()

@@ -31,10 +31,29 @@ from kiosk.config.sentiment import Sentiment
 from kiosk.config.types import DAY, LAYOUT_MODEL, SECOND, Colour, Duration, Figure
 from kiosk.config.views import View
 from kiosk.config.widgets import WIDGET_OPTIONS, WidgetOptions
+from kiosk.i18n import check_locale
 from kiosk.sources import SOURCES, SourceOptions
 from kiosk.values import Kind
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+
+
+def _a_locale(tag: str) -> str:
+    return check_locale(tag)
+
+
+def _a_zone(zone: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{zone!r} is not a time zone (e.g. Europe/Amsterdam)") from None
+    return zone
+
+
+Locale = Annotated[str, AfterValidator(_a_locale)]
+TimeZone = Annotated[str, AfterValidator(_a_zone)]
+LOCALE_HELP = "Language and number format of every word kiosk writes: en, nl-NL, fr-BE, it, de, es."
+TIMEZONE_HELP = "Zone for times shown (updated, since), e.g. Europe/Paris; default the system's."
 
 
 class _Strict(BaseModel):
@@ -51,6 +70,20 @@ class Theme(_Strict):
     scale: float = Field(default=1.0, ge=0.5, le=3.0, description="Multiplies every type size.")
     safe_area: float = Field(
         default=0.0, ge=0.0, le=0.1, description="Fraction kept empty at each edge (overscan)."
+    )
+    # -- the room's language (kiosk.i18n); a screen's own locale/timezone wins --
+    locale: Locale | None = Field(default=None, description=LOCALE_HELP)
+    timezone: TimeZone | None = Field(default=None, description=TIMEZONE_HELP)
+    # -- legibility (kiosk.widgets.legibility): the smallest text the back of the room reads --
+    viewing_distance: float | None = Field(
+        default=None,
+        gt=0.3,
+        le=100.0,
+        description="Metres from the screens to the farthest reader (e.g. 4): sets the "
+        "smallest text kiosk may draw.",
+    )
+    screen_diagonal: float = Field(
+        default=55.0, ge=7.0, le=400.0, description="Inches, for viewing_distance."
     )
 
 
@@ -225,6 +258,9 @@ class Screen(_Strict):
     name: str = Field(pattern=NAME_PATTERN, description="Unique; letters, digits, - and _.")
     match: Match
     public: bool = Field(default=False, description="A public screen shows only moderated posts.")
+    # -- the room's language: overrides the wall's (theme.locale, theme.timezone) --
+    locale: Locale | None = Field(default=None, description=LOCALE_HELP)
+    timezone: TimeZone | None = Field(default=None, description=TIMEZONE_HELP)
     rotation: Rotation = Field(default_factory=Rotation)
     schedule: Schedule | None = Field(default=None, description="Operating hours; none: always on.")
     burn_in: BurnIn = Field(default_factory=BurnIn)
@@ -255,6 +291,9 @@ class Span(_Strict):
         description="Width and height of one panel's picture in mm (turns bezel_mm into px).",
     )
     public: bool = Field(default=False, description="A public span shows only moderated posts.")
+    # -- the room's language: overrides the wall's (theme.locale, theme.timezone) --
+    locale: Locale | None = Field(default=None, description=LOCALE_HELP)
+    timezone: TimeZone | None = Field(default=None, description=TIMEZONE_HELP)
     rotation: Rotation = Field(default_factory=Rotation)
     groups: Groups = Field(default_factory=list, description=GROUPS_HELP)
     pages: list[Page] = Field(min_length=1)
@@ -458,6 +497,8 @@ def tiles(layout: Layout) -> list[tuple[Screen, Span, int, int]]:
                 name=f"{span.name}#{n + 1}",
                 match=match,
                 public=span.public,
+                locale=span.locale,
+                timezone=span.timezone,
                 rotation=span.rotation,
                 groups=span.groups,
                 pages=span.pages,

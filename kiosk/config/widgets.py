@@ -370,7 +370,9 @@ class CountdownOptions(WidgetOptions):
         description="IANA zone (e.g. Europe/Amsterdam) of an until without offset, and of the "
         "time shown under the count; default: the machine's.",
     )
-    done: str = Field(default="Now", description="Shown once the moment has passed.")
+    done: str | None = Field(
+        default=None, description="Shown once the moment has passed (default: Now, translated)."
+    )
     accepts: ClassVar[tuple[Kind, ...]] = ()
     needs_data: ClassVar[bool] = False
 

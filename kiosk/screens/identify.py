@@ -11,23 +11,27 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
+from kiosk.i18n import ENGLISH, N_, Lang
 from kiosk.screens.matching import Monitor, match_snippet
 from kiosk.widgets.theme import Style
 
-NOT_ASSIGNED = "Not assigned"
+NOT_ASSIGNED = N_("Not assigned")  # translated where drawn
 
 
-def identify_lines(monitor: Monitor) -> list[str]:
+def identify_lines(monitor: Monitor, words: Lang = ENGLISH) -> list[str]:
     maker = " ".join(part for part in (monitor.manufacturer, monitor.model) if part)
+    scale = words._("scale {ratio}", ratio=words.number(monitor.device_pixel_ratio, 0))
+    if monitor.device_pixel_ratio % 1:
+        scale = words._("scale {ratio}", ratio=words.number(monitor.device_pixel_ratio, 2))
     lines = [
         f"{monitor.width} × {monitor.height}  ·  {monitor.refresh_rate:g} Hz  ·  "
-        f"scale {monitor.device_pixel_ratio:g}  ·  {monitor.orientation}",
-        f"screen index {monitor.index} (counted left to right)",
+        f"{scale}  ·  {words.term(monitor.orientation)}",
+        words._("screen index {index} (counted left to right)", index=monitor.index),
     ]
     if maker:
         lines.insert(0, maker)
     if monitor.serial:
-        lines.append(f"serial {monitor.serial}")
+        lines.append(words._("serial {serial}", serial=monitor.serial))
     return lines
 
 
@@ -47,12 +51,13 @@ def paint_identify(
         painter.drawText(QRect(0, y, width, height), Qt.AlignmentFlag.AlignHCenter, text)
         y += round(height * 1.25)
 
+    words = style.lang
     line(heading, 40, style.muted, 500)
-    line(monitor.connector or f"Screen {monitor.index}", 150, style.text, 700)
-    for text in identify_lines(monitor):
+    line(monitor.connector or words._("Screen {index}", index=monitor.index), 150, style.text, 700)
+    for text in identify_lines(monitor, words):
         line(text, 36, style.text)
     y += style.px(40)
-    line("To show a layout screen here, give it:", 32, style.muted)
+    line(words._("To show a layout screen here, give it:"), 32, style.muted)
     line(match_snippet(monitor), 44, style.accent, 600)
 
 
@@ -66,7 +71,8 @@ class IdentifyView(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        paint_identify(painter, self.size(), self.monitor, self._style, NOT_ASSIGNED)
+        heading = self._style.lang._(NOT_ASSIGNED)
+        paint_identify(painter, self.size(), self.monitor, self._style, heading)
         painter.end()
 
 
@@ -86,7 +92,8 @@ class IdentifyCard(QWidget):
     def __init__(self, window: QWidget, monitor: Monitor, style: Style, screen: str | None) -> None:
         super().__init__(window)
         self.monitor = monitor
-        self.heading = f"Shows {screen}" if screen else NOT_ASSIGNED
+        words = style.lang
+        self.heading = words._("Shows {screen}", screen=screen) if screen else words._(NOT_ASSIGNED)
         self._style = style
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)

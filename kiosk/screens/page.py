@@ -40,7 +40,9 @@ class PageHeader(QWidget):
         self._shown_time = ""
 
     def _tick_clock(self) -> None:
-        if time.strftime("%H:%M") != self._shown_time:  # repaint once a minute, not every tick
+        if (
+            self._style.lang.clock_time(time.time()) != self._shown_time
+        ):  # repaint once a minute, not every tick
             self.update()
 
     def showEvent(self, event: object) -> None:
@@ -60,7 +62,7 @@ class PageHeader(QWidget):
             rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._title
         )
         painter.setFont(style.font(30, 500))
-        clock = self._shown_time = time.strftime("%H:%M")
+        clock = self._shown_time = style.lang.clock_time(time.time())
         painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, clock)
         index, count = self._position
         if count > 1:

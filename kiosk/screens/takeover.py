@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 
 from kiosk.config import Takeover
 from kiosk.hub import Hub, SourceState
+from kiosk.i18n import ENGLISH, Lang
 from kiosk.values import Alert, Metric
-from kiosk.widgets.format import compact
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +30,25 @@ class TakeoverRule:
         self.config = config
         self.hub = hub
         self.active = False
-        self.banner = ""
+        self.banner = ""  # in English, for the log; screens show banner_for(their language)
+        self._reason: Callable[[Lang], str] | None = None
         self._last_fired: float | None = None
         self._source = config.when.stream.partition(".")[0]
 
     @property
     def name(self) -> str:
         return self.config.name
+
+    @property
+    def title(self) -> str:
+        """The ``title:`` staff gave, else the name with spaces (``Escalated to execs``)."""
+        return self.config.title or self.name.replace("_", " ")
+
+    def banner_for(self, words: Lang) -> str:
+        """The banner in a screen's language: the title and why it fired."""
+        if self._reason is None:
+            return self.title
+        return f"{self.title} · {self._reason(words)}"
 
     def targets(self, screen: str) -> bool:
         return not self.config.screens or screen in self.config.screens
@@ -49,7 +62,8 @@ class TakeoverRule:
         reason = self._firing(sample.value) if sample is not None else None
         if reason is not None:
             self._last_fired = now
-            self.banner = f"{self.config.title or self.name} · {reason}"
+            self._reason = reason
+            self.banner = f"{self.title} · {reason(ENGLISH)}"
         held = self._last_fired is not None and now - self._last_fired < self.config.hold
         self.active = held
         if self.active != before[0]:
@@ -61,24 +75,37 @@ class TakeoverRule:
             )
         return (self.active, self.banner) != before
 
-    def _firing(self, value: object) -> str | None:
+    def _firing(self, value: object) -> Callable[[Lang], str] | None:
         when = self.config.when
         if isinstance(value, Metric):
             figure = value.value
             if not math.isfinite(figure):
                 return None
-            label = value.label or when.stream
-            shown = f"{compact(figure)}{value.unit}"
-            if self.config.title and (
-                (when.below is not None and figure < when.below)
-                or (when.above is not None and figure > when.above)
-            ):
-                return shown  # the title says what it is; the stream's name is for the layout
-            if when.below is not None and figure < when.below:
-                return f"{label} {shown} (below {compact(when.below)}{value.unit})"
-            if when.above is not None and figure > when.above:
-                return f"{label} {shown} (above {compact(when.above)}{value.unit})"
-            return None
+            label, unit, below, above = (
+                value.label or when.stream,
+                value.unit,
+                when.below,
+                when.above,
+            )
+            past_below = below is not None and figure < below
+            if not past_below and not (above is not None and figure > above):
+                return None
+            if self.config.title:  # the title says what it is; the stream's name is for the layout
+                return lambda w: w.compact(figure) + unit
+            if below is not None and past_below:
+                return lambda w: w._(
+                    "{label} {value} (below {bound})",
+                    label=label,
+                    value=w.compact(figure) + unit,
+                    bound=w.compact(below) + unit,
+                )
+            assert above is not None
+            return lambda w: w._(
+                "{label} {value} (above {bound})",
+                label=label,
+                value=w.compact(figure) + unit,
+                bound=w.compact(above) + unit,
+            )
         if isinstance(value, tuple):
             least = _SEVERITY.get(when.severity or "warning", 1)
             alerts = [
@@ -89,7 +116,15 @@ class TakeoverRule:
             if not alerts:
                 return None
             alert = alerts[0]
-            drivers = f" · driven by {', '.join(alert.drivers[:3])}" if alert.drivers else ""
-            more = f" · +{len(alerts) - 1} more" if len(alerts) > 1 else ""
-            return f"{alert.title}{drivers}{more}"
+            names, others = ", ".join(alert.drivers[:3]), len(alerts) - 1
+
+            def text(w: Lang) -> str:
+                parts = [alert.title]
+                if names:
+                    parts.append(w._("driven by {names}", names=names))
+                if others:
+                    parts.append(w.n_("+{count} more alert", "+{count} more alerts", others))
+                return " · ".join(parts)
+
+            return text
         return None

@@ -157,8 +157,15 @@ class Wall(QObject):
                 or window.screen_config.name.split("#", 1)[0] not in only
             ):
                 continue
-            style = Style.for_screen(self.layout.theme, window.width(), window.height())
-            screen = window.screen_config.name if isinstance(window, ScreenWindow) else None
+            config = window.screen_config if isinstance(window, ScreenWindow) else None
+            style = Style.for_screen(
+                self.layout.theme,
+                window.width(),
+                window.height(),
+                locale=config.locale if config else None,
+                timezone=config.timezone if config else None,
+            )
+            screen = config.name if config else None
             self.identify_cards.append(IdentifyCard(window, window.monitor, style, screen))
         log.info("identify cards on %d screens for %g s", len(self.identify_cards), seconds)
         self._identify_end.start(round(seconds * 1000))
@@ -231,7 +238,8 @@ class Wall(QObject):
             if rule is None:
                 window.release()
             else:
-                window.take_over(rule.name, rule.config.page, rule.banner)
+                banner = rule.banner_for(window.wall_style.lang)
+                window.take_over(rule.name, rule.config.page, banner)
         self.check_schedules()
 
     # -- operating hours -------------------------------------------------------------------

@@ -116,7 +116,9 @@ class ScreenWindow(WallWindow):
         self.approvals = approvals  # the wall's queue: moderated post widgets show approved posts
         placed, canvas = tile.canvas(size) if tile is not None else (QRect(), QSize(*size))
         # A span's type is sized for the whole canvas: it is read as one picture.
-        self.wall_style = Style.for_screen(theme, canvas.width(), canvas.height())
+        self.wall_style = Style.for_screen(
+            theme, canvas.width(), canvas.height(), locale=screen.locale, timezone=screen.timezone
+        )
         self.moderator = moderator or Moderator()
         super().__init__(self.wall_style.background)
         self.screen_config = screen

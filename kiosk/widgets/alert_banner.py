@@ -14,7 +14,6 @@ from kiosk.config.widgets import AlertBannerOptions
 from kiosk.hub import Sample
 from kiosk.values import Alert
 from kiosk.widgets.base import KioskWidget
-from kiosk.widgets.format import clock_time
 from kiosk.widgets.theme import WARNING
 
 
@@ -32,9 +31,10 @@ class AlertBannerWidget(KioskWidget):
         return self.sample.value if self.sample is not None else ()
 
     def text(self, alert: Alert) -> str:
-        parts = [alert.title, f"since {clock_time(alert.since)}"]
+        words = self.style_.lang
+        parts = [alert.title, words._("since {time}", time=words.clock_time(alert.since))]
         if alert.drivers:
-            parts.append("driven by " + ", ".join(alert.drivers))
+            parts.append(words._("driven by {names}", names=", ".join(alert.drivers)))
         return "⚠  " + "  ·  ".join(parts)
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -56,7 +56,9 @@ class AlertBannerWidget(KioskWidget):
         painter.setPen(QColor("#111111"))
         size = min(44.0, rect.height() / style.unit * 0.5)
         painter.setFont(style.font(size, 700))
-        more = f"   +{len(self.alerts) - 1} more" if len(self.alerts) > 1 else ""
+        others = len(self.alerts) - 1
+        more = "   " + style.lang.n_("+{count} more alert", "+{count} more alerts", others)
+        more = more if others else ""
         text = painter.fontMetrics().elidedText(
             self.text(alert) + more, Qt.TextElideMode.ElideRight, rect.width()
         )

@@ -31,7 +31,6 @@ from kiosk.analytics.sentiment import negative_term
 from kiosk.config.widgets import WidgetOptions
 from kiosk.hub import Sample, SourceState, StreamView
 from kiosk.values import TimeSeries
-from kiosk.widgets.format import age, clock_time
 from kiosk.widgets.theme import Style
 
 log = logging.getLogger(__name__)
@@ -71,6 +70,7 @@ class KioskWidget(QWidget):
         self.options = options
         self.stream = stream
         self.style_ = style
+        self.public = False  # on a public screen: say things without the trade's jargon
         self.sample: Sample | None = None
         self.moderated = False
         self._placeholder = ""
@@ -274,15 +274,21 @@ class KioskWidget(QWidget):
 
     def placeholder_text(self) -> str:
         if self.stream is None:
-            return "Waiting for …"
+            return self.style_.lang._("Waiting for …")
         name, status = self.stream.name, self.stream.status()
+        words = self.style_.lang
         # Never a "waiting" that waits forever: say why nothing has come yet.
         if status.state in (SourceState.STALE, SourceState.FAILED):
             if self.stream.source_status().state in (SourceState.STALE, SourceState.FAILED):
-                since = clock_time(status.since)
-                return f"No data yet from {self.stream.source}: {status.detail} (since {since})"
-            return f"Waiting for {name}: {_short(status.detail)}"  # only this stream fails
-        return f"Waiting for {name}…"
+                return words._(
+                    "No data yet from {source}: {detail} (since {time})",
+                    source=self.stream.source,
+                    detail=status.detail,
+                    time=words.clock_time(status.since),
+                )
+            # only this stream fails
+            return words._("Waiting for {name}: {detail}", name=name, detail=_short(status.detail))
+        return words._("Waiting for {name}…", name=name)
 
     def trouble_text(self) -> str:
         """Why the stream has no fresh data, when its source or the stream itself fails."""
@@ -321,8 +327,11 @@ class KioskWidget(QWidget):
         if self.sample is None or self.stream is None:
             return ""
         if self._stale:
-            return f"no data since {clock_time(self.sample.at)}"
-        return f"updated {age(self.stream.now() - self.sample.at)} ago"
+            words = self.style_.lang
+            return words._("no data since {time}", time=words.clock_time(self.sample.at))
+        return self.style_.lang._(
+            "updated {ago}", ago=self.style_.lang.ago(self.stream.now() - self.sample.at)
+        )
 
     def _update_staleness(self) -> None:
         assert self.stream is not None
@@ -353,7 +362,8 @@ class KioskWidget(QWidget):
         style = self.style_
         pad = style.px(PADDING)
         metrics = QFontMetrics(style.font(20, 400))
-        width = metrics.horizontalAdvance("updated 59 min ago") + style.px(4)
+        widest = style.lang._("updated {ago}", ago=style.lang.ago(59 * 60))
+        width = metrics.horizontalAdvance(widest) + style.px(4)
         title = QFontMetrics(style.font(28, 600)).horizontalAdvance(self.options.title or "")
         fits = title + pad + width <= self.width() - 2 * pad
         self.freshness.setVisible(bool(self.options.title) and self.stream is not None and fits)

@@ -65,8 +65,8 @@ class ClockWidget(_Ticking):
         fmt = "%H:%M:%S" if self.options.seconds else "%H:%M"
         now = self.clock()
         if not self.options.zones:
-            local = datetime.fromtimestamp(now).astimezone()
-            return [(local.strftime(fmt), local.strftime("%A %d %B"))]
+            local = self.style_.lang.local(now)
+            return [(local.strftime(fmt), self.style_.lang.date(now))]
         faces = []
         for index, zone in enumerate(self.options.zones):
             there = datetime.fromtimestamp(now, ZoneInfo(zone))
@@ -88,14 +88,15 @@ class CountdownWidget(_Ticking):
             until = until.replace(tzinfo=zone) if zone else until.astimezone()
         left = until.timestamp() - self.clock()
         # The zone is named: a mini-PC left on UTC must not look like the room's time.
-        caption = until.astimezone(zone).strftime("%d %b %H:%M %Z")
+        moment = until.astimezone(zone)
+        caption = f"{self.style_.lang.day_month(moment)} {moment.strftime('%H:%M %Z')}"
         if left <= 0:
-            return [(self.options.done, caption)]
+            return [(self.options.done or self.style_.lang._("Now"), caption)]
         days, rest = divmod(int(left), 86400)
         hours, rest = divmod(rest, 3600)
         minutes, seconds = divmod(rest, 60)
         big = (
-            f"{days}d {hours:02d}:{minutes:02d}"
+            self.style_.lang.n_("{count} day", "{count} days", days) + f" {hours:02d}:{minutes:02d}"
             if days
             else f"{hours:02d}:{minutes:02d}:{seconds:02d}"
         )

@@ -5,6 +5,10 @@ from __future__ import annotations
 import math
 import time
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.i18n import Lang
 
 _SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e4, "k"))
 
@@ -61,13 +65,24 @@ def right_to_left(text: str) -> bool:
 
 
 def figure(
-    value: float, style: str = "compact", decimals: int = 0, scale: float | None = None
+    value: float,
+    style: str = "compact",
+    decimals: int = 0,
+    scale: float | None = None,
+    words: Lang | None = None,
 ) -> str:
     """A value as a layout's ``format:`` asks: compact (12.3k), number (12,345) or percent (a
-    ratio: 0.861 → 86 %), after ``scale`` (default 100 for percent, else 1)."""
+    ratio: 0.861 → 86 %), after ``scale`` (default 100 for percent, else 1); with ``words``,
+    the way that room writes numbers (``86,1 %``, ``1.234``, ``1,2 mln.``)."""
     if not math.isfinite(value):
         return "–"
     scaled = value * (scale if scale is not None else 100.0 if style == "percent" else 1.0)
+    if words is not None:
+        if style == "percent":
+            return words.percent(scaled / 100, decimals, whole_above_1=False)
+        if style == "number":
+            return words.number(scaled, decimals)
+        return words.compact(scaled, decimals)
     if style == "percent":
         return f"{scaled:,.{decimals}f} %"
     if style == "number":

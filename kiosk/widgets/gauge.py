@@ -79,14 +79,17 @@ class GaugeWidget(KioskWidget):
         end_x, end_y = radius * math.cos(math.radians(30)), centre_y + radius * 0.5
         low = QRectF(centre_x - end_x - radius, end_y, radius, label_height)
         options = self.options
-        ends = [figure(end, options.format, 0, options.scale) for end in (options.min, options.max)]
+        ends = [
+            figure(end, options.format, 0, options.scale, style.lang)
+            for end in (options.min, options.max)
+        ]
         painter.drawText(low, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, ends[0])
         high = QRectF(centre_x + end_x, end_y, radius, label_height)
         painter.drawText(high, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, ends[1])
 
     def value_text(self, value: float) -> str:
         options = self.options
-        text = figure(value, options.format, options.decimals, options.scale)
+        text = figure(value, options.format, options.decimals, options.scale, self.style_.lang)
         unit = options.unit or (self.sample.value.unit if self.sample is not None else "")
         return text if options.format == "percent" else text + unit
 

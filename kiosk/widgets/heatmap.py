@@ -14,7 +14,6 @@ from kiosk.config.widgets import HeatmapOptions
 from kiosk.hub import Sample
 from kiosk.values import Matrix
 from kiosk.widgets.base import KioskWidget
-from kiosk.widgets.format import compact
 
 
 class HeatmapWidget(KioskWidget):
@@ -71,10 +70,12 @@ class HeatmapWidget(KioskWidget):
                 painter.drawRoundedRect(cell, gap, gap)
                 if self.options.values and cell_w > style.px(40):
                     painter.setPen(style.text)
-                    painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, compact(values[r, c]))
+                    painter.drawText(
+                        cell, Qt.AlignmentFlag.AlignCenter, self.style_.lang.compact(values[r, c])
+                    )
                     painter.setPen(Qt.PenStyle.NoPen)
         painter.setPen(style.muted)
-        for r, label in enumerate(grid.rows):
+        for r, label in enumerate(map(style.lang.day_label, grid.rows)):
             box = QRectF(rect.left(), rect.top() + r * cell_h, label_w - gap * 2, cell_h - gap)
             painter.drawText(
                 box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label

@@ -34,7 +34,9 @@ class ImageWidget(KioskWidget):
         if self._cache is None:
             painter.setPen(self.style_.muted)
             painter.drawText(
-                rect, Qt.AlignmentFlag.AlignCenter, f"cannot show {self.options.path.name}"
+                rect,
+                Qt.AlignmentFlag.AlignCenter,
+                self.style_.lang._("cannot show {name}", name=self.options.path.name),
             )
             return
         painter.drawPixmap(rect.topLeft(), self._cache)

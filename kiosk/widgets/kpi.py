@@ -11,7 +11,7 @@ from kiosk.config.widgets import KpiOptions
 from kiosk.hub import Sample
 from kiosk.values import Metric
 from kiosk.widgets.base import KioskWidget
-from kiosk.widgets.format import figure, percent_change
+from kiosk.widgets.format import figure
 
 VS_PREVIOUS = "  vs previous"
 
@@ -50,15 +50,20 @@ class KpiWidget(KioskWidget):
         target = self.target_value()
         if target is None:
             return ""
-        return f"target {self._figure(target)}"
+        return self.style_.lang._("target {value}", value=self._figure(target))
 
-    def _figure(self, value: float) -> str:
+    def _figure(self, value: float, unit: str | None = None) -> str:
         options = self.options
-        text = figure(value, options.format, options.decimals, options.scale)
-        unit = options.unit or (self.current.unit if self.current is not None else "")
+        words = self.style_.lang
+        if unit is None:
+            unit = options.unit or (self.current.unit if self.current is not None else "")
+        if unit == "%" and options.format != "percent":  # a figure in percent: 74,1 % in fr
+            scaled = value * (options.scale or 1.0)
+            return words.percent(scaled / 100, options.decimals, whole_above_1=False)
+        text = figure(value, options.format, options.decimals, options.scale, words)
         if options.format == "percent" or not unit:
             return text
-        return text + (unit if unit.startswith(("/", "%")) else f" {unit}")
+        return text + (unit if unit.startswith("/") else f" {unit}")
 
     @property
     def current(self) -> Metric | None:
@@ -68,12 +73,7 @@ class KpiWidget(KioskWidget):
         metric = metric or self.current
         if metric is None:
             return ""
-        options = self.options
-        text = figure(metric.value, options.format, options.decimals, options.scale)
-        unit = options.unit or metric.unit
-        if options.format == "percent" or not unit:
-            return text
-        return text + (unit if unit.startswith(("/", "%")) else f" {unit}")
+        return self._figure(metric.value, self.options.unit or metric.unit)
 
     def change_text(self, metric: Metric | None = None) -> tuple[str, QColor] | None:
         metric = metric or self.current
@@ -86,16 +86,36 @@ class KpiWidget(KioskWidget):
         if self.options.change == "points":
             change = metric.value - (metric.previous or 0.0)
             scale = self.options.scale or (100.0 if self.options.format == "percent" else 1.0)
-            amount = f"{abs(change) * scale:,.{self.options.decimals}f} pts"
+            shown = self.style_.lang.number(abs(change) * scale, self.options.decimals)
+            amount = (
+                self.style_.lang._("{amount} points", amount=shown)
+                if self.public
+                else self.style_.lang._("{amount} pts", amount=shown)
+            )
         else:
             change = metric.change or 0.0
-            amount = percent_change(change)
+            amount = self.style_.lang.percent(abs(change))
         if abs(change) < 0.0005:
-            return "= same as before", self.style_.muted
+            return self.style_.lang._("= same as before"), self.style_.muted
         good = (change > 0) == self.options.higher_is_better
         arrow = "▲" if change > 0 else "▼"
         colour = self.style_.positive if good else self.style_.negative
-        return f"{arrow} {amount}{VS_PREVIOUS}", colour
+        short = self.style_.lang._("{arrow} {amount}", arrow=arrow, amount=amount)
+        if self.public:  # visitors read "▲ 12 %", not the trade's "vs previous"
+            return short, colour
+        return self.style_.lang._(
+            "{arrow} {amount}  vs previous", arrow=arrow, amount=amount
+        ), colour
+
+    def short_change_text(self) -> str:
+        """The change without "vs previous", for a narrow tile."""
+        change = self.change_text()
+        if change is None:
+            return ""
+        text, _ = change
+        arrow, _, rest = text.partition(" ")
+        amount = rest.split("  ", 1)[0]
+        return self.style_.lang._("{arrow} {amount}", arrow=arrow, amount=amount)
 
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
         metric = self.current
@@ -109,7 +129,9 @@ class KpiWidget(KioskWidget):
             rect.left(), rect.top(), rect.width(), rect.height() - spark_height - change_height
         )
         painter.setPen(self.value_colour(metric) or style.text)
-        painter.setFont(_fit(self.value_text(), number_rect, style.font(10, 700)))
+        fitted = _fit(self.value_text(), number_rect, style.font(10, 700, drawn=False))
+        style.drew(fitted.pixelSize())
+        painter.setFont(fitted)
         painter.drawText(
             number_rect,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -123,7 +145,7 @@ class KpiWidget(KioskWidget):
             painter.setPen(colour)
             painter.setFont(style.font(28, 600))
             if painter.fontMetrics().horizontalAdvance(text) > line.width():
-                text = text.removesuffix(VS_PREVIOUS)  # a narrow tile: the arrow and amount
+                text = self.short_change_text()  # a narrow tile: the arrow and amount
             painter.drawText(line, Qt.AlignmentFlag.AlignLeft | middle, text)
         if target := self.target_text():
             painter.setPen(style.muted)

@@ -11,7 +11,6 @@ from kiosk.config.widgets import LeaderboardOptions
 from kiosk.hub import Sample
 from kiosk.values import RankEntry, Ranking
 from kiosk.widgets.base import KioskWidget
-from kiosk.widgets.format import compact
 
 ROW_MAX = 64  # px at 1080p: rows never grow taller than this, whatever the tile
 
@@ -31,7 +30,7 @@ class LeaderboardWidget(KioskWidget):
             (
                 entry.label,
                 entry.detail,
-                compact(entry.value),
+                self.style_.lang.compact(entry.value),
                 round(entry.value / top_value * 1000) if math.isfinite(entry.value) else 0,
                 self.change(rank, entry)[0],
             )
@@ -76,7 +75,9 @@ class LeaderboardWidget(KioskWidget):
         if not rows:
             painter.setPen(style.muted)
             painter.setFont(style.font(26))
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Nothing ranked yet")
+            painter.drawText(
+                rect, Qt.AlignmentFlag.AlignCenter, self.style_.lang._("Nothing ranked yet")
+            )
             return
         height = min(style.px(ROW_MAX), rect.height() // len(rows))
         top_value = _top(rows)
@@ -142,7 +143,7 @@ class LeaderboardWidget(KioskWidget):
             painter.drawText(
                 QRect(label_left + label_w, row.top(), value_w, row.height()),
                 middle | Qt.AlignmentFlag.AlignRight,
-                compact(entry.value),
+                self.style_.lang.compact(entry.value),
             )
         if self.options.show_change and change_w:
             text, colour = self.change(rank, entry)

@@ -24,7 +24,7 @@ from kiosk.config.widgets import PostWallOptions
 from kiosk.hub import Sample, StreamView
 from kiosk.values import Mention
 from kiosk.widgets.base import KioskWidget
-from kiosk.widgets.format import clock_time, compact, right_to_left
+from kiosk.widgets.format import right_to_left
 from kiosk.widgets.platforms import draw_badge, platform_name
 from kiosk.widgets.posts import FreshPosts
 from kiosk.widgets.theme import Style
@@ -158,7 +158,7 @@ class PostWallWidget(KioskWidget):
         if not self.cards:
             painter.setPen(self.style_.muted)
             painter.setFont(self.style_.font(26))
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "No posts yet")
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.style_.lang._("No posts yet"))
 
     def _draw_card(self, mention: Mention) -> QPixmap:
         style = self.style_
@@ -183,17 +183,20 @@ class PostWallWidget(KioskWidget):
             pad + badge + style.px(12), style.px(12), width - 2 * pad - badge, style.px(38)
         )
         platform = platform_name(mention.platform)
-        where = f"@{mention.handle} · {platform} · {clock_time(mention.at)}"  # not "ago": cached
+        when = style.lang.clock_time(mention.at)  # not "ago": the card is cached
+        where = f"@{mention.handle} · {platform} · {when}"
         painter.setPen(style.muted)
         painter.setFont(style.font(22, 400))
         where_width = painter.fontMetrics().horizontalAdvance(where)
         painter.setFont(style.font(28, 700))
-        who = mention.author + (f"  ★ {compact(mention.followers)}" if influential else "")
+        who = mention.author + (
+            f"  ★ {style.lang.compact(mention.followers)}" if influential else ""
+        )
         if (
             painter.fontMetrics().horizontalAdvance(who) + style.px(24) + where_width
             > header.width()
         ):
-            where = f"{platform} · {clock_time(mention.at)}"  # narrow card: the handle goes first
+            where = f"{platform} · {when}"  # narrow card: the handle goes first
             where_width = QFontMetrics(style.font(22, 400)).horizontalAdvance(where)
         who = painter.fontMetrics().elidedText(
             who, Qt.TextElideMode.ElideRight, max(0, header.width() - where_width - style.px(24))

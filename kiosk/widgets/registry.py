@@ -66,6 +66,7 @@ def create_widget(
         data = approvals.public_stream(data)  # the approved posts of a mention stream
     stream = hub.view(data) if data else None
     widget = WIDGETS[options.type](options, stream, style, parent)
+    widget.public = public  # plain words for visitors (no "vs previous", no "pts")
     for option in options.more_streams:
         named = getattr(options, option, None)
         if isinstance(named, str):

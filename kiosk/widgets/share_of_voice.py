@@ -41,7 +41,9 @@ class ShareOfVoiceWidget(KioskWidget):
         if not shares:
             painter.setPen(self.style_.muted)
             painter.setFont(self.style_.font(26))
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "No mentions yet")
+            painter.drawText(
+                rect, Qt.AlignmentFlag.AlignCenter, self.style_.lang._("No mentions yet")
+            )
             return
         if self.options.shape == "bar":
             self._paint_bar(painter, rect, shares)
@@ -67,7 +69,7 @@ class ShareOfVoiceWidget(KioskWidget):
         if highlighted is not None:
             painter.setPen(style.text)
             painter.setFont(style.font(size / style.unit * 0.2, 700))
-            painter.drawText(ring, Qt.AlignmentFlag.AlignCenter, f"{highlighted * 100:.0f}%")
+            painter.drawText(ring, Qt.AlignmentFlag.AlignCenter, style.lang.percent(highlighted, 0))
         legend = QRect(round(ring.right() + thickness + style.px(24)), rect.top(), 0, rect.height())
         legend.setRight(rect.right())
         self._paint_legend(painter, legend, shares)
@@ -92,10 +94,12 @@ class ShareOfVoiceWidget(KioskWidget):
             )
             font_size = min(26, height / style.unit * 0.6)
             painter.setFont(style.font(font_size, 600))
-            percent = f"{share * 100:.1f}%"
+            percent = style.lang.percent(share)
             metrics = painter.fontMetrics()
             room = text_rect.width() - metrics.horizontalAdvance(percent) - style.px(10)
-            name = metrics.elidedText(label, Qt.TextElideMode.ElideRight, max(0, room))
+            name = metrics.elidedText(
+                style.lang.term(label), Qt.TextElideMode.ElideRight, max(0, room)
+            )
             painter.setPen(style.text)
             painter.drawText(
                 text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name
@@ -115,7 +119,7 @@ class ShareOfVoiceWidget(KioskWidget):
             width = share * bar.width()
             part = QRectF(x, bar.top(), width, bar.height())
             painter.fillRect(part, style.brand_colour(label))
-            text = f"{share * 100:.0f}%"
+            text = style.lang.percent(share, 0)
             if painter.fontMetrics().horizontalAdvance(text) + style.px(12) < width:
                 painter.setPen(style.background)
                 painter.drawText(part, Qt.AlignmentFlag.AlignCenter, text)
@@ -137,7 +141,8 @@ class ShareOfVoiceWidget(KioskWidget):
             painter.drawRoundedRect(x, rect.top() + style.px(8), chip, chip, chip / 4, chip / 4)
             x += chip + style.px(8)
             painter.setPen(style.text)
-            painter.drawText(x, rect.top() + style.px(8) + chip, label)
-            x += painter.fontMetrics().horizontalAdvance(label) + style.px(28)
+            shown = style.lang.term(label)
+            painter.drawText(x, rect.top() + style.px(8) + chip, shown)
+            x += painter.fontMetrics().horizontalAdvance(shown) + style.px(28)
             if x > rect.right():
                 break

@@ -8,12 +8,14 @@ process, so a brand has the same colour on every widget of every screen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from PySide6.QtGui import QColor, QFont
 
+from kiosk.i18n import ENGLISH, Lang, lang
 from kiosk.widgets.fonts import load_bundled_fonts
+from kiosk.widgets.legibility import text_floor_px
 
 
 class ThresholdLike(Protocol):
@@ -108,11 +110,32 @@ class Style:
     positive: QColor
     neutral: QColor
     negative: QColor
+    lang: Lang = ENGLISH  # the room's words, numbers and times (kiosk.i18n)
+    floor_px: int = 0  # the smallest legible font size here (theme.viewing_distance), 0: none
+    smallest: list[int] = field(
+        default_factory=list, compare=False, init=False
+    )  # [px]: smallest font drawn
 
     @classmethod
-    def for_screen(cls, theme: ThemeLike, width: int, height: int) -> Style:
+    def for_screen(
+        cls,
+        theme: ThemeLike,
+        width: int,
+        height: int,
+        *,
+        locale: str | None = None,
+        timezone: str | None = None,
+    ) -> Style:
+        """``locale``/``timezone``: a screen's own, over the wall's (``theme.locale``)."""
         colours = _PALETTES.get(theme.name, _PALETTES["dark"])
+        distance = getattr(theme, "viewing_distance", None)
+        diagonal = getattr(theme, "screen_diagonal", 55.0)
         return cls(
+            floor_px=text_floor_px(distance, diagonal, width, height) if distance else 0,
+            lang=lang(
+                locale or getattr(theme, "locale", None),
+                timezone or getattr(theme, "timezone", None),
+            ),
             theme=theme,
             unit=max(0.25, min(width, height) / 1080 * theme.scale),
             family=load_bundled_fonts(),
@@ -129,12 +152,21 @@ class Style:
     def px(self, size_at_1080p: float) -> int:
         return max(1, round(size_at_1080p * self.unit))
 
-    def font(self, size_at_1080p: float, weight: int = 400) -> QFont:
+    def font(self, size_at_1080p: float, weight: int = 400, *, drawn: bool = True) -> QFont:
+        """``drawn=False``: a template to be resized (not counted in :attr:`smallest`)."""
         font = QFont(self.family)
-        font.setPixelSize(self.px(size_at_1080p))
+        size = self.px(size_at_1080p)
+        if drawn:
+            self.drew(size)
+        font.setPixelSize(size)
         font.setWeight(QFont.Weight(weight))
         font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
         return font
+
+    def drew(self, size_px: int) -> None:
+        """Note a font size text is drawn in: :attr:`smallest` is the screen's least."""
+        if not self.smallest or size_px < self.smallest[0]:
+            self.smallest[:] = [size_px]
 
     def brand_colour(self, brand: str) -> QColor:
         return BRAND_COLOURS.colour(brand, dict(self.theme.brands))

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import TimeseriesOptions
 from kiosk.hub import Sample, StreamView
+from kiosk.i18n import ENGLISH, Lang
 from kiosk.values import Alert, TimeSeries
 from kiosk.widgets.base import KioskWidget
-from kiosk.widgets.format import compact
 from kiosk.widgets.theme import Style
 
 LEGEND_HEIGHT = 46
@@ -44,7 +44,9 @@ class TimeseriesWidget(KioskWidget):
         item.hideButtons()
         item.setMouseEnabled(x=False, y=False)
         item.disableAutoRange()
-        item.setAxisItems({"bottom": pg.DateAxisItem(orientation="bottom")})  # local time
+        # The room's time (theme/screen timezone), as the page header's clock shows it.
+        west = style.lang.west_of_utc()
+        item.setAxisItems({"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=west)})
         for name in ("bottom", "left"):
             axis = item.getAxis(name)
             axis.setTickFont(style.font(20, 400))
@@ -189,7 +191,8 @@ class TimeseriesWidget(KioskWidget):
         levels = [top * k / steps for k in range(steps + 1)]
         item = self.plot.getPlotItem()
         item.setYRange(0, top * 1.06, padding=0)  # room for the top label
-        item.getAxis("left").setTicks([list(zip(levels, axis_labels(levels), strict=True)), []])
+        labels = axis_labels(levels, self.style_.lang)
+        item.getAxis("left").setTicks([list(zip(levels, labels, strict=True)), []])
         # One plain item for all gridlines, as pairs of points across the window. (pyqtgraph's
         # InfiniteLine asks its view box for its size while painting; during teardown the view
         # box is gone and the test run segfaulted on a clean clone.)
@@ -219,12 +222,16 @@ class TimeseriesWidget(KioskWidget):
         legend = self.style_.px(LEGEND_HEIGHT)
         self.plot.setGeometry(rect.adjusted(0, legend, 0, 0))
 
+    def _figure(self, value: float) -> str:
+        return self.style_.lang.compact(value)
+
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
         style = self.style_
         x = rect.left()
         height = style.px(LEGEND_HEIGHT)
         chip = style.px(14)
-        for label, colour, last in self.legend:
+        for name, colour, last in self.legend:
+            label = style.lang.term(name)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRoundedRect(
@@ -239,7 +246,7 @@ class TimeseriesWidget(KioskWidget):
             x += painter.fontMetrics().horizontalAdvance(label) + style.px(10)
             painter.setPen(style.muted)
             painter.setFont(style.font(24, 400))
-            value = compact(last)
+            value = self._figure(last)
             painter.drawText(
                 QRect(x, rect.top(), rect.right() - x, height), Qt.AlignmentFlag.AlignVCenter, value
             )
@@ -252,7 +259,7 @@ class TimeseriesWidget(KioskWidget):
             painter.drawLine(x, middle, x + style.px(36), middle)
             painter.setFont(style.font(24, 400))
             caption = QRect(x + style.px(46), rect.top(), rect.right() - x, height)
-            painter.drawText(caption, Qt.AlignmentFlag.AlignVCenter, "window before")
+            painter.drawText(caption, Qt.AlignmentFlag.AlignVCenter, style.lang._("window before"))
 
 
 # Round tops of the value axis and how many equal steps divide each into round numbers.
@@ -273,15 +280,17 @@ def peaks(x: np.ndarray, y: np.ndarray, columns: int) -> tuple[np.ndarray, np.nd
     return (x[starts] + x[ends]) / 2, high
 
 
-def axis_labels(levels: list[float]) -> list[str]:
+def axis_labels(levels: list[float], words: Lang = ENGLISH) -> list[str]:
     """Labels for gridline values, with as many decimals as they need and no more: 0, 2.5, 5,
-    7.5 (not "0, 2, 5, 8", whose rounding made two steps look unequal, or "0, 0, 1, 2, 2")."""
+    7.5 (not "0, 2, 5, 8", whose rounding made two steps look unequal, or "0, 0, 1, 2, 2");
+    in the room's way, all short when the top is (5K, 10K, not 5.000, 10K)."""
     for decimals in range(4):
         if all(abs(round(v, decimals) - v) < 1e-9 * max(1.0, abs(v)) for v in levels):
             break
-    labels = [compact(v, decimals) for v in levels]
+    alike = max(levels, default=0.0) >= 1e4
+    labels = [words.compact(v, decimals, short=alike) for v in levels]
     if len(set(labels)) < len(labels):  # compact's k / M suffixes round: say more
-        labels = [f"{v:,.{decimals}f}" for v in levels]
+        labels = [words.number(v, decimals) for v in levels]
     return labels
 
 

@@ -146,7 +146,7 @@ class WordCloudWidget(KioskWidget):
         if not self.terms:
             painter.setPen(style.muted)
             painter.setFont(style.font(26))
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "No terms yet")
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.style_.lang._("No terms yet"))
             return
         for term in self.terms.values():
             painter.setPen(term.colour)
