@@ -1,0 +1,335 @@
+"""One data node, many walls, over MQTT: a real Mosquitto on loopback, real kiosk processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import paho.mqtt.client as paho
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from kiosk.config import LayoutError, load_layout
+from kiosk.fleet import codec
+from kiosk.fleet.node import DataNode
+from kiosk.fleet.remote import RemoteData, used_streams
+from kiosk.hub import SourceState
+from kiosk.values import (
+    Alert,
+    Breakdown,
+    Kind,
+    Matrix,
+    Mention,
+    Metric,
+    Place,
+    Places,
+    RankEntry,
+    Ranking,
+    TimeSeries,
+)
+from tests.mqtt_broker import MOSQUITTO, Broker
+
+pytestmark = pytest.mark.skipif(not Path(MOSQUITTO).exists(), reason="needs mosquitto")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_layout(folder: Path, broker: str, *, keepalive: str = "2s", extra: str = "") -> Path:
+    path = folder / "fleet.yaml"
+    path.write_text(
+        textwrap.dedent(
+            f"""\
+            sources:
+              social: {{type: demo, brands: [Acme, Globex], ours: Acme, rate: 40, seed: 3}}
+            data:
+              mqtt: {{broker: "{broker}", site: hq, box: node1, keepalive: {keepalive},
+                      publish_interval: 100ms, snapshot_every: 1s{extra}}}
+            screens:
+              - name: lobby
+                match: {{index: 0}}
+                pages:
+                  - title: Lobby
+                    widgets:
+                      - {{type: kpi, at: [0, 0, 6, 4], data: social.rate, title: Rate}}
+                      - {{type: ticker, at: [0, 4, 12, 1], data: social.mentions}}
+            """
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    running = Broker(tmp_path).start()
+    yield running
+    running.stop()
+
+
+def wall_options(layout_path: Path, box: str) -> object:
+    layout = load_layout(layout_path)
+    assert layout.data.mqtt is not None
+    return layout, layout.data.mqtt.model_copy(update={"box": box})
+
+
+async def until(condition: Callable[[], bool], seconds: float = 15.0) -> float:
+    """Seconds until ``condition()`` held; fails the test after ``seconds``."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > seconds:
+            raise AssertionError(f"not within {seconds} s")
+        await asyncio.sleep(0.02)
+    return time.monotonic() - started
+
+
+# -- encoding -------------------------------------------------------------------------------
+
+
+VALUES = {
+    Kind.MENTIONS: (
+        Mention(
+            "a1",
+            1.5,
+            "Acme",
+            "héllo 👋",
+            "en",
+            "bluesky",
+            "Ann",
+            "@ann",
+            12,
+            -0.5,
+            ("#x",),
+            "Lyon",
+            45.7,
+            4.8,
+            3,
+            ("https://x/i.png",),
+        ),
+        Mention("a2", 2.0, "Globex", "", "fr", "rss", "", "", 0, 0.0),
+    ),
+    Kind.SERIES: TimeSeries(("Acme", "Globex"), 60.0, 60.0, np.arange(6.0).reshape(2, 3)),
+    Kind.METRIC: Metric(3.5, None, (1.0, 2.0), "%", "share"),
+    Kind.BREAKDOWN: Breakdown((("Acme", 2.0), ("Globex", 1.0))),
+    Kind.RANKING: Ranking((RankEntry("#a", 3.0, None, "d", 0.2), RankEntry("#b", 1.0, 0))),
+    Kind.TEXT: "hello",
+    Kind.MATRIX: Matrix(("Mon",), ("0", "1"), np.array([[1.0, 2.0]])),
+    Kind.ALERTS: (Alert("spike:Acme", "critical", "Acme 4×", 9.0, ("#x",)),),
+    Kind.PLACES: Places((Place("Lyon", 45.7, 4.8, 3.0, -0.1),)),
+}
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_every_kind_survives_the_wire(kind: Kind) -> None:
+    value = VALUES[kind]
+    update = codec.decode(codec.encode(kind, 7, 123.25, value), expect=kind)
+    assert (update.kind, update.version, update.at) == (kind, 7, 123.25)
+    if kind in (Kind.SERIES, Kind.MATRIX):
+        assert np.array_equal(update.data.values, value.values)  # type: ignore[attr-defined]
+        assert repr(update.data).split("values")[0] == repr(value).split("values")[0]
+    else:
+        assert update.data == value
+
+
+def test_bad_messages_are_refused_with_a_reason() -> None:
+    with pytest.raises(codec.DecodeError):
+        codec.decode(b"\xc1 not msgpack")
+    with pytest.raises(codec.DecodeError, match="metric"):
+        codec.decode(codec.encode(Kind.TEXT, 1, 1.0, "x"), expect=Kind.METRIC)
+    with pytest.raises(codec.DecodeError):
+        codec.decode(codec.encode(Kind.TEXT, 1, 1.0, "x")[:-3])
+
+
+def test_a_mention_batch_says_which_version_it_follows() -> None:
+    update = codec.decode(codec.encode_batch(4, 6, 2.0, VALUES[Kind.MENTIONS]))
+    assert (update.since, update.version, update.data) == (4, 6, VALUES[Kind.MENTIONS])
+
+
+# -- layout ---------------------------------------------------------------------------------
+
+
+def test_a_wall_subscribes_only_to_the_streams_its_screens_use(tmp_path: Path) -> None:
+    layout = load_layout(write_layout(tmp_path, "127.0.0.1:1"))
+    assert used_streams(layout) == {"social.rate", "social.mentions"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [(", username: u", None), (", password: p", "password needs a username")],
+)
+def test_broker_options_are_checked(tmp_path: Path, extra: str, message: str | None) -> None:
+    path = write_layout(tmp_path, "127.0.0.1:1883", extra=extra)
+    if message is None:
+        assert load_layout(path).data.mqtt is not None
+    else:
+        with pytest.raises(LayoutError, match=message):
+            load_layout(path)
+
+
+def test_a_broker_without_a_port_is_a_layout_error(tmp_path: Path) -> None:
+    with pytest.raises(LayoutError, match="HOST:PORT"):
+        load_layout(write_layout(tmp_path, "mqtt.local"))
+
+
+def test_serve_without_a_broker_says_what_to_add(tmp_path: Path) -> None:
+    lines = write_layout(tmp_path, "127.0.0.1:1").read_text(encoding="utf-8").splitlines()
+    start = lines.index("data:")
+    path = tmp_path / "plain.yaml"
+    path.write_text("\n".join(lines[:start] + lines[start + 3 :]), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "serve", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "data: {mqtt: {broker: HOST:PORT}}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- node and walls in one loop, against a real broker --------------------------------------
+
+
+def test_walls_follow_the_node_and_survive_a_broker_restart(tmp_path: Path) -> None:
+    broker = Broker(tmp_path).start()
+    layout, options = wall_options(write_layout(tmp_path, broker.address), "node1")
+    _, wall_opts = wall_options(tmp_path / "fleet.yaml", "wall1")
+
+    async def scenario() -> None:
+        node = DataNode(layout, options)  # type: ignore[arg-type]
+        wall = RemoteData(layout, wall_opts)  # type: ignore[arg-type]
+        node.start()
+        wall.start()
+        try:
+            await until(lambda: wall.hub.version("social.mentions") > 2)
+            await until(lambda: wall.hub.sample("social.rate") is not None)
+            await until(lambda: wall.hub.status("social").state is SourceState.OK)
+            # The node's timestamps and values, not the arrival's.
+            node_rate, wall_rate = node.hub.sample("social.rate"), wall.hub.sample("social.rate")
+            assert node_rate is not None and wall_rate is not None
+            await until(lambda: wall.remote_version["social.rate"] == node_rate.version
+                        or wall.remote_version["social.rate"] > node_rate.version)  # fmt: skip
+            wall_mentions = wall.hub.sample("social.mentions")
+            node_ids = {m.id for m in node.hub.sample("social.mentions").value}  # type: ignore[union-attr]
+            assert wall_mentions is not None and {m.id for m in wall_mentions.value} <= node_ids
+            # Not subscribed: streams no widget of this wall shows stay empty.
+            assert wall.hub.sample("social.volume") is None
+            assert node.hub.sample("social.volume") is not None
+
+            broker.stop()
+            await until(lambda: wall.hub.status("social").state is SourceState.STALE)
+            assert "broker" in wall.hub.status("social").detail
+            frozen = wall.hub.version("social.mentions")
+            await asyncio.sleep(0.5)
+            assert wall.hub.version("social.mentions") == frozen  # last values kept
+
+            broker.start()  # empty: no persistence, the node sends everything again
+            await until(lambda: wall.hub.status("social").state is SourceState.OK, 20)
+            await until(lambda: wall.hub.version("social.mentions") > frozen)
+        finally:
+            await wall.stop()
+            await node.stop()
+            broker.stop()
+
+    asyncio.run(scenario())
+
+
+# -- processes: kiosk serve, killed and restarted -------------------------------------------
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+
+
+def _serve(layout: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "serve", str(layout)],
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_a_killed_data_node_shows_stale_then_fresh_again(broker: Broker, tmp_path: Path) -> None:
+    path = write_layout(tmp_path, broker.address)
+    layout, wall_opts = wall_options(path, "wall1")
+
+    async def scenario() -> None:
+        node = _serve(path)
+        wall = RemoteData(layout, wall_opts)  # type: ignore[arg-type]
+        wall.start()
+        try:
+            await until(lambda: wall.hub.status("social").state is SourceState.OK, 30)
+            await until(lambda: wall.hub.version("social.mentions") > 0)
+            node.send_signal(signal.SIGKILL)
+            node.wait(5)
+            # The broker publishes the node's last will after 1.5 keep-alives (2 s here).
+            await until(lambda: wall.hub.status("social").state is SourceState.STALE, 10)
+            assert "data node" in wall.hub.status("social").detail
+            before = wall.hub.version("social.mentions")
+            node = _serve(path)
+            await until(lambda: wall.hub.status("social").state is SourceState.OK, 30)
+            await until(lambda: wall.hub.version("social.mentions") > before, 30)
+        finally:
+            await wall.stop()
+            node.terminate()
+            node.wait(10)
+
+    asyncio.run(scenario())
+
+
+def test_kiosk_run_shows_the_node_streams_and_says_so_on_the_broker(
+    broker: Broker, tmp_path: Path
+) -> None:
+    """A real wall process (offscreen) with data: mqtt: and no sources of its own."""
+    path = write_layout(tmp_path, broker.address)
+    node = _serve(path)
+    seen: dict[str, dict[str, object]] = {}
+    watcher = paho.Client(CallbackAPIVersion.VERSION2, client_id="test-watcher")
+    watcher.on_connect = lambda c, *_: c.subscribe("kiosk/hq/box/+")
+    watcher.on_message = lambda _c, _u, m: seen.__setitem__(m.topic, json.loads(m.payload))
+    watcher.connect("127.0.0.1", broker.port)
+    watcher.loop_start()
+    wall_layout = tmp_path / "wall.yaml"
+    wall_layout.write_text(
+        path.read_text(encoding="utf-8").replace("box: node1", "box: lobby-box"), encoding="utf-8"
+    )
+    wall = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "run", "--windowed", "--seconds", "60",
+         str(wall_layout)],
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        status: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            status = seen.get("kiosk/hq/box/lobby-box", {})
+            if status.get("age") is not None:
+                break
+            time.sleep(0.1)
+        assert status.get("online") is True and status.get("role") == "wall"
+        assert status.get("screens") == ["lobby"]
+        assert isinstance(status.get("age"), float | int)  # it holds the node's data
+        assert seen["kiosk/hq/box/node1"]["online"] is True
+        wall.send_signal(signal.SIGKILL)
+        wall.wait(5)
+        started = time.monotonic()
+        while seen["kiosk/hq/box/lobby-box"].get("online") and time.monotonic() - started < 10:
+            time.sleep(0.05)
+        assert seen["kiosk/hq/box/lobby-box"]["online"] is False  # its last will
+    finally:
+        watcher.loop_stop()
+        for process in (wall, node):
+            if process.poll() is None:
+                process.terminate()
+                process.wait(10)
