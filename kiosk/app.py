@@ -36,6 +36,7 @@ from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.control.pushed import PushedStore
 from kiosk.control.systemd import Notifier
 from kiosk.control.wall_state import IDENTIFY_SIGNAL, StatePublisher
+from kiosk.fleet.remote import RemoteData
 from kiosk.hub import Hub
 from kiosk.lateness import lateness_log_from_env
 from kiosk.recovery import STABLE_AFTER
@@ -144,6 +145,8 @@ async def run_wall(
         fresh.start()
         old = runtimes.pop()
         runtimes.append(fresh)
+        if isinstance(fresh, RemoteData) and isinstance(old, RemoteData):
+            fresh.inbox.target = old.inbox.target
         task = asyncio.ensure_future(old.stop())
         stopping.add(task)
         task.add_done_callback(stopping.discard)
@@ -173,6 +176,8 @@ async def run_wall(
         layout_path=path,
         pushed=PushedStore.in_cache_dir(),  # messages, casts, an emergency outlive a restart
     )
+    if isinstance(runtime, RemoteData):  # commands sent to the fleet over MQTT
+        runtime.inbox.target = commands
     if seconds is not None:
         loop.call_later(seconds, stop.set)
     if on_stable is not None:

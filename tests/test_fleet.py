@@ -18,8 +18,10 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from kiosk.config import LayoutError, load_layout
+from kiosk.config import Layout, LayoutError, load_layout
+from kiosk.control.commands import Directory, UnknownPostError, Validated
 from kiosk.fleet import codec
+from kiosk.fleet.commands import command_topic, envelope
 from kiosk.fleet.node import DataNode
 from kiosk.fleet.remote import RemoteData, used_streams
 from kiosk.hub import SourceState
@@ -43,8 +45,17 @@ pytestmark = pytest.mark.skipif(not Path(MOSQUITTO).exists(), reason="needs mosq
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def write_layout(folder: Path, broker: str, *, keepalive: str = "2s", extra: str = "") -> Path:
-    path = folder / "fleet.yaml"
+def write_layout(
+    folder: Path,
+    broker: str,
+    *,
+    keepalive: str = "2s",
+    extra: str = "",
+    screen: str = "lobby",
+    groups: str = "[]",
+    file: str = "fleet.yaml",
+) -> Path:
+    path = folder / file
     path.write_text(
         textwrap.dedent(
             f"""\
@@ -54,7 +65,8 @@ def write_layout(folder: Path, broker: str, *, keepalive: str = "2s", extra: str
               mqtt: {{broker: "{broker}", site: hq, box: node1, keepalive: {keepalive},
                       publish_interval: 100ms, snapshot_every: 1s{extra}}}
             screens:
-              - name: lobby
+              - name: {screen}
+                groups: {groups}
                 match: {{index: 0}}
                 pages:
                   - title: Lobby
@@ -333,3 +345,94 @@ def test_kiosk_run_shows_the_node_streams_and_says_so_on_the_broker(
             if process.poll() is None:
                 process.terminate()
                 process.wait(10)
+
+
+# -- commands across boxes ------------------------------------------------------------------
+
+
+class FakeWall:
+    """What the inbox needs of a wall (kiosk.control.api.CommandTarget), recording calls."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.executed: list[Validated] = []
+
+    def directory(self) -> Directory:
+        return Directory.of(self.layout.screens)
+
+    def execute(self, validated: Validated) -> dict[str, object]:
+        self.executed.append(validated)
+        return {"screens": list(validated.screens)}
+
+    def decide(self, command: object, by: str) -> dict[str, object]:
+        raise UnknownPostError("no such post here")
+
+
+def _box(tmp_path: Path, broker: Broker, box: str, screen: str, groups: str) -> RemoteData:
+    path = write_layout(tmp_path, broker.address, screen=screen, groups=groups, file=f"{box}.yaml")
+    layout, options = wall_options(path, box)
+    remote = RemoteData(layout, options)  # type: ignore[arg-type]
+    remote.inbox.target = FakeWall(layout)  # type: ignore[assignment, arg-type]
+    return remote
+
+
+def test_a_command_to_a_group_reaches_its_boxes_once_even_offline_ones(
+    broker: Broker, tmp_path: Path
+) -> None:
+    acks: dict[str, dict[str, object]] = {}
+    sender = paho.Client(CallbackAPIVersion.VERSION2, client_id="test-sender")
+    sender.on_connect = lambda c, *_: c.subscribe("kiosk/hq/ack/#", qos=1)
+    sender.on_message = lambda _c, _u, m: acks.__setitem__(m.topic, json.loads(m.payload))
+    sender.connect("127.0.0.1", broker.port)
+    sender.loop_start()
+
+    def send(command: dict[str, object], **kwargs: float) -> tuple[str, bytes]:
+        command_id, payload = envelope(command, **kwargs)
+        sender.publish(command_topic("hq", command_id), payload, qos=1, retain=True)
+        return command_id, payload
+
+    def executed(box: RemoteData) -> list[Validated]:
+        return box.inbox.target.executed  # type: ignore[union-attr]
+
+    async def scenario() -> None:
+        execs = _box(tmp_path, broker, "exec-box", "boardroom", "[execs]")
+        lobby = _box(tmp_path, broker, "lobby-box", "lobby", "[public]")
+        for box in (execs, lobby):
+            box.start()
+        try:
+            await until(lambda: execs.connection.connected and lobby.connection.connected)
+            hello = {"command": "message", "headline": "Board in 5", "to": ["execs"],
+                     "duration": 60}  # fmt: skip
+            first, payload = send(hello)
+            await until(lambda: f"kiosk/hq/ack/{first}/exec-box" in acks)
+            assert acks[f"kiosk/hq/ack/{first}/exec-box"]["ok"] is True
+            assert [v.screens for v in executed(execs)] == [("boardroom",)]
+            # The same id again (a resend, a reconnect): applied once.
+            sender.publish(command_topic("hq", first), payload, qos=1, retain=True)
+            pin = {"command": "pin", "page": "Nope", "to": ["all"]}
+            bad, _ = send(pin)
+            await until(lambda: f"kiosk/hq/ack/{bad}/lobby-box" in acks)
+            await until(lambda: f"kiosk/hq/ack/{bad}/exec-box" in acks)
+            assert acks[f"kiosk/hq/ack/{bad}/lobby-box"]["ok"] is False  # says why, per box
+            assert "Nope" in str(acks[f"kiosk/hq/ack/{bad}/lobby-box"]["error"])
+            assert len(executed(execs)) == 1 and executed(lobby) == []
+            assert not any("lobby-box" in topic for topic in acks if first in topic)
+
+            # A box that was offline gets what is still valid when it comes back.
+            expired, _ = send({"command": "identify", "to": ["execs"]}, expires_in=0.2)
+            await asyncio.sleep(0.5)
+            late = _box(tmp_path, broker, "late-box", "annex", "[execs]")
+            late.start()
+            try:
+                await until(lambda: f"kiosk/hq/ack/{first}/late-box" in acks)
+                await asyncio.sleep(0.5)
+                assert [v.command.command for v in executed(late)] == ["message"]
+                assert f"kiosk/hq/ack/{expired}/late-box" not in acks
+            finally:
+                await late.stop()
+        finally:
+            for box in (execs, lobby):
+                await box.stop()
+            sender.loop_stop()
+
+    asyncio.run(scenario())

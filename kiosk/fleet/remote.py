@@ -17,6 +17,7 @@ from typing import Any
 from kiosk.config import Layout, available_streams
 from kiosk.config.fleet import Mqtt
 from kiosk.fleet import batch_topic, box_topic, codec, source_topic, stream_topic
+from kiosk.fleet.commands import Inbox, ack_topic, command_topic
 from kiosk.fleet.connection import Connection
 from kiosk.hub import Hub, SourceState
 from kiosk.values import Kind
@@ -58,6 +59,8 @@ class RemoteData:
         topics += [batch_topic(site, n) for n in self.streams if self.kinds[n] is Kind.MENTIONS]
         topics += [source_topic(site, source) for source in self.sources]
         topics.append(box_topic(site, "+"))
+        topics.append(command_topic(site, "+"))
+        self._command_prefix = command_topic(site, "")
         self._routes: dict[str, tuple[str, str]] = {}
         for name in self.streams:
             self._routes[stream_topic(site, name)] = ("value", name)
@@ -72,6 +75,12 @@ class RemoteData:
             on_message=self.received,
             on_connected=self._connected,
             presence=lambda: {"screens": screens, "age": self.data_age()},
+        )
+        self.inbox = Inbox(
+            options.box,
+            lambda command_id, ack: self.connection.publish(
+                ack_topic(site, command_id, options.box), ack, qos=1
+            ),
         )
         self.remote_version: dict[str, int] = {}
         self.nodes: dict[str, bool] = {}  # data nodes of the site: online?
@@ -98,7 +107,9 @@ class RemoteData:
         """One message (called in the loop); bad messages are logged and dropped."""
         route = self._routes.get(topic)
         try:
-            if route is None:
+            if route is None and topic.startswith(self._command_prefix):
+                self.inbox.received(payload)
+            elif route is None:
                 self._box(topic, payload)
             elif route[0] == "source":
                 self._source(route[1], payload)
