@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import subprocess
@@ -26,6 +27,9 @@ class Broker:
         self.config = folder / "mosquitto.conf"
         self.config.write_text(
             f"listener {self.port} 127.0.0.1\n"
+            # Started as root, mosquitto switches to the user 'mosquitto', who may not read
+            # the test's private folder: stay whoever we are.
+            f"user {getpass.getuser()}\n"
             "persistence false\n"
             f"log_dest file {folder / 'mosquitto.log'}\n" + (extra or "allow_anonymous true\n"),
             encoding="utf-8",
@@ -37,11 +41,10 @@ class Broker:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> Broker:
-        self.process = subprocess.Popen(
-            [MOSQUITTO, "-c", str(self.config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with (self.folder / "mosquitto.err").open("ab") as errors:
+            self.process = subprocess.Popen(
+                [MOSQUITTO, "-c", str(self.config)], stdout=subprocess.DEVNULL, stderr=errors
+            )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -49,7 +52,7 @@ class Broker:
                 return self
             except OSError:
                 if self.process.poll() is not None:
-                    log = (self.folder / "mosquitto.log").read_text(errors="replace")
+                    log = (self.folder / "mosquitto.err").read_text(errors="replace")
                     raise RuntimeError(f"mosquitto did not start:\n{log}") from None
                 time.sleep(0.05)
         raise RuntimeError("mosquitto did not open its port")

@@ -436,3 +436,97 @@ def test_a_command_to_a_group_reaches_its_boxes_once_even_offline_ones(
             sender.loop_stop()
 
     asyncio.run(scenario())
+
+
+# -- security: passwords and the documented ACL, on the real broker -------------------------
+
+ACL = ROOT / "packaging" / "mosquitto" / "kiosk-acl.conf"
+PASSWORDS = {"node1": "n0de-secret", "lobby": "l0bby-secret", "exec-box": "ex3c", "ops": "0ps"}
+
+
+@pytest.fixture
+def secured(tmp_path: Path) -> Iterator[Broker]:
+    passwords = tmp_path / "passwords"
+    passwords.touch()
+    for user, password in PASSWORDS.items():
+        subprocess.run(
+            ["mosquitto_passwd", "-b", str(passwords), user, password], check=True, timeout=30
+        )
+    passwords.chmod(0o600)
+    extra = f"allow_anonymous false\npassword_file {passwords}\nacl_file {ACL}\n"
+    running = Broker(tmp_path, extra=extra).start()
+    yield running
+    running.stop()
+
+
+def _client(port: int, user: str, password: str) -> tuple[paho.Client, dict[str, bytes]]:
+    got: dict[str, bytes] = {}
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"test-{user}")
+    client.username_pw_set(user, password)
+    client.on_message = lambda _c, _u, m: got.__setitem__(m.topic, bytes(m.payload))
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    return client, got
+
+
+def test_the_site_acl_lets_a_lobby_read_but_not_command(
+    secured: Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIOSK_TEST_MQTT_PASSWORD", PASSWORDS["exec-box"])
+    auth = ', username: exec-box, password: "${env:KIOSK_TEST_MQTT_PASSWORD}"'
+    path = write_layout(tmp_path, secured.address, extra=auth, screen="boardroom", groups="[x]")
+    layout, options = wall_options(path, "exec-box")
+    assert options.password == PASSWORDS["exec-box"]  # type: ignore[attr-defined]
+    node, _ = _client(secured.port, "node1", PASSWORDS["node1"])
+    lobby, lobby_got = _client(secured.port, "lobby", PASSWORDS["lobby"])
+    ops, ops_got = _client(secured.port, "ops", PASSWORDS["ops"])
+    intruder, _ = _client(secured.port, "lobby", "wrong")
+    topic = "kiosk/hq/stream/social.rate"
+
+    async def scenario() -> None:
+        wall = RemoteData(layout, options)  # type: ignore[arg-type]
+        wall.inbox.target = FakeWall(layout)  # type: ignore[assignment]
+        wall.start()
+        try:
+            await until(lambda: wall.connection.connected)
+            lobby.subscribe("kiosk/hq/stream/#", qos=1)
+            ops.subscribe("kiosk/hq/ack/#", qos=1)
+            await asyncio.sleep(0.3)
+            node.publish(topic, codec.encode(Kind.TEXT, 1, 1.0, "x"), qos=1, retain=True)
+            await until(lambda: topic in lobby_got)  # the lobby reads its streams
+            lobby.publish("kiosk/hq/stream/social.rate", b"forged", qos=1, retain=True)
+            message = {"command": "message", "headline": "forged", "to": ["all"]}
+            forged, payload = envelope(message)
+            lobby.publish(command_topic("hq", forged), payload, qos=1, retain=True)
+            intruder.publish(command_topic("hq", forged), payload, qos=1, retain=True)
+            real, payload = envelope({**message, "headline": "from ops"})
+            ops.publish(command_topic("hq", real), payload, qos=1, retain=True)
+            await until(lambda: f"kiosk/hq/ack/{real}/exec-box" in ops_got)
+            await asyncio.sleep(0.5)
+            assert f"kiosk/hq/ack/{forged}/exec-box" not in ops_got  # dropped by the broker
+            executed = wall.inbox.target.executed  # type: ignore[union-attr]
+            assert [v.command.headline for v in executed] == ["from ops"]  # type: ignore[union-attr]
+            assert lobby_got[topic] != b"forged"  # a lobby cannot write streams either
+        finally:
+            await wall.stop()
+            for client in (node, lobby, ops, intruder):
+                client.loop_stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_wrong_password_never_connects(secured: Broker, tmp_path: Path) -> None:
+    path = write_layout(tmp_path, secured.address, extra=", username: exec-box, password: nope")
+    layout, options = wall_options(path, "exec-box")
+
+    async def scenario() -> None:
+        wall = RemoteData(layout, options)  # type: ignore[arg-type]
+        wall.start()
+        await asyncio.sleep(2.0)
+        try:
+            assert not wall.connection.connected
+            assert wall.hub.status("social").state is not SourceState.OK
+        finally:
+            await wall.stop()
+
+    asyncio.run(scenario())
