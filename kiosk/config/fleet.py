@@ -74,6 +74,13 @@ class Mqtt(BaseModel):
         le=60 * SECOND,
         description="Data node: a stream changing faster is sent at most this often (coalesced).",
     )
+    max_posts: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Data node: new posts sent to walls per second at most, the newest (tickers "
+        "and post walls show a few; charts come computed from every post).",
+    )
     snapshot_every: Duration = Field(
         default=10 * SECOND,
         ge=1 * SECOND,

@@ -2,7 +2,9 @@
 
 Coalescing: a stream changing 1,000 times a second is sent at most every ``publish_interval``
 (its last value, retained). Mention streams send their new posts in one batch per interval
-(``…/new``, with the version they follow, so a wall can tell whether it missed some) and, every
+(``…/new``, with the version they follow, so a wall can tell whether it missed some; at most
+``max_posts`` a second, the newest: at 1,000 posts a second a wall's ticker shows a few, and its
+charts come computed from all of them) and, every
 ``snapshot_every``, their whole list retained (what a wall that starts or reconnects gets).
 On every (re)connect everything is sent again: a broker restarted without persistence is full
 again within one interval.
@@ -43,6 +45,7 @@ class DataNode:
         self._batches: dict[str, list[Mention]] = {}
         self._sent_version: dict[str, int] = {}  # mention streams: the version of the last batch
         self._snapshot_due: set[str] = set()
+        self._posts_per_batch = max(1, round(options.max_posts * options.publish_interval))
         self._sources_sent: dict[str, tuple[Any, ...]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe = [self.hub.subscribe(name, self._changed) for name in self._names]
@@ -75,7 +78,7 @@ class DataNode:
     def _connected(self, connected: bool) -> None:
         if connected:  # the broker may have lost its retained values: send everything again
             self._dirty.update(name for name in self._names if self.hub.version(name))
-            self._snapshot_due.update(self._dirty)
+            self._snapshot_due.update(n for n in self._dirty if self.hub.kind(n) is Kind.MENTIONS)
             self._sources_sent.clear()
             self._send_snapshots()
 
@@ -104,7 +107,9 @@ class DataNode:
                 continue
             kind = self.hub.kind(name)
             if kind is Kind.MENTIONS:
-                batch = self._batches.pop(name, [])
+                # Walls show posts (tickers, post walls); the analytics they chart were computed
+                # here from every post. The newest few per interval are all a wall can show.
+                batch = self._batches.pop(name, [])[-self._posts_per_batch :]
                 since = self._sent_version.get(name, 0)
                 if batch:
                     payload = codec.encode_batch(since, sample.version, sample.at, batch)
