@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -531,5 +532,58 @@ def test_a_wrong_password_never_connects(secured: Broker, tmp_path: Path) -> Non
             assert wall.hub.status("social").state is not SourceState.OK
         finally:
             await wall.stop()
+
+    asyncio.run(scenario())
+
+
+def _certificates(folder: Path) -> None:
+    """A CA, the broker's certificate for 127.0.0.1 and a client's, made with openssl."""
+
+    def run(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True, timeout=60)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=kiosk test CA",
+        "-keyout", "ca.key", "-out", "ca.pem")  # fmt: skip
+    for name, extra in (("server", "subjectAltName=IP:127.0.0.1"), ("client", "")):
+        run("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout",
+            f"{name}.key", "-out", f"{name}.csr")  # fmt: skip
+        (folder / f"{name}.ext").write_text(extra + "\n" if extra else "\n", encoding="utf-8")
+        run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-out", f"{name}.pem",
+            "-extfile", f"{name}.ext")  # fmt: skip
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+def test_tls_with_client_certificates(tmp_path: Path) -> None:
+    _certificates(tmp_path)
+    extra = (
+        f"cafile {tmp_path / 'ca.pem'}\ncertfile {tmp_path / 'server.pem'}\n"
+        f"keyfile {tmp_path / 'server.key'}\nrequire_certificate true\n"
+        "use_identity_as_username true\nallow_anonymous true\n"
+    )
+    broker = Broker(tmp_path, extra=extra).start()
+    with_cert = write_layout(
+        tmp_path, broker.address, extra=", tls: {ca: ca.pem, cert: client.pem, key: client.key}"
+    )
+    layout, options = wall_options(with_cert, "node1")
+    _, wall_opts = wall_options(with_cert, "wall1")
+    no_cert = write_layout(tmp_path, broker.address, extra=", tls: {ca: ca.pem}", file="n.yaml")
+    _, bare_opts = wall_options(no_cert, "wall2")
+
+    async def scenario() -> None:
+        node = DataNode(layout, options)  # type: ignore[arg-type]
+        wall = RemoteData(layout, wall_opts)  # type: ignore[arg-type]
+        bare = RemoteData(layout, bare_opts)  # type: ignore[arg-type]
+        for part in (node, wall, bare):
+            part.start()
+        try:
+            await until(lambda: wall.hub.sample("social.rate") is not None, 30)
+            assert wall.hub.status("social").state is SourceState.OK
+            assert not bare.connection.connected  # no client certificate: refused
+            assert bare.hub.sample("social.rate") is None
+        finally:
+            for part in (bare, wall, node):
+                await part.stop()
+            broker.stop()
 
     asyncio.run(scenario())
