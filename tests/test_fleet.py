@@ -310,7 +310,7 @@ def test_kiosk_run_shows_the_node_streams_and_says_so_on_the_broker(
     node = _serve(path)
     seen: dict[str, dict[str, object]] = {}
     watcher = paho.Client(CallbackAPIVersion.VERSION2, client_id="test-watcher")
-    watcher.on_connect = lambda c, *_: c.subscribe("kiosk/hq/box/+")
+    watcher.on_connect = lambda c, *_: c.subscribe([("kiosk/hq/box/+", 1), ("kiosk/hq/ack/#", 1)])
     watcher.on_message = lambda _c, _u, m: seen.__setitem__(m.topic, json.loads(m.payload))
     watcher.connect("127.0.0.1", broker.port)
     watcher.loop_start()
@@ -337,6 +337,16 @@ def test_kiosk_run_shows_the_node_streams_and_says_so_on_the_broker(
         assert status.get("screens") == ["lobby"]
         assert isinstance(status.get("age"), float | int)  # it holds the node's data
         assert seen["kiosk/hq/box/node1"]["online"] is True
+        # A command over the broker reaches the real wall's command model and is answered.
+        hello = {"command": "message", "headline": "Fleet hello", "to": ["all"], "duration": 30}
+        command_id, payload = envelope(hello)
+        watcher.publish(command_topic("hq", command_id), payload, qos=1, retain=True)
+        ack = f"kiosk/hq/ack/{command_id}/lobby-box"
+        deadline = time.monotonic() + 20
+        while ack not in seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert seen[ack]["ok"] is True, seen.get(ack)
+        assert seen[ack]["result"]["screens"] == ["lobby"]  # type: ignore[index]
         wall.send_signal(signal.SIGKILL)
         wall.wait(5)
         started = time.monotonic()
@@ -370,6 +380,9 @@ class FakeWall:
 
     def decide(self, command: object, by: str) -> dict[str, object]:
         raise UnknownPostError("no such post here")
+
+
+BOXES = ("exec-box", "lobby-box")
 
 
 def _box(tmp_path: Path, broker: Broker, box: str, screen: str, groups: str) -> RemoteData:
@@ -420,6 +433,12 @@ def test_a_command_to_a_group_reaches_its_boxes_once_even_offline_ones(
             assert acks[f"kiosk/hq/ack/{bad}/lobby-box"]["ok"] is False  # says why, per box
             assert "Nope" in str(acks[f"kiosk/hq/ack/{bad}/lobby-box"]["error"])
             assert len(executed(execs)) == 1 and executed(lobby) == []
+            # hide / approve carry no targets: every box's moderation decides, and answers.
+            hide, _ = send({"command": "hide", "id": "demo-1-2"})
+            await until(lambda: all(f"kiosk/hq/ack/{hide}/{b}" in acks for b in BOXES))
+            assert {str(acks[f"kiosk/hq/ack/{hide}/{b}"]["error"]) for b in BOXES} == {
+                "no such post here"
+            }
             assert not any("lobby-box" in topic for topic in acks if first in topic)
 
             # A box that was offline gets what is still valid when it comes back.
