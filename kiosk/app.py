@@ -178,6 +178,7 @@ async def run_wall(
     )
     if isinstance(runtime, RemoteData):  # commands sent to the fleet over MQTT
         runtime.inbox.target = commands
+        commands.fleet = runtime.fleet_view
     if seconds is not None:
         loop.call_later(seconds, stop.set)
     if on_stable is not None:

@@ -229,6 +229,10 @@ def test_walls_follow_the_node_and_survive_a_broker_restart(tmp_path: Path) -> N
             await until(lambda: wall.hub.version("social.mentions") > 2)
             await until(lambda: wall.hub.sample("social.rate") is not None)
             await until(lambda: wall.hub.status("social").state is SourceState.OK)
+            await until(lambda: "wall1" in wall.fleet_view())
+            view = wall.fleet_view()
+            assert view["node1"]["online"] is True and view["node1"]["role"] == "node"
+            assert view["wall1"]["screens"] == ["lobby"]
             # The node's timestamps and values, not the arrival's.
             node_rate, wall_rate = node.hub.sample("social.rate"), wall.hub.sample("social.rate")
             assert node_rate is not None and wall_rate is not None
@@ -243,6 +247,7 @@ def test_walls_follow_the_node_and_survive_a_broker_restart(tmp_path: Path) -> N
             broker.stop()
             await until(lambda: wall.hub.status("social").state is SourceState.STALE)
             assert "broker" in wall.hub.status("social").detail
+            assert wall.fleet_view() == {}  # nothing known about other boxes while cut off
             frozen = wall.hub.version("social.mentions")
             await asyncio.sleep(0.5)
             assert wall.hub.version("social.mentions") == frozen  # last values kept

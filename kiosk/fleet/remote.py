@@ -83,6 +83,7 @@ class RemoteData:
             ),
         )
         self.remote_version: dict[str, int] = {}
+        self.boxes: dict[str, dict[str, Any]] = {}  # every box's last presence message
         self.nodes: dict[str, bool] = {}  # data nodes of the site: online?
         self.gaps = 0  # mention batches that did not follow the last one (counted, for checks)
         self.received_count = 0
@@ -100,6 +101,20 @@ class RemoteData:
         """Seconds since the oldest used stream's data (for the fleet view)."""
         ats = [s.at for s in (self.hub.sample(n) for n in self.streams) if s is not None]
         return round(self.hub.clock() - min(ats), 1) if ats else None
+
+    def fleet_view(self) -> dict[str, Any]:
+        """Every box of the site: online, role, screens, data age, seconds since its heartbeat."""
+        now = self.hub.clock()
+        return {
+            box: {
+                "online": bool(body.get("online")),
+                "role": body.get("role"),
+                "screens": body.get("screens", []),
+                "data_age_s": body.get("age"),
+                "heartbeat_age_s": round(now - float(body.get("at", now)), 1),
+            }
+            for box, body in sorted(self.boxes.items())
+        }
 
     # -- from the broker -------------------------------------------------------------------
 
@@ -166,9 +181,10 @@ class RemoteData:
         if not payload:
             return
         body = json.loads(payload)
+        box = topic.rsplit("/", 1)[-1]
+        self.boxes[box] = body
         if body.get("role") != "node":
             return
-        box = topic.rsplit("/", 1)[-1]
         was = any(self.nodes.values())
         self.nodes[box] = bool(body.get("online"))
         online = any(self.nodes.values())
@@ -189,6 +205,7 @@ class RemoteData:
             return
         self._problem = "the MQTT broker is unreachable"
         self.nodes.clear()  # the broker's retained presence says again who is up
+        self.boxes.clear()
         self._mark_stale()
 
     def _mark_stale(self) -> None:
