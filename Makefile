@@ -17,14 +17,15 @@ LAYOUT ?= layouts/demo.yaml
 # systemd (systemd-analyze checks the mini-PC unit file in the tests), and the mini-PC runtime
 # that tests/test_runtime.py boots headless: sway, grim for its screenshots, xkbcli to check
 # that the keyboard cannot switch to a text console; chromium and its driver for the control
-# page's browser test (tests/test_control_web.py); shellcheck for packaging/install.sh.
+# page's browser test (tests/test_control_web.py); shellcheck for packaging/install.sh;
+# mosquitto, the MQTT broker the fleet tests start on loopback (tests/test_fleet*.py).
 SYSTEM_PACKAGES := python3-venv python3-pip libgl1 libegl1 libopengl0 libglib2.0-0 \
 	libfontconfig1 libfreetype6 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0 \
 	libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
 	libxcb-xfixes0 libxrender1 libxi6 libsm6 libice6 fonts-dejavu-core fonts-noto-color-emoji xvfb xauth \
 	libwayland-client0 libwayland-cursor0 libwayland-egl1 systemd sway grim libxkbcommon-tools \
-	chromium chromium-driver shellcheck
+	chromium chromium-driver shellcheck mosquitto
 
 .PHONY: run test setup system lint shots bench clean
 

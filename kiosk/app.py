@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import gc
 import logging
 import signal
@@ -31,27 +30,22 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication
 
-from kiosk.analytics import MentionAnalytics, attach_analytics
-from kiosk.analytics.language import load_when_needed as load_language_model_when_needed
-from kiosk.analytics.model_sentiment import spec_of
-from kiosk.analytics.sentiment import use_model_or_say
-from kiosk.analytics.views import ListeningView
 from kiosk.config import Layout
 from kiosk.control.decisions import DecisionStore
 from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.control.pushed import PushedStore
 from kiosk.control.systemd import Notifier
 from kiosk.control.wall_state import IDENTIFY_SIGNAL, StatePublisher
-from kiosk.hub import Hub, SourceState
+from kiosk.fleet.remote import RemoteData
+from kiosk.hub import Hub
 from kiosk.lateness import lateness_log_from_env
 from kiosk.recovery import STABLE_AFTER
 from kiosk.reload import LayoutReloader
+from kiosk.runtime import DataSide, Runtime, data_side
+
+__all__ = ["Runtime", "run_in_qt", "run_wall"]  # Runtime lives in kiosk.runtime (Qt-free)
 from kiosk.screens.commands import serve_commands
 from kiosk.screens.wall import Wall
-from kiosk.sources import SOURCES, Source
-from kiosk.sources.parsing import set_worker_setup, start_workers
-from kiosk.sources.polling import PollingSource
-from kiosk.values import Kind
 from kiosk.widgets.fonts import load_bundled_fonts
 
 log = logging.getLogger(__name__)
@@ -60,71 +54,6 @@ T = TypeVar("T")
 
 EXIT_RESTART = 75  # EX_TEMPFAIL: stopped on purpose to be started afresh (memory guard)
 MEMORY_CHECK_MS = 10_000
-
-
-class Runtime:
-    """The data side of a running wall: sources publishing into the hub, analytics on top."""
-
-    def __init__(self, layout: Layout, hub: Hub | None = None) -> None:
-        self.hub = hub or Hub()
-        self.sources: list[Source] = []
-        self.analytics: list[MentionAnalytics] = []
-        self._tasks: list[asyncio.Task[None]] = []
-        self.sentiment_model = spec_of(layout.sentiment)
-        brands_of: dict[str, tuple[list[str] | None, str | None]] = {}
-        for name, options in layout.sources.items():
-            source = SOURCES[options.type](name, options, self.hub)
-            source.declare()
-            self.sources.append(source)
-            provided = source.provides(options)
-            if provided.get("mentions") is Kind.MENTIONS:
-                brands = getattr(options, "brands", None)
-                ours = getattr(options, "our_brand", None)
-                brands_of[name] = (list(brands) if brands else None, ours)
-                self.analytics.append(attach_analytics(self.hub, name, brands=brands, ours=ours))
-        self.views: list[ListeningView] = []
-        for name, view in layout.views.items():
-            known = [brands_of.get(source, (None, None)) for source in view.sources]
-            brands = list(dict.fromkeys(b for listed, _ in known for b in listed or ())) or None
-            ours = next((our for _, our in known if our), None)
-            self.views.append(ListeningView(self.hub, name, view, brands, ours))
-
-    def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        load_language_model_when_needed()  # in a thread, and only if a post here needs it
-        if self.sentiment_model is not None:  # polled posts are scored in the parse workers
-            set_worker_setup(functools.partial(use_model_or_say, self.sentiment_model))
-        if any(isinstance(source, PollingSource) for source in self.sources):
-            start_workers()  # their answers are parsed in worker processes: start those now
-        for source in self.sources:
-            task = loop.create_task(source.run(), name=source.name)
-            task.add_done_callback(self._source_ended)
-            self._tasks.append(task)
-        if self.analytics or self.views:
-            self._tasks.append(loop.create_task(self._tick_analytics(), name="analytics"))
-
-    async def _tick_analytics(self) -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            for analytics in self.analytics:
-                analytics.tick()
-            for view in self.views:
-                view.tick()
-
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
-
-    def _source_ended(self, task: asyncio.Task[None]) -> None:
-        if task.cancelled():
-            return
-        error = task.exception()
-        # A source must never raise; if one does, the wall keeps its last data and says so.
-        self.hub.set_status(task.get_name(), SourceState.FAILED, repr(error) if error else "ended")
-        if error is not None:
-            log.error("source %s stopped: %r", task.get_name(), error, exc_info=error)
 
 
 _HARMLESS_QT_MESSAGES = (
@@ -204,18 +133,20 @@ async def run_wall(
     service manager starts a fresh one before a leak hurts. ``on_stable`` is called once the
     wall has run for :data:`kiosk.recovery.STABLE_AFTER` seconds.
     """
-    runtime = Runtime(layout)
+    runtime = data_side(layout)  # sources here, or the data node's streams over MQTT
     state = StatePublisher(path)  # which TV shows what, for `kiosk screens` and `kiosk identify`
     approvals = ModerationQueue(DecisionStore.in_cache_dir())  # decisions outlive a restart
     wall = Wall(layout, runtime.hub, windowed=windowed, state=state, approvals=approvals)
-    runtimes = [runtime]
+    runtimes: list[DataSide] = [runtime]
     stopping: set[asyncio.Task[None]] = set()  # strong refs until the old sources are down
 
     def new_sources(edited: Layout) -> Hub:
-        fresh = Runtime(edited)
+        fresh = data_side(edited)
         fresh.start()
         old = runtimes.pop()
         runtimes.append(fresh)
+        if isinstance(fresh, RemoteData) and isinstance(old, RemoteData):
+            fresh.inbox.target = old.inbox.target
         task = asyncio.ensure_future(old.stop())
         stopping.add(task)
         task.add_done_callback(stopping.discard)
@@ -245,6 +176,9 @@ async def run_wall(
         layout_path=path,
         pushed=PushedStore.in_cache_dir(),  # messages, casts, an emergency outlive a restart
     )
+    if isinstance(runtime, RemoteData):  # commands sent to the fleet over MQTT
+        runtime.inbox.target = commands
+        commands.fleet = runtime.fleet_view
     if seconds is not None:
         loop.call_later(seconds, stop.set)
     if on_stable is not None:

@@ -1,4 +1,4 @@
-"""The ``kiosk`` command: run, session, check, screens, identify, shot, schema, bench, ctl, analyze.
+"""The ``kiosk`` command: run, serve, session, check, screens, identify, shot, schema, bench, ctl…
 
 Qt is imported only by the commands that need it, so ``kiosk check`` and ``kiosk schema`` work
 on a machine without a display or GL libraries.
@@ -86,6 +86,15 @@ def _parser() -> argparse.ArgumentParser:
         help="restart cleanly above this RSS (default: 85%% of the service's MemoryMax; 0: off)",
     )
     run.set_defaults(handler=cmd_run)
+
+    serve = commands.add_parser(
+        "serve",
+        help="a data node: run the layout's sources and analytics (no screens, no Qt) and "
+        "publish every stream to the MQTT broker of its data: mqtt: section",
+    )
+    serve.add_argument("layout", type=Path)
+    serve.add_argument("--seconds", type=float, default=None, help=argparse.SUPPRESS)
+    serve.set_defaults(handler=cmd_serve)
 
     session = commands.add_parser(
         "session",
@@ -282,6 +291,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     if starts is not None:
         starts.ended_cleanly()
     return code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    layout = _load(args.layout)
+    if layout is None:
+        return EXIT_BAD_LAYOUT
+    if layout.data.mqtt is None:
+        print(
+            f"kiosk serve: {args.layout} has no broker: add data: {{mqtt: {{broker: HOST:PORT}}}}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_LAYOUT
+    import asyncio
+
+    from kiosk.fleet.node import serve
+
+    return asyncio.run(serve(layout, layout.data.mqtt, seconds=args.seconds))
 
 
 def cmd_session(args: argparse.Namespace) -> int:

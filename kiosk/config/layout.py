@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from kiosk.config.control import Control, check_groups
+from kiosk.config.fleet import Data
 from kiosk.config.sentiment import Sentiment
 from kiosk.config.types import DAY, LAYOUT_MODEL, SECOND, Colour, Duration, Figure
 from kiosk.config.views import View
@@ -472,6 +473,11 @@ class Layout(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    data: Data = Field(
+        default_factory=Data,
+        description="Run the sources here (default) or take a data node's streams over MQTT.",
+    )
 
     @model_validator(mode="after")
     def _groups_are_not_screens(self) -> Layout:

@@ -14,7 +14,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,8 @@ class WallCommands:
         self.overrides = Overrides(wall)  # casts and the emergency
         self.started = time.time()
         self.messages: dict[str, ActiveMessage] = {}
+        # Every box of the site (kiosk.fleet), when the wall's data comes over MQTT.
+        self.fleet: Callable[[], dict[str, Any]] | None = None
         self.cards: dict[str, MessageCard] = {}  # window name → its card
         self._ids = itertools.count(1)
         self._timer = QTimer()
@@ -402,6 +404,7 @@ class WallCommands:
                 "rss_mb": round(process.memory_info().rss / 2**20, 1),
                 "unclean_starts": _unclean_starts(),
             },
+            **({"fleet": self.fleet()} if self.fleet is not None else {}),
         }
 
     def figures(self) -> WallFigures:

@@ -1,0 +1,28 @@
+"""One data node, many walls, over MQTT (``kiosk serve`` and ``data: {mqtt: …}``). No Qt.
+
+Topics, under ``kiosk/<site>/``:
+
+- ``stream/<source.stream>``: the stream's last value, retained (msgpack, :mod:`.codec`);
+- ``stream/<source.stream>/new``: new posts of a mention stream as they come (not retained);
+- ``source/<source>``: the source's state and last confirmation, retained (JSON);
+- ``box/<box>``: every box's presence and heartbeat, retained, with a last will saying
+  ``online: false`` that the broker publishes when the box stops answering.
+"""
+
+from __future__ import annotations
+
+
+def stream_topic(site: str, name: str) -> str:
+    return f"kiosk/{site}/stream/{name}"
+
+
+def batch_topic(site: str, name: str) -> str:
+    return f"kiosk/{site}/stream/{name}/new"
+
+
+def source_topic(site: str, name: str) -> str:
+    return f"kiosk/{site}/source/{name}"
+
+
+def box_topic(site: str, box: str) -> str:
+    return f"kiosk/{site}/box/{box}"

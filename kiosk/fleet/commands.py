@@ -1,0 +1,131 @@
+"""Commands across boxes: one command (message, cast, emergency, pin, blank, identify, hide,
+approve…) sent to a group reaches every box with a screen in it.
+
+A command is published retained with QoS 1 on ``kiosk/<site>/command/<id>`` as JSON:
+``{"id", "command": {…the API's command…}, "expires": epoch s or null, "by"}``. Every wall box
+subscribes; a box applies it when one of its screens or groups is among the targets (``all``:
+every box), once per id (an id seen again, on a reconnect, is not applied twice), and answers on
+``kiosk/<site>/ack/<id>/<box>``. A box that was offline gets the retained command when it comes
+back, and applies it unless it has expired. The sender clears the retained command (an empty
+payload) when it no longer applies: an ended emergency, an expired message.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kiosk.control.commands import (
+    ALL,
+    CommandError,
+    Decide,
+    DecisionConflictError,
+    Screenshot,
+    Status,
+    UnavailableError,
+    UnknownPostError,
+    validate,
+)
+
+if TYPE_CHECKING:
+    from kiosk.control.api import CommandTarget
+
+log = logging.getLogger(__name__)
+
+SEEN = 1000  # ids remembered per box
+DEFAULT_EXPIRY = 600.0  # a one-off command (next, identify…) not delivered within this is void
+
+
+def command_topic(site: str, command_id: str) -> str:
+    return f"kiosk/{site}/command/{command_id}"
+
+
+def ack_topic(site: str, command_id: str, box: str) -> str:
+    return f"kiosk/{site}/ack/{command_id}/{box}"
+
+
+def envelope(
+    command: dict[str, Any], *, expires_in: float | None = None, by: str = "fleet"
+) -> tuple[str, bytes]:
+    """``(id, payload)`` of a command to publish; ``expires_in`` defaults to a message's
+    duration, none for an emergency (it lasts until ended), else :data:`DEFAULT_EXPIRY`."""
+    if expires_in is None and command.get("command") != "emergency":
+        duration = command.get("duration")
+        expires_in = float(duration) if isinstance(duration, int | float) else DEFAULT_EXPIRY
+    command_id = uuid.uuid4().hex
+    body = {
+        "id": command_id,
+        "command": command,
+        "expires": None if expires_in is None else time.time() + expires_in,
+        "by": by,
+    }
+    return command_id, json.dumps(body, separators=(",", ":")).encode()
+
+
+class Inbox:
+    """A wall box's side: commands from the broker applied to its wall, each once."""
+
+    def __init__(self, box: str, send_ack: Callable[[str, bytes], None]) -> None:
+        self.box = box
+        self.target: CommandTarget | None = None  # set once the wall is up
+        self._send_ack = send_ack
+        self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self.applied = 0
+
+    def received(self, payload: bytes) -> None:
+        if not payload:
+            return  # a cleared command
+        try:
+            body = json.loads(payload)
+            command_id = str(body["id"])
+            command = body["command"]
+            expires = body.get("expires")
+            by = str(body.get("by", "fleet"))
+            if not isinstance(command, dict):
+                raise TypeError("command is not an object")
+        except (ValueError, TypeError, KeyError) as error:
+            log.warning("dropped a malformed fleet command: %s", error)
+            return
+        if command_id in self._seen or self.target is None:
+            return
+        self._seen[command_id] = None
+        while len(self._seen) > SEEN:
+            self._seen.popitem(last=False)
+        if expires is not None and time.time() > float(expires):
+            log.info("fleet command %s expired before it reached this box", command_id)
+            return
+        ack = self._apply(command, by)
+        if ack is not None:
+            self._send_ack(command_id, json.dumps(ack, separators=(",", ":")).encode())
+
+    def _apply(self, command: dict[str, Any], by: str) -> dict[str, Any] | None:
+        assert self.target is not None
+        directory = self.target.directory()
+        if "to" in command:
+            known = directory.groups | {entry.name for entry in directory.screens} | {ALL}
+            mine = [target for target in command["to"] if target in known]
+            if not mine:
+                return None  # none of this box's screens: not ours to answer
+            command = {**command, "to": mine}
+        try:
+            validated = validate(command, directory)
+            if isinstance(validated.command, Screenshot | Status):
+                return {"ok": False, "error": "ask the box's own API for screenshots and status"}
+            if isinstance(validated.command, Decide):
+                result = self.target.decide(validated.command, by)
+            else:
+                result = self.target.execute(validated)
+        except CommandError as error:
+            return {"ok": False, "error": str(error), "issues": [i.as_json() for i in error.issues]}
+        except (UnknownPostError, DecisionConflictError, UnavailableError) as error:
+            return {"ok": False, "error": str(error)}
+        except Exception as error:  # the wall never goes down because of a command
+            log.exception("fleet command failed")
+            return {"ok": False, "error": repr(error)}
+        self.applied += 1
+        return {"ok": True, "result": result}

@@ -1,0 +1,216 @@
+"""A wall's data from a data node: the hub filled from the broker, no sources run here.
+
+The wall declares every stream its layout makes available (widgets look them up by name) and
+subscribes to the ones its screens, spans and takeovers use. Values keep the node's timestamps,
+so a widget's data age is the data's, not the message's. Faults: with the broker or the data node
+gone, every source shows ``stale`` at once and widgets dim after their ``stale_after`` (the node's
+confirmations stop coming); on reconnect the broker's retained values resynchronise the wall.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from kiosk.config import Layout, available_streams
+from kiosk.config.fleet import Mqtt
+from kiosk.fleet import batch_topic, box_topic, codec, source_topic, stream_topic
+from kiosk.fleet.commands import Inbox, ack_topic, command_topic
+from kiosk.fleet.connection import Connection
+from kiosk.hub import Hub, SourceState
+from kiosk.values import Kind
+
+log = logging.getLogger(__name__)
+
+
+def used_streams(layout: Layout) -> set[str]:
+    """Every stream the layout's screens, spans and takeovers name (widgets, triggers)."""
+    streams = set(available_streams(layout))
+    document = layout.model_dump(mode="python", include={"screens", "spans", "takeovers"})
+    return {text for text in _strings(document) if text in streams}
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+class RemoteData:
+    """The wall's :class:`~kiosk.runtime.DataSide` when its layout has ``data: {mqtt: …}``."""
+
+    def __init__(self, layout: Layout, options: Mqtt, hub: Hub | None = None) -> None:
+        self.options = options
+        self.hub = hub or Hub()
+        self.kinds = available_streams(layout)
+        for name, kind in self.kinds.items():
+            self.hub.declare(name, kind)
+        self.streams = sorted(used_streams(layout))
+        self.sources = sorted({name.split(".", 1)[0] for name in self.streams})
+        site = options.site
+        topics = [stream_topic(site, name) for name in self.streams]
+        topics += [batch_topic(site, n) for n in self.streams if self.kinds[n] is Kind.MENTIONS]
+        topics += [source_topic(site, source) for source in self.sources]
+        topics.append(box_topic(site, "+"))
+        topics.append(command_topic(site, "+"))
+        self._command_prefix = command_topic(site, "")
+        self._routes: dict[str, tuple[str, str]] = {}
+        for name in self.streams:
+            self._routes[stream_topic(site, name)] = ("value", name)
+            self._routes[batch_topic(site, name)] = ("batch", name)
+        for source in self.sources:
+            self._routes[source_topic(site, source)] = ("source", source)
+        screens = [s.name for s in layout.screens] + [s.name for s in layout.spans]
+        self.connection = Connection(
+            options,
+            "wall",
+            topics=topics,
+            on_message=self.received,
+            on_connected=self._connected,
+            presence=lambda: {"screens": screens, "age": self.data_age()},
+        )
+        self.inbox = Inbox(
+            options.box,
+            lambda command_id, ack: self.connection.publish(
+                ack_topic(site, command_id, options.box), ack, qos=1
+            ),
+        )
+        self.remote_version: dict[str, int] = {}
+        self.boxes: dict[str, dict[str, Any]] = {}  # every box's last presence message
+        self.nodes: dict[str, bool] = {}  # data nodes of the site: online?
+        self.gaps = 0  # mention batches that did not follow the last one (counted, for checks)
+        self.received_count = 0
+        self._problem: str | None = "connecting to the broker"
+        self._source_bodies: dict[str, dict[str, Any]] = {}
+
+    def start(self) -> None:
+        self.connection.start()
+        self._mark_stale()
+
+    async def stop(self) -> None:
+        await self.connection.stop()
+
+    def data_age(self) -> float | None:
+        """Seconds since the oldest used stream's data (for the fleet view)."""
+        ats = [s.at for s in (self.hub.sample(n) for n in self.streams) if s is not None]
+        return round(self.hub.clock() - min(ats), 1) if ats else None
+
+    def fleet_view(self) -> dict[str, Any]:
+        """Every box of the site: online, role, screens, data age, seconds since its heartbeat."""
+        now = self.hub.clock()
+        return {
+            box: {
+                "online": bool(body.get("online")),
+                "role": body.get("role"),
+                "screens": body.get("screens", []),
+                "data_age_s": body.get("age"),
+                "heartbeat_age_s": round(now - float(body.get("at", now)), 1),
+            }
+            for box, body in sorted(self.boxes.items())
+        }
+
+    # -- from the broker -------------------------------------------------------------------
+
+    def received(self, topic: str, payload: bytes) -> None:
+        """One message (called in the loop); bad messages are logged and dropped."""
+        route = self._routes.get(topic)
+        try:
+            if route is None and topic.startswith(self._command_prefix):
+                self.inbox.received(payload)
+            elif route is None:
+                self._box(topic, payload)
+            elif route[0] == "source":
+                self._source(route[1], payload)
+            else:
+                self._stream(route[0], route[1], payload)
+        except (codec.DecodeError, ValueError, TypeError, KeyError) as error:
+            log.warning("dropped a message on %s: %s", topic, error)
+
+    def _stream(self, what: str, name: str, payload: bytes) -> None:
+        kind = self.kinds[name]
+        update = codec.decode(payload, expect=kind)
+        self.received_count += 1
+        have = self.remote_version.get(name, 0)
+        if kind is Kind.MENTIONS:
+            if what == "batch":
+                if update.since != have and have:
+                    self.gaps += 1  # missed some posts: the next full list fills them in
+                if update.version > have or not have:
+                    self.hub.append(name, update.data, at=update.at)
+            else:
+                if update.version <= have:
+                    return
+                sample = self.hub.sample(name)
+                seen = {m.id for m in sample.value} if sample is not None else set()
+                fresh = [m for m in update.data if m.id not in seen]
+                if fresh:
+                    self.hub.append(name, fresh, at=update.at)
+            self.remote_version[name] = max(have, update.version)
+            return
+        if update.version == have and self.hub.version(name):
+            return  # the same value again (a resend after reconnect)
+        self.hub.publish(name, update.data, at=update.at)
+        self.remote_version[name] = update.version
+
+    def _source(self, source: str, payload: bytes) -> None:
+        body = json.loads(payload)
+        SourceState(body["state"])  # a known state, or the message is dropped
+        self._source_bodies[source] = body
+        if self._problem is None:
+            self._apply_source(source, body)
+
+    def _apply_source(self, source: str, body: dict[str, Any]) -> None:
+        self.hub.set_status(source, SourceState(body["state"]), str(body.get("detail", "")))
+        if body.get("confirmed") is not None:
+            self.hub.confirm(source, float(body["confirmed"]))
+
+    def _resolved(self) -> None:
+        """Broker and data node are back: the sources' own states again."""
+        self._problem = None
+        for source, body in self._source_bodies.items():
+            self._apply_source(source, body)
+
+    def _box(self, topic: str, payload: bytes) -> None:
+        if not payload:
+            return
+        body = json.loads(payload)
+        box = topic.rsplit("/", 1)[-1]
+        self.boxes[box] = body
+        if body.get("role") != "node":
+            return
+        was = any(self.nodes.values())
+        self.nodes[box] = bool(body.get("online"))
+        online = any(self.nodes.values())
+        if was and not online:
+            self._problem = "the data node is offline"
+            self._mark_stale()
+        elif online and not was and self.connection.connected:
+            self._resolved()
+
+    # -- faults ----------------------------------------------------------------------------
+
+    def _connected(self, connected: bool) -> None:
+        if connected:
+            if any(self.nodes.values()):
+                self._resolved()
+            else:
+                self._problem = "waiting for the data node"
+            return
+        self._problem = "the MQTT broker is unreachable"
+        self.nodes.clear()  # the broker's retained presence says again who is up
+        self.boxes.clear()
+        self._mark_stale()
+
+    def _mark_stale(self) -> None:
+        for source in self.sources:
+            if self.hub.status(source).state is not SourceState.STARTING or self.hub.confirmed(
+                source
+            ):
+                self.hub.set_status(source, SourceState.STALE, self._problem or "")
