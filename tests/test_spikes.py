@@ -11,7 +11,7 @@ from kiosk.analytics import attach_analytics
 from kiosk.analytics.spikes import SpikeDetector
 from kiosk.hub import Hub
 from kiosk.sources.demo import DemoGenerator, DemoOptions
-from kiosk.values import Alert, Kind
+from kiosk.values import Alert, Kind, Mention
 
 T0 = 1_790_000_000.0 - 1_790_000_000.0 % 60
 
@@ -167,3 +167,29 @@ def test_a_minute_still_filling_fires_once_it_already_spikes() -> None:
     [alert] = detector.alerts({"Acme": 260.0})
     assert alert.since == T0 + 600
     assert detector.baseline("Acme") == 100.0  # nothing learnt from a partial minute
+
+
+def test_drivers_come_from_the_alerting_brand_only() -> None:
+    """Issue #11: Globex spiked while Acme's #AcmeDown trended, and the banner said
+    "Globex mentions … driven by #AcmeDown": drivers were taken from the whole source."""
+    now = [T0]
+    hub = Hub(clock=lambda: now[0])
+    hub.declare("s.mentions", Kind.MENTIONS)
+    attach_analytics(hub, "s", ["Acme", "Globex"])
+
+    def post(brand: str, minute: int, i: int, tag: str) -> Mention:
+        at = T0 + 60 * minute + i * 0.05
+        return Mention(f"{brand}{minute}-{i}", at, brand, "t", "en", "x", "A", "a", 1, 0.0, (tag,))
+
+    for minute in range(30):
+        now[0] = T0 + 60 * minute + 59
+        burst = minute >= 27
+        posts = [post("Acme", minute, i, "AcmeDown" if burst else f"a{i % 5}") for i in range(300)]
+        tag = "GlobexDeal" if burst else f"g{minute % 5}"
+        posts += [post("Globex", minute, 400 + i, tag) for i in range(300 if burst else 30)]
+        hub.append("s.mentions", sorted(posts, key=lambda p: p.at))
+    sample = hub.sample("s.alerts")
+    assert sample is not None
+    by_key = {alert.key: alert for alert in sample.value}
+    assert by_key["spike:Globex"].drivers[0] == "#GlobexDeal"
+    assert "#AcmeDown" not in by_key["spike:Globex"].drivers

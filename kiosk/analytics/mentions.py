@@ -120,6 +120,11 @@ class MentionAnalytics:
         # shown as people write it: the first form with capitals in it, else the first seen.
         self._tag_forms: dict[str, str] = {}
         self.place_sentiment = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
+        # The same per brand ("Acme\x1f#acmedown"), so what drives a brand's spike is taken
+        # from that brand's posts, not from the whole source ("Globex … driven by #AcmeDown").
+        self.brand_tags = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
+        self.brand_reach = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
+        self.brand_places = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
         self._coordinates: dict[str, tuple[float, float]] = {}
         self._fed_until: int | None = None
         # Heaviest post weight per minute: a minute made of a few heavily weighted posts (coarse
@@ -181,6 +186,7 @@ class MentionAnalytics:
                         self._tag_forms.clear()  # forms come back with the next posts
                     self._tag_forms[key] = form
                 self.hashtags.add(key, minute, weight)
+                self.brand_tags.add(f"{item.brand}\x1f{key}", minute, weight)
                 # Counters hold integers: sentiment in thousandths (as for places).
                 self.hashtag_sentiment.add(key, minute, feeling * weight)
         return True
@@ -317,6 +323,7 @@ class MentionAnalytics:
         # person reaching people three ways, not three rows of "who drives it".
         key = str(item.handle).lstrip("@").casefold()
         self.reach.add(key, minute, followers * weight)
+        self.brand_reach.add(f"{item.brand}\x1f{key}", minute, followers * weight)
         if key not in self._authors and len(self._authors) >= MAX_AUTHORS:
             self._forget_authors()
         known = self._authors.get(key)
@@ -356,6 +363,7 @@ class MentionAnalytics:
             self._coordinates[city] = (float(lat), float(lon))  # a city's first position
         if city in self._coordinates:
             self.places.add(city, minute, weight)
+            self.brand_places.add(f"{item.brand}\x1f{city}", minute, weight)
             score = item.sentiment if math.isfinite(item.sentiment) else 0.0
             # Counters hold integers: sentiment in thousandths.
             self.place_sentiment.add(city, minute, round(score * 1000) * weight)
@@ -390,7 +398,7 @@ class MentionAnalytics:
         for alert in alerts:
             if alert.key not in self._drivers:
                 self._drivers[alert.key] = self._rising_hashtags(
-                    int(alert.since // MINUTE), current
+                    alert.key.removeprefix("spike:"), int(alert.since // MINUTE), current
                 )
         return tuple(replace(alert, drivers=self._drivers[alert.key]) for alert in alerts)
 
@@ -420,14 +428,16 @@ class MentionAnalytics:
         for minute in [m for m in self._heaviest if m < start]:
             del self._heaviest[minute]  # too old to be fed: the buffer moved on
 
-    def _rising_hashtags(self, since: int, current: int) -> tuple[str, ...]:
-        """What drives a spike that began in minute ``since``: up to three hashtags much more
-        frequent since then than before, the author who reached most people since then, and
-        the place whose posts rose most."""
-        tags = [self._tag_forms.get(t, t) for t in _rising(self.hashtags, since, current, 10)[:3]]
-        authors = _rising(self.reach, since, current, minimum=1)[:1]
+    def _rising_hashtags(self, brand: str, since: int, current: int) -> tuple[str, ...]:
+        """What drives ``brand``'s spike that began in minute ``since``, from its own posts:
+        up to three hashtags much more frequent since then than before, the author who reached
+        most people since then, and the place whose posts rose most."""
+        mine = f"{brand}\x1f"
+        found = _rising(self.brand_tags, since, current, 10, prefix=mine)[:3]
+        tags = [self._tag_forms.get(t, t) for t in found]
+        authors = _rising(self.brand_reach, since, current, minimum=1, prefix=mine)[:1]
         names = [f"@{self._authors[key][1].lstrip('@')}" for key in authors if key in self._authors]
-        places = _rising(self.places, since, current, minimum=10)[:1]
+        places = _rising(self.brand_places, since, current, minimum=10, prefix=mine)[:1]
         return (*tags, *names, *places)
 
     def _top_hashtags(self, recent: tuple[int, int], before: tuple[int, int]) -> Ranking:
@@ -467,17 +477,23 @@ def _short(number: int) -> str:
     return str(number)
 
 
-def _rising(counters: MinuteCounters, since: int, current: int, minimum: float) -> list[str]:
+def _rising(
+    counters: MinuteCounters, since: int, current: int, minimum: float, prefix: str = ""
+) -> list[str]:
     """Terms at least twice as frequent per minute since ``since`` as in the minutes before
-    (as many as the counters still hold, up to 20), busiest rise first."""
+    (as many as the counters still hold, up to 20), busiest rise first; with ``prefix``, only
+    the terms that start with it, given without it."""
     during_minutes = max(1, current - since + 1)
     reach_back = min(20, max(0, counters.capacity - during_minutes - 1))
     during = counters.totals(since, current)
     before = counters.totals(since - reach_back, since - 1) if reach_back else Counter()
     per_minute_before = max(1, reach_back)
     rising = [
-        (count / during_minutes / (before.get(term, 0.0) / per_minute_before + 1.0), term)
+        (
+            count / during_minutes / (before.get(term, 0.0) / per_minute_before + 1.0),
+            term[len(prefix) :],
+        )
         for term, count in during.items()
-        if count >= minimum
+        if count >= minimum and term.startswith(prefix)
     ]
     return [term for score, term in sorted(rising, reverse=True) if score >= 2]
