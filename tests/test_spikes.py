@@ -193,3 +193,41 @@ def test_drivers_come_from_the_alerting_brand_only() -> None:
     by_key = {alert.key: alert for alert in sample.value}
     assert by_key["spike:Globex"].drivers[0] == "#GlobexDeal"
     assert "#AcmeDown" not in by_key["spike:Globex"].drivers
+
+
+def test_alerts_by_platform_and_sentiment_with_a_sensitivity_from_the_layout() -> None:
+    """Issue #11: only brands alerted, at one fixed sensitivity; moods and platforms never."""
+    from kiosk.config.alerts import AlertRules
+
+    now = [T0]
+    hub = Hub(clock=lambda: now[0])
+    hub.declare("s.mentions", Kind.MENTIONS)
+    rules = AlertRules(by=["platform", "sentiment"], sensitivity=5)
+    analytics = attach_analytics(hub, "s", ["Acme"], alerts=rules)
+    assert analytics.spikes.sensitivity == 5
+
+    def post(minute: int, i: int, platform: str, score: float) -> Mention:
+        at = T0 + 60 * minute + i * 0.1
+        return Mention(f"{minute}-{i}", at, "Acme", "t", "en", platform, "A", "a", 1, score)
+
+    for minute in range(25):
+        now[0] = T0 + 60 * minute + 59
+        posts = [post(minute, i, "mastodon", 0.5) for i in range(40)]
+        if minute >= 22:  # a few angry posts on Bluesky: no brand-wide spike at all
+            posts += [post(minute, 100 + i, "bluesky", -0.8) for i in range(12)]
+        hub.append("s.mentions", posts)
+    sample = hub.sample("s.alerts")
+    assert sample is not None
+    assert {a.key for a in sample.value} == {"spike:Bluesky", "spike:negative"}
+    assert all(a.drivers == () for a in sample.value)  # no slice counted: no borrowed drivers
+
+
+def test_alert_rules_are_checked_in_the_layout() -> None:
+    from pydantic import ValidationError
+
+    from kiosk.sources.demo import DemoOptions
+
+    assert DemoOptions(alerts={"by": ["brand", "language"]}).alerts.by == ["brand", "language"]
+    for bad in ({"sensitivity": 0}, {"sensitivity": 50}, {"by": ["country"]}, {"by": []}):
+        with pytest.raises(ValidationError):
+            DemoOptions(alerts=bad)
