@@ -68,7 +68,10 @@ class Runtime:
                 brands = getattr(options, "brands", None)
                 ours = getattr(options, "our_brand", None)
                 brands_of[name] = (list(brands) if brands else None, ours)
-                self.analytics.append(attach_analytics(self.hub, name, brands=brands, ours=ours))
+                alerts = getattr(options, "alerts", None)
+                self.analytics.append(
+                    attach_analytics(self.hub, name, brands=brands, ours=ours, alerts=alerts)
+                )
         self.views: list[ListeningView] = []
         for name, view in layout.views.items():
             known = [brands_of.get(source, (None, None)) for source in view.sources]

@@ -11,7 +11,7 @@ from kiosk.analytics import attach_analytics
 from kiosk.analytics.spikes import SpikeDetector
 from kiosk.hub import Hub
 from kiosk.sources.demo import DemoGenerator, DemoOptions
-from kiosk.values import Alert, Kind
+from kiosk.values import Alert, Kind, Mention
 
 T0 = 1_790_000_000.0 - 1_790_000_000.0 % 60
 
@@ -167,3 +167,67 @@ def test_a_minute_still_filling_fires_once_it_already_spikes() -> None:
     [alert] = detector.alerts({"Acme": 260.0})
     assert alert.since == T0 + 600
     assert detector.baseline("Acme") == 100.0  # nothing learnt from a partial minute
+
+
+def test_drivers_come_from_the_alerting_brand_only() -> None:
+    """Issue #11: Globex spiked while Acme's #AcmeDown trended, and the banner said
+    "Globex mentions … driven by #AcmeDown": drivers were taken from the whole source."""
+    now = [T0]
+    hub = Hub(clock=lambda: now[0])
+    hub.declare("s.mentions", Kind.MENTIONS)
+    attach_analytics(hub, "s", ["Acme", "Globex"])
+
+    def post(brand: str, minute: int, i: int, tag: str) -> Mention:
+        at = T0 + 60 * minute + i * 0.05
+        return Mention(f"{brand}{minute}-{i}", at, brand, "t", "en", "x", "A", "a", 1, 0.0, (tag,))
+
+    for minute in range(30):
+        now[0] = T0 + 60 * minute + 59
+        burst = minute >= 27
+        posts = [post("Acme", minute, i, "AcmeDown" if burst else f"a{i % 5}") for i in range(300)]
+        tag = "GlobexDeal" if burst else f"g{minute % 5}"
+        posts += [post("Globex", minute, 400 + i, tag) for i in range(300 if burst else 30)]
+        hub.append("s.mentions", sorted(posts, key=lambda p: p.at))
+    sample = hub.sample("s.alerts")
+    assert sample is not None
+    by_key = {alert.key: alert for alert in sample.value}
+    assert by_key["spike:Globex"].drivers[0] == "#GlobexDeal"
+    assert "#AcmeDown" not in by_key["spike:Globex"].drivers
+
+
+def test_alerts_by_platform_and_sentiment_with_a_sensitivity_from_the_layout() -> None:
+    """Issue #11: only brands alerted, at one fixed sensitivity; moods and platforms never."""
+    from kiosk.config.alerts import AlertRules
+
+    now = [T0]
+    hub = Hub(clock=lambda: now[0])
+    hub.declare("s.mentions", Kind.MENTIONS)
+    rules = AlertRules(by=["platform", "sentiment"], sensitivity=5)
+    analytics = attach_analytics(hub, "s", ["Acme"], alerts=rules)
+    assert analytics.spikes.sensitivity == 5
+
+    def post(minute: int, i: int, platform: str, score: float) -> Mention:
+        at = T0 + 60 * minute + i * 0.1
+        return Mention(f"{minute}-{i}", at, "Acme", "t", "en", platform, "A", "a", 1, score)
+
+    for minute in range(25):
+        now[0] = T0 + 60 * minute + 59
+        posts = [post(minute, i, "mastodon", 0.5) for i in range(40)]
+        if minute >= 22:  # a few angry posts on Bluesky: no brand-wide spike at all
+            posts += [post(minute, 100 + i, "bluesky", -0.8) for i in range(12)]
+        hub.append("s.mentions", posts)
+    sample = hub.sample("s.alerts")
+    assert sample is not None
+    assert {a.key for a in sample.value} == {"spike:Bluesky", "spike:negative"}
+    assert all(a.drivers == () for a in sample.value)  # no slice counted: no borrowed drivers
+
+
+def test_alert_rules_are_checked_in_the_layout() -> None:
+    from pydantic import ValidationError
+
+    from kiosk.sources.demo import DemoOptions
+
+    assert DemoOptions(alerts={"by": ["brand", "language"]}).alerts.by == ["brand", "language"]
+    for bad in ({"sensitivity": 0}, {"sensitivity": 50}, {"by": ["country"]}, {"by": []}):
+        with pytest.raises(ValidationError):
+            DemoOptions(alerts=bad)

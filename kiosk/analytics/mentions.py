@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.analytics.spikes import SpikeDetector
+from kiosk.analytics.spikes import BASELINE_MINUTES, SpikeDetector
 from kiosk.analytics.windows import MINUTE, MinuteCounters, MinuteCounts, WeekActivity
+from kiosk.config.alerts import AlertRules
 from kiosk.hub import Hub, SourceState
 from kiosk.platforms import platform_name
 from kiosk.values import (
@@ -90,6 +91,7 @@ class MentionAnalytics:
         clock: Callable[[], float] | None = None,
         publish_every: float = 1.0,
         ours: str | None = None,
+        alerts: AlertRules | None = None,
     ) -> None:
         self.ours = ours
         self.hub = hub
@@ -106,7 +108,16 @@ class MentionAnalytics:
         self.hashtags = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
         self.hashtag_sentiment = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
         self.activity = WeekActivity()
-        self.spikes = SpikeDetector()
+        rules = alerts or AlertRules()
+        self.spikes = SpikeDetector(sensitivity=rules.sensitivity)
+        self._watch_brands = "brand" in rules.by
+        # Other dimensions watched for spikes (alerts: by:): minute counts per value.
+        self.dimension_volume = {
+            dimension: MinuteCounts([], max_labels=16)
+            for dimension in rules.by
+            if dimension != "brand"
+        }
+        self._judged_from: int | None = None  # the first minute the detector judged
         # Minutes before this one are history (a backfill, a restored cache): they teach the
         # spike detector what is normal but raise no alert.
         self._live_from = int(self.clock() // MINUTE) - 1
@@ -120,6 +131,11 @@ class MentionAnalytics:
         # shown as people write it: the first form with capitals in it, else the first seen.
         self._tag_forms: dict[str, str] = {}
         self.place_sentiment = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
+        # The same per brand ("Acme\x1f#acmedown"), so what drives a brand's spike is taken
+        # from that brand's posts, not from the whole source ("Globex … driven by #AcmeDown").
+        self.brand_tags = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
+        self.brand_reach = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
+        self.brand_places = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
         self._coordinates: dict[str, tuple[float, float]] = {}
         self._fed_until: int | None = None
         # Heaviest post weight per minute: a minute made of a few heavily weighted posts (coarse
@@ -163,6 +179,8 @@ class MentionAnalytics:
         hourly.add(hourly.label_index(str(item.brand)), minute // 60, weight)
         if not self.volume.add(self.volume.label_index(str(item.brand)), minute, weight):
             return False
+        for dimension, counts in self.dimension_volume.items():
+            counts.add(counts.label_index(_dimension_label(dimension, item)), minute, weight)
         if isinstance(score, int | float) and math.isfinite(score):
             label = 0 if score >= SENTIMENT_THRESHOLD else 2 if score <= -SENTIMENT_THRESHOLD else 1
             self.sentiment.add(label, minute, weight)
@@ -181,6 +199,7 @@ class MentionAnalytics:
                         self._tag_forms.clear()  # forms come back with the next posts
                     self._tag_forms[key] = form
                 self.hashtags.add(key, minute, weight)
+                self.brand_tags.add(f"{item.brand}\x1f{key}", minute, weight)
                 # Counters hold integers: sentiment in thousandths (as for places).
                 self.hashtag_sentiment.add(key, minute, feeling * weight)
         return True
@@ -317,6 +336,7 @@ class MentionAnalytics:
         # person reaching people three ways, not three rows of "who drives it".
         key = str(item.handle).lstrip("@").casefold()
         self.reach.add(key, minute, followers * weight)
+        self.brand_reach.add(f"{item.brand}\x1f{key}", minute, followers * weight)
         if key not in self._authors and len(self._authors) >= MAX_AUTHORS:
             self._forget_authors()
         known = self._authors.get(key)
@@ -356,6 +376,7 @@ class MentionAnalytics:
             self._coordinates[city] = (float(lat), float(lon))  # a city's first position
         if city in self._coordinates:
             self.places.add(city, minute, weight)
+            self.brand_places.add(f"{item.brand}\x1f{city}", minute, weight)
             score = item.sentiment if math.isfinite(item.sentiment) else 0.0
             # Counters hold integers: sentiment in thousandths.
             self.place_sentiment.add(city, minute, round(score * 1000) * weight)
@@ -376,21 +397,30 @@ class MentionAnalytics:
         filling = self.volume.window(current, current)[:, 0]  # the minute still filling
         heaviest = self._heaviest.get(current, 1)
         if heaviest * COARSE_POSTS <= filling.sum():
-            for label, so_far in zip(self.volume.labels, filling.tolist(), strict=True):
-                self.spikes.peek(label, current * MINUTE, so_far)
+            for counts in self._watched():
+                so_fars = counts.window(current, current)[:, 0].tolist()
+                for label, so_far in zip(counts.labels, so_fars, strict=True):
+                    self.spikes.peek(label, current * MINUTE, so_far)
         if not any(track.since is not None for track in self.spikes.tracks.values()):
             return ()
-        last = self.volume.window(current - 1, current - 1)[:, 0]
-        latest = dict(zip(self.volume.labels, last.tolist(), strict=True))
+        latest: dict[str, float] = {}
+        for counts in self._watched():
+            last = counts.window(current - 1, current - 1)[:, 0].tolist()
+            latest.update(zip(counts.labels, last, strict=True))
         alerts = self.spikes.alerts(latest)
+        brands = set(self.volume.labels) if self._watch_brands else set()
         # What drove an alert is what was rising when it fired; later the crisis hashtag is
         # no longer "rising", but it is still the reason.
         live = {alert.key for alert in alerts}
         self._drivers = {key: tags for key, tags in self._drivers.items() if key in live}
         for alert in alerts:
             if alert.key not in self._drivers:
-                self._drivers[alert.key] = self._rising_hashtags(
-                    int(alert.since // MINUTE), current
+                label = alert.key.removeprefix("spike:")
+                # Drivers come from the alerting slice; only brands' slices are counted.
+                self._drivers[alert.key] = (
+                    self._rising_hashtags(label, int(alert.since // MINUTE), current)
+                    if label in brands
+                    else ()
                 )
         return tuple(replace(alert, drivers=self._drivers[alert.key]) for alert in alerts)
 
@@ -403,9 +433,15 @@ class MentionAnalytics:
         start = max(start, latest - self.volume.capacity + 1)
         if start > latest - 1:
             return
-        counts = self.volume.window(start, latest - 1)
-        totals = counts.sum(axis=0)
-        for offset in range(counts.shape[1]):
+        totals = self.volume.window(start, latest - 1).sum(axis=0)
+        watched = [(counts.labels, counts.window(start, latest - 1)) for counts in self._watched()]
+        if self._judged_from is not None:  # a value new since the last feed: zero until now
+            known = max(self._judged_from, start - BASELINE_MINUTES)
+            for counts in self._watched():
+                before = counts.window(known, start - 1).tolist()
+                for label, row in zip(counts.labels, before, strict=True):
+                    self.spikes.seed(label, row)
+        for offset in range(len(totals)):
             minute = start + offset
             heaviest = self._heaviest.pop(minute, 1)
             if heaviest > 1 and heaviest * COARSE_POSTS > totals[offset]:
@@ -414,20 +450,30 @@ class MentionAnalytics:
                 # their count: a small brand's 1 → 9 a minute is news.
                 continue
             live = minute >= self._live_from
-            for label, row in zip(self.volume.labels, counts, strict=True):
-                self.spikes.observe(label, minute * MINUTE, float(row[offset]), live=live)
+            if self._judged_from is None:
+                self._judged_from = minute
+            for labels, window in watched:
+                for label, row in zip(labels, window, strict=True):
+                    self.spikes.observe(label, minute * MINUTE, float(row[offset]), live=live)
         self._fed_until = latest - 1
         for minute in [m for m in self._heaviest if m < start]:
             del self._heaviest[minute]  # too old to be fed: the buffer moved on
 
-    def _rising_hashtags(self, since: int, current: int) -> tuple[str, ...]:
-        """What drives a spike that began in minute ``since``: up to three hashtags much more
-        frequent since then than before, the author who reached most people since then, and
-        the place whose posts rose most."""
-        tags = [self._tag_forms.get(t, t) for t in _rising(self.hashtags, since, current, 10)[:3]]
-        authors = _rising(self.reach, since, current, minimum=1)[:1]
+    def _watched(self) -> list[MinuteCounts]:
+        """The minute counts whose labels are watched for spikes (``alerts: by:``)."""
+        brands = [self.volume] if self._watch_brands else []
+        return brands + list(self.dimension_volume.values())
+
+    def _rising_hashtags(self, brand: str, since: int, current: int) -> tuple[str, ...]:
+        """What drives ``brand``'s spike that began in minute ``since``, from its own posts:
+        up to three hashtags much more frequent since then than before, the author who reached
+        most people since then, and the place whose posts rose most."""
+        mine = f"{brand}\x1f"
+        found = _rising(self.brand_tags, since, current, 10, prefix=mine)[:3]
+        tags = [self._tag_forms.get(t, t) for t in found]
+        authors = _rising(self.brand_reach, since, current, minimum=1, prefix=mine)[:1]
         names = [f"@{self._authors[key][1].lstrip('@')}" for key in authors if key in self._authors]
-        places = _rising(self.places, since, current, minimum=10)[:1]
+        places = _rising(self.brand_places, since, current, minimum=10, prefix=mine)[:1]
         return (*tags, *names, *places)
 
     def _top_hashtags(self, recent: tuple[int, int], before: tuple[int, int]) -> Ranking:
@@ -449,12 +495,16 @@ class MentionAnalytics:
 
 
 def attach_analytics(
-    hub: Hub, source: str, brands: Sequence[str] | None = None, ours: str | None = None
+    hub: Hub,
+    source: str,
+    brands: Sequence[str] | None = None,
+    ours: str | None = None,
+    alerts: AlertRules | None = None,
 ) -> MentionAnalytics:
     """Declare ``source``'s derived streams and keep them up to date from ``<source>.mentions``."""
     for stream, kind in DERIVED_STREAMS.items():
         hub.declare(f"{source}.{stream}", kind)
-    analytics = MentionAnalytics(hub, source, brands, ours=ours)
+    analytics = MentionAnalytics(hub, source, brands, ours=ours, alerts=alerts)
     hub.subscribe(f"{source}.mentions", lambda _name, batch: analytics.ingest(batch))
     return analytics
 
@@ -467,17 +517,38 @@ def _short(number: int) -> str:
     return str(number)
 
 
-def _rising(counters: MinuteCounters, since: int, current: int, minimum: float) -> list[str]:
+def _dimension_label(dimension: str, item: Mention) -> str:
+    """How one value of ``dimension`` is named in its alert: "Bluesky mentions", "nl mentions",
+    "negative mentions"."""
+    if dimension == "platform":
+        return platform_name(str(item.platform))
+    if dimension == "language":
+        return str(item.lang) or "unknown language"
+    score = item.sentiment
+    if not (isinstance(score, int | float) and math.isfinite(score)):
+        return "neutral"
+    if score >= SENTIMENT_THRESHOLD:
+        return "positive"
+    return "negative" if score <= -SENTIMENT_THRESHOLD else "neutral"
+
+
+def _rising(
+    counters: MinuteCounters, since: int, current: int, minimum: float, prefix: str = ""
+) -> list[str]:
     """Terms at least twice as frequent per minute since ``since`` as in the minutes before
-    (as many as the counters still hold, up to 20), busiest rise first."""
+    (as many as the counters still hold, up to 20), busiest rise first; with ``prefix``, only
+    the terms that start with it, given without it."""
     during_minutes = max(1, current - since + 1)
     reach_back = min(20, max(0, counters.capacity - during_minutes - 1))
     during = counters.totals(since, current)
     before = counters.totals(since - reach_back, since - 1) if reach_back else Counter()
     per_minute_before = max(1, reach_back)
     rising = [
-        (count / during_minutes / (before.get(term, 0.0) / per_minute_before + 1.0), term)
+        (
+            count / during_minutes / (before.get(term, 0.0) / per_minute_before + 1.0),
+            term[len(prefix) :],
+        )
         for term, count in during.items()
-        if count >= minimum
+        if count >= minimum and term.startswith(prefix)
     ]
     return [term for score, term in sorted(rising, reverse=True) if score >= 2]

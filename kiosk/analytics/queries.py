@@ -42,6 +42,7 @@ from pydantic import (
     model_validator,
 )
 
+from kiosk.config.alerts import AlertRules
 from kiosk.config.types import LAYOUT_MODEL
 from kiosk.values import Mention, RankEntry, Ranking
 
@@ -165,6 +166,9 @@ class ListeningOptions(BaseModel):
         default_factory=list,
         description="Phrases counted in the brands' posts (e.g. 'in the train'), published as "
         "the ranking stream 'tracked' (last 24 hours).",
+    )
+    alerts: AlertRules = Field(
+        default_factory=AlertRules, description="How readily spikes alert, and for what."
     )
 
     @model_validator(mode="after")

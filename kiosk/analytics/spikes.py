@@ -83,6 +83,13 @@ class SpikeDetector:
         if track.since is None:
             track.normal.append(count)
 
+    def seed(self, label: str, counts: list[float]) -> None:
+        """A label seen for the first time had these counts before (zeros, mostly): its normal
+        is known at once, so a platform or a mood new to the stream can alert."""
+        if label not in self.tracks:
+            self.tracks[label] = _Track()
+            self.tracks[label].normal.extend(counts)
+
     def peek(self, label: str, minute_start: float, so_far: float) -> None:
         """Look at the minute still filling: if its count *so far* already spikes, the alert
         fires now instead of at the minute's end (a sharp crisis is seen up to a minute

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from kiosk.config.alerts import AlertRules
 from kiosk.config.types import DAY, SECOND, Duration
 from kiosk.hub import SourceState
 from kiosk.sources import demo_corpus as corpus
@@ -49,6 +50,9 @@ class DemoOptions(SourceOptions):
     rhythm: bool = Field(default=True, description="Quieter at night, busier at peak hours.")
     backfill: Annotated[Duration, Field(ge=SECOND, le=MAX_BACKFILL)] | Literal[0] = Field(
         default=3600.0, description="History generated at start so charts are full at once."
+    )
+    alerts: AlertRules = Field(
+        default_factory=AlertRules, description="How readily spikes alert, and for what."
     )
 
     @model_validator(mode="after")
