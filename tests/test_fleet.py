@@ -132,7 +132,11 @@ VALUES = {
     Kind.SERIES: TimeSeries(("Acme", "Globex"), 60.0, 60.0, np.arange(6.0).reshape(2, 3)),
     Kind.METRIC: Metric(3.5, None, (1.0, 2.0), "%", "share"),
     Kind.BREAKDOWN: Breakdown((("Acme", 2.0), ("Globex", 1.0))),
-    Kind.RANKING: Ranking((RankEntry("#a", 3.0, None, "d", 0.2), RankEntry("#b", 1.0, 0))),
+    # Not the defaults: a field the wire forgot would come back as its default (a calendar's
+    # day lost amounts=False and showed its start times as "1.8B" again).
+    Kind.RANKING: Ranking(
+        (RankEntry("#a", 3.0, None, "d", 0.2), RankEntry("#b", 1.0, 0)), amounts=False
+    ),
     Kind.TEXT: "hello",
     Kind.MATRIX: Matrix(("Mon",), ("0", "1"), np.array([[1.0, 2.0]])),
     Kind.ALERTS: (Alert("spike:Acme", "critical", "Acme 4×", 9.0, ("#x",)),),

@@ -17,26 +17,17 @@ Messages (maps with short keys):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import msgpack
 import numpy as np
+from pydantic import ValidationError
 
-from kiosk.values import (
-    Alert,
-    Breakdown,
-    Kind,
-    Matrix,
-    Mention,
-    Metric,
-    Place,
-    Places,
-    RankEntry,
-    Ranking,
-    TimeSeries,
-)
+from kiosk.sources.cache import MENTION, value_adapter
+from kiosk.values import Kind, Matrix, Mention, TimeSeries
 
 ARRAY = 1  # msgpack extension type: float64 little-endian, after a 2×uint32 shape header
 
@@ -72,84 +63,51 @@ def _ext(code: int, data: bytes) -> Any:
     return body.reshape(rows, cols).copy()  # writable and owned, like the node's
 
 
+# A post goes as a row of its fields in declaration order (not a map repeating each name): at
+# 100 posts a second the names would be most of the bytes. The order comes from the dataclass,
+# so a field added to Mention travels without touching this module.
+_MENTION_FIELDS = tuple(field.name for field in dataclasses.fields(Mention))
+
+
 def _mention(m: Mention) -> list[Any]:
-    return [
-        m.id, m.at, m.brand, m.text, m.lang, m.platform, m.author, m.handle, m.followers,
-        m.sentiment, list(m.hashtags), m.city, m.lat, m.lon, m.weight, list(m.media),
-    ]  # fmt: skip
+    return [getattr(m, name) for name in _MENTION_FIELDS]
 
 
 def _to_mention(row: Sequence[Any]) -> Mention:
-    (id_, at, brand, text, lang, platform, author, handle, followers, sentiment, tags, city,
-     lat, lon, weight, media) = row  # fmt: skip
-    return Mention(
-        str(id_), float(at), str(brand), str(text), str(lang), str(platform), str(author),
-        str(handle), int(followers), float(sentiment), tuple(tags), str(city),
-        None if lat is None else float(lat), None if lon is None else float(lon), int(weight),
-        tuple(media),
-    )  # fmt: skip
+    if not isinstance(row, list | tuple) or len(row) != len(_MENTION_FIELDS):
+        raise DecodeError("a post is not a row of its fields")
+    return MENTION.validate_python(dict(zip(_MENTION_FIELDS, row, strict=True)))
 
 
 def _pack_value(kind: Kind, value: Any) -> Any:
+    """Arrays as raw bytes; every other value as its dataclass fields (the cache's plain form),
+    checked and rebuilt by :func:`kiosk.sources.cache.value_adapter` on the way back."""
     if kind is Kind.MENTIONS:
         return [_mention(m) for m in value]
-    if kind is Kind.TEXT:
-        return str(value)
     if kind is Kind.SERIES:
         return [list(value.labels), value.start, value.step, _array(value.values)]
-    if kind is Kind.METRIC:
-        return [value.value, value.previous, list(value.history), value.unit, value.label]
-    if kind is Kind.BREAKDOWN:
-        return [[label, part] for label, part in value.parts]
-    if kind is Kind.RANKING:
-        return [[e.label, e.value, e.previous_rank, e.detail, e.sentiment] for e in value.entries]
     if kind is Kind.MATRIX:
         return [list(value.rows), list(value.columns), _array(value.values)]
+    if kind is Kind.TEXT:
+        return str(value)
     if kind is Kind.ALERTS:
-        return [[a.key, a.severity, a.title, a.since, list(a.drivers)] for a in value]
-    if kind is Kind.PLACES:
-        return [[p.name, p.lat, p.lon, p.count, p.sentiment] for p in value.places]
-    raise ValueError(f"no encoding for {kind}")
+        return [dataclasses.asdict(alert) for alert in value]
+    return dataclasses.asdict(value)
 
 
 def _unpack_value(kind: Kind, data: Any) -> Any:
     if kind is Kind.MENTIONS:
         return tuple(_to_mention(row) for row in data)
-    if kind is Kind.TEXT:
-        if not isinstance(data, str):
-            raise DecodeError("text is not a string")
-        return data
     if kind is Kind.SERIES:
         labels, start, step, values = data
         return TimeSeries(tuple(labels), float(start), float(step), values)
-    if kind is Kind.METRIC:
-        value, previous, history, unit, label = data
-        return Metric(
-            float(value),
-            None if previous is None else float(previous),
-            tuple(float(h) for h in history),
-            str(unit),
-            str(label),
-        )
-    if kind is Kind.BREAKDOWN:
-        return Breakdown(tuple((str(label), float(part)) for label, part in data))
-    if kind is Kind.RANKING:
-        return Ranking(
-            tuple(
-                RankEntry(str(lb), float(v), None if r is None else int(r), str(d), s)
-                for lb, v, r, d, s in data
-            )
-        )
     if kind is Kind.MATRIX:
         rows, columns, values = data
         return Matrix(tuple(rows), tuple(columns), values)
-    if kind is Kind.ALERTS:
-        return tuple(Alert(str(k), str(s), str(t), float(at), tuple(d)) for k, s, t, at, d in data)
-    if kind is Kind.PLACES:
-        return Places(
-            tuple(Place(str(n), float(a), float(o), float(c), float(s)) for n, a, o, c, s in data)
-        )
-    raise DecodeError(f"no encoding for {kind}")
+    try:
+        return value_adapter(kind).validate_python(data, strict=False)
+    except ValidationError as error:
+        raise DecodeError(f"not a {kind}: {error.errors()[0]['msg']}") from None
 
 
 def encode(kind: Kind, version: int, at: float, value: Any) -> bytes:

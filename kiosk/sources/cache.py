@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field, TypeAdapter
 
-from kiosk.values import Breakdown, Kind, Mention, Metric, Ranking, TimeSeries
+from kiosk.values import Alert, Breakdown, Kind, Mention, Metric, Places, Ranking, TimeSeries
 
 
 def default_cache_dir() -> Path:
@@ -66,7 +66,20 @@ _ADAPTERS: dict[Kind, TypeAdapter[Any]] = {
     Kind.RANKING: TypeAdapter(Ranking),
     Kind.BREAKDOWN: TypeAdapter(Breakdown),
     Kind.MENTIONS: TypeAdapter(tuple[Mention, ...]),
+    Kind.ALERTS: TypeAdapter(tuple[Alert, ...]),
+    Kind.PLACES: TypeAdapter(Places),
 }
+MENTION = TypeAdapter(Mention)
+_CACHED = frozenset({Kind.TEXT, Kind.METRIC, Kind.RANKING, Kind.BREAKDOWN, Kind.MENTIONS})
+
+
+def value_adapter(kind: Kind) -> TypeAdapter[Any]:
+    """Checks and builds a value of ``kind`` from plain data (its dataclass fields by name), for
+    every kind without numpy arrays: one place knows every field, for the cache and the wire."""
+    try:
+        return _ADAPTERS[kind]
+    except KeyError:
+        raise ValueError(f"{kind} values have arrays: no plain form") from None
 
 
 def encode_value(kind: Kind, value: Any) -> Any:
@@ -89,9 +102,9 @@ def decode_value(kind: Kind, raw: Any) -> Any:
         rows = [[math.nan if x is None else x for x in row] for row in cached.values]
         values = np.array(rows, dtype=np.float64).reshape(len(cached.labels), -1)
         return TimeSeries(cached.labels, cached.start, cached.step, values)
-    adapter = _ADAPTERS.get(kind)
-    if adapter is None:
+    if kind not in _CACHED:
         raise ValueError(f"{kind} values are not cached")
+    adapter = value_adapter(kind)
     if kind is Kind.MENTIONS and isinstance(raw, list):
         raw = [
             {**row, "sentiment": math.nan}
