@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-import zoneinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 
@@ -29,7 +28,7 @@ from pydantic import (
 from kiosk.config.control import Control, check_groups
 from kiosk.config.fleet import Data
 from kiosk.config.sentiment import Sentiment
-from kiosk.config.types import DAY, LAYOUT_MODEL, SECOND, Colour, Duration, Figure
+from kiosk.config.types import DAY, LAYOUT_MODEL, SECOND, Colour, Duration, Figure, TimeZone
 from kiosk.config.views import View
 from kiosk.config.widgets import WIDGET_OPTIONS, WidgetOptions
 from kiosk.i18n import check_locale
@@ -43,16 +42,7 @@ def _a_locale(tag: str) -> str:
     return check_locale(tag)
 
 
-def _a_zone(zone: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{zone!r} is not a time zone (e.g. Europe/Amsterdam)") from None
-    return zone
-
-
 Locale = Annotated[str, AfterValidator(_a_locale)]
-TimeZone = Annotated[str, AfterValidator(_a_zone)]
 LOCALE_HELP = "Language and number format of every word kiosk writes: en, nl-NL, fr-BE, it, de, es."
 TIMEZONE_HELP = "Zone for times shown (updated, since), e.g. Europe/Paris; default the system's."
 
@@ -219,22 +209,12 @@ class Schedule(_Strict):
     off: list[datetime.date] = Field(
         default_factory=list, description="Whole days off, e.g. public holidays (2026-12-25)."
     )
-    timezone: str | None = Field(
+    timezone: TimeZone | None = Field(
         default=None, description="IANA zone of these times (default: the machine's)."
     )
     wake_for_takeover: bool = Field(
         default=True, description="A takeover for this screen turns it on out of hours."
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, zone: str | None) -> str | None:
-        if zone is not None:
-            try:
-                zoneinfo.ZoneInfo(zone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {zone!r} (e.g. Europe/Paris)") from None
-        return zone
 
 
 class BurnIn(_Strict):

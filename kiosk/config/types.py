@@ -11,6 +11,7 @@ import math
 import os
 import re
 import typing
+import zoneinfo
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -147,3 +148,15 @@ the layout allows under ``files: allow:`` (where it really is, symlinks followed
 
 LAYOUT_MODEL = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 """The config of every model a layout fills: unknown keys are errors; no NaN or infinity."""
+
+
+def _a_zone(zone: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{zone!r} is not a time zone (e.g. Europe/Amsterdam)") from None
+    return zone
+
+
+TimeZone = Annotated[str, AfterValidator(_a_zone)]
+"""An IANA time zone name (Europe/Amsterdam), checked against the zone database."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +30,7 @@ from kiosk.config.types import (
     Duration,
     Figure,
     LocalFile,
+    TimeZone,
 )
 from kiosk.config.views import Where
 from kiosk.values import Kind
@@ -115,20 +115,9 @@ class TimeseriesOptions(WidgetOptions):
     more_streams: ClassVar[dict[str, tuple[Kind, ...]]] = {"markers": (Kind.ALERTS,)}
 
 
-class KpiOptions(WidgetOptions):
-    type: Literal["kpi"] = "kpi"
-    unit: str = Field(default="", description="Shown after the number, e.g. '%' or '/min'.")
-    decimals: int = Field(default=0, ge=0, le=6)
-    sparkline: bool = Field(default=True, description="Draw the recent history under the number.")
-    higher_is_better: bool = Field(
-        default=True, description="Colours the change: blue when it moves the good way."
-    )
-    thresholds: Thresholds
-    change: Literal["percent", "points"] = Field(
-        default="percent",
-        description="Change as % of the previous value, or as a difference in points "
-        "(for figures that cross zero, like net sentiment).",
-    )
+class FigureOptions(WidgetOptions):
+    """What the widgets showing one figure (kpi, gauge) share: how it is written, its goal."""
+
     format: Literal["compact", "number", "percent"] = Field(
         default="compact",
         description="compact: 12.3k; number: 12,345; percent: a ratio as % (0.861 → 86 %).",
@@ -144,6 +133,22 @@ class KpiOptions(WidgetOptions):
     )
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.METRIC,)
     more_streams: ClassVar[dict[str, tuple[Kind, ...]]] = {"target": (Kind.METRIC,)}
+
+
+class KpiOptions(FigureOptions):
+    type: Literal["kpi"] = "kpi"
+    unit: str = Field(default="", description="Shown after the number, e.g. '%' or '/min'.")
+    decimals: int = Field(default=0, ge=0, le=6)
+    sparkline: bool = Field(default=True, description="Draw the recent history under the number.")
+    higher_is_better: bool = Field(
+        default=True, description="Colours the change: blue when it moves the good way."
+    )
+    thresholds: Thresholds
+    change: Literal["percent", "points"] = Field(
+        default="percent",
+        description="Change as % of the previous value, or as a difference in points "
+        "(for figures that cross zero, like net sentiment).",
+    )
 
 
 class TickerOptions(WidgetOptions):
@@ -176,7 +181,7 @@ class TextOptions(WidgetOptions):
     needs_data: ClassVar[bool] = False
 
 
-class GaugeOptions(WidgetOptions):
+class GaugeOptions(FigureOptions):
     type: Literal["gauge"] = "gauge"
     min: Figure = Field(default=0.0, description="The dial's start.")
     max: Figure = Field(default=100.0, description="The dial's end.")
@@ -184,21 +189,6 @@ class GaugeOptions(WidgetOptions):
     decimals: int = Field(default=0, ge=0, le=6)
     thresholds: Thresholds
     higher_is_better: bool = Field(default=True, description="Which side of target: is good.")
-    format: Literal["compact", "number", "percent"] = Field(
-        default="compact",
-        description="compact: 12.3k; number: 12,345; percent: a ratio as % (0.861 → 86 %).",
-    )
-    scale: Figure | None = Field(
-        default=None,
-        description="Multiply the value before showing it; default 100 for percent, else 1.",
-    )
-    target: Figure | str | None = Field(
-        default=None,
-        description="The goal: a number, or a metric stream (e.g. care.sla_target). The figure "
-        "is coloured by whether it meets it (see higher_is_better) and the target is shown.",
-    )
-    accepts: ClassVar[tuple[Kind, ...]] = (Kind.METRIC,)
-    more_streams: ClassVar[dict[str, tuple[Kind, ...]]] = {"target": (Kind.METRIC,)}
 
     @model_validator(mode="after")
     def _range(self) -> GaugeOptions:
@@ -340,7 +330,7 @@ class WordCloudOptions(WidgetOptions):
 
 class ClockOptions(WidgetOptions):
     type: Literal["clock"] = "clock"
-    zones: list[str] = Field(
+    zones: list[TimeZone] = Field(
         default_factory=list,
         description="IANA time zones for a world clock (e.g. Europe/Paris); empty: local time.",
     )
@@ -349,23 +339,13 @@ class ClockOptions(WidgetOptions):
     accepts: ClassVar[tuple[Kind, ...]] = ()
     needs_data: ClassVar[bool] = False
 
-    @field_validator("zones")
-    @classmethod
-    def _known_zones(cls, zones: list[str]) -> list[str]:
-        for zone in zones:
-            try:
-                ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {zone!r} (e.g. Europe/Paris)") from None
-        return zones
-
 
 class CountdownOptions(WidgetOptions):
     type: Literal["countdown"] = "countdown"
     until: datetime = Field(
         description="When, e.g. 2026-12-01T20:00:00+01:00; without an offset, in timezone."
     )
-    timezone: str | None = Field(
+    timezone: TimeZone | None = Field(
         default=None,
         description="IANA zone (e.g. Europe/Amsterdam) of an until without offset, and of the "
         "time shown under the count; default: the machine's.",
@@ -375,16 +355,6 @@ class CountdownOptions(WidgetOptions):
     )
     accepts: ClassVar[tuple[Kind, ...]] = ()
     needs_data: ClassVar[bool] = False
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, zone: str | None) -> str | None:
-        if zone is not None:
-            try:
-                ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {zone!r} (e.g. Europe/Paris)") from None
-        return zone
 
 
 WIDGET_OPTIONS: dict[str, type[WidgetOptions]] = {

@@ -22,12 +22,13 @@ import logging
 import math
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
 from pydantic import Field, TypeAdapter, field_validator
 
+from kiosk.config.types import TimeZone
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.parsing import DATA_ERRORS, DeadlineExceeded, deadline, describe
 from kiosk.sources.polling import FetchError, HttpOptions, HttpSource, PollInterval
@@ -47,7 +48,7 @@ _OCCURRENCES: TypeAdapter[list[Occurrence]] = TypeAdapter(list[Occurrence])
 class IcsOptions(HttpOptions):
     type: Literal["ics"] = "ics"
     url: str = Field(description="The calendar feed (http, https or webcal).")
-    timezone: str | None = Field(
+    timezone: TimeZone | None = Field(
         default=None, description="IANA zone whose day and clock to show (default: the machine's)."
     )
     interval: PollInterval = Field(
@@ -62,16 +63,6 @@ class IcsOptions(HttpOptions):
         if not url.startswith(("http://", "https://")):
             raise ValueError("expected an http://, https:// or webcal:// address")
         return url
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, zone: str | None) -> str | None:
-        if zone is not None:
-            try:
-                ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {zone!r} (e.g. Europe/Paris)") from None
-        return zone
 
 
 # -- calendar time -----------------------------------------------------------------------------

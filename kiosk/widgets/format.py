@@ -88,3 +88,21 @@ def figure(
     if style == "number":
         return f"{scaled:,.{decimals}f}"
     return compact(scaled, decimals)
+
+
+def figure_text(
+    value: float,
+    unit: str,
+    style: str = "compact",
+    decimals: int = 0,
+    scale: float | None = None,
+    words: Lang | None = None,
+) -> str:
+    """:func:`figure` with its unit, as a kpi or a gauge shows it: "/min" sticks to the number,
+    other units follow a space; a figure in % is written the room's way (74,1 % in fr)."""
+    if unit == "%" and style != "percent" and words is not None:
+        return words.percent(value * (scale or 1.0) / 100, decimals, whole_above_1=False)
+    text = figure(value, style, decimals, scale, words)
+    if style == "percent" or not unit:
+        return text
+    return text + (unit if unit.startswith("/") else f" {unit}")

@@ -16,7 +16,7 @@ from kiosk.config.widgets import GaugeOptions
 from kiosk.hub import Sample
 from kiosk.values import Metric
 from kiosk.widgets.base import KioskWidget
-from kiosk.widgets.format import figure
+from kiosk.widgets.format import figure, figure_text
 
 START, SWEEP = 210.0, -240.0  # degrees: from lower left, clockwise to lower right
 
@@ -89,9 +89,10 @@ class GaugeWidget(KioskWidget):
 
     def value_text(self, value: float) -> str:
         options = self.options
-        text = figure(value, options.format, options.decimals, options.scale, self.style_.lang)
         unit = options.unit or (self.sample.value.unit if self.sample is not None else "")
-        return text if options.format == "percent" else text + unit
+        return figure_text(
+            value, unit, options.format, options.decimals, options.scale, self.style_.lang
+        )
 
     def _bands(self) -> list[tuple[float, float, QColor]]:
         steps = self.options.thresholds

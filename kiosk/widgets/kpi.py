@@ -11,7 +11,7 @@ from kiosk.config.widgets import KpiOptions
 from kiosk.hub import Sample
 from kiosk.values import Metric
 from kiosk.widgets.base import KioskWidget
-from kiosk.widgets.format import figure
+from kiosk.widgets.format import figure_text
 
 VS_PREVIOUS = "  vs previous"
 
@@ -54,16 +54,11 @@ class KpiWidget(KioskWidget):
 
     def _figure(self, value: float, unit: str | None = None) -> str:
         options = self.options
-        words = self.style_.lang
         if unit is None:
             unit = options.unit or (self.current.unit if self.current is not None else "")
-        if unit == "%" and options.format != "percent":  # a figure in percent: 74,1 % in fr
-            scaled = value * (options.scale or 1.0)
-            return words.percent(scaled / 100, options.decimals, whole_above_1=False)
-        text = figure(value, options.format, options.decimals, options.scale, words)
-        if options.format == "percent" or not unit:
-            return text
-        return text + (unit if unit.startswith("/") else f" {unit}")
+        return figure_text(
+            value, unit, options.format, options.decimals, options.scale, self.style_.lang
+        )
 
     @property
     def current(self) -> Metric | None:
