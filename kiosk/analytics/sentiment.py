@@ -265,6 +265,7 @@ NEGATIVE_WORD = -0.3  # valence at or below which a word makes a run-together ta
 COMMON_WORDS = 5000  # the most frequent words of a language, which another's negatives may not be
 
 
+@functools.lru_cache(maxsize=4096)  # a cloud asks about the same terms at every refresh
 def negative_term(term: str, threshold: float = 0.25) -> bool:
     """Whether a hashtag or term says something negative itself, in any of the four languages.
 
