@@ -59,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         # fill a mini-PC's journal. Sources log their state changes themselves; -v shows all.
         logging.getLogger("httpx").setLevel(logging.WARNING)
     handler = args.handler
+    if handler in _QT_COMMANDS:
+        from kiosk.qt_imports import load_qt
+
+        load_qt()
     code: int = handler(args)
     return code
 
@@ -453,6 +457,10 @@ def cmd_ctl(args: argparse.Namespace) -> int:
     from kiosk.control.client import run
 
     return run(args)
+
+
+# Commands that show windows: Qt is imported before the rest of them (kiosk.qt_imports).
+_QT_COMMANDS = frozenset({cmd_run, cmd_screens, cmd_shot, cmd_bench})
 
 
 if __name__ == "__main__":

@@ -17,7 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import icalendar  # noqa: F401  here: the timed parses below must not time kiosk's lazy import
 import pytest
+import recurring_ical_events  # noqa: F401  (the same)
 
 from kiosk.hub import SourceState
 from kiosk.sources import bluesky, mastodon, opensearch, prometheus

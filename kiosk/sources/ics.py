@@ -24,8 +24,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import icalendar
-import recurring_ical_events
 from pydantic import Field, TypeAdapter, field_validator
 
 from kiosk.config.types import TimeZone
@@ -98,6 +96,9 @@ def occurrences(
     Raises:
         FetchError: the feed is not a calendar.
     """
+    import icalendar  # here, not at the top: a wall without a calendar need not hold it (2 MB)
+    import recurring_ical_events
+
     found, notes = [], []
     try:
         calendar = icalendar.Calendar.from_ical(body)

@@ -23,7 +23,6 @@ import logging
 import time
 from typing import Any, Literal, NamedTuple
 
-import feedparser
 import httpx
 import numpy as np
 from pydantic import Field, TypeAdapter
@@ -82,6 +81,8 @@ def parse_feed(body: bytes, headers: httpx.Headers, url: str) -> Feed:
     An entry that cannot be read (a control character in its link, a date out of range) is
     left out and counted.
     """
+    import feedparser  # here, not at the top: a wall without a feed need not hold it
+
     try:
         # A BytesIO, not the bytes: feedparser takes bytes or str for a file name or an address.
         parsed = feedparser.parse(

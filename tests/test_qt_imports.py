@@ -1,0 +1,58 @@
+"""The wall's imports: PySide must not keep the source of every later module in memory, and
+httpx's command-line client stays out. Each case runs in a fresh interpreter (imports are
+process-wide)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+# After Qt is imported, import a module nobody imported yet and ask whether its source lines
+# ended up in linecache (they do when PySide reads it to look for __feature__).
+PROBE = """
+import linecache, sys
+{setup}
+import xml.dom.minidom
+print(any(name.endswith("minicompat.py") for name in linecache.cache))
+"""
+
+
+def _run(code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("setup", "kept"),
+    [
+        ("import PySide6.QtCore", "True"),  # what PySide does by itself: the check can fail
+        ("from kiosk.qt_imports import load_qt; load_qt()", "False"),
+    ],
+)
+def test_modules_imported_after_qt_leave_no_source_in_memory(setup: str, kept: str) -> None:
+    assert _run(PROBE.format(setup=setup)) == kept
+
+
+def test_qt_still_works_after_load_qt() -> None:
+    code = (
+        "from kiosk.qt_imports import load_qt; load_qt()\n"
+        "from PySide6.QtCore import QObject, Signal\n"
+        "class A(QObject):\n"
+        "    changed = Signal(int)\n"
+        "got = []\n"
+        "a = A(); a.changed.connect(got.append); a.changed.emit(3); print(got)\n"
+    )
+    assert _run(code) == "[3]"
+
+
+def test_httpx_leaves_its_command_line_client_out() -> None:
+    code = (
+        "import sys, kiosk, httpx\n"
+        "print(hasattr(httpx, 'Client'), 'httpx._main' in sys.modules and "
+        "sys.modules['httpx._main'] is not None, 'rich' in sys.modules)\n"
+    )
+    assert _run(code) == "True False False"
