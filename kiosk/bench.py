@@ -8,13 +8,11 @@ notes can be compared and reproduced. Nothing here asserts a time: benchmarks re
 from __future__ import annotations
 
 import asyncio
-import collections
 import math
 import os
 import platform
 import resource
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +27,7 @@ from kiosk.app import Runtime
 from kiosk.config import Layout
 from kiosk.screens.wall import STAGGER
 from kiosk.screens.window import ScreenWindow
-from kiosk.stalls import LoopRecorder, StallLog
+from kiosk.stalls import LoopRecorder, StackSampler, StallLog
 
 PSS_EVERY = 10  # seconds between PSS samples; RSS is sampled every second
 
@@ -79,85 +77,6 @@ class FrameIntervals:
 
 
 STALL_MS = 50.0  # a ticker interval this long is a stall the room sees: find out what ran
-SAMPLE_EVERY = 0.004  # seconds between samples of the UI thread's stack
-STALLS_KEPT = 8
-
-
-@dataclass
-class Stall:
-    at: float  # seconds into the run
-    ms: float
-    doing: list[tuple[str, int]]  # what the UI thread was in, with how many samples
-
-
-class StallSampler:
-    """What the UI thread was doing during each stall: its stack sampled every 4 ms.
-
-    A thread reads the main thread's current frame (``sys._current_frames``) and keeps, per
-    sample, the innermost frame of kiosk's own code and the innermost frame of all (a library:
-    pyqtgraph, Qt through PySide, numpy…). After each second of the run the benchmark hands
-    over the ticker intervals longer than STALL_MS, and each gets the places the samples inside
-    it name, most often first. Sampling needs the GIL: inside a long C++ call that holds it,
-    the samples land just after, on the Python line that made the call. Overhead: a few % of
-    one core, the same in every run it is used in.
-    """
-
-    def __init__(self, started: float) -> None:
-        self.started = started
-        self.samples: collections.deque[tuple[float, str]] = collections.deque(maxlen=100_000)
-        self.stalls: list[Stall] = []
-        self._stop = threading.Event()
-        self._main = threading.main_thread().ident
-        self._thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(SAMPLE_EVERY):
-            frame = sys._current_frames().get(self._main or 0)
-            if frame is not None:
-                self.samples.append((time.monotonic(), _where(frame)))
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(1.0)
-
-    def attribute(self, intervals: list[tuple[float, float]]) -> None:
-        """Name what ran in each (start, end) monotonic interval; keep the longest stalls."""
-        if not intervals:
-            return
-        samples = list(self.samples)  # one C-level copy: the sampler thread may append meanwhile
-        for start, end in intervals:
-            if any(abs(stall.at + self.started - start) < 0.02 for stall in self.stalls):
-                continue  # the same stall, seen by another screen's ticker
-            doing = collections.Counter(where for at, where in samples if start <= at <= end)
-            self.stalls.append(
-                Stall(start - self.started, (end - start) * 1000, doing.most_common(3))
-            )
-        self.stalls = sorted(self.stalls, key=lambda stall: -stall.ms)[:STALLS_KEPT]
-
-
-def _where(frame: Any) -> str:
-    """``kiosk/widgets/timeseries.py:_set_scale → pyqtgraph/…/AxisItem.py:paint``."""
-    innermost = _place(frame)
-    ours = None
-    while frame is not None:
-        if "/kiosk/" in frame.f_code.co_filename and "bench.py" not in frame.f_code.co_filename:
-            ours = _place(frame)
-            break
-        frame = frame.f_back
-    if ours is None:
-        return f"(event loop) → {innermost}"
-    return ours if ours == innermost else f"{ours} → {innermost}"
-
-
-def _place(frame: Any) -> str:
-    name = frame.f_code.co_filename
-    for marker in ("/kiosk/", "/site-packages/", "/python3."):
-        if marker in name:
-            name = name.split(marker, 1)[1]
-            name = ("kiosk/" if marker == "/kiosk/" else "") + name
-            break
-    return f"{name}:{frame.f_code.co_name}"
 
 
 @dataclass
@@ -173,8 +92,7 @@ class BenchResult:
     rss_at_10min_mb: float | None = None
     flips: int = 0  # page flips by rotation during the run
     flip_ms: list[float] = field(default_factory=list)  # tick → new page painted, measured after
-    stalls: list[Stall] = field(default_factory=list)  # the longest ticker intervals, explained
-    loop_stalls: StallLog | None = None  # the same, by Qt event and asyncio callback
+    loop_stalls: StallLog | None = None  # the longest ticker intervals, explained
     start_stalls: StallLog | None = None  # during warm-up: the start's stalls
 
     @property
@@ -212,14 +130,18 @@ async def run_bench(
     attribute: bool = True,
 ) -> BenchResult:
     """Run ``layout`` for ``warmup`` + ``seconds``. With ``attribute``, each stall is also put
-    down to the Qt events (paints per widget, timers) and asyncio callbacks that filled it,
-    from the start on (a record of the loop: a few % of CPU more)."""
+    down to the Qt events (paints per widget, timers) and asyncio callbacks that filled it and
+    to the Python code sampled in it, from the start on (a record of the loop and a stack
+    sampler: a few % of CPU more)."""
     process = psutil.Process()
     recorder = LoopRecorder() if attribute else None
     if recorder is not None:
         recorder.start()
-    loop_stalls = StallLog(recorder) if recorder is not None else None
-    start_stalls = StallLog(recorder) if recorder is not None else None
+    sampler = StackSampler() if attribute else None
+    if sampler is not None:
+        sampler.start()
+    loop_stalls = StallLog(recorder, sampler=sampler) if recorder is not None else None
+    start_stalls = StallLog(recorder, sampler=sampler) if recorder is not None else None
     runtime = Runtime(layout)
     runtime.start()
     windows: list[ScreenWindow] = []
@@ -248,7 +170,6 @@ async def run_bench(
                     start_stalls.add(warm.long)
         frames = FrameIntervals()
         frames._last = warm._last  # the first interval after warm-up counts too
-        sampler = StallSampler(time.monotonic())
         counted = _mention_counter(runtime)
         rss_start = process.memory_info().rss
         cpu_start = _cpu(process)
@@ -265,7 +186,6 @@ async def run_bench(
             ticks += 1
             for ticker in tickers:  # drained every second: an hour of frames in fixed memory
                 frames.take(ticker)
-                sampler.attribute(frames.long)
                 if loop_stalls is not None:
                     loop_stalls.add(frames.long)
             if ticks % PSS_EVERY == 1:  # reading smaps costs milliseconds of kernel time
@@ -275,10 +195,8 @@ async def run_bench(
         cpu = _cpu(process) - cpu_start
         for ticker in tickers:
             frames.take(ticker)
-            sampler.attribute(frames.long)
             if loop_stalls is not None:
                 loop_stalls.add(frames.long)
-        sampler.stop()
         rss_end = process.memory_info().rss
         flips = sum(window.flips for window in windows)
         flip_ms = await _time_flips(windows)
@@ -294,13 +212,14 @@ async def run_bench(
             mentions=counted(),
             flips=flips,
             flip_ms=flip_ms,
-            stalls=sampler.stalls,
             loop_stalls=loop_stalls,
             start_stalls=start_stalls,
         )
     finally:
         if recorder is not None:
             recorder.stop()
+        if sampler is not None:
+            sampler.stop()
         await runtime.stop()
         for window in windows:
             window.close()
@@ -386,15 +305,6 @@ def report(result: BenchResult, *, rate: float | None, screens: int, size: tuple
             f"ticker frame interval: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, "
             f"max {frames.max_ms:.1f} ms over {frames.count} frames (while a ticker was shown)"
         )
-        if result.stalls:
-            lines.append(
-                f"longest ticker intervals (≥ {STALL_MS:.0f} ms), and what the UI thread ran:"
-            )
-        for stall in result.stalls:
-            doing = "; ".join(f"{where} ×{count}" for where, count in stall.doing) or (
-                "no sample (inside one call that held the GIL)"
-            )
-            lines.append(f"  {stall.ms:6.0f} ms at {stall.at:6.1f} s: {doing}")
         if result.loop_stalls is not None:
             lines.extend(result.loop_stalls.lines("after warm-up"))
     else:

@@ -6,6 +6,9 @@ and length of every asyncio callback (tasks' steps, ``call_soon``/``call_later``
 stall is an interval between two ticker frames longer than a threshold; what it was spent on is
 read from the ring afterwards: the record followed by the longest quiet stretch is what the loop
 was busy with (the innermost thing that started last), and the stall's time is summed by label.
+A :class:`StackSampler` adds the Python code: the UI thread's stack sampled every 4 ms names the
+lines inside a long paint or callback (the event alone says "Paint TimeseriesWidget"; the
+samples say which call in it).
 
 Only for benchmarks: the filter costs a few microseconds per event.
 """
@@ -15,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import bisect
 import collections
+import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +28,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QWidget
 
 RING = 60_000  # records kept: a few seconds of a busy wall (stalls are explained each second)
+SAMPLE_EVERY = 0.004  # seconds between samples of the UI thread's stack
 
 
 class _Filter(QObject):
@@ -44,10 +50,75 @@ class Stall:
     culprit: str  # what ran for the longest stretch inside it
     culprit_ms: float
     by_label: list[tuple[str, float]] = field(default_factory=list)  # top labels by time
+    code: list[tuple[str, int]] = field(default_factory=list)  # sampled Python places, counts
 
     def line(self) -> str:
         parts = ", ".join(f"{label} {ms:.0f} ms" for label, ms in self.by_label[:4])
-        return f"{self.ms:.0f} ms: {self.culprit} ({self.culprit_ms:.0f} ms); in all: {parts}"
+        line = f"{self.ms:.0f} ms: {self.culprit} ({self.culprit_ms:.0f} ms); in all: {parts}"
+        if self.code:
+            line += "\n      code: " + "; ".join(f"{where} ×{n}" for where, n in self.code)
+        return line
+
+
+class StackSampler:
+    """What Python code the UI thread ran: its stack sampled every 4 ms by a thread.
+
+    Each sample keeps the innermost frame of kiosk's own code and the innermost frame of all (a
+    library: pyqtgraph, Qt through PySide, numpy…). Sampling needs the GIL: inside a long C++
+    call that holds it, the samples land just after, on the Python line that made the call.
+    Overhead: a few % of one core, the same in every run it is used in.
+    """
+
+    def __init__(self) -> None:
+        self.samples: collections.deque[tuple[float, str]] = collections.deque(maxlen=100_000)
+        self._stop = threading.Event()
+        self._main = threading.main_thread().ident
+        self._thread = threading.Thread(target=self._run, name="stack-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(SAMPLE_EVERY):
+            frame = sys._current_frames().get(self._main or 0)
+            if frame is not None:
+                self.samples.append((time.monotonic(), _where(frame)))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(1.0)
+
+    def places(self, start: float, end: float, at_most: int = 3) -> list[tuple[str, int]]:
+        """The places sampled between ``start`` and ``end``, most often first."""
+        samples = list(self.samples)  # one C-level copy: the sampler thread may append meanwhile
+        doing = collections.Counter(where for at, where in samples if start <= at <= end)
+        return doing.most_common(at_most)
+
+
+def _where(frame: Any) -> str:
+    """``kiosk/widgets/timeseries.py:_set_scale → pyqtgraph/…/AxisItem.py:paint``."""
+    innermost = _place(frame)
+    ours = None
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if "/kiosk/" in name and not name.endswith(("bench.py", "stalls.py")):
+            ours = _place(frame)
+            break
+        frame = frame.f_back
+    if ours is None:
+        return f"(event loop) → {innermost}"
+    return ours if ours == innermost else f"{ours} → {innermost}"
+
+
+def _place(frame: Any) -> str:
+    name = frame.f_code.co_filename
+    for marker in ("/kiosk/", "/site-packages/", "/python3."):
+        if marker in name:
+            name = name.split(marker, 1)[1]
+            name = ("kiosk/" if marker == "/kiosk/" else "") + name
+            break
+    return f"{name}:{frame.f_code.co_name}"
 
 
 class LoopRecorder:
@@ -156,8 +227,11 @@ def _describe_handle(handle: asyncio.Handle) -> str:
 class StallLog:
     """The longest stalls of a run explained by a :class:`LoopRecorder`, and their culprits."""
 
-    def __init__(self, recorder: LoopRecorder, kept: int = 5) -> None:
+    def __init__(
+        self, recorder: LoopRecorder, kept: int = 5, sampler: StackSampler | None = None
+    ) -> None:
         self.recorder = recorder
+        self.sampler = sampler
         self.kept = kept
         self.stalls: list[Stall] = []
         self.count = 0
@@ -172,6 +246,8 @@ class StallLog:
                 continue
             self._seen.append((start, end))
             stall = self.recorder.explain(start, end)
+            if self.sampler is not None:
+                stall.code = self.sampler.places(start, end)
             self.count += 1
             self.max_ms = max(self.max_ms, stall.ms)
             count, ms = self.culprits.get(stall.culprit, (0, 0.0))
@@ -180,8 +256,11 @@ class StallLog:
 
     def lines(self, when: str) -> list[str]:
         if not self.count:
-            return [f"stalls {when}, by Qt event and asyncio callback: none"]
-        lines = [f"stalls {when}, by Qt event and asyncio callback: {self.count}; longest:"]
+            return [f"stalls {when} (ticker intervals ≥ 50 ms): none"]
+        lines = [
+            f"stalls {when} (ticker intervals ≥ 50 ms), by Qt event and asyncio callback, with"
+            f" the Python code sampled in them: {self.count}; longest:"
+        ]
         lines.extend(f"  {stall.line()}" for stall in self.stalls)
         ranked = sorted(self.culprits.items(), key=lambda item: -item[1][1])[: self.kept]
         lines.append(
