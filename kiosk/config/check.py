@@ -7,6 +7,7 @@ values that are malformed: those already have their own error from the type pass
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ import pydantic
 
 from kiosk.config.errors import LayoutIssue, did_you_mean
 from kiosk.config.layout import NAME_PATTERN
+from kiosk.config.markets import Dimension
 from kiosk.config.views import View
 from kiosk.config.widgets import WIDGET_OPTIONS
 from kiosk.sources import SOURCES
@@ -337,6 +339,17 @@ def _check_data(
         return
     if not isinstance(data, str):
         return
+    by = widget.get("by")
+    if "by" in model.model_fields and by in typing.get_args(Dimension):
+        if "." in data:
+            yield document.issue(
+                (*path, "data"),
+                f"with by: {by}, data names the source or view (e.g. data: "
+                f"{data.partition('.')[0]}), not one of its streams",
+                at_value=True,
+            )
+            return
+        data = f"{data}.by_{by}"
     yield from _check_stream(
         document, (*path, "data"), data, model.accepts, streams, widget["type"]
     )

@@ -27,6 +27,7 @@ from pydantic import (
 
 from kiosk.config.control import Control, check_groups
 from kiosk.config.fleet import Data
+from kiosk.config.markets import Markets, market_of
 from kiosk.config.sentiment import Sentiment
 from kiosk.config.types import DAY, LAYOUT_MODEL, SECOND, Colour, Duration, Figure, TimeZone
 from kiosk.config.views import View
@@ -432,6 +433,17 @@ class Layout(_Strict):
         "every derived stream (<view>.volume, <view>.share, <view>.hashtags…).",
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}},
     )
+    markets: Markets
+
+    @model_validator(mode="after")
+    def _one_market_per_country(self) -> Layout:
+        market_of(self.markets)  # raises when a country is in two markets
+        return self
+
+    @property
+    def market_of_country(self) -> dict[str, str]:
+        """ISO country code → the market it belongs to."""
+        return market_of(self.markets)
 
     @model_validator(mode="after")
     def _views_read_mention_sources(self) -> Layout:

@@ -32,6 +32,7 @@ from kiosk.config.types import (
     LocalFile,
     TimeZone,
 )
+from kiosk.config.markets import Dimension
 from kiosk.config.views import Where
 from kiosk.values import Kind
 
@@ -54,6 +55,11 @@ class WidgetOptions(BaseModel):
     data: str | None = Field(
         default=None, description="Stream to show, as source.stream (e.g. social.volume)."
     )
+
+    @property
+    def stream(self) -> str | None:
+        """The stream the widget reads (``data``, unless an option says otherwise)."""
+        return self.data
     stale_after: Duration = Field(
         default=120.0,
         ge=SECOND,
@@ -304,7 +310,26 @@ class GeoMapOptions(WidgetOptions):
         return zoomed or REGIONS[self.region]
 
 
-class ShareOfVoiceOptions(WidgetOptions):
+class BreakdownOptions(WidgetOptions):
+    """What the widgets that split mentions into parts or ranks (share_of_voice, leaderboard)
+    share: ``by:``, the dimension, read from the source's ``by_<dimension>`` stream."""
+
+    by: Dimension | None = Field(
+        default=None,
+        description="Split the mentions of data's source or view by country, market (see "
+        "markets:), platform or language; data then names the source, e.g. data: social. "
+        "The same as data: social.by_market.",
+    )
+
+    @property
+    def stream(self) -> str | None:
+        """The stream the widget reads: ``data``, or with ``by:`` its source's breakdown."""
+        if self.by is None or self.data is None:
+            return self.data
+        return f"{self.data.partition('.')[0]}.by_{self.by}"
+
+
+class ShareOfVoiceOptions(BreakdownOptions):
     type: Literal["share_of_voice"] = "share_of_voice"
     shape: Literal["donut", "bar"] = Field(
         default="donut", description="A donut with a legend, or one 100 % stacked bar."
@@ -312,10 +337,10 @@ class ShareOfVoiceOptions(WidgetOptions):
     highlight: str | None = Field(
         default=None, description="The part whose share is written large (e.g. our brand)."
     )
-    accepts: ClassVar[tuple[Kind, ...]] = (Kind.BREAKDOWN,)
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.BREAKDOWN, Kind.RANKING)
 
 
-class LeaderboardOptions(WidgetOptions):
+class LeaderboardOptions(BreakdownOptions):
     type: Literal["leaderboard"] = "leaderboard"
     limit: int = Field(default=8, ge=1, le=30, description="How many rows.")
     show_change: bool = Field(default=True, description="Arrows for rank changes.")

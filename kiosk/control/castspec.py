@@ -48,8 +48,8 @@ def check_widget_spec(
         found.append((("data",), f"a {kind} widget needs data: a {wanted} stream"))
     elif options.data is not None and not model.accepts:
         found.append((("data",), f"a {kind} widget shows no stream; remove data"))
-    elif options.data is not None:
-        found += _check_stream(("data",), options.data, model.accepts, streams)
+    elif options.stream is not None:
+        found += _check_stream(("data",), options.stream, model.accepts, streams)
     return (options if not found else None), found
 
 
