@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from kiosk.analytics import MentionAnalytics, attach_analytics
 from kiosk.analytics.aggregators import Settings
+from kiosk.analytics.expressions import attach_metrics
 from kiosk.analytics.language import load_when_needed as load_language_model_when_needed
 from kiosk.analytics.model_sentiment import spec_of
 from kiosk.analytics.sentiment import use_model_or_say
@@ -82,6 +83,7 @@ class Runtime:
             brands = list(dict.fromkeys(b for listed, _ in known for b in listed or ())) or None
             ours = next((our for _, our in known if our), None)
             self.views.append(ListeningView(self.hub, name, view, brands, ours, settings))
+        self.metrics = attach_metrics(self.hub, layout.metrics)  # read the streams above
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()

@@ -110,8 +110,8 @@ def layout(tmp_path: Path, body: str) -> Any:
 
 def page(widgets: str) -> str:
     return (
-        "screens:\n  - name: main\n    match: {any: true}\n    pages:\n      - title: P\n        widgets:\n"
-        + textwrap.indent(textwrap.dedent(widgets), " " * 10)
+        "screens:\n  - name: main\n    match: {any: true}\n    pages:\n"
+        "      - title: P\n        widgets:\n" + textwrap.indent(textwrap.dedent(widgets), " " * 10)
     )
 
 
@@ -127,9 +127,18 @@ def test_markets_map_countries_and_by_reads_the_source_breakdown(tmp_path: Path)
             """
         ),
     )
-    assert loaded.market_of_country == {"NL": "Benelux", "BE": "Benelux", "LU": "Benelux", "FR": "France"}
+    assert loaded.market_of_country == {
+        "NL": "Benelux",
+        "BE": "Benelux",
+        "LU": "Benelux",
+        "FR": "France",
+    }
     widgets = loaded.screens[0].pages[0].widgets
-    assert [w.stream for w in widgets] == ["social.by_market", "social.by_country", "social.by_platform"]
+    assert [w.stream for w in widgets] == [
+        "social.by_market",
+        "social.by_country",
+        "social.by_platform",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -142,7 +151,10 @@ def test_markets_map_countries_and_by_reads_the_source_breakdown(tmp_path: Path)
 )
 def test_a_bad_market_is_a_clear_error(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(LayoutError) as error:
-        layout(tmp_path, body + "\n" + page("- {type: leaderboard, at: [0, 0, 6, 4], data: social.hashtags}"))
+        layout(
+            tmp_path,
+            body + "\n" + page("- {type: leaderboard, at: [0, 0, 6, 4], data: social.hashtags}"),
+        )
     assert message in str(error.value)
 
 

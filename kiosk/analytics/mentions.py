@@ -101,6 +101,7 @@ class MentionAnalytics:
         self.ours = ours
         settings = settings or Settings()
         self.aggregators = [kind(settings) for kind in AGGREGATORS]
+        self._counters = tuple(part.count for part in self.aggregators)  # bound once: hot path
         self.hub = hub
         self.source = source
         self.clock = clock or hub.clock
@@ -186,8 +187,8 @@ class MentionAnalytics:
         hourly.add(hourly.label_index(str(item.brand)), minute // 60, weight)
         if not self.volume.add(self.volume.label_index(str(item.brand)), minute, weight):
             return False
-        for part in self.aggregators:
-            part.count(item, minute, weight)
+        for count in self._counters:
+            count(item, minute, weight)
         for dimension, counts in self.dimension_volume.items():
             counts.add(counts.label_index(_dimension_label(dimension, item)), minute, weight)
         if isinstance(score, int | float) and math.isfinite(score):
@@ -520,9 +521,7 @@ def attach_analytics(
     """Declare ``source``'s derived streams and keep them up to date from ``<source>.mentions``."""
     for stream, kind in DERIVED_STREAMS.items():
         hub.declare(f"{source}.{stream}", kind)
-    analytics = MentionAnalytics(
-        hub, source, brands, ours=ours, alerts=alerts, settings=settings
-    )
+    analytics = MentionAnalytics(hub, source, brands, ours=ours, alerts=alerts, settings=settings)
     hub.subscribe(f"{source}.mentions", lambda _name, batch: analytics.ingest(batch))
     return analytics
 

@@ -28,6 +28,7 @@ from pydantic import (
 from kiosk.config.control import Control, check_groups
 from kiosk.config.fleet import Data
 from kiosk.config.markets import Markets, market_of
+from kiosk.config.metrics import METRICS, Metrics
 from kiosk.config.sentiment import Sentiment
 from kiosk.config.types import DAY, LAYOUT_MODEL, SECOND, Colour, Duration, Figure, TimeZone
 from kiosk.config.views import View
@@ -434,6 +435,15 @@ class Layout(_Strict):
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}},
     )
     markets: Markets
+    metrics: Metrics
+
+    @model_validator(mode="after")
+    def _metrics_have_their_name(self) -> Layout:
+        if self.metrics and (METRICS in self.sources or METRICS in self.views):
+            raise ValueError(
+                f"a source or view named {METRICS!r} hides metrics: (metrics.<name>); rename it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _one_market_per_country(self) -> Layout:

@@ -16,7 +16,6 @@ from kiosk.hub import Sample
 from kiosk.values import Breakdown, Ranking
 from kiosk.widgets.base import KioskWidget
 
-
 TOP_PARTS = 6  # a ranking shown as parts: its top entries, then "Other"
 
 
@@ -37,12 +36,10 @@ class ShareOfVoiceWidget(KioskWidget):
             return []
         value = self.sample.value
         if isinstance(value, Ranking):
-            top = [(entry.label, entry.value) for entry in value.entries[:TOP_PARTS]]
+            top = tuple((entry.label, entry.value) for entry in value.entries[:TOP_PARTS])
             rest = sum(entry.value for entry in value.entries[TOP_PARTS:])
             value = Breakdown((*top, (self.style_.lang._("Other"), rest)) if rest > 0 else top)
-        parts = [
-            (label, v if math.isfinite(v) and v > 0 else 0.0) for label, v in value.parts
-        ]
+        parts = [(label, v if math.isfinite(v) and v > 0 else 0.0) for label, v in value.parts]
         total = sum(v for _, v in parts)
         return [(label, v / total) for label, v in parts] if total > 0 else []
 
