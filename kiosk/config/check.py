@@ -389,7 +389,8 @@ def _check_data(
     )
     yield from problems
     if model.folds and not problems:
-        yield from _check_fold(document, path, widget, data, streams[data.partition(".")[0]])
+        provided = streams.get(data.partition(".")[0], {})  # none: a broken source, reported
+        yield from _check_fold(document, path, widget, data, provided)
 
 
 def _check_fold(
@@ -403,10 +404,13 @@ def _check_fold(
     kind = provided.get(data.partition(".")[2])
     folded = [option for option in ("total", "mean") if widget.get(option) is not None]
     if kind is Kind.SERIES and not folded:
+        source = data.partition(".")[0]
+        figures = [f"{source}.{name}" for name, k in provided.items() if k is Kind.METRIC]
+        hint = f", or show a metric — try {', '.join(figures)}" if figures else ""
         yield document.issue(
             (*path, "data"),
             f"{data} is a series: fold it into one figure with total: (e.g. total: 7d) or "
-            "mean: (e.g. mean: 24h)",
+            f"mean: (e.g. mean: 24h){hint}",
             at_value=True,
         )
     elif kind is Kind.METRIC and folded:

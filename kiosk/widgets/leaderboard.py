@@ -69,7 +69,8 @@ class LeaderboardWidget(KioskWidget):
     def _top(self, rows: list[RankEntry]) -> float:
         """The value a full bar stands for: the largest, or the target when it is above."""
         target = self.target_value() if self._amounts() else None
-        return max(_top(rows), target or 0.0)
+        top = _top(rows)
+        return max(top, target) if target is not None and target > 0 else top
 
     def status_colour(self, entry: RankEntry) -> QColor | None:
         """Positive or negative by whether the row meets the target; None without one."""
