@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from kiosk.analytics import DERIVED_STREAMS, attach_analytics
 from kiosk.analytics.aggregators import AGGREGATORS, Settings
@@ -14,8 +15,9 @@ from kiosk.analytics.mentions import RECENT_MINUTES
 from kiosk.config import load_layout
 from kiosk.config.errors import LayoutError
 from kiosk.hub import Hub
-from kiosk.values import Kind, Ranking
+from kiosk.values import Kind, RankEntry, Ranking
 from tests.test_analytics import T0, FakeClock, mention
+from tests.test_widgets import _style  # noqa: F401 (the shared Style, for widgets)
 
 MARKETS = {"NL": "Benelux", "BE": "Benelux", "FR": "France", "US": "Americas"}
 
@@ -172,3 +174,22 @@ def test_by_with_a_stream_or_an_unknown_dimension_is_a_clear_error(tmp_path: Pat
     text = str(error.value)
     assert "with by: market, data names the source or view (e.g. data: social)" in text
     assert "'city' is not allowed; expected one of: country, language, market, platform" in text
+
+
+def test_a_share_of_voice_of_a_ranking_shows_its_top_six_and_other(qtbot: QtBot) -> None:
+    from kiosk.config.widgets import ShareOfVoiceOptions
+    from tests.test_widgets import make
+
+    hub = Hub(clock=lambda: T0)
+    hub.declare("s.by_country", Kind.RANKING)
+    widget = make(qtbot, hub, ShareOfVoiceOptions(at=(0, 0, 6, 4), data="s", by="country"))
+    names = ["Italy", "Netherlands", "France", "Belgium", "Spain", "Germany", "Japan", "Peru"]
+    hub.publish(
+        "s.by_country",
+        Ranking(tuple(RankEntry(name, 10.0 - i, None) for i, name in enumerate(names))),
+    )
+    widget.refresh()
+    shares = widget.shares()
+    assert [label for label, _ in shares] == [*names[:6], "Other"]
+    assert shares[0][1] == pytest.approx(10 / sum(10.0 - i for i in range(8)))
+    assert shares[-1][1] == pytest.approx((4 + 3) / sum(10.0 - i for i in range(8)))
