@@ -14,6 +14,8 @@ import logging
 from typing import TYPE_CHECKING, Protocol
 
 from kiosk.analytics import MentionAnalytics, attach_analytics
+from kiosk.analytics.aggregators import Settings
+from kiosk.analytics.expressions import attach_metrics
 from kiosk.analytics.language import load_when_needed as load_language_model_when_needed
 from kiosk.analytics.model_sentiment import spec_of
 from kiosk.analytics.sentiment import use_model_or_say
@@ -59,6 +61,7 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self.sentiment_model = spec_of(layout.sentiment)
         brands_of: dict[str, tuple[list[str] | None, str | None]] = {}
+        settings = Settings(markets=layout.market_of_country)
         for name, options in layout.sources.items():
             source = SOURCES[options.type](name, options, self.hub)
             source.declare()
@@ -70,14 +73,17 @@ class Runtime:
                 brands_of[name] = (list(brands) if brands else None, ours)
                 alerts = getattr(options, "alerts", None)
                 self.analytics.append(
-                    attach_analytics(self.hub, name, brands=brands, ours=ours, alerts=alerts)
+                    attach_analytics(
+                        self.hub, name, brands=brands, ours=ours, alerts=alerts, settings=settings
+                    )
                 )
         self.views: list[ListeningView] = []
         for name, view in layout.views.items():
             known = [brands_of.get(source, (None, None)) for source in view.sources]
             brands = list(dict.fromkeys(b for listed, _ in known for b in listed or ())) or None
             ours = next((our for _, our in known if our), None)
-            self.views.append(ListeningView(self.hub, name, view, brands, ours))
+            self.views.append(ListeningView(self.hub, name, view, brands, ours, settings))
+        self.metrics = attach_metrics(self.hub, layout.metrics)  # read the streams above
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()

@@ -52,6 +52,7 @@ class Mention:
     lon: float | None = None
     weight: int = 1
     media: tuple[str, ...] = ()  # addresses of attached images or video, when the source says
+    country: str = ""  # ISO 3166 alpha-2 of where it comes from (a market is a set of them)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ EXPECTED: dict[str, list[tuple[int, str, str]]] = {
         (1, "screens", "'screens' is required"),
     ],
     "typo_widget_key.yaml": [
-        (9, f"{W}[0]", "a kpi widget needs data: a metric stream"),
+        (9, f"{W}[0]", "a kpi widget needs data: a metric or series stream"),
         (9, f"{W}[0].dta", "unknown key 'dta' (did you mean 'data'?)"),
     ],
     "unknown_widget_type.yaml": [

@@ -151,7 +151,8 @@ def test_cross_checks_report_every_problem_on_a_page() -> None:
         (9, f"{w}[0].data", "a clock widget shows no stream; remove data:"),
         (10, f"{w}[1].at", "overlaps widgets[0] at [0, 0, 4, 2] on this page"),
         (10, f"{w}[1].data",
-         f"a kpi shows metric; social.volume is series — try {', '.join(metrics)}"),
+         "social.volume is a series: fold it into one figure with total: (e.g. total: 7d) or "
+         f"mean: (e.g. mean: 24h), or show a metric — try {', '.join(metrics)}"),
         (11, f"{w}[2].at", "overlaps widgets[0] at [0, 0, 4, 2] on this page"),
         (11, f"{w}[2].at", "overlaps widgets[1] at [0, 0, 4, 2] on this page"),
         (11, f"{w}[2].data", "no source or view named 'socal' (did you mean 'social'?)"),

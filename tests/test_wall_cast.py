@@ -149,6 +149,14 @@ def test_a_cast_widget_is_checked_like_a_layout_widget(commands: WallCommands) -
             },
         )
     assert [tuple(i.path) for i in refused.value.issues] == [("widget", "data")]
+    with pytest.raises(CommandError) as refused:  # a series on a kpi needs total: or mean:
+        run(
+            commands,
+            {"command": "cast", "widget": {"type": "kpi", "data": "social.volume"}, "duration": 9},
+        )
+    assert "social.volume is a series: add total: or mean:" in str(refused.value.issues)
+    kpi = {"type": "kpi", "data": "social.volume_hourly", "total": "7d"}
+    run(commands, {"command": "cast", "widget": kpi, "duration": 9})
     with pytest.raises(CommandError):  # a duration is required, and bounded
         run(commands, {"command": "cast", "widget": {"type": "clock"}})
     with pytest.raises(CommandError):

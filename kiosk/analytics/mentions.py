@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from kiosk.analytics.aggregators import AGGREGATORS, Settings, aggregator_streams
 from kiosk.analytics.spikes import BASELINE_MINUTES, SpikeDetector
 from kiosk.analytics.windows import MINUTE, MinuteCounters, MinuteCounts, WeekActivity
 from kiosk.config.alerts import AlertRules
@@ -36,7 +37,7 @@ from kiosk.values import (
 
 log = logging.getLogger(__name__)
 
-DERIVED_STREAMS: dict[str, Kind] = {
+CORE_STREAMS: dict[str, Kind] = {
     "volume": Kind.SERIES,
     "volume_hourly": Kind.SERIES,
     "sentiment_volume": Kind.SERIES,
@@ -51,6 +52,9 @@ DERIVED_STREAMS: dict[str, Kind] = {
     "alerts": Kind.ALERTS,
     "places": Kind.PLACES,
 }
+"""The streams this class computes; the aggregators (:mod:`kiosk.analytics.aggregators`)
+declare the others."""
+DERIVED_STREAMS: dict[str, Kind] = {**CORE_STREAMS, **aggregator_streams()}
 """The streams every mention stream gets, published as ``<source>.<name>``."""
 
 SENTIMENTS = ("positive", "neutral", "negative")
@@ -92,8 +96,12 @@ class MentionAnalytics:
         publish_every: float = 1.0,
         ours: str | None = None,
         alerts: AlertRules | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.ours = ours
+        settings = settings or Settings()
+        self.aggregators = [kind(settings) for kind in AGGREGATORS]
+        self._counters = tuple(part.count for part in self.aggregators)  # bound once: hot path
         self.hub = hub
         self.source = source
         self.clock = clock or hub.clock
@@ -179,6 +187,8 @@ class MentionAnalytics:
         hourly.add(hourly.label_index(str(item.brand)), minute // 60, weight)
         if not self.volume.add(self.volume.label_index(str(item.brand)), minute, weight):
             return False
+        for count in self._counters:
+            count(item, minute, weight)
         for dimension, counts in self.dimension_volume.items():
             counts.add(counts.label_index(_dimension_label(dimension, item)), minute, weight)
         if isinstance(score, int | float) and math.isfinite(score):
@@ -236,6 +246,12 @@ class MentionAnalytics:
             self.hub.publish(f"{name}.authors", self._top_authors(recent, before), at=now)
         self.hub.publish(f"{name}.alerts", self._alerts(current), at=now)
         self.hub.publish(f"{name}.places", self._places(recent), at=now)
+
+        def publish(stream: str, value: Any) -> None:
+            self.hub.publish(f"{name}.{stream}", value, at=now)
+
+        for part in self.aggregators:
+            part.publish(current, publish)
         # A week's grid moves slowly: every 5 minutes, or sooner when much was added (backfill).
         grown = self.activity.total > 1.1 * self._activity_total
         if self._activity_minute is None or current - self._activity_minute >= 5 or grown:
@@ -500,11 +516,12 @@ def attach_analytics(
     brands: Sequence[str] | None = None,
     ours: str | None = None,
     alerts: AlertRules | None = None,
+    settings: Settings | None = None,
 ) -> MentionAnalytics:
     """Declare ``source``'s derived streams and keep them up to date from ``<source>.mentions``."""
     for stream, kind in DERIVED_STREAMS.items():
         hub.declare(f"{source}.{stream}", kind)
-    analytics = MentionAnalytics(hub, source, brands, ours=ours, alerts=alerts)
+    analytics = MentionAnalytics(hub, source, brands, ours=ours, alerts=alerts, settings=settings)
     hub.subscribe(f"{source}.mentions", lambda _name, batch: analytics.ingest(batch))
     return analytics
 

@@ -190,6 +190,14 @@ def place_fields(place: Place | None) -> tuple[str, float | None, float | None]:
     return place.city or place.country, place.lat, place.lon
 
 
+def country_of(place: Place | None) -> str:
+    """A :class:`~kiosk.values.Mention`'s ``country`` for ``place``: its ISO code when the place
+    is sure enough to be put on the map, else empty (the same bar as :func:`place_fields`)."""
+    if place is None or place.confidence < MIN_CONFIDENCE:
+        return ""
+    return place.country
+
+
 def _from_profile(profile: str) -> Place | None:
     gazetteer = _gazetteer()
     flags = [_flag_country(flag) for flag in _FLAG.findall(profile)]

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from kiosk.analytics.aggregators import Settings
 from kiosk.analytics.mentions import SENTIMENT_THRESHOLD, MentionAnalytics, attach_analytics
 from kiosk.config.views import View, Where
 from kiosk.hub import Hub, SourceState
@@ -68,14 +69,20 @@ class ListeningView:
     """One view, running: fed by its sources' posts, publishing ``<name>.*``."""
 
     def __init__(
-        self, hub: Hub, name: str, view: View, brands: Sequence[str] | None, ours: str | None
+        self,
+        hub: Hub,
+        name: str,
+        view: View,
+        brands: Sequence[str] | None,
+        ours: str | None,
+        settings: Settings | None = None,
     ):
         self.hub, self.name, self.sources = hub, name, tuple(view.sources)
         self.keep = matcher(view.where)
         self._seen: collections.OrderedDict[Any, None] = collections.OrderedDict()
         hub.declare(f"{name}.mentions", Kind.MENTIONS)
         self.analytics: MentionAnalytics = attach_analytics(
-            hub, name, brands=view.brands or brands, ours=view.our_brand or ours
+            hub, name, brands=view.brands or brands, ours=view.our_brand or ours, settings=settings
         )
         for source in self.sources:
             hub.subscribe(f"{source}.mentions", self._take)

@@ -7,6 +7,7 @@ values that are malformed: those already have their own error from the type pass
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,8 @@ import pydantic
 
 from kiosk.config.errors import LayoutIssue, did_you_mean
 from kiosk.config.layout import NAME_PATTERN
+from kiosk.config.markets import Dimension
+from kiosk.config.metrics import METRICS, Formula, FormulaError
 from kiosk.config.views import View
 from kiosk.config.widgets import WIDGET_OPTIONS
 from kiosk.sources import SOURCES
@@ -48,6 +51,8 @@ def available_streams(layout: Layout) -> dict[str, Kind]:
     for name in layout.views:
         for stream, kind in view_streams().items():
             streams[f"{name}.{stream}"] = kind
+    for name in layout.metrics:
+        streams[f"{METRICS}.{name}"] = Kind.METRIC
     return streams
 
 
@@ -88,6 +93,9 @@ def source_streams(document: Document) -> dict[str, dict[str, Kind]]:
         except pydantic.ValidationError:
             continue  # reported by the type pass
         streams.setdefault(str(name), view_streams())
+    metrics = document.data.get(METRICS)
+    if isinstance(metrics, dict) and metrics:
+        streams[METRICS] = {str(name): Kind.METRIC for name in metrics}
     return streams
 
 
@@ -95,6 +103,7 @@ def cross_check(document: Document) -> list[LayoutIssue]:
     """Stream names and kinds, placements, duplicate screen names and matches."""
     streams = source_streams(document)
     issues = list(_check_source_names(document))
+    issues.extend(_check_metrics(document, streams))
     screens = document.data.get("screens")
     spans = document.data.get("spans")
     if not spans:  # a wall needs something to show: screens, or spans (video walls) alone
@@ -205,6 +214,33 @@ def _check_takeover(
         )
     if kind is Kind.METRIC and when.get("severity") is not None:
         yield document.issue((*wpath, "severity"), "severity: is for alert streams")
+
+
+def _check_metrics(
+    document: Document, streams: dict[str, dict[str, Kind]]
+) -> Iterator[LayoutIssue]:
+    """Each formula reads metric streams that exist (not other formulas: no loops)."""
+    metrics = document.data.get(METRICS)
+    for name, raw in metrics.items() if isinstance(metrics, dict) else ():
+        text = raw.get("value") if isinstance(raw, dict) else raw
+        path: tuple[Any, ...] = (
+            (METRICS, name, "value") if isinstance(raw, dict) else (METRICS, name)
+        )
+        if not isinstance(text, str):
+            continue
+        try:
+            read = Formula(text).streams
+        except FormulaError:
+            continue  # reported by the type pass
+        for stream in read:
+            if stream.startswith(f"{METRICS}."):
+                yield document.issue(
+                    path, f"{stream}: a formula reads sources' metrics, not other formulas"
+                )
+                continue
+            yield from _check_stream(
+                document, path, stream, (Kind.METRIC,), streams, f"{METRICS}.{name}'s formula"
+            )
 
 
 def _check_source_names(document: Document) -> Iterator[LayoutIssue]:
@@ -337,9 +373,52 @@ def _check_data(
         return
     if not isinstance(data, str):
         return
-    yield from _check_stream(
-        document, (*path, "data"), data, model.accepts, streams, widget["type"]
+    by = widget.get("by")
+    if "by" in model.model_fields and by in typing.get_args(Dimension):
+        if "." in data:
+            yield document.issue(
+                (*path, "data"),
+                f"with by: {by}, data names the source or view (e.g. data: "
+                f"{data.partition('.')[0]}), not one of its streams",
+                at_value=True,
+            )
+            return
+        data = f"{data}.by_{by}"
+    problems = list(
+        _check_stream(document, (*path, "data"), data, model.accepts, streams, widget["type"])
     )
+    yield from problems
+    if model.folds and not problems:
+        provided = streams.get(data.partition(".")[0], {})  # none: a broken source, reported
+        yield from _check_fold(document, path, widget, data, provided)
+
+
+def _check_fold(
+    document: Document,
+    path: tuple[Any, ...],
+    widget: dict[str, Any],
+    data: str,
+    provided: dict[str, Kind],
+) -> Iterator[LayoutIssue]:
+    """A series is shown as one figure only folded (total: or mean:); a figure is not folded."""
+    kind = provided.get(data.partition(".")[2])
+    folded = [option for option in ("total", "mean") if widget.get(option) is not None]
+    if kind is Kind.SERIES and not folded:
+        source = data.partition(".")[0]
+        figures = [f"{source}.{name}" for name, k in provided.items() if k is Kind.METRIC]
+        hint = f", or show a metric — try {', '.join(figures)}" if figures else ""
+        yield document.issue(
+            (*path, "data"),
+            f"{data} is a series: fold it into one figure with total: (e.g. total: 7d) or "
+            f"mean: (e.g. mean: 24h){hint}",
+            at_value=True,
+        )
+    elif kind is Kind.METRIC and folded:
+        yield document.issue(
+            (*path, folded[0]),
+            f"{folded[0]}: folds a series; {data} is already one figure (a metric)",
+            at_value=True,
+        )
 
 
 def _check_stream(

@@ -27,6 +27,8 @@ from pydantic import (
 
 from kiosk.config.control import Control, check_groups
 from kiosk.config.fleet import Data
+from kiosk.config.markets import Markets, market_of
+from kiosk.config.metrics import METRICS, Metrics
 from kiosk.config.sentiment import Sentiment
 from kiosk.config.types import DAY, LAYOUT_MODEL, SECOND, Colour, Duration, Figure, TimeZone
 from kiosk.config.views import View
@@ -432,6 +434,26 @@ class Layout(_Strict):
         "every derived stream (<view>.volume, <view>.share, <view>.hashtags…).",
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}},
     )
+    markets: Markets
+    metrics: Metrics
+
+    @model_validator(mode="after")
+    def _metrics_have_their_name(self) -> Layout:
+        if self.metrics and (METRICS in self.sources or METRICS in self.views):
+            raise ValueError(
+                f"a source or view named {METRICS!r} hides metrics: (metrics.<name>); rename it"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _one_market_per_country(self) -> Layout:
+        market_of(self.markets)  # raises when a country is in two markets
+        return self
+
+    @property
+    def market_of_country(self) -> dict[str, str]:
+        """ISO country code → the market it belongs to."""
+        return market_of(self.markets)
 
     @model_validator(mode="after")
     def _views_read_mention_sources(self) -> Layout:

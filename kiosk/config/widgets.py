@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from kiosk.config.markets import Dimension
 from kiosk.config.types import (
     HOUR,
     LAYOUT_MODEL,
@@ -54,6 +55,12 @@ class WidgetOptions(BaseModel):
     data: str | None = Field(
         default=None, description="Stream to show, as source.stream (e.g. social.volume)."
     )
+
+    @property
+    def stream(self) -> str | None:
+        """The stream the widget reads (``data``, unless an option says otherwise)."""
+        return self.data
+
     stale_after: Duration = Field(
         default=120.0,
         ge=SECOND,
@@ -66,6 +73,7 @@ class WidgetOptions(BaseModel):
     more_streams: ClassVar[dict[str, tuple[Kind, ...]]] = {}
     """Other options that name a stream, with the kinds each accepts (e.g. chart markers)."""
     needs_data: ClassVar[bool] = True
+    folds: ClassVar[tuple[str, ...]] = ()
 
 
 class Threshold(BaseModel):
@@ -90,7 +98,23 @@ Thresholds = Annotated[
 ]
 
 
-class TimeseriesOptions(WidgetOptions):
+class TargetOptions(WidgetOptions):
+    """What every widget with a goal shares (kpi, gauge, timeseries, leaderboard): ``target:``,
+    a number or a metric stream, and which side of it is good."""
+
+    target: Figure | str | None = Field(
+        default=None,
+        description="The goal: a number, or a metric stream (e.g. care.sla_target). What is "
+        "shown is coloured by whether it meets it (see higher_is_better) and the target is "
+        "drawn: a line on a chart, a mark on a dial or a bar.",
+    )
+    higher_is_better: bool = Field(
+        default=True, description="Which side of target: (and of a change) is good."
+    )
+    more_streams: ClassVar[dict[str, tuple[Kind, ...]]] = {"target": (Kind.METRIC,)}
+
+
+class TimeseriesOptions(TargetOptions):
     type: Literal["timeseries"] = "timeseries"
     window: Duration = Field(
         default=3600.0, ge=MINUTE, le=LONGEST_HISTORY, description="How much history to show."
@@ -112,11 +136,15 @@ class TimeseriesOptions(WidgetOptions):
         "line where it began.",
     )
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.SERIES,)
-    more_streams: ClassVar[dict[str, tuple[Kind, ...]]] = {"markers": (Kind.ALERTS,)}
+    more_streams: ClassVar[dict[str, tuple[Kind, ...]]] = {
+        **TargetOptions.more_streams,
+        "markers": (Kind.ALERTS,),
+    }
 
 
-class FigureOptions(WidgetOptions):
-    """What the widgets showing one figure (kpi, gauge) share: how it is written, its goal."""
+class FigureOptions(TargetOptions):
+    """What the widgets showing one figure (kpi, gauge) share: how it is written, its goal,
+    and how a series is folded into it."""
 
     format: Literal["compact", "number", "percent"] = Field(
         default="compact",
@@ -126,13 +154,29 @@ class FigureOptions(WidgetOptions):
         default=None,
         description="Multiply the value before showing it; default 100 for percent, else 1.",
     )
-    target: Figure | str | None = Field(
+    total: Duration | None = Field(
         default=None,
-        description="The goal: a number, or a metric stream (e.g. care.sla_target). The figure "
-        "is coloured by whether it meets it (see higher_is_better) and the target is shown.",
+        ge=MINUTE,
+        le=LONGEST_HISTORY,
+        description="Show a series (e.g. press.volume_hourly) as its total over this long, "
+        "e.g. 7d for 'press hits this week'; the change is against the 7 days before.",
     )
-    accepts: ClassVar[tuple[Kind, ...]] = (Kind.METRIC,)
-    more_streams: ClassVar[dict[str, tuple[Kind, ...]]] = {"target": (Kind.METRIC,)}
+    mean: Duration | None = Field(
+        default=None,
+        ge=MINUTE,
+        le=LONGEST_HISTORY,
+        description="Show a series as its mean per bucket over this long (e.g. 24h: the "
+        "mean mentions per minute of the last day).",
+    )
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.METRIC, Kind.SERIES)
+    folds: ClassVar[tuple[str, ...]] = ("total", "mean")
+    """Options that fold a series into one figure: a series needs one, a metric none."""
+
+    @model_validator(mode="after")
+    def _one_fold(self) -> FigureOptions:
+        if self.total is not None and self.mean is not None:
+            raise ValueError("total: and mean: both fold the series; give one of them")
+        return self
 
 
 class KpiOptions(FigureOptions):
@@ -140,9 +184,6 @@ class KpiOptions(FigureOptions):
     unit: str = Field(default="", description="Shown after the number, e.g. '%' or '/min'.")
     decimals: int = Field(default=0, ge=0, le=6)
     sparkline: bool = Field(default=True, description="Draw the recent history under the number.")
-    higher_is_better: bool = Field(
-        default=True, description="Colours the change: blue when it moves the good way."
-    )
     thresholds: Thresholds
     change: Literal["percent", "points"] = Field(
         default="percent",
@@ -188,7 +229,6 @@ class GaugeOptions(FigureOptions):
     unit: str = ""
     decimals: int = Field(default=0, ge=0, le=6)
     thresholds: Thresholds
-    higher_is_better: bool = Field(default=True, description="Which side of target: is good.")
 
     @model_validator(mode="after")
     def _range(self) -> GaugeOptions:
@@ -304,7 +344,26 @@ class GeoMapOptions(WidgetOptions):
         return zoomed or REGIONS[self.region]
 
 
-class ShareOfVoiceOptions(WidgetOptions):
+class BreakdownOptions(WidgetOptions):
+    """What the widgets that split mentions into parts or ranks (share_of_voice, leaderboard)
+    share: ``by:``, the dimension, read from the source's ``by_<dimension>`` stream."""
+
+    by: Dimension | None = Field(
+        default=None,
+        description="Split the mentions of data's source or view by country, market (see "
+        "markets:), platform or language; data then names the source, e.g. data: social. "
+        "The same as data: social.by_market.",
+    )
+
+    @property
+    def stream(self) -> str | None:
+        """The stream the widget reads: ``data``, or with ``by:`` its source's breakdown."""
+        if self.by is None or self.data is None:
+            return self.data
+        return f"{self.data.partition('.')[0]}.by_{self.by}"
+
+
+class ShareOfVoiceOptions(BreakdownOptions):
     type: Literal["share_of_voice"] = "share_of_voice"
     shape: Literal["donut", "bar"] = Field(
         default="donut", description="A donut with a legend, or one 100 % stacked bar."
@@ -312,10 +371,10 @@ class ShareOfVoiceOptions(WidgetOptions):
     highlight: str | None = Field(
         default=None, description="The part whose share is written large (e.g. our brand)."
     )
-    accepts: ClassVar[tuple[Kind, ...]] = (Kind.BREAKDOWN,)
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.BREAKDOWN, Kind.RANKING)
 
 
-class LeaderboardOptions(WidgetOptions):
+class LeaderboardOptions(BreakdownOptions, TargetOptions):
     type: Literal["leaderboard"] = "leaderboard"
     limit: int = Field(default=8, ge=1, le=30, description="How many rows.")
     show_change: bool = Field(default=True, description="Arrows for rank changes.")

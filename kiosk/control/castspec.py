@@ -48,8 +48,11 @@ def check_widget_spec(
         found.append((("data",), f"a {kind} widget needs data: a {wanted} stream"))
     elif options.data is not None and not model.accepts:
         found.append((("data",), f"a {kind} widget shows no stream; remove data"))
-    elif options.data is not None:
-        found += _check_stream(("data",), options.data, model.accepts, streams)
+    elif options.stream is not None:
+        found += _check_stream(("data",), options.stream, model.accepts, streams)
+        folded = any(getattr(options, option, None) is not None for option in model.folds)
+        if model.folds and streams.get(options.stream) is Kind.SERIES and not folded:
+            found.append((("data",), f"{options.stream} is a series: add total: or mean:"))
     return (options if not found else None), found
 
 

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import Field, field_validator, model_validator
 
-from kiosk.analytics.places import locate, place_fields
+from kiosk.analytics.places import country_of, locate, place_fields
 from kiosk.analytics.queries import Listener, ListeningOptions
 from kiosk.analytics.sentiment import enrich
 from kiosk.sources.base import register
@@ -173,7 +173,8 @@ def to_mention(view: Any, now: float) -> Mention | None:
         return None
     language = langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else None
     lang, sentiment = enrich(text, language)
-    city, lat, lon = place_fields(locate(text))  # Bluesky profiles have no location field
+    place = locate(text)  # Bluesky profiles have no location field
+    city, lat, lon = place_fields(place)
     return Mention(
         id=uri,
         at=at,
@@ -190,6 +191,7 @@ def to_mention(view: Any, now: float) -> Mention | None:
         city=city,
         lat=lat,
         lon=lon,
+        country=country_of(place),
     )
 
 

@@ -233,6 +233,7 @@ class DemoGenerator:
                     lat=round(lat + float(jitter[i, 0]), 4),
                     lon=round(lon + float(jitter[i, 1]), 4),
                     weight=weight,
+                    country=corpus.COUNTRIES.get(city, ""),
                 )
             )
         return posts

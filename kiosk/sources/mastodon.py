@@ -33,7 +33,7 @@ import httpx
 from httpx_sse import SSEError
 from pydantic import Field, field_validator, model_validator
 
-from kiosk.analytics.places import locate, place_fields
+from kiosk.analytics.places import country_of, locate, place_fields
 from kiosk.analytics.queries import Listener, ListeningOptions, words_of
 from kiosk.analytics.sentiment import enrich
 from kiosk.sources.base import register
@@ -348,7 +348,8 @@ def to_mention(status: Any, instance_host: str, now: float) -> Mention | None:
         return None
     language = status.get("language")
     lang, sentiment = enrich(text, language if isinstance(language, str) else None)
-    city, lat, lon = place_fields(locate(text, _profile_location(account)))
+    place = locate(text, _profile_location(account))
+    city, lat, lon = place_fields(place)
     return Mention(
         id=uri,
         at=at,
@@ -365,6 +366,7 @@ def to_mention(status: Any, instance_host: str, now: float) -> Mention | None:
         city=city,
         lat=lat,
         lon=lon,
+        country=country_of(place),
     )
 
 

@@ -12,6 +12,7 @@ import itertools
 import logging
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QRect, Qt, QTimer
@@ -26,6 +27,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
+from kiosk.analytics.folding import fold
 from kiosk.analytics.mentions import SENTIMENT_THRESHOLD
 from kiosk.analytics.sentiment import negative_term
 from kiosk.config.widgets import WidgetOptions
@@ -216,6 +218,11 @@ class KioskWidget(QWidget):
         self.freshness.set_text(self.freshness_text(), stale=self._stale)
 
     def _accept(self, sample: Sample) -> None:
+        converted = self._safely(self.convert, sample.value)
+        if converted is _FAILED:
+            return
+        if converted is not sample.value:
+            sample = replace(sample, value=converted)
         if self.sample is not None and _same(self.sample.value, sample.value):
             self.sample = sample  # newer, same picture: only the age changes
             return
@@ -227,6 +234,16 @@ class KioskWidget(QWidget):
         self.render_count += 1
         if result is not False or first:
             self.update()
+
+    def convert(self, value: Any) -> Any:
+        """The stream's value as the widget shows it: a series folded into one figure when the
+        options say ``total:`` or ``mean:`` (kpi, gauge), else the value itself."""
+        total, mean = getattr(self.options, "total", None), getattr(self.options, "mean", None)
+        if isinstance(value, TimeSeries) and isinstance(total, float):
+            return fold(value, total, "total")
+        if isinstance(value, TimeSeries) and isinstance(mean, float):
+            return fold(value, mean, "mean")
+        return value
 
     def take(self, sample: Sample) -> bool | None:
         """Take a new value and prepare what paint needs; raise on bad data.

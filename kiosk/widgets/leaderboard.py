@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QPen
 
 from kiosk.config.widgets import LeaderboardOptions
 from kiosk.hub import Sample
@@ -25,8 +25,8 @@ class LeaderboardWidget(KioskWidget):
         # Counts move every second at a busy rate, but the board only changes when a shown
         # number, a bar (to a tenth of a percent) or a rank does: repaint then, not every second.
         rows = self._rows(sample.value)
-        top_value = _top(rows)
-        picture = tuple(
+        top_value = self._top(rows)
+        bars = tuple(
             (
                 entry.label,
                 entry.detail,
@@ -36,6 +36,7 @@ class LeaderboardWidget(KioskWidget):
             )
             for rank, entry in enumerate(rows)
         )
+        picture = (self.target_value(), bars)  # a new goal recolours the rows
         return self.shows_new(picture)
 
     def rows(self) -> list[RankEntry]:
@@ -65,6 +66,19 @@ class LeaderboardWidget(KioskWidget):
             return f"▼ {-moved}", style.negative
         return "–", style.muted
 
+    def _top(self, rows: list[RankEntry]) -> float:
+        """The value a full bar stands for: the largest, or the target when it is above."""
+        target = self.target_value() if self._amounts() else None
+        top = _top(rows)
+        return max(top, target) if target is not None and target > 0 else top
+
+    def status_colour(self, entry: RankEntry) -> QColor | None:
+        """Positive or negative by whether the row meets the target; None without one."""
+        meets = self.meets_target(entry.value) if self._amounts() else None
+        if meets is None:
+            return None
+        return self.style_.positive if meets else self.style_.negative
+
     def _amounts(self) -> bool:
         ranking = self.sample.value if self.sample is not None else None
         return not isinstance(ranking, Ranking) or ranking.amounts
@@ -80,7 +94,7 @@ class LeaderboardWidget(KioskWidget):
             )
             return
         height = min(style.px(ROW_MAX), rect.height() // len(rows))
-        top_value = _top(rows)
+        top_value = self._top(rows)
         size = height / style.unit
         rank_w, value_w, change_w = style.px(size * 0.8), style.px(size * 1.8), style.px(size * 1.3)
         if not self._amounts():  # a schedule: its order is the point, its values are times
@@ -114,11 +128,17 @@ class LeaderboardWidget(KioskWidget):
             label_w * max(0.0, min(1.0, share)),
             row.height() * 0.76,
         )
-        fill = QColor(style.accent)
+        status = self.status_colour(entry)
+        fill = QColor(status or style.accent)
         fill.setAlpha(60)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawRoundedRect(bar, style.px(6), style.px(6))
+        target = self.target_value() if value_w else None
+        if target is not None and math.isfinite(target) and target >= 0:
+            at = label_left + label_w * min(1.0, target / top_value)  # the goal across the bars
+            painter.setPen(QPen(style.muted, style.px(3), Qt.PenStyle.DashLine))
+            painter.drawLine(round(at), row.top(), round(at), row.bottom())
         painter.setPen(style.text)
         painter.setFont(style.font(size * 0.46, 600))
         label_rect = QRect(
@@ -140,6 +160,7 @@ class LeaderboardWidget(KioskWidget):
             painter.setPen(style.text)
             painter.setFont(style.font(size * 0.46, 600))
         if value_w:
+            painter.setPen(status or style.text)
             painter.drawText(
                 QRect(label_left + label_w, row.top(), value_w, row.height()),
                 middle | Qt.AlignmentFlag.AlignRight,

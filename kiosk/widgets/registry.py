@@ -61,7 +61,7 @@ def create_widget(
     (when the layout's moderation.approval is on), and never a post staff hid, on any screen.
     """
     moderated = public or bool(getattr(options, "moderate", False))
-    data = options.data
+    data = options.stream
     if moderated and approvals is not None and data:
         data = approvals.public_stream(data)  # the approved posts of a mention stream
     stream = hub.view(data) if data else None

@@ -13,8 +13,10 @@ from PySide6.QtGui import QPainter, QPen
 
 from kiosk.config.widgets import ShareOfVoiceOptions
 from kiosk.hub import Sample
-from kiosk.values import Breakdown
+from kiosk.values import Breakdown, Ranking
 from kiosk.widgets.base import KioskWidget
+
+TOP_PARTS = 6  # a ranking shown as parts: its top entries, then "Other"
 
 
 class ShareOfVoiceWidget(KioskWidget):
@@ -22,17 +24,22 @@ class ShareOfVoiceWidget(KioskWidget):
     options: ShareOfVoiceOptions
 
     def take(self, sample: Sample) -> None:
-        if not isinstance(sample.value, Breakdown):
-            raise TypeError(f"expected a Breakdown, got {type(sample.value).__name__}")
+        if not isinstance(sample.value, Breakdown | Ranking):
+            raise TypeError(f"expected a Breakdown or Ranking, got {type(sample.value).__name__}")
 
     def shares(self) -> list[tuple[str, float]]:
-        """Each part's share of the total, 0…1, in display order; empty when the total is 0."""
+        """Each part's share of the total, 0…1, in display order; empty when the total is 0.
+
+        A ranking (``by: market``) is its top entries as parts, the rest as one "Other" part:
+        a donut of 60 countries is read by nobody."""
         if self.sample is None:
             return []
-        parts = [
-            (label, v if math.isfinite(v) and v > 0 else 0.0)
-            for label, v in self.sample.value.parts
-        ]
+        value = self.sample.value
+        if isinstance(value, Ranking):
+            top = tuple((entry.label, entry.value) for entry in value.entries[:TOP_PARTS])
+            rest = sum(entry.value for entry in value.entries[TOP_PARTS:])
+            value = Breakdown((*top, (self.style_.lang._("Other"), rest)) if rest > 0 else top)
+        parts = [(label, v if math.isfinite(v) and v > 0 else 0.0) for label, v in value.parts]
         total = sum(v for _, v in parts)
         return [(label, v / total) for label, v in parts] if total > 0 else []
 

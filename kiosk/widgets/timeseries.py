@@ -22,6 +22,7 @@ from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.theme import Style
 
 LEGEND_HEIGHT = 46
+_Drawn = tuple[tuple[str, ...], float, float, float | None]  # series, start, end, target
 
 
 class TimeseriesWidget(KioskWidget):
@@ -63,7 +64,9 @@ class TimeseriesWidget(KioskWidget):
         self._curves: dict[str, _Series] = {}
         self._previous: pg.PlotCurveItem | None = None
         self.legend_previous = False
-        self._drawn: tuple[tuple[tuple[str, ...], float, float], np.ndarray] | None = None
+        self._drawn: (
+            tuple[tuple[tuple[str, ...], float, float, float | None], np.ndarray] | None
+        ) = None
         # Spike markers: alerts seen on the markers stream, remembered while in the window.
         self.markers: dict[str, tuple[float, str]] = {}  # key -> (since, title)
         self._markers_seen = 0
@@ -74,6 +77,11 @@ class TimeseriesWidget(KioskWidget):
         self._marker_lines.setZValue(60)
         self.plot.addItem(self._marker_lines)
         self._marker_labels: list[pg.TextItem] = []
+        # target: a dashed line across the window, in the colour of whether the chart meets it
+        self._target_line = pg.PlotCurveItem(antialias=False)
+        self._target_line.setZValue(55)
+        self.plot.addItem(self._target_line)
+        self.target_status: tuple[str, QColor] | None = None  # the legend's "target 500"
         self.veil.raise_()
 
     def take(self, sample: Sample) -> bool:
@@ -94,7 +102,8 @@ class TimeseriesWidget(KioskWidget):
         if self.options.stacked:
             y = np.cumsum(y, axis=0)  # each line sits on the ones before; the top is the total
         before = self._previous_total(series, complete, start, end)
-        drawn = (tuple(labels), start, end)
+        target = self.target_value()
+        drawn = (tuple(labels), start, end, target)
         if (
             self._drawn is not None
             and drawn == self._drawn[0]
@@ -116,9 +125,12 @@ class TimeseriesWidget(KioskWidget):
         if before is not None:
             self._previous_line().setData(before[0], before[1])
             highest = max(highest, float(before[1].max(initial=0.0)))
+        if target is not None:
+            highest = max(highest, target)
         item = self.plot.getPlotItem()
         item.setXRange(start, end, padding=0)
         self._set_scale(highest * 1.1)
+        self._draw_target(target, y, start, end)
         self._draw_markers()
         self.plot.show()
         self._place_plot()
@@ -142,7 +154,7 @@ class TimeseriesWidget(KioskWidget):
     def _draw_markers(self) -> None:
         if self._drawn is None:
             return
-        _, start, end = self._drawn[0]
+        _, start, end, _ = self._drawn[0]
         self.markers = {  # forget what scrolled out of the window; keep at most a dozen
             key: mark
             for key, mark in sorted(self.markers.items(), key=lambda item: item[1][0])[-12:]
@@ -163,6 +175,25 @@ class TimeseriesWidget(KioskWidget):
             label.setZValue(61)
             self.plot.addItem(label)
             self._marker_labels.append(label)
+
+    def _draw_target(self, target: float | None, y: np.ndarray, start: float, end: float) -> None:
+        """The target line, coloured by whether the highest line's latest complete value (the
+        total, when stacked) meets it."""
+        if target is None:
+            self._target_line.setData([], [])
+            self.target_status = None
+            return
+        latest = float(y[:, -1].max()) if y.size else math.nan
+        meets = self.meets_target(latest)
+        style = self.style_
+        colour = style.muted if meets is None else style.positive if meets else style.negative
+        pen = pg.mkPen(colour, width=style.px(3), style=Qt.PenStyle.DashLine)
+        self._target_line.setPen(pen)
+        self._target_line.setData(
+            np.array([start, end], dtype=np.float64), np.array([target, target], dtype=np.float64)
+        )
+        words = style.lang
+        self.target_status = (words._("target {value}", value=self._figure(target)), colour)
 
     def _previous_total(
         self, series: TimeSeries, complete: np.ndarray, start: float, end: float
@@ -251,6 +282,16 @@ class TimeseriesWidget(KioskWidget):
                 QRect(x, rect.top(), rect.right() - x, height), Qt.AlignmentFlag.AlignVCenter, value
             )
             x += painter.fontMetrics().horizontalAdvance(value) + style.px(36)
+            if x > rect.right():
+                return
+        if self.target_status is not None:
+            text, colour = self.target_status
+            painter.setPen(colour)
+            painter.setFont(style.font(24, 600))
+            painter.drawText(
+                QRect(x, rect.top(), rect.right() - x, height), Qt.AlignmentFlag.AlignVCenter, text
+            )
+            x += painter.fontMetrics().horizontalAdvance(text) + style.px(36)
             if x > rect.right():
                 return
         if self.legend_previous:
