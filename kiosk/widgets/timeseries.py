@@ -38,6 +38,8 @@ class TimeseriesWidget(KioskWidget):
         super().__init__(options, stream, style, parent)
         self.legend: list[tuple[str, QColor, float]] = []
         self.plot = pg.PlotWidget(parent=self, background=style.panel)
+        if style.gpu:  # the plot's viewport becomes a QOpenGLWidget: Qt's GL paint engine
+            self.plot.useOpenGL(True)
         self.plot.hide()
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)

@@ -1,0 +1,190 @@
+"""How a screen draws its moving parts: through OpenGL (``render: gpu``) or by the CPU.
+
+On ``gpu`` the ticker's strip, the charts' pyqtgraph viewport and the page fade are
+:class:`QOpenGLWidget` surfaces painted with the same QPainter code as in software: Qt's OpenGL
+paint engine turns it into GL calls, keeps each pixmap as a texture (a ticker item is uploaded
+once, then every frame is a few textured quads) and the window is composed by GL. QRhiWidget was
+not chosen: it takes no QPainter, so every widget would need a second renderer of its own
+(shaders, vertex buffers, text), and pyqtgraph cannot draw into it.
+
+``auto`` asks OpenGL once at start, on an offscreen surface, which renderer it has. A software
+rasteriser (Mesa's llvmpipe, softpipe, swrast) draws GL with the CPU and is slower than Qt's own
+raster engine, so ``auto`` takes software there, and on a machine with no GL at all. ``gpu``
+forces GL even on llvmpipe (how the tests run the GL path); with no GL at all it falls back to
+software too, since a GL surface without a context draws nothing. Each decision is one log line.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt
+from PySide6.QtGui import (
+    QGuiApplication,
+    QOffscreenSurface,
+    QOpenGLContext,
+    QPainter,
+    QPixmap,
+)
+from PySide6.QtOpenGLWidgets import QOpenGLWidget
+from PySide6.QtWidgets import QGraphicsView, QWidget
+
+from kiosk.config.layout import Render
+
+log = logging.getLogger(__name__)
+
+GL_VENDOR, GL_RENDERER, GL_VERSION = 0x1F00, 0x1F01, 0x1F02
+SOFTWARE_RASTERISERS = ("llvmpipe", "softpipe", "swrast", "software rasterizer", "lavapipe")
+
+
+@dataclass(frozen=True)
+class GlProbe:
+    """What OpenGL answered at start: empty strings and ``problem`` set when it did not."""
+
+    renderer: str = ""
+    vendor: str = ""
+    version: str = ""
+    problem: str = ""
+
+    @property
+    def usable(self) -> bool:
+        return not self.problem
+
+    @property
+    def software(self) -> bool:
+        """True for a rasteriser that runs GL on the CPU."""
+        name = self.renderer.lower()
+        return any(marker in name for marker in SOFTWARE_RASTERISERS)
+
+    def describe(self) -> str:
+        if not self.usable:
+            return self.problem
+        return f"OpenGL {self.version} by {self.vendor}, renderer {self.renderer}"
+
+
+@functools.cache
+def probe_gl() -> GlProbe:
+    """Ask OpenGL once per process (a QGuiApplication must exist) which renderer it has."""
+    if QGuiApplication.instance() is None:
+        raise RuntimeError("probe_gl needs a QGuiApplication")
+    platform = QGuiApplication.platformName()
+    context = QOpenGLContext()
+    if not context.create():
+        return GlProbe(problem=f"no OpenGL context on the {platform} platform")
+    surface = QOffscreenSurface()
+    surface.setFormat(context.format())
+    surface.create()
+    try:
+        if not surface.isValid() or not context.makeCurrent(surface):
+            return GlProbe(problem=f"an OpenGL context on {platform} could not be made current")
+        functions = context.functions()
+        answers = [functions.glGetString(name) or "" for name in (GL_RENDERER, GL_VENDOR)]
+        version = functions.glGetString(GL_VERSION) or ""
+        context.doneCurrent()
+    finally:
+        surface.destroy()
+    renderer, vendor = (str(answer) for answer in answers)
+    if not renderer:
+        return GlProbe(problem=f"OpenGL on {platform} did not name its renderer")
+    return GlProbe(renderer, vendor, str(version))
+
+
+@dataclass(frozen=True)
+class RenderChoice:
+    gpu: bool
+    why: str
+
+    @property
+    def name(self) -> str:
+        return "gpu" if self.gpu else "software"
+
+
+def choose(render: Render, probe: GlProbe) -> RenderChoice:
+    """The path ``render`` takes given what OpenGL answered, and why, in words for the log."""
+    found = probe.describe()
+    if render == "software":
+        return RenderChoice(False, "render: software in the layout")
+    if not probe.usable:
+        return RenderChoice(False, f"render: {render}, but {found}: drawing in software")
+    if render == "gpu":
+        return RenderChoice(True, f"render: gpu in the layout; {found}")
+    if probe.software:
+        return RenderChoice(
+            False,
+            f"render: auto, and {found} is a software rasteriser, slower than Qt's raster: "
+            "drawing in software",
+        )
+    return RenderChoice(True, f"render: auto; {found}")
+
+
+_logged: set[RenderChoice] = set()
+
+
+def render_choice(render: Render) -> RenderChoice:
+    """:func:`choose` with the process's probe (not run at all for ``software``), logged once
+    per distinct decision: a wall of four screens on the same setting says it once."""
+    probe = GlProbe(problem="not probed") if render == "software" else probe_gl()
+    decided = choose(render, probe)
+    if decided not in _logged:
+        _logged.add(decided)
+        level = logging.WARNING if render == "gpu" and not decided.gpu else logging.INFO
+        log.log(level, "drawing with %s: %s", decided.name, decided.why)
+    return decided
+
+
+class GlSurface(QOpenGLWidget):
+    """A child that covers its parent and draws it through OpenGL with the parent's own
+    QPainter code (``paint(painter, rect)``): one drawing function, two paths.
+
+    ``surface.update()`` repaints it whole (no partial update: on a GPU a full strip is a few
+    textured quads, cheaper than keeping the old frame around).
+    """
+
+    def __init__(self, parent: QWidget, paint: Callable[[QPainter, QRect], None]) -> None:
+        super().__init__(parent)
+        self._paint = paint
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setGeometry(parent.rect())
+        parent.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.parent():
+            self.setGeometry(self.parentWidget().rect())
+        return False
+
+    def paintGL(self) -> None:
+        painter = QPainter(self)
+        try:
+            self._paint(painter, self.rect())
+        finally:
+            painter.end()
+
+
+def grab(widget: QWidget) -> QPixmap:
+    """``widget.grab()`` with the charts of GL viewports drawn in.
+
+    QWidget.grab reads a QOpenGLWidget through its paintGL, but a QGraphicsView (pyqtgraph)
+    paints its GL viewport from its own paintEvent, so the grab showed an empty plot: a fade on
+    a gpu screen dissolved the charts to black. Such views are drawn in from their scenes.
+    """
+    picture = widget.grab()
+    views = [
+        view
+        for view in widget.findChildren(QGraphicsView)
+        if isinstance(view.viewport(), QOpenGLWidget) and view.isVisibleTo(widget)
+    ]
+    if not views:
+        return picture
+    painter = QPainter(picture)
+    for view in views:
+        viewport = view.viewport()
+        where = QRectF(QRect(viewport.mapTo(widget, QPoint(0, 0)), viewport.size()))
+        painter.fillRect(where, view.backgroundBrush())
+        scene = view.scene()
+        if scene is not None:
+            scene.render(painter, where, view.mapToScene(viewport.rect()).boundingRect())
+    painter.end()
+    return picture

@@ -1,0 +1,117 @@
+"""Draw one layout screen twice on a real X server, through OpenGL and in software, and save
+what the X server shows: ``python tests/render_pictures.py LAYOUT OUT WIDTHxHEIGHT``.
+
+Run by tests/test_render.py in its own process on Xvfb (the test session itself is offscreen,
+and a process has one Qt platform). Both windows stand side by side on one X screen, fed by the
+same hub, with the tickers' clocks stopped at the same instant, so the two pictures show the same
+thing at the same moment. Pictures are read back from the X server (``grabWindow``), i.e. what
+the compositor put on screen, not what a widget would draw into a QPixmap.
+
+Writes ``gpu.png``, ``software.png`` (the first page), ``gpu-fade.png``, ``software-fade.png``
+(half-way through the fade to the second page, stopped there) and ``facts.json``: the GL
+surfaces of the gpu window (kind, whether their context is valid, where they are) and the
+renderer OpenGL named.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtOpenGLWidgets import QOpenGLWidget
+
+from kiosk.analytics.moderation import Moderator
+from kiosk.app import Runtime, run_in_qt
+from kiosk.config import load_layout
+from kiosk.screens.window import ScreenWindow
+from kiosk.widgets.render import probe_gl
+
+SETTLE = 0.6  # seconds for both windows to paint and the X server to show it
+HALF_WAY = 0.5
+
+
+async def draw(layout_path: Path, out: Path, size: tuple[int, int]) -> None:
+    layout = load_layout(layout_path)
+    config = layout.screens[0]
+    runtime = Runtime(layout)
+    runtime.start()
+    windows = {}
+    stopped = time.monotonic()
+    for index, render in enumerate(("gpu", "software")):
+        window = ScreenWindow(
+            config, runtime.hub, layout.theme, size, Moderator(layout.moderation), render=render
+        )
+        window.pin(0)  # the test decides when the page flips
+        for page in window.pages:
+            for widget in page.widgets:
+                if hasattr(widget, "clock"):
+                    widget.clock = lambda: stopped  # both tickers stand at the same place
+        window.setGeometry(index * size[0], 0, *size)
+        window.show()
+        windows[render] = window
+    await asyncio.sleep(3.0)  # sources fill the hub
+    await runtime.stop()  # from here on both windows show the same last values
+    for window in windows.values():
+        window.pages[0].prepare()
+    await asyncio.sleep(SETTLE)
+    grab(windows, out, "")
+    for window in windows.values():
+        window.pin(1)  # the flip, with its fade
+        fade = window._fade
+        fade._length = 1e6  # hold the fade half-way
+        fade._started = time.monotonic() - HALF_WAY * 1e6
+    await asyncio.sleep(SETTLE)
+    grab(windows, out, "-fade")
+    surfaces = [
+        {
+            "kind": type(surface).__name__,
+            "parent": type(surface.parentWidget()).__name__,
+            "valid": surface.isValid(),
+            "visible": surface.isVisible(),
+            "rect": _rect(surface, windows["gpu"]),
+        }
+        for surface in windows["gpu"].findChildren(QOpenGLWidget)
+    ]
+    software = windows["software"].findChildren(QOpenGLWidget)
+    facts = {
+        "renderer": probe_gl().renderer,
+        "drawing": {render: window.drawing.name for render, window in windows.items()},
+        "gl_surfaces": surfaces,
+        "gl_surfaces_in_software": len(software),
+    }
+    (out / "facts.json").write_text(json.dumps(facts, indent=1))
+    for window in windows.values():
+        window.close()
+        window.deleteLater()
+
+
+def _rect(surface: QOpenGLWidget, window: ScreenWindow) -> list[int]:
+    corner = surface.mapTo(window, QPoint(0, 0))
+    return [corner.x(), corner.y(), surface.width(), surface.height()]
+
+
+def grab(windows: dict[str, ScreenWindow], out: Path, suffix: str) -> None:
+    screen = QGuiApplication.primaryScreen()
+    for render, window in windows.items():
+        geometry = window.geometry()
+        picture = screen.grabWindow(
+            0, geometry.x(), geometry.y(), geometry.width(), geometry.height()
+        )
+        if not picture.save(str(out / f"{render}{suffix}.png")):
+            raise OSError(f"could not write {out / f'{render}{suffix}.png'}")
+
+
+def main() -> None:
+    layout, out, size = sys.argv[1:4]
+    width, height = (int(side) for side in size.split("x"))
+    Path(out).mkdir(parents=True, exist_ok=True)
+    run_in_qt(lambda: draw(Path(layout), Path(out), (width, height)))
+
+
+if __name__ == "__main__":
+    main()
