@@ -1,16 +1,16 @@
-"""Draw one layout screen twice on a real X server, through OpenGL and in software, and save
-what the X server shows: ``python tests/render_pictures.py LAYOUT OUT WIDTHxHEIGHT``.
+"""Draw a layout's first two screens on a real X server and save what the X server shows:
+``python tests/render_pictures.py LAYOUT OUT WIDTHxHEIGHT``.
 
 Run by tests/test_render.py in its own process on Xvfb (the test session itself is offscreen,
-and a process has one Qt platform). Both windows stand side by side on one X screen, fed by the
-same hub, with the tickers' clocks stopped at the same instant, so the two pictures show the same
-thing at the same moment. Pictures are read back from the X server (``grabWindow``), i.e. what
-the compositor put on screen, not what a widget would draw into a QPixmap.
+and a process has one Qt platform), with the same screen twice, one drawing through OpenGL and
+one in software. Both windows stand side by side on one X screen, fed by the same hub, with the
+tickers' clocks stopped at the same instant, so the two pictures show the same thing at the same
+moment. Pictures are read back from the X server (``grabWindow``): what was composed on screen,
+not what a widget would draw into a QPixmap.
 
-Writes ``gpu.png``, ``software.png`` (the first page), ``gpu-fade.png``, ``software-fade.png``
-(half-way through the fade to the second page, stopped there) and ``facts.json``: the GL
-surfaces of the gpu window (kind, whether their context is valid, where they are) and the
-renderer OpenGL named.
+Writes ``1.png``, ``2.png`` (the first page), ``1-fade.png``, ``2-fade.png`` (half-way through
+the fade to the second page, held there) and ``facts.json``: how each window draws, the GL
+surfaces in each (kind, parent, whether their context is valid, where) and OpenGL's renderer.
 """
 
 from __future__ import annotations
@@ -37,14 +37,18 @@ HALF_WAY = 0.5
 
 async def draw(layout_path: Path, out: Path, size: tuple[int, int]) -> None:
     layout = load_layout(layout_path)
-    config = layout.screens[0]
     runtime = Runtime(layout)
     runtime.start()
-    windows = {}
+    windows = []
     stopped = time.monotonic()
-    for index, render in enumerate(("gpu", "software")):
+    for index, config in enumerate(layout.screens[:2]):
         window = ScreenWindow(
-            config, runtime.hub, layout.theme, size, Moderator(layout.moderation), render=render
+            config,
+            runtime.hub,
+            layout.theme,
+            size,
+            Moderator(layout.moderation),
+            render=layout.render,
         )
         window.pin(0)  # the test decides when the page flips
         for page in window.pages:
@@ -53,39 +57,39 @@ async def draw(layout_path: Path, out: Path, size: tuple[int, int]) -> None:
                     widget.clock = lambda: stopped  # both tickers stand at the same place
         window.setGeometry(index * size[0], 0, *size)
         window.show()
-        windows[render] = window
+        windows.append(window)
     await asyncio.sleep(3.0)  # sources fill the hub
     await runtime.stop()  # from here on both windows show the same last values
-    for window in windows.values():
+    for window in windows:
         window.pages[0].prepare()
     await asyncio.sleep(SETTLE)
     grab(windows, out, "")
-    for window in windows.values():
+    for window in windows:
         window.pin(1)  # the flip, with its fade
         fade = window._fade
         fade._length = 1e6  # hold the fade half-way
         fade._started = time.monotonic() - HALF_WAY * 1e6
     await asyncio.sleep(SETTLE)
     grab(windows, out, "-fade")
-    surfaces = [
-        {
-            "kind": type(surface).__name__,
-            "parent": type(surface.parentWidget()).__name__,
-            "valid": surface.isValid(),
-            "visible": surface.isVisible(),
-            "rect": _rect(surface, windows["gpu"]),
-        }
-        for surface in windows["gpu"].findChildren(QOpenGLWidget)
-    ]
-    software = windows["software"].findChildren(QOpenGLWidget)
     facts = {
         "renderer": probe_gl().renderer,
-        "drawing": {render: window.drawing.name for render, window in windows.items()},
-        "gl_surfaces": surfaces,
-        "gl_surfaces_in_software": len(software),
+        "drawing": [window.drawing.name for window in windows],
+        "gl_surfaces": [
+            [
+                {
+                    "kind": type(surface).__name__,
+                    "parent": type(surface.parentWidget()).__name__,
+                    "valid": surface.isValid(),
+                    "rect": _rect(surface, window),
+                }
+                for surface in window.findChildren(QOpenGLWidget)
+                if surface.isVisibleTo(window)
+            ]
+            for window in windows
+        ],
     }
     (out / "facts.json").write_text(json.dumps(facts, indent=1))
-    for window in windows.values():
+    for window in windows:
         window.close()
         window.deleteLater()
 
@@ -95,15 +99,16 @@ def _rect(surface: QOpenGLWidget, window: ScreenWindow) -> list[int]:
     return [corner.x(), corner.y(), surface.width(), surface.height()]
 
 
-def grab(windows: dict[str, ScreenWindow], out: Path, suffix: str) -> None:
+def grab(windows: list[ScreenWindow], out: Path, suffix: str) -> None:
     screen = QGuiApplication.primaryScreen()
-    for render, window in windows.items():
+    for number, window in enumerate(windows, 1):
         geometry = window.geometry()
         picture = screen.grabWindow(
             0, geometry.x(), geometry.y(), geometry.width(), geometry.height()
         )
-        if not picture.save(str(out / f"{render}{suffix}.png")):
-            raise OSError(f"could not write {out / f'{render}{suffix}.png'}")
+        path = out / f"{number}{suffix}.png"
+        if not picture.save(str(path)):
+            raise OSError(f"could not write {path}")
 
 
 def main() -> None:

@@ -144,6 +144,7 @@ class Style:
             positive=QColor(SENTIMENT["positive"]),
             neutral=QColor(SENTIMENT["neutral"]),
             negative=QColor(SENTIMENT["negative"]),
+            gpu=False,  # the screen's window decides (kiosk.widgets.render)
         )
 
     @property
