@@ -18,7 +18,11 @@ import numpy as np
 import pytest
 import yaml
 from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
 
+from kiosk.app import Runtime
+from kiosk.config import parse_layout
+from kiosk.screens.wall import Wall
 from kiosk.widgets.render import GlProbe, choose
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -211,3 +215,29 @@ def test_auto_takes_a_hardware_renderer() -> None:
     for rasteriser in ("llvmpipe (LLVM 15.0.6, 256 bits)", "softpipe", "Software Rasterizer"):
         assert not choose("auto", GlProbe(rasteriser, "Mesa", "4.5")).gpu
         assert choose("gpu", GlProbe(rasteriser, "Mesa", "4.5")).gpu
+
+
+WALL = """
+render: software
+sources:
+  social: {type: demo, rate: 5, seed: 1}
+screens:
+  - name: marketing
+    match: {connector: HDMI-1}
+    pages: [{title: Pulse, widgets: [{type: ticker, at: [0, 7, 12, 1], data: social.mentions}]}]
+"""
+
+
+def test_a_new_render_setting_rebuilds_the_windows(qtbot: QtBot) -> None:
+    layout = parse_layout(WALL)
+    wall = Wall(layout, Runtime(layout).hub)
+    try:
+        wall.bind()
+        before = wall.screen_windows["marketing"]
+        assert before.drawing.why == "render: software in the layout"
+        wall.apply(parse_layout(WALL.replace("render: software", "render: auto")))
+        after = wall.screen_windows["marketing"]
+        assert after is not before
+        assert after.drawing.why.startswith("render: auto")  # no GL here: software, and why
+    finally:
+        wall.close()
