@@ -201,11 +201,16 @@ def test_gpu_is_forced_on_llvmpipe(display: str) -> None:
     assert "drawing with gpu: render: gpu in the layout; OpenGL" in done.stderr
 
 
+@needs_xvfb
 @pytest.mark.parametrize("render", ["auto", "gpu"])
-def test_no_gl_at_all_draws_in_software_and_says_why(render: str) -> None:
-    done = _run(["-c", CHOOSE, render], None, "offscreen")
+@pytest.mark.parametrize("with_x", [False, True], ids=["no-x-server", "x-server"])
+def test_the_offscreen_platform_draws_in_software_and_says_why(
+    render: str, with_x: bool, display: str
+) -> None:
+    """With $DISPLAY set, offscreen has GL contexts (GLX) but cannot show a GL widget."""
+    done = _run(["-c", CHOOSE, render], display if with_x else None, "offscreen")
     assert done.stdout.strip() == "software", done.stderr
-    assert f"render: {render}, but no OpenGL context on the offscreen platform" in done.stderr
+    assert f"render: {render}, but Qt's offscreen platform shows no OpenGL widgets" in done.stderr
 
 
 def test_auto_takes_a_hardware_renderer() -> None:

@@ -37,6 +37,11 @@ from kiosk.config.layout import Render
 log = logging.getLogger(__name__)
 
 GL_VENDOR, GL_RENDERER, GL_VERSION = 0x1F00, 0x1F01, 0x1F02
+# Platforms whose windows can compose QOpenGLWidgets (Qt's RhiBasedRendering capability, which
+# Python cannot ask for). The offscreen platform creates GL contexts when $DISPLAY is set, but
+# its windows cannot show a QOpenGLWidget: "not supported on this platform", and pyqtgraph's
+# viewport then raised on every paint.
+GL_WIDGET_PLATFORMS = ("xcb", "wayland", "wayland-egl", "eglfs", "windows", "cocoa")
 SOFTWARE_RASTERISERS = ("llvmpipe", "softpipe", "swrast", "software rasterizer", "lavapipe")
 
 
@@ -71,6 +76,8 @@ def probe_gl() -> GlProbe:
     if QGuiApplication.instance() is None:
         raise RuntimeError("probe_gl needs a QGuiApplication")
     platform = QGuiApplication.platformName()
+    if platform not in GL_WIDGET_PLATFORMS:
+        return GlProbe(problem=f"Qt's {platform} platform shows no OpenGL widgets")
     context = QOpenGLContext()
     if not context.create():
         return GlProbe(problem=f"no OpenGL context on the {platform} platform")
