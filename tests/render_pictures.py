@@ -9,8 +9,9 @@ moment. Pictures are read back from the X server (``grabWindow``): what was comp
 not what a widget would draw into a QPixmap.
 
 Writes ``1.png``, ``2.png`` (the first page), ``1-fade.png``, ``2-fade.png`` (half-way through
-the fade to the second page, held there) and ``facts.json``: how each window draws, the GL
-surfaces in each (kind, parent, whether their context is valid, where) and OpenGL's renderer.
+a fade to the second page from a plain red frame, held there) and ``facts.json``: how each
+window draws, the GL surfaces in each (kind, parent, whether their context is valid, where) and
+OpenGL's renderer.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QPoint
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication, QPixmap
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 
 from kiosk.analytics.moderation import Moderator
@@ -33,6 +34,7 @@ from kiosk.widgets.render import probe_gl
 
 SETTLE = 0.6  # seconds for both windows to paint and the X server to show it
 HALF_WAY = 0.5
+FADED_FROM = "#ff0000"
 
 
 async def draw(layout_path: Path, out: Path, size: tuple[int, int]) -> None:
@@ -69,6 +71,10 @@ async def draw(layout_path: Path, out: Path, size: tuple[int, int]) -> None:
         fade = window._fade
         fade._length = 1e6  # hold the fade half-way
         fade._started = time.monotonic() - HALF_WAY * 1e6
+        # From a plain colour, so the mix shows wherever the fade draws, and the live ticker
+        # strip, which the fade must leave out, would show it too if it did not.
+        fade._old = QPixmap(window.size())
+        fade._old.fill(QColor(FADED_FROM))
     await asyncio.sleep(SETTLE)
     grab(windows, out, "-fade")
     facts = {

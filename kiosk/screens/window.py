@@ -409,7 +409,8 @@ class _FadeOver(QWidget):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(33)  # 30 frames a second: a dissolve needs no more
         self._timer.timeout.connect(self._tick)
-        self.surface = GlSurface(self, self.paint) if gpu else None
+        # Translucent: the live strips it leaves out show through its holes (see GlSurface).
+        self.surface = GlSurface(self, self.paint, translucent=True) if gpu else None
         self.hide()
 
     @property
@@ -453,6 +454,8 @@ class _FadeOver(QWidget):
         painter.end()
 
     def paint(self, painter: QPainter, rect: QRect) -> None:
+        if not self.mask().isEmpty():  # the live strips stay out of the fade
+            painter.setClipRegion(self.mask())
         painter.drawPixmap(0, 0, self._new)
         painter.setOpacity(self.opacity)
         painter.drawPixmap(0, 0, self._old)

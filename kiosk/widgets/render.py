@@ -148,12 +148,25 @@ class GlSurface(QOpenGLWidget):
 
     ``surface.update()`` repaints it whole (no partial update: on a GPU a full strip is a few
     textured quads, cheaper than keeping the old frame around).
+
+    A ``translucent`` surface starts each frame transparent and is blended over what is under
+    it, for an overlay with holes: Qt composes a QOpenGLWidget's texture without its (or its
+    parent's) mask, so a mask cannot cut holes in it.
     """
 
-    def __init__(self, parent: QWidget, paint: Callable[[QPainter, QRect], None]) -> None:
+    def __init__(
+        self,
+        parent: QWidget,
+        paint: Callable[[QPainter, QRect], None],
+        *,
+        translucent: bool = False,
+    ) -> None:
         super().__init__(parent)
         self._paint = paint
+        self.translucent = translucent
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        if translucent:
+            self.setAttribute(Qt.WidgetAttribute.WA_AlwaysStackOnTop)
         self.setGeometry(parent.rect())
         parent.installEventFilter(self)
 
@@ -166,6 +179,10 @@ class GlSurface(QOpenGLWidget):
     def paintGL(self) -> None:
         painter = QPainter(self)
         try:
+            if self.translucent:
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+                painter.fillRect(self.rect(), Qt.GlobalColor.transparent)
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
             self._paint(painter, self.rect())
         finally:
             painter.end()
