@@ -7,7 +7,8 @@ once, then every frame is a few textured quads) and the window is composed by GL
 not chosen: it takes no QPainter, so every widget would need a second renderer of its own
 (shaders, vertex buffers, text), and pyqtgraph cannot draw into it.
 
-``auto`` asks OpenGL once at start, on an offscreen surface, which renderer it has. A software
+``auto`` asks OpenGL once at start which renderer it has (in a child process, on an offscreen
+surface, see kiosk.widgets.gl_probe). A software
 rasteriser (Mesa's llvmpipe, softpipe, swrast) draws GL with the CPU and is slower than Qt's own
 raster engine, so ``auto`` takes software there, and on a machine with no GL at all. ``gpu``
 forces GL even on llvmpipe (how the tests run the GL path); with no GL at all it falls back to
@@ -17,26 +18,26 @@ software too, since a GL surface without a context draws nothing. Each decision 
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt
-from PySide6.QtGui import (
-    QGuiApplication,
-    QOffscreenSurface,
-    QOpenGLContext,
-    QPainter,
-    QPixmap,
-)
+from PySide6.QtGui import QGuiApplication, QPainter, QPixmap
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+import kiosk
 from kiosk.config.layout import Render
 
 log = logging.getLogger(__name__)
 
-GL_VENDOR, GL_RENDERER, GL_VERSION = 0x1F00, 0x1F01, 0x1F02
+PROBE_SECONDS = 20.0  # a child that starts Python and Qt and asks: ~0.3 s; a hung driver: never
 # Platforms whose windows can compose QOpenGLWidgets (Qt's RhiBasedRendering capability, which
 # Python cannot ask for). The offscreen platform creates GL contexts when $DISPLAY is set, but
 # its windows cannot show a QOpenGLWidget: "not supported on this platform", and pyqtgraph's
@@ -72,31 +73,33 @@ class GlProbe:
 
 @functools.cache
 def probe_gl() -> GlProbe:
-    """Ask OpenGL once per process (a QGuiApplication must exist) which renderer it has."""
+    """Ask OpenGL once per process which renderer the display has, in a child process on the
+    same Qt platform and display (see kiosk.widgets.gl_probe). A QGuiApplication must exist."""
     if QGuiApplication.instance() is None:
         raise RuntimeError("probe_gl needs a QGuiApplication")
     platform = QGuiApplication.platformName()
     if platform not in GL_WIDGET_PLATFORMS:
         return GlProbe(problem=f"Qt's {platform} platform shows no OpenGL widgets")
-    context = QOpenGLContext()
-    if not context.create():
-        return GlProbe(problem=f"no OpenGL context on the {platform} platform")
-    surface = QOffscreenSurface()
-    surface.setFormat(context.format())
-    surface.create()
+    package_root = str(Path(kiosk.__file__).resolve().parents[1])
+    path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
     try:
-        if not surface.isValid() or not context.makeCurrent(surface):
-            return GlProbe(problem=f"an OpenGL context on {platform} could not be made current")
-        functions = context.functions()
-        answers = [functions.glGetString(name) or "" for name in (GL_RENDERER, GL_VENDOR)]
-        version = functions.glGetString(GL_VERSION) or ""
-        context.doneCurrent()
-    finally:
-        surface.destroy()
-    renderer, vendor = (str(answer) for answer in answers)
-    if not renderer:
-        return GlProbe(problem=f"OpenGL on {platform} did not name its renderer")
-    return GlProbe(renderer, vendor, str(version))
+        done = subprocess.run(
+            [sys.executable, "-m", "kiosk.widgets.gl_probe"],
+            env={**os.environ, "QT_QPA_PLATFORM": platform, "PYTHONPATH": path},
+            capture_output=True,
+            text=True,
+            timeout=PROBE_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        return GlProbe(problem=f"OpenGL did not answer within {PROBE_SECONDS:.0f} s")
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return GlProbe(problem=f"asking OpenGL failed (exit {done.returncode}: {last})")
+    try:
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+        return GlProbe(**{key: str(value) for key, value in answer.items()})
+    except (ValueError, IndexError, TypeError):
+        return GlProbe(problem=f"OpenGL's answer was not understood: {done.stdout[-200:]!r}")
 
 
 @dataclass(frozen=True)
