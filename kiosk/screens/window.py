@@ -395,7 +395,8 @@ class _FadeOver(QWidget):
     slower fade; it hides itself at the end and costs nothing between flips.
 
     With ``gpu`` a GL surface draws the mix: the two frames become textures once per flip and
-    each frame of the fade is two textured quads, where software blends 2 × 8 MB per frame at 4K.
+    each frame of the fade is two textured quads, where software blends two whole-screen
+    pictures (2 × 33 MB at 4K) on the CPU.
     """
 
     def __init__(self, parent: QWidget, *, gpu: bool = False) -> None:
