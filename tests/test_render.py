@@ -109,9 +109,11 @@ def differing(gl: np.ndarray, raster: np.ndarray) -> np.ndarray:
     return np.asarray(delta.max(axis=2) > CHANNEL_TOLERANCE)
 
 
-def compare(out: Path, suffix: str, parts: list[dict[str, object]]) -> list[str]:
+def compare(
+    out: Path, suffix: str, parts: list[dict[str, object]], artifacts: Path = ARTIFACTS
+) -> list[str]:
     """What differs beyond tolerance between the GL picture and the software one, in words;
-    a diff picture (differing pixels in magenta) is written to tests/_artifacts on failure."""
+    both pictures and a diff (differing pixels in magenta) go to ``artifacts`` on failure."""
     gl, raster = pixels(out / f"1{suffix}.png"), pixels(out / f"2{suffix}.png")
     assert gl.shape == raster.shape == (SIZE[1], SIZE[0], 3)
     wrong = differing(gl, raster)
@@ -124,13 +126,13 @@ def compare(out: Path, suffix: str, parts: list[dict[str, object]]) -> list[str]
         if share > PART_TOLERANCE:
             problems.append(f"{share:.1%} of {part['parent']}'s GL surface differs")
     if problems:
-        ARTIFACTS.mkdir(exist_ok=True)
+        artifacts.mkdir(exist_ok=True)
         for number in ("1", "2"):
-            shutil.copy(out / f"{number}{suffix}.png", ARTIFACTS / f"render-{number}{suffix}.png")
+            shutil.copy(out / f"{number}{suffix}.png", artifacts / f"render-{number}{suffix}.png")
         diff = QImage(str(out / f"1{suffix}.png"))
         for y, x in zip(*np.nonzero(wrong), strict=True):
             diff.setPixel(int(x), int(y), 0xFFFF00FF)
-        diff.save(str(ARTIFACTS / f"render-diff{suffix}.png"))
+        diff.save(str(artifacts / f"render-diff{suffix}.png"))
     return problems
 
 
@@ -172,7 +174,8 @@ def test_the_comparison_sees_a_gl_surface_that_draws_nothing(pictures: Path) -> 
         for column in range(x, x + width):
             image.setPixel(column, row, 0xFF000000)  # what an empty GL surface shows
     image.save(str(blank / "1.png"))
-    assert any("_Strip" in problem for problem in compare(blank, "", [strip]))
+    problems = compare(blank, "", [strip], artifacts=blank / "artifacts")
+    assert any("_Strip" in problem for problem in problems)
 
 
 CHOOSE = """
