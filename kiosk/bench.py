@@ -25,6 +25,7 @@ import psutil
 from kiosk.analytics.moderation import Moderator
 from kiosk.app import Runtime
 from kiosk.config import Layout
+from kiosk.config.layout import Render
 from kiosk.screens.wall import STAGGER
 from kiosk.screens.window import ScreenWindow
 from kiosk.stalls import LoopRecorder, StackSampler, StallLog
@@ -94,6 +95,7 @@ class BenchResult:
     flip_ms: list[float] = field(default_factory=list)  # tick → new page painted, measured after
     loop_stalls: StallLog | None = None  # the longest ticker intervals, explained
     start_stalls: StallLog | None = None  # during warm-up: the start's stalls
+    drawing: list[str] = field(default_factory=list)  # each render path taken, and why
 
     @property
     def cpu_per_minute(self) -> float:
@@ -113,6 +115,15 @@ def with_rate(layout: Layout, rate: float | None) -> Layout:
         for name, options in layout.sources.items()
     }
     return layout.model_copy(update={"sources": sources})
+
+
+def with_render(layout: Layout, render: Render | None) -> Layout:
+    """The layout drawn with ``render`` on every screen (a screen's own setting included)."""
+    if render is None:
+        return layout
+    screens = [screen.model_copy(update={"render": render}) for screen in layout.screens]
+    spans = [span.model_copy(update={"render": render}) for span in layout.spans]
+    return layout.model_copy(update={"render": render, "screens": screens, "spans": spans})
 
 
 def first_screens(layout: Layout, count: int | None) -> Layout:
@@ -146,7 +157,14 @@ async def run_bench(
     runtime.start()
     windows: list[ScreenWindow] = []
     for config in layout.screens:
-        window = ScreenWindow(config, runtime.hub, layout.theme, size, Moderator(layout.moderation))
+        window = ScreenWindow(
+            config,
+            runtime.hub,
+            layout.theme,
+            size,
+            Moderator(layout.moderation),
+            render=layout.render,
+        )
         window.resize(*size)
         window.show()
         if not window.synced:  # as the wall does: screens rotating on their own flip apart
@@ -214,6 +232,7 @@ async def run_bench(
             flip_ms=flip_ms,
             loop_stalls=loop_stalls,
             start_stalls=start_stalls,
+            drawing=sorted({f"{w.drawing.name} ({w.drawing.why})" for w in windows}),
         )
     finally:
         if recorder is not None:
@@ -285,6 +304,7 @@ def report(result: BenchResult, *, rate: float | None, screens: int, size: tuple
         f"demo rate {rate if rate is not None else 'as in layout'}/s, "
         f"{result.mentions} mentions ({result.mentions / result.seconds:.0f}/s)"
     )
+    lines.extend(f"render: {drawing}" for drawing in result.drawing)
     lines.append(f"cpu: {result.cpu_per_minute:.2f} CPU-seconds per minute")
     lines.append(
         f"memory: peak RSS {result.rss_peak_mb:.0f} MB, peak PSS {result.pss_peak_mb:.0f} MB "

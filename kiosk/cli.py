@@ -159,6 +159,13 @@ def _parser() -> argparse.ArgumentParser:
         help="Qt platform, e.g. xcb to measure on a real X server",
     )
     bench.add_argument(
+        "--render",
+        choices=["auto", "gpu", "software"],
+        default=None,
+        help="draw every screen through OpenGL (gpu) or the CPU (software); auto probes GL; "
+        "default: the layout's render",
+    )
+    bench.add_argument(
         "--no-attribution",
         dest="attribute",
         action="store_false",
@@ -405,14 +412,14 @@ def cmd_shot(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     os.environ["QT_QPA_PLATFORM"] = args.platform
-    from kiosk.bench import first_screens, report, run_bench, with_rate
+    from kiosk.bench import first_screens, report, run_bench, with_rate, with_render
     from kiosk.shot import parse_sizes
 
     layout = _load(args.layout)
     if layout is None:
         return EXIT_BAD_LAYOUT
     size = parse_sizes([args.size])["*"]
-    layout = first_screens(with_rate(layout, args.rate), args.screens)
+    layout = first_screens(with_render(with_rate(layout, args.rate), args.render), args.screens)
     from kiosk.app import run_in_qt
 
     result = run_in_qt(

@@ -53,7 +53,12 @@ async def take_shots(
         for config in layout.screens:
             size = screen_size(config.name, sizes)
             window = ScreenWindow(
-                config, runtime.hub, layout.theme, size, Moderator(layout.moderation)
+                config,
+                runtime.hub,
+                layout.theme,
+                size,
+                Moderator(layout.moderation),
+                render=layout.render,
             )
             window.resize(*size)
             window.show()
@@ -68,7 +73,7 @@ async def take_shots(
                 if flips:
                     await asyncio.sleep(max(SETTLE_SECONDS, window.screen_config.rotation.fade))
                 path = out / (f"{name}-p{index + 1}.png" if all_pages else f"{name}.png")
-                if not window.grab().save(str(path)):
+                if not window.picture().save(str(path)):
                     raise OSError(f"could not write {path}")
                 written.append(path)
     finally:

@@ -48,6 +48,13 @@ Locale = Annotated[str, AfterValidator(_a_locale)]
 LOCALE_HELP = "Language and number format of every word kiosk writes: en, nl-NL, fr-BE, it, de, es."
 TIMEZONE_HELP = "Zone for times shown (updated, since), e.g. Europe/Paris; default the system's."
 
+Render = Literal["auto", "gpu", "software"]
+RENDER_HELP = (
+    "How the ticker, charts and fades are drawn: gpu through OpenGL, software by the CPU (Qt's "
+    "raster); auto picks gpu when a hardware OpenGL driver answers at start, software when there "
+    "is none or only a software rasteriser (llvmpipe), and logs why."
+)
+
 
 class _Strict(BaseModel):
     model_config = LAYOUT_MODEL
@@ -248,6 +255,7 @@ class Screen(_Strict):
     schedule: Schedule | None = Field(default=None, description="Operating hours; none: always on.")
     burn_in: BurnIn = Field(default_factory=BurnIn)
     groups: Groups = Field(default_factory=list, description=GROUPS_HELP)
+    render: Render | None = Field(default=None, description="Overrides the wall's render here.")
     pages: list[Page] = Field(min_length=1)
 
 
@@ -279,6 +287,7 @@ class Span(_Strict):
     timezone: TimeZone | None = Field(default=None, description=TIMEZONE_HELP)
     rotation: Rotation = Field(default_factory=Rotation)
     groups: Groups = Field(default_factory=list, description=GROUPS_HELP)
+    render: Render | None = Field(default=None, description="Overrides the wall's render here.")
     pages: list[Page] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -422,6 +431,7 @@ class Layout(_Strict):
         default_factory=Sentiment,
         description="A text classifier of your own (ONNX) to score posts instead of the rules.",
     )
+    render: Render = Field(default="auto", description=RENDER_HELP)
     unclaimed: Literal["identify", "black", "ignore"] = Field(
         default="identify",
         description="Monitors no screen claims: identify shows what they are and how to claim "
@@ -509,6 +519,7 @@ def tiles(layout: Layout) -> list[tuple[Screen, Span, int, int]]:
                 timezone=span.timezone,
                 rotation=span.rotation,
                 groups=span.groups,
+                render=span.render,
                 pages=span.pages,
             )
             made.append((screen, span, n % span.columns, n // span.columns))

@@ -341,7 +341,7 @@ class WallCommands:
         if not windows:
             raise NotShownError(f"screen {command.screen} is not on any monitor now")
         if len(windows) == 1:
-            return _png(windows[0].grab().toImage(), command.width)
+            return _png(windows[0].picture().toImage(), command.width)
         tile = windows[0].tile
         assert tile is not None
         span: Span = tile.span
@@ -351,7 +351,7 @@ class WallCommands:
         for window in windows:
             assert window.tile is not None
             painter.drawPixmap(
-                QPoint(window.tile.column * width, window.tile.row * height), window.grab()
+                QPoint(window.tile.column * width, window.tile.row * height), window.picture()
             )
         painter.end()
         return _png(image, command.width)

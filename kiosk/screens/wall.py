@@ -269,6 +269,7 @@ class Wall(QObject):
             (hub is not None and hub is not self.hub)
             or layout.theme != self.layout.theme
             or layout.moderation != self.layout.moderation
+            or layout.render != self.layout.render
         )
         if layout.moderation != self.layout.moderation:
             self.moderator = Moderator(layout.moderation)
@@ -344,6 +345,7 @@ class Wall(QObject):
                 self.moderator,
                 self._tiles.get(name),
                 approvals=self.approvals,
+                render=self.layout.render,
             )
             self.screen_windows[name] = window
             if not window.synced:  # flip apart from the screens already rotating on their own

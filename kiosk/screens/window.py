@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -22,13 +23,14 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.analytics.moderation import Moderator
 from kiosk.config import Page, Screen, Theme
-from kiosk.config.layout import Span
+from kiosk.config.layout import Render, Span
 from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.hub import Hub
 from kiosk.screens.identify import IdentifyView
 from kiosk.screens.matching import Monitor
 from kiosk.screens.page import PageView
 from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.render import GlSurface, grab, render_choice
 from kiosk.widgets.theme import Style
 
 log = logging.getLogger(__name__)
@@ -111,14 +113,18 @@ class ScreenWindow(WallWindow):
         tile: Tile | None = None,
         *,
         approvals: ModerationQueue | None = None,
+        render: Render = "auto",
     ) -> None:
         self.tile = tile
         self.approvals = approvals  # the wall's queue: moderated post widgets show approved posts
         placed, canvas = tile.canvas(size) if tile is not None else (QRect(), QSize(*size))
         # A span's type is sized for the whole canvas: it is read as one picture.
-        self.wall_style = Style.for_screen(
+        style = Style.for_screen(
             theme, canvas.width(), canvas.height(), locale=screen.locale, timezone=screen.timezone
         )
+        # The wall's render, unless this screen has its own: GL or software for its moving parts.
+        self.drawing = render_choice(screen.render or render)
+        self.wall_style = dataclasses.replace(style, gpu=self.drawing.gpu)
         self.moderator = moderator or Moderator()
         super().__init__(self.wall_style.background)
         self.screen_config = screen
@@ -161,7 +167,7 @@ class ScreenWindow(WallWindow):
         if self.pinned is not None:
             self._page = self.pinned
             self.stack.setCurrentIndex(self.pinned)
-        self._fade = _FadeOver(self)
+        self._fade = _FadeOver(self, gpu=self.wall_style.gpu)
         self.notice = QLabel(self)
         self.notice.setWordWrap(False)
         self.notice.setFont(self.wall_style.font(20, 500))
@@ -346,15 +352,19 @@ class ScreenWindow(WallWindow):
                 page.continue_from(before)
         rotation = self.screen_config.rotation
         fade = rotation.transition == "fade" and self.isVisible() and self.stack.isVisible()
-        old = self.grab() if fade else None  # what is on screen, a fade in progress included
+        old = self.picture() if fade else None  # what is on screen, a fade in progress included
         self.stack.setCurrentWidget(page)
         if old is not None:
             self._fade.hide()
             live = QRegion()
             for strip in page.live_areas() if isinstance(page, PageView) else []:
                 live += QRect(strip.mapTo(self, QPoint(0, 0)), strip.size())
-            self._fade.start(old, self.grab(), self.rect(), live, rotation.fade)
+            self._fade.start(old, self.picture(), self.rect(), live, rotation.fade)
         self.flips += 1
+
+    def picture(self) -> QPixmap:
+        """What the window shows, as a picture (GL charts included)."""
+        return grab(self)
 
     def _arm_rotation(self) -> None:
         self._rotation.stop()
@@ -383,9 +393,13 @@ class _FadeOver(QWidget):
     faded). Areas that must keep moving, the new page's ticker strips, are left out of it and
     run live. Driven by a monotonic clock, so a late frame shows the right mix rather than a
     slower fade; it hides itself at the end and costs nothing between flips.
+
+    With ``gpu`` a GL surface draws the mix: the two frames become textures once per flip and
+    each frame of the fade is two textured quads, where software blends two whole-screen
+    pictures (2 × 33 MB at 4K) on the CPU.
     """
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget, *, gpu: bool = False) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -395,7 +409,9 @@ class _FadeOver(QWidget):
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(33)  # 30 frames a second: a dissolve needs no more
-        self._timer.timeout.connect(self.update)
+        self._timer.timeout.connect(self._tick)
+        # Translucent: the live strips it leaves out show through its holes (see GlSurface).
+        self.surface = GlSurface(self, self.paint, translucent=True) if gpu else None
         self.hide()
 
     @property
@@ -421,18 +437,29 @@ class _FadeOver(QWidget):
         self.show()
         self._timer.start()
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        opacity = self.opacity
-        if opacity <= 0:
+    def _tick(self) -> None:
+        if self.opacity <= 0:
             self._timer.stop()
             self._old = self._new = QPixmap()
             self.hide()
-            return
+        elif self.surface is not None:
+            self.surface.update()
+        else:
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self.surface is not None:
+            return  # under the GL surface
         painter = QPainter(self)
-        painter.drawPixmap(0, 0, self._new)
-        painter.setOpacity(opacity)
-        painter.drawPixmap(0, 0, self._old)
+        self.paint(painter, event.rect())
         painter.end()
+
+    def paint(self, painter: QPainter, rect: QRect) -> None:
+        if not self.mask().isEmpty():  # the live strips stay out of the fade
+            painter.setClipRegion(self.mask())
+        painter.drawPixmap(0, 0, self._new)
+        painter.setOpacity(self.opacity)
+        painter.drawPixmap(0, 0, self._old)
 
 
 class IdentifyWindow(WallWindow):

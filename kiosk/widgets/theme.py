@@ -112,6 +112,7 @@ class Style:
     negative: QColor
     lang: Lang = ENGLISH  # the room's words, numbers and times (kiosk.i18n)
     floor_px: int = 0  # the smallest legible font size here (theme.viewing_distance), 0: none
+    gpu: bool = False  # ticker, charts and fades draw through OpenGL (kiosk.widgets.render)
     smallest: list[int] = field(
         default_factory=list, compare=False, init=False
     )  # [px]: smallest font drawn
@@ -143,6 +144,7 @@ class Style:
             positive=QColor(SENTIMENT["positive"]),
             neutral=QColor(SENTIMENT["neutral"]),
             negative=QColor(SENTIMENT["negative"]),
+            gpu=False,  # the screen's window decides (kiosk.widgets.render)
         )
 
     @property

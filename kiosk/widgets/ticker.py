@@ -34,6 +34,7 @@ from kiosk.values import Mention
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.platforms import draw_badge, platform_name
 from kiosk.widgets.posts import FreshPosts
+from kiosk.widgets.render import GlSurface
 from kiosk.widgets.theme import Style
 
 QUEUE_LENGTH = 24
@@ -113,7 +114,7 @@ class TickerWidget(KioskWidget):
         self._started = True
         self.strip.shift = self.strip.painted_shift = other.strip.shift
         self.strip.show()
-        self.strip.update()
+        self.strip.redraw()
         return True
 
     def withdraw(self, post_id: str) -> None:
@@ -122,7 +123,7 @@ class TickerWidget(KioskWidget):
         self.queue = collections.deque(
             (mention for mention in self.queue if mention.id != post_id), maxlen=QUEUE_LENGTH
         )
-        self.strip.update()
+        self.strip.redraw()
 
     def take(self, sample: Sample) -> bool:
         mentions = sample.value
@@ -202,8 +203,11 @@ class TickerWidget(KioskWidget):
         dx = self.strip.shift - self.strip.painted_shift
         width = self.strip.width()
         self.frame_times.append(now)
-        if admitted or self.is_stale or not 0 <= dx < width:
-            self.strip.update()
+        if self.strip.surface is not None:  # GL: each frame is a few textured quads, redrawn
+            if dx or admitted or self.is_stale:
+                self.strip.redraw()
+        elif admitted or self.is_stale or not 0 <= dx < width:
+            self.strip.redraw()
         elif dx:
             self.strip.scroll(-dx, 0)
         self.strip.painted_shift = self.strip.shift
@@ -258,7 +262,11 @@ class TickerWidget(KioskWidget):
 
 class _Strip(QWidget):
     """The moving part of a ticker: opaque, so a frame scrolls its pixels and paints only the
-    newly exposed columns, instead of repainting the whole strip 60 times a second."""
+    newly exposed columns, instead of repainting the whole strip 60 times a second.
+
+    On ``render: gpu`` a GL surface covers it and draws the same picture through OpenGL: each
+    item's pixmap becomes a texture once, and a frame redraws the strip from those.
+    """
 
     def __init__(self, ticker: TickerWidget) -> None:
         super().__init__(ticker)
@@ -266,11 +274,24 @@ class _Strip(QWidget):
         self.shift = 0  # round(now × speed) of the frame being shown
         self.painted_shift = 0
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.surface = GlSurface(self, self.paint) if ticker.style_.gpu else None
+
+    def redraw(self) -> None:
+        """Repaint the whole strip, on whichever surface draws it."""
+        if self.surface is not None:
+            self.surface.update()
+        else:
+            super().update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        ticker = self.ticker
-        region = event.rect()
+        if self.surface is not None:
+            return  # under the GL surface: nothing of this widget's own shows
         painter = QPainter(self)
+        self.paint(painter, event.rect())
+        painter.end()
+
+    def paint(self, painter: QPainter, region: QRect) -> None:
+        ticker = self.ticker
         painter.fillRect(region, ticker.style_.panel)
         width, height, speed = self.width(), self.height(), ticker.speed
         for item in ticker.items:
@@ -278,4 +299,3 @@ class _Strip(QWidget):
             if x <= region.right() and x + item.width >= region.left():
                 y = (height - item.pixmap.height() / item.pixmap.devicePixelRatio()) / 2
                 painter.drawPixmap(QPointF(x, y), item.pixmap)
-        painter.end()

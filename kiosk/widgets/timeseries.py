@@ -19,6 +19,7 @@ from kiosk.hub import Sample, StreamView
 from kiosk.i18n import ENGLISH, Lang
 from kiosk.values import Alert, TimeSeries
 from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.render import smooth_lines
 from kiosk.widgets.theme import Style
 
 LEGEND_HEIGHT = 46
@@ -39,6 +40,9 @@ class TimeseriesWidget(KioskWidget):
         super().__init__(options, stream, style, parent)
         self.legend: list[tuple[str, QColor, float]] = []
         self.plot = pg.PlotWidget(parent=self, background=style.panel)
+        if style.gpu:  # the plot's viewport becomes a QOpenGLWidget: Qt's GL paint engine
+            self.plot.useOpenGL(True)
+            smooth_lines(self.plot.viewport())
         self.plot.hide()
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
