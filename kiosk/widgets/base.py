@@ -18,8 +18,10 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
+    QFontInfo,
     QFontMetrics,
     QHideEvent,
+    QPaintDevice,
     QPainter,
     QPaintEvent,
     QResizeEvent,
@@ -81,6 +83,9 @@ class KioskWidget(QWidget):
         self.allow_text: Callable[[str], bool] = lambda text: True
         self.is_hidden: Callable[[Any], bool] = lambda post: False
         self.render_count = 0
+        # The smallest font size (px) each part drew its text in at its last paint: the panel,
+        # the age in the caption, a ticker's items… (see TextMeter, smallest_text_px).
+        self.text_parts: dict[str, int] = {}
         self._seen_version = 0
         self._failed_once = False
         self._stale = False
@@ -267,8 +272,26 @@ class KioskWidget(QWidget):
         top = self.style_.px(TITLE_HEIGHT) + pad // 2 if self.options.title else pad
         return self.rect().adjusted(pad, top, -pad, -pad)
 
+    @property
+    def smallest_text_px(self) -> int | None:
+        """The smallest font size (px) of any text the widget drew in its last paint, its
+        parts' included; None when it drew no text."""
+        return min(self.text_parts.values(), default=None)
+
+    def note_text(self, part: str, size_px: int | None) -> None:
+        """Record the smallest text ``part`` drew in its last paint (None: it drew none)."""
+        if size_px is None:
+            self.text_parts.pop(part, None)
+        else:
+            self.text_parts[part] = size_px
+
+    def text_painter(self, device: QPaintDevice, part: str) -> TextMeter:
+        """A painter on ``device`` (the widget, a child, a cached pixmap) whose text counts
+        as ``part`` of this widget's in :attr:`smallest_text_px`."""
+        return TextMeter(device, self, part)
+
     def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
+        painter = self.text_painter(self, "panel")
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         style = self.style_
@@ -361,6 +384,8 @@ class KioskWidget(QWidget):
         if stale != self._stale:
             self._stale = stale
             self.veil.setVisible(stale)
+            if not stale:
+                self.note_text("veil", None)
         if stale:
             reason = self.trouble_text()
             message = self.freshness_text() + (f"\n{reason}" if reason else "")
@@ -384,6 +409,8 @@ class KioskWidget(QWidget):
         title = QFontMetrics(style.font(28, 600)).horizontalAdvance(self.options.title or "")
         fits = title + pad + width <= self.width() - 2 * pad
         self.freshness.setVisible(bool(self.options.title) and self.stream is not None and fits)
+        if not self.freshness.isVisibleTo(self):
+            self.note_text("freshness", None)
         self.freshness.setGeometry(
             self.width() - pad - width, pad // 2 + style.px(6), width, style.px(TITLE_HEIGHT - 12)
         )
@@ -422,6 +449,33 @@ def _same(old: Any, new: Any) -> bool:
         return False
 
 
+class TextMeter(QPainter):
+    """A painter that notes the smallest font it draws text in, for its widget's record.
+
+    Every part of a widget that draws text paints through one (:meth:`KioskWidget.text_painter`),
+    so the widget can tell the smallest text it put on screen, whichever way the size came
+    about (fitted to a rectangle, scaled from a row's height), and a test can hold every
+    layout to the legibility floor.
+    """
+
+    def __init__(self, device: QPaintDevice, owner: KioskWidget, part: str) -> None:
+        super().__init__(device)
+        self._owner = owner
+        self._part = part
+        self._smallest: int | None = None
+
+    # One signature for Qt's nine overloads: the text is the one str among the arguments.
+    def drawText(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        if any(isinstance(arg, str) and arg.strip() for arg in (*args, *kwargs.values())):
+            size = QFontInfo(self.font()).pixelSize()
+            self._smallest = size if self._smallest is None else min(self._smallest, size)
+        super().drawText(*args, **kwargs)
+
+    def end(self) -> bool:
+        self._owner.note_text(self._part, self._smallest)
+        return super().end()
+
+
 class _Freshness(QWidget):
     """ "updated 12 s ago" in the caption row; opaque, so a tick repaints only this corner."""
 
@@ -439,7 +493,7 @@ class _Freshness(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         style = self._owner.style_
-        painter = QPainter(self)
+        painter = self._owner.text_painter(self, "freshness")
         painter.fillRect(self.rect(), style.panel)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.setPen(style.negative if self._stale else style.muted)
@@ -460,7 +514,7 @@ class _StaleVeil(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         style = self._owner.style_
-        painter = QPainter(self)
+        painter = self._owner.text_painter(self, "veil")
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         veil = QColor(style.background)
         veil.setAlphaF(0.62)

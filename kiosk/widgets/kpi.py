@@ -124,8 +124,7 @@ class KpiWidget(KioskWidget):
             rect.left(), rect.top(), rect.width(), rect.height() - spark_height - change_height
         )
         painter.setPen(self.value_colour(metric) or style.text)
-        fitted = _fit(self.value_text(), number_rect, style.font(10, 700, drawn=False))
-        style.drew(fitted.pixelSize())
+        fitted = _fit(self.value_text(), number_rect, style.font(10, 700))
         painter.setFont(fitted)
         painter.drawText(
             number_rect,

@@ -11,6 +11,7 @@ import math
 
 CAP_HEIGHT = 0.727  # Inter's capital height per pixel of font size
 DISTANCE_PER_CAP = 250.0  # read from 250 × its capital height (16 mm at 4 m)
+DEFAULT_VIEWING_DISTANCE = 3.0  # m: what `kiosk check` assumes of a layout that gives none
 
 
 def panel_height_mm(diagonal_inches: float, width_px: int, height_px: int) -> float:

@@ -167,7 +167,7 @@ class PostWallWidget(KioskWidget):
         pixmap = QPixmap(round(width * ratio), round(height * ratio))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
+        painter = self.text_painter(pixmap, "cards")
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         influential = self._influential(mention)
         card = QColor(style.panel).lighter(135 if style.dark else 97)

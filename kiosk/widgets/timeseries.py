@@ -137,6 +137,9 @@ class TimeseriesWidget(KioskWidget):
         self._draw_target(target, y, start, end)
         self._draw_markers()
         self.plot.show()
+        # pyqtgraph draws the axes' ticks itself, in the font given them above
+        axis_font = self.plot.getPlotItem().getAxis("left").style["tickFont"]
+        self.note_text("axes", axis_font.pixelSize())
         self._place_plot()
         return True
 
@@ -167,6 +170,7 @@ class TimeseriesWidget(KioskWidget):
         for label in self._marker_labels:
             self.plot.removeItem(label)
         self._marker_labels = []
+        self.note_text("markers", None)
         shown = [(since, title) for since, title in self.markers.values() if since <= end]
         top = self.plot.getPlotItem().getViewBox().viewRange()[1][1]
         xs = np.repeat(np.array([since for since, _ in shown], dtype=np.float64), 2)
@@ -175,6 +179,7 @@ class TimeseriesWidget(KioskWidget):
         for since, title in shown:
             label = pg.TextItem(title, color=self.style_.negative, anchor=(0, 0))
             label.setFont(self.style_.font(20, 700))
+            self.note_text("markers", label.textItem.font().pixelSize())
             label.setPos(since, top)
             label.setZValue(61)
             self.plot.addItem(label)
