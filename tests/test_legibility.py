@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from kiosk import shot
+from kiosk import cli, shot
 from kiosk.config import Layout, load_layout, parse_layout
 from kiosk.screens.window import ScreenWindow
 from kiosk.widgets.base import KioskWidget
-from kiosk.widgets.legibility import DEFAULT_VIEWING_DISTANCE, text_floor_px
+from kiosk.widgets.legibility import DEFAULT_VIEWING_DISTANCE, cramped_widgets, text_floor_px
 from kiosk.widgets.theme import Style
 from tests.qt_loop import in_qt_loop
 
@@ -88,3 +88,43 @@ def test_no_widget_of_an_example_layout_draws_text_below_the_floor(
     )
     below = [f"{where}: {px} px" for where, px, floor in drawn if px < floor]
     assert not below, f"text below the {floor} px floor:\n" + "\n".join(below)
+
+
+CRAMPED = """
+theme: {viewing_distance: 6}
+sources: {social: {type: demo}}
+screens:
+  - name: lobby
+    match: {index: 0}
+    pages:
+      - title: Pulse
+        grid: {columns: 24, rows: 16}
+        widgets:
+          - {type: kpi, at: [0, 0, 3, 3], data: social.rate, title: Mentions}
+          - {type: kpi, at: [3, 0, 6, 4], data: social.rate, title: Roomy}
+"""
+
+
+def test_the_check_names_the_screen_and_widget_whose_cell_is_too_small() -> None:
+    warnings = cramped_widgets(parse_layout(CRAMPED))
+    assert len(warnings) == 1
+    assert "screen 'lobby'" in warnings[0] and "kpi 'Mentions' at [0, 0, 3, 3]" in warnings[0]
+    assert "from 6 m (53 px" in warnings[0]
+    near = parse_layout(CRAMPED.replace("viewing_distance: 6", "viewing_distance: 1"))
+    assert cramped_widgets(near) == []  # read from close by, the same cell is enough
+
+
+@pytest.mark.parametrize("path", LAYOUTS, ids=[path.stem for path in LAYOUTS])
+def test_the_example_layouts_have_room_for_legible_text(path: Path) -> None:
+    assert cramped_widgets(load_layout(path)) == []
+
+
+def test_kiosk_check_warns_and_still_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layout = tmp_path / "lobby.yaml"
+    layout.write_text(CRAMPED, encoding="utf-8")
+    assert cli.main(["check", str(layout)]) == 0
+    err = capsys.readouterr().err
+    assert f"{layout}: warning: screen 'lobby', page 'Pulse': kpi 'Mentions'" in err
+    assert "(the default)" not in err

@@ -35,6 +35,7 @@ from kiosk.analytics.sentiment import negative_term
 from kiosk.config.widgets import WidgetOptions
 from kiosk.hub import Sample, SourceState, StreamView
 from kiosk.values import TimeSeries
+from kiosk.widgets.legibility import title_row_px
 from kiosk.widgets.theme import Style
 
 log = logging.getLogger(__name__)
@@ -267,9 +268,13 @@ class KioskWidget(QWidget):
 
     # -- painting --------------------------------------------------------------------------
 
+    def title_height(self) -> int:
+        """The caption row's height: taller when the floor makes the caption's type larger."""
+        return title_row_px(self.style_.px(TITLE_HEIGHT), self.style_.floor_px)
+
     def content_rect(self) -> QRect:
         pad = self.style_.px(PADDING)
-        top = self.style_.px(TITLE_HEIGHT) + pad // 2 if self.options.title else pad
+        top = self.title_height() + pad // 2 if self.options.title else pad
         return self.rect().adjusted(pad, top, -pad, -pad)
 
     @property
@@ -342,7 +347,7 @@ class KioskWidget(QWidget):
     def _paint_title(self, painter: QPainter) -> None:
         style = self.style_
         pad = style.px(PADDING)
-        rect = QRect(pad, pad // 2, self.width() - 2 * pad, style.px(TITLE_HEIGHT))
+        rect = QRect(pad, pad // 2, self.width() - 2 * pad, self.title_height())
         painter.setPen(style.text)
         painter.setFont(style.font(28, 600))
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -412,7 +417,10 @@ class KioskWidget(QWidget):
         if not self.freshness.isVisibleTo(self):
             self.note_text("freshness", None)
         self.freshness.setGeometry(
-            self.width() - pad - width, pad // 2 + style.px(6), width, style.px(TITLE_HEIGHT - 12)
+            self.width() - pad - width,
+            pad // 2 + style.px(6),
+            width,
+            self.title_height() - style.px(12),
         )
 
     # -- safety ----------------------------------------------------------------------------
