@@ -41,6 +41,7 @@ from kiosk.widgets.theme import Style
 log = logging.getLogger(__name__)
 
 TITLE_HEIGHT = 50  # px at 1080p
+TITLE_SIZE = 28  # the caption's type, px at 1080p
 PADDING = 22
 
 
@@ -268,13 +269,54 @@ class KioskWidget(QWidget):
 
     # -- painting --------------------------------------------------------------------------
 
+    def min_content_height(self) -> int:
+        """The least height (px) the content is legible in: one row of a leaderboard…"""
+        return 0
+
+    def shows_title(self) -> bool:
+        """Whether the caption is drawn: a tile too low for both keeps its content legible
+        (``kiosk check`` warns of such a cell)."""
+        if not self.options.title:
+            return False
+        pad = self.style_.px(PADDING)
+        below = self.height() - self._title_height(1) - pad // 2 - pad
+        return below >= self.min_content_height()
+
     def title_height(self) -> int:
-        """The caption row's height: taller when the floor makes the caption's type larger."""
-        return title_row_px(self.style_.px(TITLE_HEIGHT), self.style_.floor_px)
+        """The caption's height: taller when the floor makes its type larger, and by a line
+        when it takes two (:meth:`title_lines`)."""
+        return self._title_height(len(self.title_lines()))
+
+    def _title_height(self, lines: int) -> int:
+        row = title_row_px(self.style_.px(TITLE_HEIGHT), self.style_.floor_px)
+        return row + (lines - 1) * math.ceil(self.style_.font(TITLE_SIZE).pixelSize() * 1.2)
+
+    def title_lines(self) -> list[str]:
+        """The caption as drawn: on one line; on two where one would cut it ("Beantwoord binnen
+        1 uur (do…") and the tile keeps 40 % of its height for the content; else cut at the end."""
+        title = self.options.title or ""
+        room = self.width() - 2 * self.style_.px(PADDING)
+        metrics = QFontMetrics(self.style_.font(TITLE_SIZE, 600))
+        if metrics.horizontalAdvance(title) <= room:
+            return [title]
+        words = title.split()
+        first = 1
+        while (
+            first < len(words) and metrics.horizontalAdvance(" ".join(words[: first + 1])) <= room
+        ):
+            first += 1
+        tall = self.height() - self._title_height(2) - 2 * self.style_.px(PADDING)
+        if first == len(words) or tall < self.height() * 0.4:
+            return [metrics.elidedText(title, Qt.TextElideMode.ElideRight, room)]
+        rest = " ".join(words[first:])
+        return [
+            metrics.elidedText(" ".join(words[:first]), Qt.TextElideMode.ElideRight, room),
+            metrics.elidedText(rest, Qt.TextElideMode.ElideRight, room),
+        ]
 
     def content_rect(self) -> QRect:
         pad = self.style_.px(PADDING)
-        top = self.title_height() + pad // 2 if self.options.title else pad
+        top = self.title_height() + pad // 2 if self.shows_title() else pad
         return self.rect().adjusted(pad, top, -pad, -pad)
 
     @property
@@ -306,7 +348,7 @@ class KioskWidget(QWidget):
         painter.setBrush(style.panel)
         radius = style.px(14)
         painter.drawRoundedRect(self.rect(), radius, radius)
-        if self.options.title:
+        if self.shows_title():
             self._paint_title(painter)
         if self.sample is None and self.stream is not None:
             self._paint_placeholder(painter)
@@ -349,13 +391,9 @@ class KioskWidget(QWidget):
         pad = style.px(PADDING)
         rect = QRect(pad, pad // 2, self.width() - 2 * pad, self.title_height())
         painter.setPen(style.text)
-        painter.setFont(style.font(28, 600))
+        painter.setFont(style.font(TITLE_SIZE, 600))
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        room = rect.width() - (self.freshness.width() + pad if self.freshness.isVisible() else 0)
-        title = painter.fontMetrics().elidedText(
-            self.options.title or "", Qt.TextElideMode.ElideRight, room
-        )
-        painter.drawText(rect, flags, title)
+        painter.drawText(rect, flags, "\n".join(self.title_lines()))
 
     def _paint_placeholder(self, painter: QPainter) -> None:
         painter.setPen(self.style_.muted)
@@ -411,9 +449,11 @@ class KioskWidget(QWidget):
         metrics = QFontMetrics(style.font(20, 400))
         widest = style.lang._("updated {ago}", ago=style.lang.ago(59 * 60))
         width = metrics.horizontalAdvance(widest) + style.px(4)
-        title = QFontMetrics(style.font(28, 600)).horizontalAdvance(self.options.title or "")
+        title = QFontMetrics(style.font(TITLE_SIZE, 600)).horizontalAdvance(
+            self.options.title or ""
+        )
         fits = title + pad + width <= self.width() - 2 * pad
-        self.freshness.setVisible(bool(self.options.title) and self.stream is not None and fits)
+        self.freshness.setVisible(self.shows_title() and self.stream is not None and fits)
         if not self.freshness.isVisibleTo(self):
             self.note_text("freshness", None)
         self.freshness.setGeometry(

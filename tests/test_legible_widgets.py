@@ -1,0 +1,172 @@
+"""Small tiles at the legibility floor: widgets drop parts (rows, sparkline, labels) rather than
+shrink text, and keep their words whole (captions on two lines, legends uncut)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from pytestqt.qtbot import QtBot
+
+from kiosk.config import Theme
+from kiosk.config.widgets import (
+    GaugeOptions,
+    HeatmapOptions,
+    KpiOptions,
+    LeaderboardOptions,
+    ShareOfVoiceOptions,
+    WidgetOptions,
+)
+from kiosk.hub import Hub
+from kiosk.values import Breakdown, Kind, Matrix, Metric, RankEntry, Ranking
+from kiosk.widgets.base import KioskWidget, TextMeter
+from kiosk.widgets.registry import create_widget
+from kiosk.widgets.theme import Style
+
+NOW = 1_790_000_000.0
+TILE_3x2 = (459, 234)  # px of 3 × 2 cells of the default 12 × 8 grid at 1080p
+TILE_3x3 = (459, 357)
+TILE_4x2 = (612, 234)
+TILE_5x1 = (765, 111)
+
+
+@pytest.fixture
+def hub() -> Hub:
+    hub = Hub(clock=lambda: NOW)
+    for name, kind in {
+        "s.rate": Kind.METRIC,
+        "s.tags": Kind.RANKING,
+        "s.share": Kind.BREAKDOWN,
+        "s.grid": Kind.MATRIX,
+    }.items():
+        hub.declare(name, kind)
+    return hub
+
+
+def style_at(distance: float | None) -> Style:
+    return Style.for_screen(Theme(viewing_distance=distance), 1920, 1080)
+
+
+def shown(
+    qtbot: QtBot, hub: Hub, options: WidgetOptions, size: tuple[int, int], style: Style
+) -> KioskWidget:
+    widget = create_widget(options, hub, style)
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    widget.refresh()
+    return widget
+
+
+@pytest.fixture
+def texts() -> Iterator[list[tuple[str, int]]]:
+    """Every (text, font px) the widgets draw through their TextMeter."""
+    drawn: list[tuple[str, int]] = []
+    draw = TextMeter.drawText
+
+    def noting(painter: TextMeter, *args: Any) -> None:
+        text = next((arg for arg in args if isinstance(arg, str)), "")
+        drawn.append((text, painter.font().pixelSize()))
+        draw(painter, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TextMeter, "drawText", noting)
+        yield drawn
+
+
+def ranking(count: int) -> Ranking:
+    return Ranking(tuple(RankEntry(f"#tag{i}", 1000 - i, i + 1) for i in range(count)))
+
+
+def test_a_one_row_leaderboard_shows_fewer_rows_not_smaller_ones(
+    qtbot: QtBot, hub: Hub, texts: list[tuple[str, int]]
+) -> None:
+    """The crisis room's "Rising hashtags" in one row of the grid: 5 rows of 14 px text."""
+    hub.publish("s.tags", ranking(5))
+    options = LeaderboardOptions(at=(0, 0, 5, 1), data="s.tags", title="Rising", limit=5)
+    widget = shown(qtbot, hub, options, TILE_5x1, style_at(None))
+    widget.grab()
+    labels = [px for text, px in texts if text.startswith("#tag")]
+    assert 1 <= len(labels) < 5
+    assert min(labels) >= 26  # px at 1080p, the row's least
+    assert not widget.shows_title()  # its caption went first
+    assert widget.smallest_text_px is not None and widget.smallest_text_px >= 20
+
+
+def test_a_leaderboard_at_the_floor_drops_its_moves_before_cutting_names(
+    qtbot: QtBot, hub: Hub, texts: list[tuple[str, int]]
+) -> None:
+    long = "#AcmeDown"
+    hub.publish("s.tags", Ranking((RankEntry(long, 30_000, 3), RankEntry("#b", 20, 0))))
+    options = LeaderboardOptions(at=(0, 0, 3, 2), data="s.tags", title="Tags")
+    widget = shown(qtbot, hub, options, TILE_3x2, style_at(3.0))
+    widget.grab()
+    drawn = [text for text, _ in texts]
+    assert long in drawn
+    assert not any(text.startswith(("▲", "▼")) for text in drawn)
+    wide = shown(qtbot, hub, options, (1200, 234), style_at(3.0))
+    texts.clear()
+    wide.grab()
+    assert any(text.startswith("▲") for text, _ in texts)  # room enough: the moves are back
+
+
+def test_a_small_kpi_keeps_its_number_twice_the_caption(
+    qtbot: QtBot, hub: Hub, texts: list[tuple[str, int]]
+) -> None:
+    hub.publish("s.rate", Metric(5571, 4000, tuple(range(30)), "/min"))
+    options = KpiOptions(at=(0, 0, 4, 2), data="s.rate", title="Mentions per minute")
+    style = style_at(4.0)
+    widget = shown(qtbot, hub, options, TILE_4x2, style)
+    widget.grab()
+    number = next(px for text, px in texts if text.startswith("5,571"))
+    caption = next(px for text, px in texts if text == "Mentions per minute")
+    assert number >= 2 * caption
+    assert widget.smallest_text_px is not None and widget.smallest_text_px >= style.floor_px
+
+
+def test_a_long_caption_takes_two_lines_where_the_tile_is_tall_enough(
+    qtbot: QtBot, hub: Hub, texts: list[tuple[str, int]]
+) -> None:
+    title = "Beantwoord binnen 1 uur (doel 90 %)"
+    hub.publish("s.rate", Metric(87))
+    gauge = GaugeOptions(at=(0, 0, 2, 3), data="s.rate", title=title)
+    widget = shown(qtbot, hub, gauge, (459, 350), style_at(3.0))
+    assert len(widget.title_lines()) == 2
+    assert " ".join(widget.title_lines()) == title  # whole, not "(do…"
+    widget.grab()
+    assert any(text == "\n".join(widget.title_lines()) for text, _ in texts)
+    flat = shown(
+        qtbot, hub, gauge.model_copy(update={"at": (0, 0, 3, 1)}), (459, 111), style_at(3.0)
+    )
+    assert len(flat.title_lines()) == 1  # no room for two: cut, the dial keeps its room
+
+
+def test_a_donut_legend_keeps_the_names_whole(
+    qtbot: QtBot, hub: Hub, texts: list[tuple[str, int]]
+) -> None:
+    shares = (("Acme", 70.8), ("Globex", 14.2), ("Initech", 9.3), ("Umbrella", 5.6))
+    hub.publish("s.share", Breakdown(shares))
+    options = ShareOfVoiceOptions(at=(0, 0, 3, 3), data="s.share", title="Share of voice")
+    widget = shown(qtbot, hub, options, TILE_3x3, style_at(3.0))
+    widget.grab()
+    drawn = {text for text, _ in texts}
+    assert {"Acme", "Globex", "Initech", "Umbrella"} <= drawn
+
+
+def test_heatmap_labels_at_the_floor_skip_rows_rather_than_overlap(
+    qtbot: QtBot, hub: Hub, texts: list[tuple[str, int]]
+) -> None:
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    hours = tuple(f"{hour:02d}" for hour in range(24))
+    hub.publish("s.grid", Matrix(days, hours, np.arange(7 * 24, dtype=np.float64).reshape(7, 24)))
+    options = HeatmapOptions(at=(0, 0, 4, 2), data="s.grid", title="By weekday")
+    style = style_at(3.0)
+    widget = shown(qtbot, hub, options, TILE_4x2, style)
+    widget.grab()
+    labels = [(text, px) for text, px in texts if text in days]
+    rows_room = widget.content_rect().height()
+    assert labels and len(labels) * style.floor_px <= rows_room  # one label a line, no overlap
+    assert len(labels) < len(days)
+    assert all(px >= style.floor_px for _, px in labels)
