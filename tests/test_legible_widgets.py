@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QFontMetrics
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Theme
@@ -16,12 +17,15 @@ from kiosk.config.widgets import (
     HeatmapOptions,
     KpiOptions,
     LeaderboardOptions,
+    PostWallOptions,
     ShareOfVoiceOptions,
     WidgetOptions,
 )
 from kiosk.hub import Hub
-from kiosk.values import Breakdown, Kind, Matrix, Metric, RankEntry, Ranking
+from kiosk.values import Breakdown, Kind, Matrix, Mention, Metric, RankEntry, Ranking
 from kiosk.widgets.base import KioskWidget, TextMeter
+from kiosk.widgets.post_wall import PostWallWidget
+from kiosk.widgets.posts import whole_lines
 from kiosk.widgets.registry import create_widget
 from kiosk.widgets.theme import Style
 
@@ -170,3 +174,81 @@ def test_heatmap_labels_at_the_floor_skip_rows_rather_than_overlap(
     assert labels and len(labels) * style.floor_px <= rows_room  # one label a line, no overlap
     assert len(labels) < len(days)
     assert all(px >= style.floor_px for _, px in labels)
+
+
+LONG_POST = (
+    "Al veertig minuten in de wacht bij de klantenservice van Initech, en nog steeds geen "
+    "antwoord op mijn vraag over de factuur van vorige maand. Belachelijk, echt waar. "
+    "Wie heeft hier ervaring mee en weet hoe je iemand aan de lijn krijgt?"
+)
+
+
+def post(i: int, text: str = LONG_POST, handle: str = "sanne") -> Mention:
+    return Mention(
+        f"p{i}", NOW, "Initech", f"{text} {i}", "nl", "x", "Sanne de Vries", handle, 10, -0.5
+    )
+
+
+def wall(qtbot: QtBot, hub: Hub, size: tuple[int, int], style: Style) -> PostWallWidget:
+    hub.declare("s.posts", Kind.MENTIONS)
+    options = PostWallOptions(at=(0, 0, 6, 6), data="s.posts", title="Live", every=0.001)
+    widget = create_widget(options, hub, style)
+    assert isinstance(widget, PostWallWidget)
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    return widget
+
+
+def test_whole_lines_end_with_an_ellipsis_after_a_whole_word(qapp: object) -> None:
+    font = style_at(None).font(28)
+    lines, cut = whole_lines(LONG_POST, font, 400, 3)
+    assert cut and len(lines) == 3 and lines[-1].endswith("…")
+    metrics = QFontMetrics(font)
+    assert all(metrics.horizontalAdvance(line) <= 400 for line in lines)
+    shown = " ".join(lines).removesuffix("…").split()
+    assert shown == LONG_POST.split()[: len(shown)]  # whole words, in order, none cut
+    assert whole_lines("Kort bericht", font, 400, 3) == (["Kort bericht"], False)
+
+
+def test_post_cards_show_whole_lines_in_the_card(
+    qtbot: QtBot, hub: Hub, texts: list[tuple[str, int]]
+) -> None:
+    widget = wall(qtbot, hub, (900, 700), style_at(3.0))
+    hub.append("s.posts", [post(i) for i in range(8)])
+    for _ in range(8):
+        widget.clock = lambda: NOW + len(widget.cards)  # type: ignore[method-assign]
+        widget.refresh()
+    assert len(widget.cards) > 2
+    texts.clear()
+    card = widget._draw_card(post(99))  # type: ignore[attr-defined]
+    body = [(text, px) for text, px in texts if text.split()[0] in LONG_POST]
+    assert body and body[-1][0].endswith("…")
+    spacing = QFontMetrics(style_at(3.0).font(28)).lineSpacing()
+    header = widget._header_height()  # type: ignore[attr-defined]
+    assert header + len(body) * spacing <= card.height() / card.devicePixelRatio()
+
+
+def test_one_or_two_posts_fill_the_wall(qtbot: QtBot, hub: Hub) -> None:
+    widget = wall(qtbot, hub, (900, 700), style_at(None))
+    room = widget.content_rect().height()
+    hub.append("s.posts", [post(1, "Nouvelle boutique Acme à Lyon")])
+    widget.refresh()
+    assert len(widget.cards) == 1 and widget.card_height() == room  # not 150 px and a void
+    hub.append("s.posts", [post(i, "Nouvelle boutique") for i in range(2, 12)])
+    for i in range(10):
+        widget.clock = lambda i=i: NOW + i  # type: ignore[method-assign]
+        widget.refresh()
+    full = widget.card_height()
+    assert full < room / 3
+    assert all(card.height() / card.devicePixelRatio() == full for _, card in widget.cards)
+
+
+def test_a_long_handle_is_cut_in_the_middle_by_the_width(
+    qtbot: QtBot, hub: Hub, texts: list[tuple[str, int]]
+) -> None:
+    widget = wall(qtbot, hub, (700, 400), style_at(None))
+    widget._draw_card(post(1, "Hallo", handle="acme_customer_support_netherlands"))  # type: ignore[attr-defined]
+    where = next(text for text, _ in texts if " · X · " in text)
+    assert where.startswith("@acme") and "…" in where  # cut by width, in the middle:
+    assert "lands · X" in where  # the end, which tells it from the other Acme accounts
