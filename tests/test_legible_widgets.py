@@ -252,3 +252,16 @@ def test_a_long_handle_is_cut_in_the_middle_by_the_width(
     where = next(text for text, _ in texts if " · X · " in text)
     assert where.startswith("@acme") and "…" in where  # cut by width, in the middle:
     assert "lands · X" in where  # the end, which tells it from the other Acme accounts
+
+
+def test_names_cut_by_width_keep_the_end_that_tells_them_apart(
+    qtbot: QtBot, hub: Hub, texts: list[tuple[str, int]]
+) -> None:
+    tags = ("#AcmeSummerSaleEurope2025", "#AcmeSummerSaleEurope2026")
+    hub.publish("s.tags", Ranking(tuple(RankEntry(tag, 10 - i, i) for i, tag in enumerate(tags))))
+    options = LeaderboardOptions(at=(0, 0, 2, 2), data="s.tags", title="Tags")
+    widget = shown(qtbot, hub, options, (306, 234), style_at(None))
+    widget.grab()
+    labels = [text for text, _ in texts if text.startswith("#")]
+    assert len(labels) == 2 and all("…" in label for label in labels)
+    assert labels[0] != labels[1]  # cut at the end, both read "#AcmeSummerSa…"

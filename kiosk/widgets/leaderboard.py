@@ -163,8 +163,8 @@ class LeaderboardWidget(KioskWidget):
         label_rect = QRect(
             label_left + style.px(12), row.top(), label_w - style.px(16), row.height()
         )
-        label = painter.fontMetrics().elidedText(
-            entry.label, Qt.TextElideMode.ElideRight, label_rect.width()
+        label = painter.fontMetrics().elidedText(  # "#AcmeSum…2026": which year, still
+            entry.label, Qt.TextElideMode.ElideMiddle, label_rect.width()
         )
         painter.drawText(label_rect, middle | Qt.AlignmentFlag.AlignLeft, label)
         room = label_rect.width() - painter.fontMetrics().horizontalAdvance(label) - style.px(16)

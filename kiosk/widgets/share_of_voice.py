@@ -125,7 +125,7 @@ class ShareOfVoiceWidget(KioskWidget):
             metrics = painter.fontMetrics()
             room = text_rect.width() - metrics.horizontalAdvance(percent) - style.px(10)
             name = metrics.elidedText(
-                style.lang.term(label), Qt.TextElideMode.ElideRight, max(0, room)
+                style.lang.term(label), Qt.TextElideMode.ElideMiddle, max(0, room)
             )
             painter.setPen(style.text)
             painter.drawText(
