@@ -265,3 +265,30 @@ def test_names_cut_by_width_keep_the_end_that_tells_them_apart(
     labels = [text for text, _ in texts if text.startswith("#")]
     assert len(labels) == 2 and all("…" in label for label in labels)
     assert labels[0] != labels[1]  # cut at the end, both read "#AcmeSummerSa…"
+
+
+@pytest.mark.parametrize(
+    ("locale", "up", "down"),
+    [
+        ("en", "▲ 14 points  higher than before", "▼ 12.5%  lower than before"),
+        ("nl", "▲ 14 punten  hoger dan eerder", "▼ 12,5%  lager dan eerder"),
+        ("fr", "▲ 14 points  de plus qu'avant", "▼ 12,5 %  de moins qu'avant"),
+    ],
+)
+def test_a_public_screen_says_a_change_in_plain_words(
+    qtbot: QtBot, hub: Hub, locale: str, up: str, down: str
+) -> None:
+    """A lobby reads "▲ 14 points higher than before", not the trade's "▲ 14 pts vs previous"."""
+    style = Style.for_screen(Theme(locale=locale), 1920, 1080)
+    options = KpiOptions(at=(0, 0, 4, 2), data="s.rate", title="Net", change="points")
+    points = shown(qtbot, hub, options, TILE_4x2, style)
+    points.public = True
+    hub.publish("s.rate", Metric(40, 26))
+    points.refresh()
+    assert points.change_text() == (up, style.positive)  # type: ignore[attr-defined]
+    percent = shown(qtbot, hub, options.model_copy(update={"change": "percent"}), TILE_4x2, style)
+    percent.public = True
+    hub.publish("s.rate", Metric(35, 40))
+    percent.refresh()
+    text, _ = percent.change_text()  # type: ignore[attr-defined]
+    assert text.replace("\u202f", " ").replace("\xa0", " ") == down

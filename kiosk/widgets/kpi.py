@@ -96,9 +96,15 @@ class KpiWidget(KioskWidget):
         good = (change > 0) == self.options.higher_is_better
         arrow = "▲" if change > 0 else "▼"
         colour = self.style_.positive if good else self.style_.negative
-        short = self.style_.lang._("{arrow} {amount}", arrow=arrow, amount=amount)
-        if self.public:  # visitors read "▲ 12 %", not the trade's "vs previous"
-            return short, colour
+        if self.public:  # visitors read "▲ 12 %  higher than before", not "vs previous"
+            words = self.style_.lang
+            if change > 0:
+                return words._(
+                    "{arrow} {amount}  higher than before", arrow=arrow, amount=amount
+                ), colour
+            return words._(
+                "{arrow} {amount}  lower than before", arrow=arrow, amount=amount
+            ), colour
         return self.style_.lang._(
             "{arrow} {amount}  vs previous", arrow=arrow, amount=amount
         ), colour
