@@ -19,10 +19,20 @@ from kiosk.config.widgets import (
     LeaderboardOptions,
     PostWallOptions,
     ShareOfVoiceOptions,
+    TimeseriesOptions,
     WidgetOptions,
 )
 from kiosk.hub import Hub
-from kiosk.values import Breakdown, Kind, Matrix, Mention, Metric, RankEntry, Ranking
+from kiosk.values import (
+    Breakdown,
+    Kind,
+    Matrix,
+    Mention,
+    Metric,
+    RankEntry,
+    Ranking,
+    TimeSeries,
+)
 from kiosk.widgets.base import KioskWidget, TextMeter
 from kiosk.widgets.post_wall import PostWallWidget
 from kiosk.widgets.posts import whole_lines
@@ -292,3 +302,18 @@ def test_a_public_screen_says_a_change_in_plain_words(
     percent.refresh()
     text, _ = percent.change_text()  # type: ignore[attr-defined]
     assert text.replace("\u202f", " ").replace("\xa0", " ") == down
+
+
+def test_value_axis_labels_at_the_floor_get_the_width_they_need(qtbot: QtBot, hub: Hub) -> None:
+    """pyqtgraph leaves out a tick label wider than its axis: the French chart had only "0"."""
+    hub.declare("s.volume", Kind.SERIES)
+    values = np.linspace(0, 11300, 60).reshape(1, 60)
+    hub.publish("s.volume", TimeSeries(("Acme",), NOW - 3600, 60.0, values))
+    style = Style.for_screen(Theme(locale="fr-FR", viewing_distance=3), 1920, 1080)
+    options = TimeseriesOptions(at=(0, 0, 8, 4), data="s.volume", title="Volume")
+    widget = shown(qtbot, hub, options, (1200, 460), style)
+    axis = widget.plot.getPlotItem().getAxis("left")  # type: ignore[attr-defined]
+    metrics = QFontMetrics(axis.style["tickFont"])
+    labels = [label for _, label in axis._tickLevels[0]]
+    assert max(map(len, labels)) >= 6  # "12,5 k"
+    assert all(metrics.horizontalAdvance(label) + style.px(8) < axis.width() for label in labels)

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import TimeseriesOptions
@@ -58,8 +58,9 @@ class TimeseriesWidget(KioskWidget):
             axis.setTextPen(style.muted)
             axis.setPen(QPen(style.grid))
             axis.setStyle(tickTextOffset=style.px(8))
+        tick_px = style.font(20).pixelSize()  # the floor may make it larger than 20
         item.getAxis("left").setWidth(style.px(72))
-        item.getAxis("bottom").setHeight(style.px(40))
+        item.getAxis("bottom").setHeight(max(style.px(40), round(tick_px * 1.25) + style.px(8)))
         # Gridlines are our own 1 px lines at the labelled values: pyqtgraph's grid is drawn by
         # the axis with alpha across the whole plot and cost ~13 ms per repaint here.
         self._gridlines = pg.PlotCurveItem(pen=pg.mkPen(style.grid, width=1), antialias=False)
@@ -232,7 +233,14 @@ class TimeseriesWidget(KioskWidget):
         item = self.plot.getPlotItem()
         item.setYRange(0, top * 1.06, padding=0)  # room for the top label
         labels = axis_labels(levels, self.style_.lang)
-        item.getAxis("left").setTicks([list(zip(levels, labels, strict=True)), []])
+        axis = item.getAxis("left")
+        axis.setTicks([list(zip(levels, labels, strict=True)), []])
+        # pyqtgraph leaves out a label wider than the axis: "12,5 k" at the floor was missing
+        metrics = QFontMetrics(axis.style["tickFont"])
+        widest = max(metrics.horizontalAdvance(label) for label in labels)
+        width = max(self.style_.px(72), widest + self.style_.px(8 + 10))
+        if width != axis.width():
+            axis.setWidth(width)
         # One plain item for all gridlines, as pairs of points across the window. (pyqtgraph's
         # InfiniteLine asks its view box for its size while painting; during teardown the view
         # box is gone and the test run segfaulted on a clean clone.)
