@@ -19,6 +19,7 @@ from kiosk.config.widgets import (
     LeaderboardOptions,
     PostWallOptions,
     ShareOfVoiceOptions,
+    TickerOptions,
     TimeseriesOptions,
     WidgetOptions,
 )
@@ -38,6 +39,7 @@ from kiosk.widgets.post_wall import PostWallWidget
 from kiosk.widgets.posts import whole_lines
 from kiosk.widgets.registry import create_widget
 from kiosk.widgets.theme import Style
+from kiosk.widgets.ticker import TickerWidget
 
 NOW = 1_790_000_000.0
 TILE_3x2 = (459, 234)  # px of 3 × 2 cells of the default 12 × 8 grid at 1080p
@@ -317,3 +319,24 @@ def test_value_axis_labels_at_the_floor_get_the_width_they_need(qtbot: QtBot, hu
     labels = [label for _, label in axis._tickLevels[0]]
     assert max(map(len, labels)) >= 6  # "12,5 k"
     assert all(metrics.horizontalAdvance(label) + style.px(8) < axis.width() for label in labels)
+
+
+def test_a_ticker_fed_before_its_page_was_laid_out_redraws_its_posts(
+    qtbot: QtBot, hub: Hub
+) -> None:
+    """PageView.prepare feeds a page before its layout: the posts were drawn in 4 px type."""
+    hub.declare("s.posts", Kind.MENTIONS)
+    widget = create_widget(TickerOptions(at=(0, 7, 12, 1), data="s.posts"), hub, style_at(None))
+    assert isinstance(widget, TickerWidget)
+    qtbot.addWidget(widget)
+    widget.resize(640, 40)
+    hub.append("s.posts", [post(i, "Nouvelle boutique") for i in range(3)])
+    widget.refresh()
+    assert widget.items and widget.smallest_text_px is not None and widget.smallest_text_px < 10
+    widget.resize(1900, 110)
+    widget.show()
+    height = widget.content_rect().height()
+    assert all(
+        item.pixmap.height() / item.pixmap.devicePixelRatio() == height for item in widget.items
+    )
+    assert widget.smallest_text_px >= 20
