@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QRect
 from PySide6.QtGui import QFontMetrics
 from pytestqt.qtbot import QtBot
 
@@ -340,3 +341,27 @@ def test_a_ticker_fed_before_its_page_was_laid_out_redraws_its_posts(
         item.pixmap.height() / item.pixmap.devicePixelRatio() == height for item in widget.items
     )
     assert widget.smallest_text_px >= 20
+
+
+def test_a_chart_legend_shows_whole_entries_only(qtbot: QtBot, hub: Hub) -> None:
+    hub.declare("s.volume", Kind.SERIES)
+    brands = ("Acme", "Globex", "Initech", "Umbrella")
+    values = np.full((4, 60), 100.0)
+    hub.publish("s.volume", TimeSeries(brands, NOW - 3600, 60.0, values))
+    options = TimeseriesOptions(at=(0, 0, 4, 3), data="s.volume", title="Volume")
+    widget = shown(qtbot, hub, options, (612, 357), style_at(3.0))
+    ends: list[tuple[str, float]] = []  # (text, its right end in the widget)
+    draw = TextMeter.drawText
+
+    def noting(painter: TextMeter, *args: Any) -> None:
+        text = next((arg for arg in args if isinstance(arg, str)), "")
+        if isinstance(args[0], QRect):
+            ends.append((text, args[0].left() + painter.fontMetrics().horizontalAdvance(text)))
+        draw(painter, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TextMeter, "drawText", noting)
+        widget.grab()
+    legend = [(text, end) for text, end in ends if text in brands or text == "100"]
+    assert 0 < len(legend) < 8  # no room for all four at the floor
+    assert all(end <= widget.content_rect().right() for _, end in legend)  # none cut or over

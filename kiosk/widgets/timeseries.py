@@ -278,8 +278,13 @@ class TimeseriesWidget(KioskWidget):
         x = rect.left()
         height = style.px(LEGEND_HEIGHT)
         chip = style.px(14)
+        bold, plain = QFontMetrics(style.font(24, 600)), QFontMetrics(style.font(24, 400))
         for name, colour, last in self.legend:
             label = style.lang.term(name)
+            value = self._figure(last)
+            entry = chip + bold.horizontalAdvance(label) + plain.horizontalAdvance(value)
+            if x + entry + style.px(20) > rect.right():
+                return  # the legend's entries whole, as many as fit, not one cut in two
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRoundedRect(
@@ -294,30 +299,31 @@ class TimeseriesWidget(KioskWidget):
             x += painter.fontMetrics().horizontalAdvance(label) + style.px(10)
             painter.setPen(style.muted)
             painter.setFont(style.font(24, 400))
-            value = self._figure(last)
             painter.drawText(
                 QRect(x, rect.top(), rect.right() - x, height), Qt.AlignmentFlag.AlignVCenter, value
             )
             x += painter.fontMetrics().horizontalAdvance(value) + style.px(36)
-            if x > rect.right():
-                return
         if self.target_status is not None:
             text, colour = self.target_status
+            if x + bold.horizontalAdvance(text) > rect.right():
+                return
             painter.setPen(colour)
             painter.setFont(style.font(24, 600))
             painter.drawText(
                 QRect(x, rect.top(), rect.right() - x, height), Qt.AlignmentFlag.AlignVCenter, text
             )
             x += painter.fontMetrics().horizontalAdvance(text) + style.px(36)
-            if x > rect.right():
-                return
-        if self.legend_previous:
+        caption = style.lang._("window before")
+        if (
+            self.legend_previous
+            and x + style.px(46) + plain.horizontalAdvance(caption) <= rect.right()
+        ):
             middle = rect.top() + height // 2
             painter.setPen(QPen(style.muted, style.px(3), Qt.PenStyle.DashLine))
             painter.drawLine(x, middle, x + style.px(36), middle)
             painter.setFont(style.font(24, 400))
-            caption = QRect(x + style.px(46), rect.top(), rect.right() - x, height)
-            painter.drawText(caption, Qt.AlignmentFlag.AlignVCenter, style.lang._("window before"))
+            where = QRect(x + style.px(46), rect.top(), rect.right() - x, height)
+            painter.drawText(where, Qt.AlignmentFlag.AlignVCenter, caption)
 
 
 # Round tops of the value axis and how many equal steps divide each into round numbers.
