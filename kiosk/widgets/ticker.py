@@ -203,9 +203,11 @@ class TickerWidget(KioskWidget):
             pixmap = self._draw_item(item.mention)
             width = pixmap.width() / pixmap.devicePixelRatio()
             entered = item.entered
-            if redrawn:  # the next one after the last, as advance() spaces them
+            if redrawn:  # no earlier than the last one's end, as advance() spaces them
                 last = redrawn[-1]
-                entered = last.entered + (last.width + self.style_.px(GAP)) / self.speed
+                entered = max(
+                    entered, last.entered + (last.width + self.style_.px(GAP)) / self.speed
+                )
             redrawn.append(_Item(item.mention, pixmap, width, entered))
         self.items = redrawn
         self.strip.update()
