@@ -210,6 +210,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{path}: sentiment.model: {problem}", file=sys.stderr)
             failed = True
             continue
+        from kiosk.widgets.legibility import cramped_widgets  # Qt-free
+
+        for warning in cramped_widgets(layout):
+            print(f"{path}: warning: {warning}", file=sys.stderr)
         widgets = sum(len(page.widgets) for screen in layout.screens for page in screen.pages)
         summary = f"{path}: ok ({len(layout.screens)} screens, {widgets} widgets)"
         print(summary, file=sys.stderr if args.files else sys.stdout)

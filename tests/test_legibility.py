@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from kiosk import shot
+from kiosk import cli, shot
 from kiosk.config import Layout, load_layout, parse_layout
 from kiosk.screens.window import ScreenWindow
-from kiosk.widgets.legibility import text_floor_px
+from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.legibility import DEFAULT_VIEWING_DISTANCE, cramped_widgets, text_floor_px
 from kiosk.widgets.theme import Style
 from tests.qt_loop import in_qt_loop
 
@@ -35,15 +36,30 @@ def test_the_theme_sets_the_floor_for_each_screen(qapp: QApplication) -> None:
     assert Style.for_screen(Layout().theme, 1920, 1080).floor_px == 0  # none asked for
 
 
-def smallest_drawn(qapp: QApplication, layout: Layout, size: tuple[int, int], out: Path) -> int:
-    """The smallest font size any page of ``layout`` draws at ``size`` (pixels)."""
-    drawn: list[int] = []
+def with_distance(layout: Layout) -> Layout:
+    """``layout`` as the room it is for: its own viewing distance, or the default one."""
+    if layout.theme.viewing_distance is not None:
+        return layout
+    theme = layout.theme.model_copy(update={"viewing_distance": DEFAULT_VIEWING_DISTANCE})
+    return layout.model_copy(update={"theme": theme})
+
+
+def text_drawn(
+    qapp: QApplication, layout: Layout, size: tuple[int, int], out: Path
+) -> list[tuple[str, int, int]]:
+    """(where, smallest text px, floor px) for each widget that drew text, on every page of
+    every screen of ``layout`` at ``size`` (pixels)."""
+    drawn: list[tuple[str, int, int]] = []
     grab = ScreenWindow.grab
 
     def measured(window: ScreenWindow, *args: object) -> object:
-        window.wall_style.smallest.clear()
         picture = grab(window, *args)  # type: ignore[arg-type]
-        drawn.extend(window.wall_style.smallest)
+        for widget in window.findChildren(KioskWidget):
+            if widget.isVisible() and widget.smallest_text_px is not None:
+                where = (
+                    f"{window.screen_config.name}: {widget.options.type} {widget.options.title!r}"
+                )
+                drawn.append((where, widget.smallest_text_px, widget.style_.floor_px))
         return picture
 
     with pytest.MonkeyPatch.context() as patch:
@@ -54,16 +70,61 @@ def smallest_drawn(qapp: QApplication, layout: Layout, size: tuple[int, int], ou
             lambda: shot.take_shots(layout, out, seconds=1.0, sizes={"*": size}, all_pages=True),
         )
     assert drawn
-    return min(drawn)
+    return drawn
 
 
 @pytest.mark.parametrize("path", LAYOUTS, ids=[path.stem for path in LAYOUTS])
-def test_every_widget_reports_its_text_and_it_scales_with_the_screen(
-    path: Path, qapp: QApplication, tmp_path: Path
+@pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)], ids=["1080p", "4K"])
+def test_no_widget_of_an_example_layout_draws_text_below_the_floor(
+    path: Path, size: tuple[int, int], qapp: QApplication, tmp_path: Path
 ) -> None:
-    layout = load_layout(path)
-    full_hd = smallest_drawn(qapp, layout, (1920, 1080), tmp_path / "hd")
-    four_k = smallest_drawn(qapp, layout, (3840, 2160), tmp_path / "4k")
-    print(f"{path.name}: smallest text {full_hd} px at 1080p, {four_k} px at 4K")
-    assert full_hd >= 12  # nothing shrinks to a speck at 1080p
-    assert abs(four_k - 2 * full_hd) <= 2  # sized from the screen, not in fixed pixels
+    """Layouts without ``viewing_distance`` are held to the default one (3 m)."""
+    layout = with_distance(load_layout(path))
+    drawn = text_drawn(qapp, layout, size, tmp_path)
+    floor = drawn[0][2]
+    assert floor == text_floor_px(layout.theme.viewing_distance or 0, 55.0, *size)
+    print(
+        f"{path.name} {size[1]}p: smallest text {min(px for _, px, _ in drawn)} px, floor {floor}"
+    )
+    below = [f"{where}: {px} px" for where, px, floor in drawn if px < floor]
+    assert not below, f"text below the {floor} px floor:\n" + "\n".join(below)
+
+
+CRAMPED = """
+theme: {viewing_distance: 6}
+sources: {social: {type: demo}}
+screens:
+  - name: lobby
+    match: {index: 0}
+    pages:
+      - title: Pulse
+        grid: {columns: 24, rows: 16}
+        widgets:
+          - {type: kpi, at: [0, 0, 3, 3], data: social.rate, title: Mentions}
+          - {type: kpi, at: [3, 0, 6, 4], data: social.rate, title: Roomy}
+"""
+
+
+def test_the_check_names_the_screen_and_widget_whose_cell_is_too_small() -> None:
+    warnings = cramped_widgets(parse_layout(CRAMPED))
+    assert len(warnings) == 1
+    assert "screen 'lobby'" in warnings[0] and "kpi 'Mentions' at [0, 0, 3, 3]" in warnings[0]
+    assert "from 6 m (53 px" in warnings[0]
+    near = parse_layout(CRAMPED.replace("viewing_distance: 6", "viewing_distance: 1"))
+    assert cramped_widgets(near) == []  # read from close by, the same cell is enough
+
+
+@pytest.mark.parametrize("path", LAYOUTS, ids=[path.stem for path in LAYOUTS])
+def test_the_example_layouts_have_room_for_legible_text(path: Path) -> None:
+    assert cramped_widgets(load_layout(path)) == []
+
+
+def test_kiosk_check_warns_and_still_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layout = tmp_path / "lobby.yaml"
+    layout.write_text(CRAMPED, encoding="utf-8")
+    assert cli.main(["check", str(layout)]) == 0
+    err = capsys.readouterr().err
+    assert f"{layout}: warning: screen 'lobby', page 'Pulse': kpi 'Mentions'" in err
+    assert "(the default)" not in err

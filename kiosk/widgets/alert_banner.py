@@ -39,7 +39,7 @@ class AlertBannerWidget(KioskWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if not self.alerts:  # quiet: nothing to see, only the page's colour
-            painter = QPainter(self)
+            painter = self.text_painter(self, "panel")  # no text: none to count
             painter.fillRect(event.rect(), self.style_.background)
             painter.end()
             return

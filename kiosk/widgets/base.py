@@ -18,8 +18,10 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
+    QFontInfo,
     QFontMetrics,
     QHideEvent,
+    QPaintDevice,
     QPainter,
     QPaintEvent,
     QResizeEvent,
@@ -33,11 +35,13 @@ from kiosk.analytics.sentiment import negative_term
 from kiosk.config.widgets import WidgetOptions
 from kiosk.hub import Sample, SourceState, StreamView
 from kiosk.values import TimeSeries
+from kiosk.widgets.legibility import title_row_px
 from kiosk.widgets.theme import Style
 
 log = logging.getLogger(__name__)
 
 TITLE_HEIGHT = 50  # px at 1080p
+TITLE_SIZE = 28  # the caption's type, px at 1080p
 PADDING = 22
 
 
@@ -81,6 +85,9 @@ class KioskWidget(QWidget):
         self.allow_text: Callable[[str], bool] = lambda text: True
         self.is_hidden: Callable[[Any], bool] = lambda post: False
         self.render_count = 0
+        # The smallest font size (px) each part drew its text in at its last paint: the panel,
+        # the age in the caption, a ticker's items… (see TextMeter, smallest_text_px).
+        self.text_parts: dict[str, int] = {}
         self._seen_version = 0
         self._failed_once = False
         self._stale = False
@@ -262,13 +269,76 @@ class KioskWidget(QWidget):
 
     # -- painting --------------------------------------------------------------------------
 
+    def min_content_height(self) -> int:
+        """The least height (px) the content is legible in: one row of a leaderboard…"""
+        return 0
+
+    def shows_title(self) -> bool:
+        """Whether the caption is drawn: a tile too low for both keeps its content legible
+        (``kiosk check`` warns of such a cell)."""
+        if not self.options.title:
+            return False
+        pad = self.style_.px(PADDING)
+        below = self.height() - self._title_height(1) - pad // 2 - pad
+        return below >= self.min_content_height()
+
+    def title_height(self) -> int:
+        """The caption's height: taller when the floor makes its type larger, and by a line
+        when it takes two (:meth:`title_lines`)."""
+        return self._title_height(len(self.title_lines()))
+
+    def _title_height(self, lines: int) -> int:
+        row = title_row_px(self.style_.px(TITLE_HEIGHT), self.style_.floor_px)
+        return row + (lines - 1) * math.ceil(self.style_.font(TITLE_SIZE).pixelSize() * 1.2)
+
+    def title_lines(self) -> list[str]:
+        """The caption as drawn: on one line; on two where one would cut it ("Beantwoord binnen
+        1 uur (do…") and the tile keeps 40 % of its height for the content; else cut at the end."""
+        title = self.options.title or ""
+        room = self.width() - 2 * self.style_.px(PADDING)
+        metrics = QFontMetrics(self.style_.font(TITLE_SIZE, 600))
+        if metrics.horizontalAdvance(title) <= room:
+            return [title]
+        words = title.split()
+        first = 1
+        while (
+            first < len(words) and metrics.horizontalAdvance(" ".join(words[: first + 1])) <= room
+        ):
+            first += 1
+        tall = self.height() - self._title_height(2) - 2 * self.style_.px(PADDING)
+        if first == len(words) or tall < self.height() * 0.4:
+            return [metrics.elidedText(title, Qt.TextElideMode.ElideRight, room)]
+        rest = " ".join(words[first:])
+        return [
+            metrics.elidedText(" ".join(words[:first]), Qt.TextElideMode.ElideRight, room),
+            metrics.elidedText(rest, Qt.TextElideMode.ElideRight, room),
+        ]
+
     def content_rect(self) -> QRect:
         pad = self.style_.px(PADDING)
-        top = self.style_.px(TITLE_HEIGHT) + pad // 2 if self.options.title else pad
+        top = self.title_height() + pad // 2 if self.shows_title() else pad
         return self.rect().adjusted(pad, top, -pad, -pad)
 
+    @property
+    def smallest_text_px(self) -> int | None:
+        """The smallest font size (px) of any text the widget drew in its last paint, its
+        parts' included; None when it drew no text."""
+        return min(self.text_parts.values(), default=None)
+
+    def note_text(self, part: str, size_px: int | None) -> None:
+        """Record the smallest text ``part`` drew in its last paint (None: it drew none)."""
+        if size_px is None:
+            self.text_parts.pop(part, None)
+        else:
+            self.text_parts[part] = size_px
+
+    def text_painter(self, device: QPaintDevice, part: str) -> TextMeter:
+        """A painter on ``device`` (the widget, a child, a cached pixmap) whose text counts
+        as ``part`` of this widget's in :attr:`smallest_text_px`."""
+        return TextMeter(device, self, part)
+
     def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
+        painter = self.text_painter(self, "panel")
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         style = self.style_
@@ -278,7 +348,7 @@ class KioskWidget(QWidget):
         painter.setBrush(style.panel)
         radius = style.px(14)
         painter.drawRoundedRect(self.rect(), radius, radius)
-        if self.options.title:
+        if self.shows_title():
             self._paint_title(painter)
         if self.sample is None and self.stream is not None:
             self._paint_placeholder(painter)
@@ -319,15 +389,11 @@ class KioskWidget(QWidget):
     def _paint_title(self, painter: QPainter) -> None:
         style = self.style_
         pad = style.px(PADDING)
-        rect = QRect(pad, pad // 2, self.width() - 2 * pad, style.px(TITLE_HEIGHT))
+        rect = QRect(pad, pad // 2, self.width() - 2 * pad, self.title_height())
         painter.setPen(style.text)
-        painter.setFont(style.font(28, 600))
+        painter.setFont(style.font(TITLE_SIZE, 600))
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        room = rect.width() - (self.freshness.width() + pad if self.freshness.isVisible() else 0)
-        title = painter.fontMetrics().elidedText(
-            self.options.title or "", Qt.TextElideMode.ElideRight, room
-        )
-        painter.drawText(rect, flags, title)
+        painter.drawText(rect, flags, "\n".join(self.title_lines()))
 
     def _paint_placeholder(self, painter: QPainter) -> None:
         painter.setPen(self.style_.muted)
@@ -361,6 +427,8 @@ class KioskWidget(QWidget):
         if stale != self._stale:
             self._stale = stale
             self.veil.setVisible(stale)
+            if not stale:
+                self.note_text("veil", None)
         if stale:
             reason = self.trouble_text()
             message = self.freshness_text() + (f"\n{reason}" if reason else "")
@@ -381,11 +449,18 @@ class KioskWidget(QWidget):
         metrics = QFontMetrics(style.font(20, 400))
         widest = style.lang._("updated {ago}", ago=style.lang.ago(59 * 60))
         width = metrics.horizontalAdvance(widest) + style.px(4)
-        title = QFontMetrics(style.font(28, 600)).horizontalAdvance(self.options.title or "")
+        title = QFontMetrics(style.font(TITLE_SIZE, 600)).horizontalAdvance(
+            self.options.title or ""
+        )
         fits = title + pad + width <= self.width() - 2 * pad
-        self.freshness.setVisible(bool(self.options.title) and self.stream is not None and fits)
+        self.freshness.setVisible(self.shows_title() and self.stream is not None and fits)
+        if not self.freshness.isVisibleTo(self):
+            self.note_text("freshness", None)
         self.freshness.setGeometry(
-            self.width() - pad - width, pad // 2 + style.px(6), width, style.px(TITLE_HEIGHT - 12)
+            self.width() - pad - width,
+            pad // 2 + style.px(6),
+            width,
+            self.title_height() - style.px(12),
         )
 
     # -- safety ----------------------------------------------------------------------------
@@ -422,6 +497,33 @@ def _same(old: Any, new: Any) -> bool:
         return False
 
 
+class TextMeter(QPainter):
+    """A painter that notes the smallest font it draws text in, for its widget's record.
+
+    Every part of a widget that draws text paints through one (:meth:`KioskWidget.text_painter`),
+    so the widget can tell the smallest text it put on screen, whichever way the size came
+    about (fitted to a rectangle, scaled from a row's height), and a test can hold every
+    layout to the legibility floor.
+    """
+
+    def __init__(self, device: QPaintDevice, owner: KioskWidget, part: str) -> None:
+        super().__init__(device)
+        self._owner = owner
+        self._part = part
+        self._smallest: int | None = None
+
+    # One signature for Qt's nine overloads: the text is the one str among the arguments.
+    def drawText(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        if any(isinstance(arg, str) and arg.strip() for arg in (*args, *kwargs.values())):
+            size = QFontInfo(self.font()).pixelSize()
+            self._smallest = size if self._smallest is None else min(self._smallest, size)
+        super().drawText(*args, **kwargs)
+
+    def end(self) -> bool:
+        self._owner.note_text(self._part, self._smallest)
+        return super().end()
+
+
 class _Freshness(QWidget):
     """ "updated 12 s ago" in the caption row; opaque, so a tick repaints only this corner."""
 
@@ -439,7 +541,7 @@ class _Freshness(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         style = self._owner.style_
-        painter = QPainter(self)
+        painter = self._owner.text_painter(self, "freshness")
         painter.fillRect(self.rect(), style.panel)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.setPen(style.negative if self._stale else style.muted)
@@ -460,7 +562,7 @@ class _StaleVeil(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         style = self._owner.style_
-        painter = QPainter(self)
+        painter = self._owner.text_painter(self, "veil")
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         veil = QColor(style.background)
         veil.setAlphaF(0.62)

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QFontMetrics, QPainter
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import ClockOptions, CountdownOptions, WidgetOptions
@@ -44,6 +44,11 @@ class _Ticking(KioskWidget):
         faces = self._shown = self.lines()
         width = rect.width() // max(1, len(faces))
         size = min(rect.height() * 0.5, width * 0.3) / style.unit
+        # The widest face fits its width ("11 days 09:28" was cut at both ends).
+        metrics = QFontMetrics(style.font(size, 700))
+        widest = max((metrics.horizontalAdvance(big) for big, _ in faces), default=0)
+        if widest > width * 0.94:
+            size *= width * 0.94 / widest
         for index, (big, caption) in enumerate(faces):
             face = QRect(rect.left() + index * width, rect.top(), width, rect.height())
             painter.setPen(style.text)

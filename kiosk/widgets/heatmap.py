@@ -6,9 +6,11 @@ viewers too, and the busiest cell stands out from across the room.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QFontMetrics, QPainter
 
 from kiosk.config.widgets import HeatmapOptions
 from kiosk.hub import Sample
@@ -52,11 +54,16 @@ class HeatmapWidget(KioskWidget):
             return
         style = self.style_
         top_value = float(values.max()) or 1.0
-        label_w, label_h = style.px(64), style.px(30)
+        # Labels at the floor may not fit every row and column: every other one, not overlapping.
+        row_labels = [style.lang.day_label(row) for row in grid.rows]
+        font = style.font(max(16.0, min(22.0, (rect.height() / rows) / style.unit * 0.5)), 500)
+        metrics = QFontMetrics(font)
+        label_w = max(style.px(64), max(map(metrics.horizontalAdvance, row_labels)) + style.px(10))
+        label_h = max(style.px(30), math.ceil(font.pixelSize() * 1.25))
         cell_w = (rect.width() - label_w) / columns
         cell_h = (rect.height() - label_h) / rows
         gap = max(1.0, min(cell_w, cell_h) * 0.08)
-        painter.setFont(style.font(max(16.0, min(22.0, cell_h / style.unit * 0.5)), 500))
+        painter.setFont(font)
         painter.setPen(Qt.PenStyle.NoPen)
         for r in range(rows):
             for c in range(columns):
@@ -68,19 +75,23 @@ class HeatmapWidget(KioskWidget):
                 )
                 painter.setBrush(self.shade(values[r, c] / top_value))
                 painter.drawRoundedRect(cell, gap, gap)
-                if self.options.values and cell_w > style.px(40):
+                shown = self.style_.lang.compact(values[r, c]) if self.options.values else ""
+                if shown and metrics.horizontalAdvance(shown) < cell_w - gap and cell_h > label_h:
                     painter.setPen(style.text)
-                    painter.drawText(
-                        cell, Qt.AlignmentFlag.AlignCenter, self.style_.lang.compact(values[r, c])
-                    )
+                    painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, shown)
                     painter.setPen(Qt.PenStyle.NoPen)
         painter.setPen(style.muted)
-        for r, label in enumerate(map(style.lang.day_label, grid.rows)):
-            box = QRectF(rect.left(), rect.top() + r * cell_h, label_w - gap * 2, cell_h - gap)
+        every_row = max(1, math.ceil(font.pixelSize() * 1.1 / max(cell_h, 1.0)))
+        for r in range(0, rows, every_row):
+            label = row_labels[r]
+            middle = rect.top() + (r + 0.5) * cell_h - gap / 2
+            line = font.pixelSize() * 1.3
+            box = QRectF(rect.left(), middle - line / 2, label_w - gap * 2, line)
             painter.drawText(
                 box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label
             )
-        every = max(1, int(np.ceil(style.px(48) / max(cell_w, 1.0))))
+        widest = max(map(metrics.horizontalAdvance, grid.columns), default=0) + style.px(12)
+        every = max(1, math.ceil(max(style.px(48), widest) / max(cell_w, 1.0)))
         for c in range(0, columns, every):
             box = QRectF(
                 rect.left() + label_w + c * cell_w, rect.bottom() - label_h, cell_w * every, label_h

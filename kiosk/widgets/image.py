@@ -33,6 +33,7 @@ class ImageWidget(KioskWidget):
             self._cache = self._render(rect.size())
         if self._cache is None:
             painter.setPen(self.style_.muted)
+            painter.setFont(self.style_.font(26))
             painter.drawText(
                 rect,
                 Qt.AlignmentFlag.AlignCenter,

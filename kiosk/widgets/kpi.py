@@ -10,10 +10,11 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, Q
 from kiosk.config.widgets import KpiOptions
 from kiosk.hub import Sample
 from kiosk.values import Metric
-from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.base import TITLE_SIZE, KioskWidget
 from kiosk.widgets.format import figure_text
 
 VS_PREVIOUS = "  vs previous"
+NUMBER_OVER_TITLE = 2  # the number stays at least this many times the caption's size
 
 
 class KpiWidget(KioskWidget):
@@ -95,9 +96,15 @@ class KpiWidget(KioskWidget):
         good = (change > 0) == self.options.higher_is_better
         arrow = "▲" if change > 0 else "▼"
         colour = self.style_.positive if good else self.style_.negative
-        short = self.style_.lang._("{arrow} {amount}", arrow=arrow, amount=amount)
-        if self.public:  # visitors read "▲ 12 %", not the trade's "vs previous"
-            return short, colour
+        if self.public:  # visitors read "▲ 12 %  higher than before", not "vs previous"
+            words = self.style_.lang
+            if change > 0:
+                return words._(
+                    "{arrow} {amount}  higher than before", arrow=arrow, amount=amount
+                ), colour
+            return words._(
+                "{arrow} {amount}  lower than before", arrow=arrow, amount=amount
+            ), colour
         return self.style_.lang._(
             "{arrow} {amount}  vs previous", arrow=arrow, amount=amount
         ), colour
@@ -112,39 +119,59 @@ class KpiWidget(KioskWidget):
         amount = rest.split("  ", 1)[0]
         return self.style_.lang._("{arrow} {amount}", arrow=arrow, amount=amount)
 
+    def _line_height(self) -> int:
+        return max(self.style_.px(40), math.ceil(self.style_.floor_px * 1.25))
+
+    def _layout(self, rect: QRect, spark: bool, line: bool) -> tuple[QFont, QRect, bool, bool]:
+        """The number's font and place, and which of sparkline and change line still come.
+
+        The number is the tile's point: it stays at least twice the caption's size, dropping
+        the sparkline, then the change line, where the tile is too small for all three.
+        """
+        style = self.style_
+        wanted = NUMBER_OVER_TITLE * style.font(TITLE_SIZE).pixelSize()
+        fitted, number_rect = QFont(), rect
+        for spark_on, line_on in ((spark, line), (False, line), (False, False)):
+            spark_height = round(rect.height() * 0.26) if spark_on else 0
+            line_height = self._line_height() if line_on else 0
+            number_rect = QRect(
+                rect.left(), rect.top(), rect.width(), rect.height() - spark_height - line_height
+            )
+            fitted = _fit(self.value_text(), number_rect, style.font(10, 700), style.floor_px)
+            if fitted.pixelSize() >= wanted:
+                break
+        return fitted, number_rect, spark_on, line_on
+
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
         metric = self.current
         if metric is None:
             return
         style = self.style_
         has_spark = self.options.sparkline and len(metric.history) >= 2
+        has_line = bool(self.change_text() or self.target_text())
+        fitted, number_rect, has_spark, has_line = self._layout(rect, has_spark, has_line)
         spark_height = round(rect.height() * 0.26) if has_spark else 0
-        change_height = style.px(40) if self.change_text() or self.target_text() else 0
-        number_rect = QRect(
-            rect.left(), rect.top(), rect.width(), rect.height() - spark_height - change_height
-        )
+        change_height = self._line_height() if has_line else 0
         painter.setPen(self.value_colour(metric) or style.text)
-        fitted = _fit(self.value_text(), number_rect, style.font(10, 700, drawn=False))
-        style.drew(fitted.pixelSize())
         painter.setFont(fitted)
         painter.drawText(
             number_rect,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             self.value_text(),
         )
-        change = self.change_text()
+        change = self.change_text() if has_line else None
         line = QRect(rect.left(), number_rect.bottom(), rect.width(), change_height)
         middle = Qt.AlignmentFlag.AlignVCenter
         if change is not None:
             text, colour = change
             painter.setPen(colour)
-            painter.setFont(style.font(28, 600))
+            painter.setFont(style.font(TITLE_SIZE, 600))
             if painter.fontMetrics().horizontalAdvance(text) > line.width():
                 text = self.short_change_text()  # a narrow tile: the arrow and amount
             painter.drawText(line, Qt.AlignmentFlag.AlignLeft | middle, text)
-        if target := self.target_text():
+        if has_line and (target := self.target_text()):
             painter.setPen(style.muted)
-            painter.setFont(style.font(28, 600))
+            painter.setFont(style.font(TITLE_SIZE, 600))
             where = (
                 Qt.AlignmentFlag.AlignRight if change is not None else Qt.AlignmentFlag.AlignLeft
             )
@@ -159,14 +186,14 @@ class KpiWidget(KioskWidget):
             _sparkline(painter, spark, metric.history, style.accent, style.px(3))
 
 
-def _fit(text: str, rect: QRect, font: QFont) -> QFont:
-    """The largest pixel size at which ``text`` fits ``rect``."""
+def _fit(text: str, rect: QRect, font: QFont, floor: int = 8) -> QFont:
+    """The largest pixel size at which ``text`` fits ``rect``, but not below ``floor``."""
     fitted = QFont(font)
-    size = max(8, min(int(rect.height() * 0.8), 400))
+    size = max(floor, min(int(rect.height() * 0.8), 400))
     fitted.setPixelSize(size)
     width = QFontMetrics(fitted).horizontalAdvance(text) or 1
     if width > rect.width():
-        size = max(8, int(size * rect.width() / width))
+        size = max(floor, int(size * rect.width() / width))
         fitted.setPixelSize(size)
     return fitted
 

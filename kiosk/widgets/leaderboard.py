@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 
 from kiosk.config.widgets import LeaderboardOptions
 from kiosk.hub import Sample
@@ -13,6 +13,9 @@ from kiosk.values import RankEntry, Ranking
 from kiosk.widgets.base import KioskWidget
 
 ROW_MAX = 64  # px at 1080p: rows never grow taller than this, whatever the tile
+ROW_MIN = 56  # px at 1080p (26 px labels): a smaller tile shows fewer rows, not smaller ones
+LABEL = 0.46  # a row's label and value, per px of its height
+CHANGE = 0.36  # its rank change
 
 
 class LeaderboardWidget(KioskWidget):
@@ -54,6 +57,10 @@ class LeaderboardWidget(KioskWidget):
         ]
         return shown[: self.options.limit]
 
+    def min_content_height(self) -> int:
+        """A row: no smaller than ROW_MIN, nor than its label at the floor needs."""
+        return max(self.style_.px(ROW_MIN), math.ceil(self.style_.floor_px / LABEL))
+
     def change(self, rank: int, entry: RankEntry) -> tuple[str, QColor]:
         """``▲ 2`` / ``▼ 1`` / ``NEW`` / ``–``, coloured; the rank is 0-based."""
         style = self.style_
@@ -93,12 +100,24 @@ class LeaderboardWidget(KioskWidget):
                 rect, Qt.AlignmentFlag.AlignCenter, self.style_.lang._("Nothing ranked yet")
             )
             return
+        # The top few, legible, rather than all of them small: rows stop at the floor.
+        rows = rows[: max(1, rect.height() // self.min_content_height())]
         height = min(style.px(ROW_MAX), rect.height() // len(rows))
         top_value = self._top(rows)
         size = height / style.unit
-        rank_w, value_w, change_w = style.px(size * 0.8), style.px(size * 1.8), style.px(size * 1.3)
-        if not self._amounts():  # a schedule: its order is the point, its values are times
-            value_w = change_w = 0
+        rank_w = max(style.px(size * 0.8), _widest([str(len(rows))], style.font(size * LABEL, 700)))
+        value_w = change_w = 0
+        if self._amounts():  # a schedule's order is the point, its values are times: none
+            values = [style.lang.compact(entry.value) for entry in rows]
+            widest = _widest(values, style.font(size * LABEL, 600)) + style.px(16)
+            value_w = max(style.px(size * 1.8), widest)  # wider when the floor made type larger
+        if self._amounts() and self.options.show_change:
+            changes = [self.change(rank, entry)[0] for rank, entry in enumerate(rows)]
+            widest = _widest(changes, style.font(size * CHANGE, 700)) + style.px(12)
+            change_w = max(style.px(size * 1.3), widest)
+            labels = _widest([e.label for e in rows], style.font(size * LABEL, 600))
+            if rank_w + labels + style.px(28) + value_w + change_w > rect.width():
+                change_w = 0  # a narrow tile: the names whole rather than the moves
         for index, entry in enumerate(rows):
             row = QRect(rect.left(), rect.top() + index * height, rect.width(), height)
             self._paint_row(painter, row, index, entry, top_value, (rank_w, value_w, change_w))
@@ -116,11 +135,11 @@ class LeaderboardWidget(KioskWidget):
         rank_w, value_w, change_w = widths
         size = row.height() / style.unit
         middle = Qt.AlignmentFlag.AlignVCenter
-        painter.setFont(style.font(size * 0.46, 700))
+        painter.setFont(style.font(size * LABEL, 700))
         painter.setPen(style.muted)
         painter.drawText(QRect(row.left(), row.top(), rank_w, row.height()), middle, str(rank + 1))
         label_left = row.left() + rank_w
-        label_w = row.width() - rank_w - value_w - (change_w if self.options.show_change else 0)
+        label_w = row.width() - rank_w - value_w - change_w
         share = entry.value / top_value if math.isfinite(entry.value) and value_w else 0.0
         bar = QRectF(
             label_left,
@@ -140,16 +159,17 @@ class LeaderboardWidget(KioskWidget):
             painter.setPen(QPen(style.muted, style.px(3), Qt.PenStyle.DashLine))
             painter.drawLine(round(at), row.top(), round(at), row.bottom())
         painter.setPen(style.text)
-        painter.setFont(style.font(size * 0.46, 600))
+        painter.setFont(style.font(size * LABEL, 600))
         label_rect = QRect(
             label_left + style.px(12), row.top(), label_w - style.px(16), row.height()
         )
-        label = painter.fontMetrics().elidedText(
-            entry.label, Qt.TextElideMode.ElideRight, label_rect.width()
+        label = painter.fontMetrics().elidedText(  # "#AcmeSum…2026": which year, still
+            entry.label, Qt.TextElideMode.ElideMiddle, label_rect.width()
         )
         painter.drawText(label_rect, middle | Qt.AlignmentFlag.AlignLeft, label)
         room = label_rect.width() - painter.fontMetrics().horizontalAdvance(label) - style.px(16)
-        if entry.detail and room > style.px(120):  # who an author is, where there is room
+        legible = style.legible(size * 0.34)
+        if entry.detail and legible and room > style.px(120):  # who an author is, if room
             painter.setPen(style.muted)
             painter.setFont(style.font(size * 0.34, 400))
             detail = painter.fontMetrics().elidedText(
@@ -158,7 +178,7 @@ class LeaderboardWidget(KioskWidget):
             detail_rect = label_rect.adjusted(label_rect.width() - room, 0, 0, 0)
             painter.drawText(detail_rect, middle | Qt.AlignmentFlag.AlignLeft, detail)
             painter.setPen(style.text)
-            painter.setFont(style.font(size * 0.46, 600))
+            painter.setFont(style.font(size * LABEL, 600))
         if value_w:
             painter.setPen(status or style.text)
             painter.drawText(
@@ -166,15 +186,20 @@ class LeaderboardWidget(KioskWidget):
                 middle | Qt.AlignmentFlag.AlignRight,
                 self.style_.lang.compact(entry.value),
             )
-        if self.options.show_change and change_w:
+        if change_w:
             text, colour = self.change(rank, entry)
             painter.setPen(colour)
-            painter.setFont(style.font(size * 0.36, 700))
+            painter.setFont(style.font(size * CHANGE, 700))
             painter.drawText(
                 QRect(row.right() - change_w, row.top(), change_w, row.height()),
                 middle | Qt.AlignmentFlag.AlignRight,
                 text,
             )
+
+
+def _widest(texts: list[str], font: QFont) -> int:
+    metrics = QFontMetrics(font)
+    return max((metrics.horizontalAdvance(text) for text in texts), default=0)
 
 
 def _top(rows: list[RankEntry]) -> float:

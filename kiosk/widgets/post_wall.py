@@ -26,12 +26,14 @@ from kiosk.values import Mention
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.format import right_to_left
 from kiosk.widgets.platforms import draw_badge, platform_name
-from kiosk.widgets.posts import FreshPosts
+from kiosk.widgets.posts import FreshPosts, whole_lines
 from kiosk.widgets.theme import Style
 
 SLIDE_SECONDS = 0.6
-CARD_HEIGHT = 150  # px at 1080p
+CARD_HEIGHT = 150  # px at 1080p: a full wall's cards (header and two lines), floor allowing
 CARD_GAP = 14
+BODY_SIZES = (28, 32, 36, 42, 48)  # px at 1080p: a tall card's text grows while it fits whole
+HEADER_TOP, HEADER_BELOW, CARD_BOTTOM = 12, 6, 14  # px at 1080p
 WAITING = 50  # newest fresh posts kept as candidates for the next card
 
 
@@ -102,6 +104,7 @@ class PostWallWidget(KioskWidget):
         self.waiting.remove(chosen)
         self.cards.insert(0, (chosen, self._draw_card(chosen)))
         del self.cards[self._capacity() + 1 :]
+        self._fit_cards()
         self._last_card = self._slide_from = now
         self.deck.show()
         self.deck.update()
@@ -113,8 +116,43 @@ class PostWallWidget(KioskWidget):
         super().resizeEvent(event)
         self.deck.setGeometry(self.content_rect())
         self.veil.raise_()
-        if event.size().width() != event.oldSize().width() and self.cards:
+        if event.size().width() != event.oldSize().width():
             self.cards = [(mention, self._draw_card(mention)) for mention, _ in self.cards]
+        self._fit_cards()
+
+    # -- card sizes: a few cards share the wall's height, a full wall has them at their least
+
+    def card_height(self) -> int:
+        """The cards' height now: with one or two posts up they fill the wall between them
+        (larger text, more lines) instead of leaving half of it empty."""
+        least = self._card_least()
+        shown = min(len(self.cards), self._capacity())
+        if shown == 0:
+            return least
+        gap = self.style_.px(CARD_GAP)
+        return max(least, (self.content_rect().height() - gap * (shown - 1)) // shown)
+
+    def card_step(self) -> int:
+        return self.card_height() + self.style_.px(CARD_GAP)
+
+    def _card_least(self) -> int:
+        """A card's least height: CARD_HEIGHT, or a header and two lines at the floor."""
+        style = self.style_
+        lines = 2 * QFontMetrics(style.font(BODY_SIZES[0])).lineSpacing()
+        return max(style.px(CARD_HEIGHT), self._header_height() + lines + style.px(CARD_BOTTOM))
+
+    def _header_height(self) -> int:
+        """Top of a card to the top of its text."""
+        style = self.style_
+        row = max(style.px(38), QFontMetrics(style.font(28, 700)).height())
+        return style.px(HEADER_TOP) + row + style.px(HEADER_BELOW)
+
+    def _fit_cards(self) -> None:
+        """Redraw the cards when their height changed (a card came or went, the wall resized)."""
+        height = self.card_height()
+        if any(card.height() / card.devicePixelRatio() != height for _, card in self.cards):
+            self.cards = [(mention, self._draw_card(mention)) for mention, _ in self.cards]
+            self.deck.update()
 
     def _influential(self, mention: Mention) -> bool:
         return mention.followers >= self.options.influencer_followers
@@ -131,8 +169,7 @@ class PostWallWidget(KioskWidget):
     def offset(self, now: float) -> int:
         """Where the cards are drawn at ``now``: the newest card's top, in whole pixels (the
         newest card starts a card above the wall and comes down into place)."""
-        step = self.style_.px(CARD_HEIGHT + CARD_GAP)
-        return round((self.slide(now) - 1) * step)
+        return round((self.slide(now) - 1) * self.card_step())
 
     def _animate(self) -> None:
         now = self.clock()
@@ -150,7 +187,7 @@ class PostWallWidget(KioskWidget):
             self._frame.stop()  # nothing moves between cards: no frames
 
     def _capacity(self) -> int:
-        step = self.style_.px(CARD_HEIGHT + CARD_GAP)
+        step = self._card_least() + self.style_.px(CARD_GAP)
         return max(1, self.content_rect().height() // step + 1)
 
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
@@ -162,14 +199,13 @@ class PostWallWidget(KioskWidget):
 
     def _draw_card(self, mention: Mention) -> QPixmap:
         style = self.style_
-        width, height = max(1, self.content_rect().width()), style.px(CARD_HEIGHT)
+        width, height = max(1, self.content_rect().width()), self.card_height()
         ratio = self.devicePixelRatioF()
         pixmap = QPixmap(round(width * ratio), round(height * ratio))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
+        painter = self.text_painter(pixmap, "cards")
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        influential = self._influential(mention)
         card = QColor(style.panel).lighter(135 if style.dark else 97)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(card)
@@ -177,46 +213,75 @@ class PostWallWidget(KioskWidget):
         painter.setBrush(style.sentiment_colour(mention.sentiment))
         painter.drawRoundedRect(QRectF(0, 0, style.px(8), height), style.px(4), style.px(4))
         pad = style.px(22)
-        badge = style.px(34)
-        draw_badge(painter, QRectF(pad, style.px(14), badge, badge), mention.platform, style)
-        header = QRect(
-            pad + badge + style.px(12), style.px(12), width - 2 * pad - badge, style.px(38)
-        )
-        platform = platform_name(mention.platform)
-        when = style.lang.clock_time(mention.at)  # not "ago": the card is cached
-        where = f"@{mention.handle} · {platform} · {when}"
-        painter.setPen(style.muted)
-        painter.setFont(style.font(22, 400))
-        where_width = painter.fontMetrics().horizontalAdvance(where)
-        painter.setFont(style.font(28, 700))
-        who = mention.author + (
-            f"  ★ {style.lang.compact(mention.followers)}" if influential else ""
-        )
-        if (
-            painter.fontMetrics().horizontalAdvance(who) + style.px(24) + where_width
-            > header.width()
-        ):
-            where = f"{platform} · {when}"  # narrow card: the handle goes first
-            where_width = QFontMetrics(style.font(22, 400)).horizontalAdvance(where)
-        who = painter.fontMetrics().elidedText(
-            who, Qt.TextElideMode.ElideRight, max(0, header.width() - where_width - style.px(24))
-        )
-        painter.setPen(style.accent if influential else style.text)
-        painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, who)
-        painter.setPen(style.muted)
-        painter.setFont(style.font(22, 400))
-        painter.drawText(header, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, where)
-        painter.setPen(style.text)
-        painter.setFont(style.font(28, 400))
-        body = QRect(pad, style.px(56), width - 2 * pad, height - style.px(64))
-        text = painter.fontMetrics().elidedText(
-            mention.text, Qt.TextElideMode.ElideRight, body.width() * 2 - style.px(40)
-        )
-        # Arabic or Hebrew posts read from the right: align them there (Qt shapes the text).
-        side = Qt.AlignmentFlag.AlignRight if right_to_left(text) else Qt.AlignmentFlag.AlignLeft
-        painter.drawText(body, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop | side, text)
+        self._draw_header(painter, mention, QRect(pad, 0, width - 2 * pad, self._header_height()))
+        body = QRect(pad, self._header_height(), width - 2 * pad, 0)
+        body.setBottom(height - style.px(CARD_BOTTOM))
+        self._draw_body(painter, mention.text, body)
         painter.end()
         return pixmap
+
+    def _draw_header(self, painter: QPainter, mention: Mention, rect: QRect) -> None:
+        """Badge, author (★ reach when influential) left; handle, platform, time right. Names
+        too long are cut in the middle by width: "@acme_sup…_nl" keeps what tells it apart."""
+        style = self.style_
+        badge = style.px(34)
+        top = style.px(HEADER_TOP)
+        row = rect.height() - top - style.px(HEADER_BELOW)
+        draw_badge(
+            painter,
+            QRectF(rect.left(), top + (row - badge) / 2, badge, badge),
+            mention.platform,
+            style,
+        )
+        header = QRect(
+            rect.left() + badge + style.px(12), top, rect.width() - badge - style.px(12), row
+        )
+        influential = self._influential(mention)
+        platform = platform_name(mention.platform)
+        when = style.lang.clock_time(mention.at)  # not "ago": the card is cached
+        who_font, where_font = QFontMetrics(style.font(28, 700)), QFontMetrics(style.font(22))
+        star = f"  ★ {style.lang.compact(mention.followers)}" if influential else ""
+        tail = f" · {platform} · {when}"
+        gap = style.px(24)
+        # The author first, then the handle as far as it goes (at least its first letters).
+        who_room = header.width() - where_font.horizontalAdvance(tail) - gap
+        who = who_font.elidedText(mention.author + star, Qt.TextElideMode.ElideMiddle, who_room)
+        handle_room = header.width() - who_font.horizontalAdvance(who) - gap
+        handle_room -= where_font.horizontalAdvance(tail)
+        handle = f"@{mention.handle}"
+        if where_font.horizontalAdvance(handle) > handle_room:
+            handle = where_font.elidedText(handle, Qt.TextElideMode.ElideMiddle, handle_room)
+            if len(handle) < 5:  # "@…" tells nothing: the handle goes
+                handle = ""
+        where = f"{handle}{tail}" if handle else tail.removeprefix(" · ")
+        middle = Qt.AlignmentFlag.AlignVCenter
+        painter.setPen(style.accent if influential else style.text)
+        painter.setFont(style.font(28, 700))
+        painter.drawText(header, Qt.AlignmentFlag.AlignLeft | middle, who)
+        painter.setPen(style.muted)
+        painter.setFont(style.font(22, 400))
+        painter.drawText(header, Qt.AlignmentFlag.AlignRight | middle, where)
+
+    def _draw_body(self, painter: QPainter, text: str, rect: QRect) -> None:
+        """The post in whole lines: in a tall card the largest size at which it fits whole;
+        else the least size, as many lines as fit, the last ending in "…"."""
+        style = self.style_
+        font, lines = style.font(BODY_SIZES[0]), list[str]()
+        tall = self.card_height() > self._card_least()  # a full wall's cards: one size
+        for size in reversed(BODY_SIZES if tall else BODY_SIZES[:1]):
+            font = style.font(size)
+            most = max(1, rect.height() // QFontMetrics(font).lineSpacing())
+            lines, cut = whole_lines(text, font, rect.width(), most)
+            if not cut:
+                break
+        # Arabic or Hebrew posts read from the right: align them there (Qt shapes the text).
+        side = Qt.AlignmentFlag.AlignRight if right_to_left(text) else Qt.AlignmentFlag.AlignLeft
+        painter.setPen(style.text)
+        painter.setFont(font)
+        spacing = QFontMetrics(font).lineSpacing()
+        for index, line in enumerate(lines):
+            row = QRect(rect.left(), rect.top() + index * spacing, rect.width(), spacing)
+            painter.drawText(row, side | Qt.AlignmentFlag.AlignVCenter, line)
 
 
 class _Deck(QWidget):
@@ -237,7 +302,7 @@ class _Deck(QWidget):
             self.shift = self.painted = wall.offset(wall.clock())
         painter = QPainter(self)
         painter.fillRect(region, wall.style_.panel)
-        step = wall.style_.px(CARD_HEIGHT + CARD_GAP)
+        step = wall.card_step()
         for index, (_, pixmap) in enumerate(wall.cards):
             y = self.shift + index * step
             if y > region.bottom():

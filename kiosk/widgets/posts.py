@@ -1,10 +1,14 @@
-"""What the post widgets (ticker, post wall) share: which posts are new, and moderation."""
+"""What the post widgets (ticker, post wall) share: which posts are new, moderation, and a
+post's text in whole lines."""
 
 from __future__ import annotations
 
 import collections
 import re
 from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics, QTextLayout
 
 from kiosk.values import Mention
 
@@ -64,3 +68,32 @@ _NOISE = re.compile(r"^(?:rt\s+)?(?:@\w+:?\s*)*|https?://\S+|www\.\S+|[^\w#]+")
 def fingerprint(text: str) -> str:
     """What makes two posts the same words: case, links, "RT @x:", punctuation left out."""
     return " ".join(_NOISE.sub(" ", text.casefold()).split())
+
+
+def whole_lines(text: str, font: QFont, width: int, most: int) -> tuple[list[str], bool]:
+    """``text`` broken into at most ``most`` lines of ``width`` px at word boundaries (Qt's
+    line breaking, so any script), and whether it was cut: then the last line ends in "…"
+    after a whole word, never in the middle of a line or a word (unless one word is wider).
+    """
+    flat = " ".join(text.split())
+    layout = QTextLayout(flat, font)
+    layout.beginLayout()
+    spans: list[tuple[int, int]] = []
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(width)
+        spans.append((line.textStart(), line.textLength()))
+    layout.endLayout()
+    lines = [flat[start : start + length].strip() for start, length in spans]
+    if len(lines) <= most:
+        return lines, False
+    if most <= 0:
+        return [], True
+    metrics = QFontMetrics(font)
+    last = ""
+    for word in flat[spans[most - 1][0] :].split():
+        if metrics.horizontalAdvance(f"{last} {word}…".strip()) > width:
+            break
+        last = f"{last} {word}".strip()
+    if not last:  # one word wider than the card: cut it after all
+        last = metrics.elidedText(lines[most - 1], Qt.TextElideMode.ElideRight, width)[:-1]
+    return [*lines[: most - 1], last.rstrip(",;:.-–—") + "…"], True

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtGui import QFontMetrics, QPainter, QPen
 
 from kiosk.config.widgets import ShareOfVoiceOptions
 from kiosk.hub import Sample
@@ -59,7 +59,10 @@ class ShareOfVoiceWidget(KioskWidget):
 
     def _paint_donut(self, painter: QPainter, rect: QRect, shares: list[tuple[str, float]]) -> None:
         style = self.style_
-        size = min(rect.height(), round(rect.width() * 0.42))  # the legend needs the rest
+        # The legend's names whole ("Umbrella", not "Umbre…"): the ring (1.08 × size with its
+        # gap) gets what they leave, down to a third of the tile, where long names are cut.
+        room = (rect.width() - self._legend_width(rect, shares) - style.px(24)) / 1.08
+        size = min(rect.height(), round(rect.width() * 0.42), max(round(room), rect.width() // 3))
         ring = QRectF(rect.left(), rect.top() + (rect.height() - size) / 2, size, size)
         thickness = size * 0.16
         ring = ring.adjusted(thickness / 2, thickness / 2, -thickness / 2, -thickness / 2)
@@ -81,12 +84,30 @@ class ShareOfVoiceWidget(KioskWidget):
         legend.setRight(rect.right())
         self._paint_legend(painter, legend, shares)
 
+    def _legend_row(self, height: int, rows: int) -> tuple[int, float]:
+        """A legend row's height and type size (px at 1080p) for ``rows`` rows in ``height``."""
+        style = self.style_
+        row = min(style.px(52), height // max(1, rows))
+        return row, min(26, row / style.unit * 0.6)
+
+    def _legend_width(self, rect: QRect, shares: list[tuple[str, float]]) -> int:
+        """What the legend needs across for its names and shares uncut."""
+        style = self.style_
+        row, font_size = self._legend_row(rect.height(), len(shares))
+        metrics = QFontMetrics(style.font(font_size, 600))
+        widest = max(
+            metrics.horizontalAdvance(style.lang.term(label))
+            + metrics.horizontalAdvance(style.lang.percent(share))
+            for label, share in shares
+        )
+        return max(4, row // 3) + style.px(12) + widest + style.px(10)
+
     def _paint_legend(
         self, painter: QPainter, rect: QRect, shares: list[tuple[str, float]]
     ) -> None:
         style = self.style_
         rows = len(shares)
-        height = min(style.px(52), rect.height() // max(1, rows))
+        height, font_size = self._legend_row(rect.height(), rows)
         top = rect.top() + (rect.height() - height * rows) // 2
         chip = max(4, height // 3)
         for index, (label, share) in enumerate(shares):
@@ -99,13 +120,12 @@ class ShareOfVoiceWidget(KioskWidget):
             text_rect = QRect(
                 rect.left() + chip + style.px(12), y, rect.width() - chip - style.px(12), height
             )
-            font_size = min(26, height / style.unit * 0.6)
             painter.setFont(style.font(font_size, 600))
             percent = style.lang.percent(share)
             metrics = painter.fontMetrics()
             room = text_rect.width() - metrics.horizontalAdvance(percent) - style.px(10)
             name = metrics.elidedText(
-                style.lang.term(label), Qt.TextElideMode.ElideRight, max(0, room)
+                style.lang.term(label), Qt.TextElideMode.ElideMiddle, max(0, room)
             )
             painter.setPen(style.text)
             painter.drawText(
@@ -119,6 +139,10 @@ class ShareOfVoiceWidget(KioskWidget):
     def _paint_bar(self, painter: QPainter, rect: QRect, shares: list[tuple[str, float]]) -> None:
         style = self.style_
         bar_height = min(rect.height() * 0.45, style.px(90))
+        lines = self._legend_lines(rect.width(), shares)
+        legend_height = len(lines) * self._legend_line_height() + style.px(12)
+        if rect.height() - bar_height < legend_height:  # the legend whole, with a lower bar
+            bar_height = max(rect.height() * 0.3, rect.height() - legend_height)
         bar = QRectF(rect.left(), rect.top(), rect.width(), bar_height)
         x = bar.left()
         painter.setFont(style.font(min(30, bar_height / style.unit * 0.4), 700))
@@ -131,25 +155,41 @@ class ShareOfVoiceWidget(KioskWidget):
                 painter.setPen(style.background)
                 painter.drawText(part, Qt.AlignmentFlag.AlignCenter, text)
             x += width
-        legend = QRect(rect.left(), round(bar.bottom()) + style.px(12), rect.width(), 0)
-        legend.setBottom(rect.bottom())
-        self._paint_legend_row(painter, legend, shares)
+        top = round(bar.bottom()) + style.px(12)
+        for index, line in enumerate(lines):
+            y = top + index * self._legend_line_height()
+            if y + self._legend_line_height() > rect.bottom() + style.px(8):
+                break  # no room for this line: the legend stops at a whole entry
+            self._paint_legend_line(painter, rect.left(), y, line)
 
-    def _paint_legend_row(
-        self, painter: QPainter, rect: QRect, shares: list[tuple[str, float]]
-    ) -> None:
+    def _legend_line_height(self) -> int:
+        return max(self.style_.px(38), math.ceil(self.style_.font(24).pixelSize() * 1.3))
+
+    def _legend_lines(self, width: int, shares: list[tuple[str, float]]) -> list[list[str]]:
+        """The bar's legend entries, whole, in as many lines as ``width`` needs."""
+        style = self.style_
+        metrics = QFontMetrics(style.font(24, 600))
+        lines: list[list[str]] = [[]]
+        x = 0
+        for label, _ in shares:
+            needs = style.px(14 + 8) + metrics.horizontalAdvance(style.lang.term(label))
+            if lines[-1] and x + needs > width:
+                lines.append([])
+                x = 0
+            lines[-1].append(label)
+            x += needs + style.px(28)
+        return lines
+
+    def _paint_legend_line(self, painter: QPainter, x: int, top: int, labels: list[str]) -> None:
         style = self.style_
         painter.setFont(style.font(24, 600))
-        x = rect.left()
         chip = style.px(14)
-        for label, _ in shares:
+        for label in labels:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(style.brand_colour(label))
-            painter.drawRoundedRect(x, rect.top() + style.px(8), chip, chip, chip / 4, chip / 4)
+            painter.drawRoundedRect(x, top + style.px(8), chip, chip, chip / 4, chip / 4)
             x += chip + style.px(8)
             painter.setPen(style.text)
             shown = style.lang.term(label)
-            painter.drawText(x, rect.top() + style.px(8) + chip, shown)
+            painter.drawText(x, top + style.px(8) + chip, shown)
             x += painter.fontMetrics().horizontalAdvance(shown) + style.px(28)
-            if x > rect.right():
-                break

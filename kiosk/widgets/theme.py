@@ -8,7 +8,7 @@ process, so a brand has the same colour on every widget of every screen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtGui import QColor, QFont
@@ -113,9 +113,6 @@ class Style:
     lang: Lang = ENGLISH  # the room's words, numbers and times (kiosk.i18n)
     floor_px: int = 0  # the smallest legible font size here (theme.viewing_distance), 0: none
     gpu: bool = False  # ticker, charts and fades draw through OpenGL (kiosk.widgets.render)
-    smallest: list[int] = field(
-        default_factory=list, compare=False, init=False
-    )  # [px]: smallest font drawn
 
     @classmethod
     def for_screen(
@@ -154,21 +151,19 @@ class Style:
     def px(self, size_at_1080p: float) -> int:
         return max(1, round(size_at_1080p * self.unit))
 
-    def font(self, size_at_1080p: float, weight: int = 400, *, drawn: bool = True) -> QFont:
-        """``drawn=False``: a template to be resized (not counted in :attr:`smallest`)."""
+    def font(self, size_at_1080p: float, weight: int = 400) -> QFont:
+        """The type at ``size_at_1080p``, never below the legibility floor (:attr:`floor_px`):
+        a widget that has no room for its text at the floor drops parts (see :meth:`legible`)."""
         font = QFont(self.family)
-        size = self.px(size_at_1080p)
-        if drawn:
-            self.drew(size)
-        font.setPixelSize(size)
+        font.setPixelSize(max(self.px(size_at_1080p), self.floor_px))
         font.setWeight(QFont.Weight(weight))
         font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
         return font
 
-    def drew(self, size_px: int) -> None:
-        """Note a font size text is drawn in: :attr:`smallest` is the screen's least."""
-        if not self.smallest or size_px < self.smallest[0]:
-            self.smallest[:] = [size_px]
+    def legible(self, size_at_1080p: float) -> bool:
+        """Whether text at ``size_at_1080p`` is at or above the floor, so a part sized from
+        its room (a legend, a row's detail) is drawn, not shrunk below what the room reads."""
+        return self.px(size_at_1080p) >= self.floor_px
 
     def brand_colour(self, brand: str) -> QColor:
         return BRAND_COLOURS.colour(brand, dict(self.theme.brands))

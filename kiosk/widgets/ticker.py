@@ -109,6 +109,7 @@ class TickerWidget(KioskWidget):
         ):
             return False
         self.items = list(other.items)
+        self.note_text("items", other.text_parts.get("items"))  # its items, its type
         self.queue = collections.deque(other.queue, maxlen=QUEUE_LENGTH)
         self.fresh = other.fresh  # one memory of what was shown: no post twice across pages
         self._started = True
@@ -185,6 +186,31 @@ class TickerWidget(KioskWidget):
         super().resizeEvent(event)
         self.strip.setGeometry(self.content_rect())
         self.veil.raise_()
+        if event.size().height() != event.oldSize().height():
+            self._redraw_items()
+
+    def _redraw_items(self) -> None:
+        """Draw the items again for the strip's new height: a page's ticker is fed before the
+        page is laid out (PageView.prepare), and its first posts were drawn in 4 px type."""
+        height = self.content_rect().height()
+        if not self.items or all(
+            round(item.pixmap.height() / item.pixmap.devicePixelRatio()) == height
+            for item in self.items
+        ):
+            return
+        redrawn: list[_Item] = []
+        for item in self.items:
+            pixmap = self._draw_item(item.mention)
+            width = pixmap.width() / pixmap.devicePixelRatio()
+            entered = item.entered
+            if redrawn:  # no earlier than the last one's end, as advance() spaces them
+                last = redrawn[-1]
+                entered = max(
+                    entered, last.entered + (last.width + self.style_.px(GAP)) / self.speed
+                )
+            redrawn.append(_Item(item.mention, pixmap, width, entered))
+        self.items = redrawn
+        self.strip.update()
 
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
         """The strip child draws the posts; the panel around it is the base's."""
@@ -241,7 +267,7 @@ class TickerWidget(KioskWidget):
         pixmap = QPixmap(round(x * ratio), round(height * ratio))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
+        painter = self.text_painter(pixmap, "items")
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.setPen(Qt.PenStyle.NoPen)

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import TimeseriesOptions
@@ -58,8 +58,9 @@ class TimeseriesWidget(KioskWidget):
             axis.setTextPen(style.muted)
             axis.setPen(QPen(style.grid))
             axis.setStyle(tickTextOffset=style.px(8))
+        tick_px = style.font(20).pixelSize()  # the floor may make it larger than 20
         item.getAxis("left").setWidth(style.px(72))
-        item.getAxis("bottom").setHeight(style.px(40))
+        item.getAxis("bottom").setHeight(max(style.px(40), round(tick_px * 1.25) + style.px(8)))
         # Gridlines are our own 1 px lines at the labelled values: pyqtgraph's grid is drawn by
         # the axis with alpha across the whole plot and cost ~13 ms per repaint here.
         self._gridlines = pg.PlotCurveItem(pen=pg.mkPen(style.grid, width=1), antialias=False)
@@ -137,6 +138,9 @@ class TimeseriesWidget(KioskWidget):
         self._draw_target(target, y, start, end)
         self._draw_markers()
         self.plot.show()
+        # pyqtgraph draws the axes' ticks itself, in the font given them above
+        axis_font = self.plot.getPlotItem().getAxis("left").style["tickFont"]
+        self.note_text("axes", axis_font.pixelSize())
         self._place_plot()
         return True
 
@@ -167,6 +171,7 @@ class TimeseriesWidget(KioskWidget):
         for label in self._marker_labels:
             self.plot.removeItem(label)
         self._marker_labels = []
+        self.note_text("markers", None)
         shown = [(since, title) for since, title in self.markers.values() if since <= end]
         top = self.plot.getPlotItem().getViewBox().viewRange()[1][1]
         xs = np.repeat(np.array([since for since, _ in shown], dtype=np.float64), 2)
@@ -175,6 +180,7 @@ class TimeseriesWidget(KioskWidget):
         for since, title in shown:
             label = pg.TextItem(title, color=self.style_.negative, anchor=(0, 0))
             label.setFont(self.style_.font(20, 700))
+            self.note_text("markers", label.textItem.font().pixelSize())
             label.setPos(since, top)
             label.setZValue(61)
             self.plot.addItem(label)
@@ -227,7 +233,14 @@ class TimeseriesWidget(KioskWidget):
         item = self.plot.getPlotItem()
         item.setYRange(0, top * 1.06, padding=0)  # room for the top label
         labels = axis_labels(levels, self.style_.lang)
-        item.getAxis("left").setTicks([list(zip(levels, labels, strict=True)), []])
+        axis = item.getAxis("left")
+        axis.setTicks([list(zip(levels, labels, strict=True)), []])
+        # pyqtgraph leaves out a label wider than the axis: "12,5 k" at the floor was missing
+        metrics = QFontMetrics(axis.style["tickFont"])
+        widest = max(metrics.horizontalAdvance(label) for label in labels)
+        width = max(self.style_.px(72), widest + self.style_.px(8 + 10))
+        if width != axis.width():
+            axis.setWidth(width)
         # One plain item for all gridlines, as pairs of points across the window. (pyqtgraph's
         # InfiniteLine asks its view box for its size while painting; during teardown the view
         # box is gone and the test run segfaulted on a clean clone.)
@@ -265,8 +278,13 @@ class TimeseriesWidget(KioskWidget):
         x = rect.left()
         height = style.px(LEGEND_HEIGHT)
         chip = style.px(14)
+        bold, plain = QFontMetrics(style.font(24, 600)), QFontMetrics(style.font(24, 400))
         for name, colour, last in self.legend:
             label = style.lang.term(name)
+            value = self._figure(last)
+            entry = chip + bold.horizontalAdvance(label) + plain.horizontalAdvance(value)
+            if x + entry + style.px(20) > rect.right():
+                return  # the legend's entries whole, as many as fit, not one cut in two
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRoundedRect(
@@ -281,30 +299,31 @@ class TimeseriesWidget(KioskWidget):
             x += painter.fontMetrics().horizontalAdvance(label) + style.px(10)
             painter.setPen(style.muted)
             painter.setFont(style.font(24, 400))
-            value = self._figure(last)
             painter.drawText(
                 QRect(x, rect.top(), rect.right() - x, height), Qt.AlignmentFlag.AlignVCenter, value
             )
             x += painter.fontMetrics().horizontalAdvance(value) + style.px(36)
-            if x > rect.right():
-                return
         if self.target_status is not None:
             text, colour = self.target_status
+            if x + bold.horizontalAdvance(text) > rect.right():
+                return
             painter.setPen(colour)
             painter.setFont(style.font(24, 600))
             painter.drawText(
                 QRect(x, rect.top(), rect.right() - x, height), Qt.AlignmentFlag.AlignVCenter, text
             )
             x += painter.fontMetrics().horizontalAdvance(text) + style.px(36)
-            if x > rect.right():
-                return
-        if self.legend_previous:
+        caption = style.lang._("window before")
+        if (
+            self.legend_previous
+            and x + style.px(46) + plain.horizontalAdvance(caption) <= rect.right()
+        ):
             middle = rect.top() + height // 2
             painter.setPen(QPen(style.muted, style.px(3), Qt.PenStyle.DashLine))
             painter.drawLine(x, middle, x + style.px(36), middle)
             painter.setFont(style.font(24, 400))
-            caption = QRect(x + style.px(46), rect.top(), rect.right() - x, height)
-            painter.drawText(caption, Qt.AlignmentFlag.AlignVCenter, style.lang._("window before"))
+            where = QRect(x + style.px(46), rect.top(), rect.right() - x, height)
+            painter.drawText(where, Qt.AlignmentFlag.AlignVCenter, caption)
 
 
 # Round tops of the value axis and how many equal steps divide each into round numbers.
