@@ -42,6 +42,7 @@ from kiosk.lateness import lateness_log_from_env
 from kiosk.recovery import STABLE_AFTER
 from kiosk.reload import LayoutReloader
 from kiosk.runtime import DataSide, Runtime, data_side
+from kiosk.screens.paint_log import paint_log_from_env
 
 __all__ = ["Runtime", "run_in_qt", "run_wall"]  # Runtime lives in kiosk.runtime (Qt-free)
 from kiosk.screens.commands import serve_commands
@@ -138,6 +139,9 @@ async def run_wall(
     approvals = ModerationQueue(DecisionStore.in_cache_dir())  # decisions outlive a restart
     wall = Wall(layout, runtime.hub, windowed=windowed, state=state, approvals=approvals)
     runtimes: list[DataSide] = [runtime]
+    if isinstance(runtime, RemoteData):  # groups flip on a schedule shared over the broker
+        runtime.rotation = wall
+        wall.share_rotation(runtime.share)
     stopping: set[asyncio.Task[None]] = set()  # strong refs until the old sources are down
 
     def new_sources(edited: Layout) -> Hub:
@@ -147,6 +151,9 @@ async def run_wall(
         runtimes.append(fresh)
         if isinstance(fresh, RemoteData) and isinstance(old, RemoteData):
             fresh.inbox.target = old.inbox.target
+        if isinstance(fresh, RemoteData):
+            fresh.rotation = wall
+            wall.share_rotation(fresh.share)
         task = asyncio.ensure_future(old.stop())
         stopping.add(task)
         task.add_done_callback(stopping.discard)
@@ -169,6 +176,7 @@ async def run_wall(
     notifier.ready(f"{len(assignment.bound)} of {len(layout.screens)} screens shown")
     shown = _report_when_data_is_on_screen(wall)
     lateness = lateness_log_from_env()  # KIOSK_LATENESS_LOG: soak runs measure freezes
+    paints = paint_log_from_env()  # KIOSK_PAINT_LOG: fleet benchmarks time flips and values
     commands, api = await serve_commands(  # kiosk ctl; localhost by default
         wall,
         layout.control,
@@ -209,6 +217,8 @@ async def run_wall(
     shown.stop()
     if lateness is not None:
         lateness.stop()
+    if paints is not None:
+        paints.close()
     if guard is not None:
         guard.stop()
     log.info("stopping")

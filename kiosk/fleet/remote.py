@@ -9,20 +9,42 @@ confirmations stop coming); on reconnect the broker's retained values resynchron
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from kiosk.config import Layout, available_streams
 from kiosk.config.fleet import Mqtt
+from kiosk.config.layout import this_box, tiles
 from kiosk.fleet import batch_topic, box_topic, codec, source_topic, stream_topic
 from kiosk.fleet.commands import Inbox, ack_topic, command_topic
 from kiosk.fleet.connection import Connection
+from kiosk.fleet.sync import Step, sync_topic
 from kiosk.hub import Hub, SourceState
 from kiosk.values import Kind
 
 log = logging.getLogger(__name__)
+
+SCHEDULE_GRACE = 1.0  # s after connecting: retained schedules have come by then, if any
+
+
+class Rotation(Protocol):
+    """What the fleet's shared rotation needs of the wall (kiosk.screens.wall.Wall)."""
+
+    def schedules(self) -> dict[str, Step]: ...
+
+    def follow_schedule(self, group: str, step: Step) -> None: ...
+
+
+def own_screens(layout: Layout) -> list[str]:
+    """The screens and spans with a monitor rule for this box (a span: any of its panels)."""
+    box = this_box(layout)
+    names = [s.name for s in layout.screens if s.match.box in (None, box)]
+    spans = {screen.name.split("#", 1)[0] for screen, *_ in tiles(layout)
+             if screen.match.box in (None, box)}  # fmt: skip
+    return names + [span.name for span in layout.spans if span.name in spans]
 
 
 def used_streams(layout: Layout) -> set[str]:
@@ -60,14 +82,16 @@ class RemoteData:
         topics += [source_topic(site, source) for source in self.sources]
         topics.append(box_topic(site, "+"))
         topics.append(command_topic(site, "+"))
+        topics.append(sync_topic(site, "+"))
         self._command_prefix = command_topic(site, "")
+        self._sync_prefix = sync_topic(site, "")
         self._routes: dict[str, tuple[str, str]] = {}
         for name in self.streams:
             self._routes[stream_topic(site, name)] = ("value", name)
             self._routes[batch_topic(site, name)] = ("batch", name)
         for source in self.sources:
             self._routes[source_topic(site, source)] = ("source", source)
-        screens = [s.name for s in layout.screens] + [s.name for s in layout.spans]
+        screens = own_screens(layout)
         self.connection = Connection(
             options,
             "wall",
@@ -89,12 +113,32 @@ class RemoteData:
         self.received_count = 0
         self._problem: str | None = "connecting to the broker"
         self._source_bodies: dict[str, dict[str, Any]] = {}
+        self.rotation: Rotation | None = None  # the wall, once it is up
+        self.schedules: dict[str, Step] = {}  # every group's schedule, as the broker has it
+        self._offer: asyncio.TimerHandle | None = None
+
+    def share(self, group: str, step: Step) -> None:
+        """Publish a group's new schedule (retained): every box flips on it."""
+        self.schedules[group] = step
+        self.connection.publish(sync_topic(self.options.site, group), step.payload(),
+                                retain=True, qos=1)  # fmt: skip
+
+    def _offer_schedules(self) -> None:
+        """A group no box has a schedule for yet takes this box's (it has started flipping)."""
+        self._offer = None
+        if self.rotation is None or not self.connection.connected:
+            return
+        for group, step in self.rotation.schedules().items():
+            if group not in self.schedules:
+                self.share(group, step)
 
     def start(self) -> None:
         self.connection.start()
         self._mark_stale()
 
     async def stop(self) -> None:
+        if self._offer is not None:
+            self._offer.cancel()
         await self.connection.stop()
 
     def data_age(self) -> float | None:
@@ -124,6 +168,8 @@ class RemoteData:
         try:
             if route is None and topic.startswith(self._command_prefix):
                 self.inbox.received(payload)
+            elif route is None and topic.startswith(self._sync_prefix):
+                self._schedule(topic.removeprefix(self._sync_prefix), payload)
             elif route is None:
                 self._box(topic, payload)
             elif route[0] == "source":
@@ -158,6 +204,15 @@ class RemoteData:
             return  # the same value again (a resend after reconnect)
         self.hub.publish(name, update.data, at=update.at)
         self.remote_version[name] = update.version
+
+    def _schedule(self, group: str, payload: bytes) -> None:
+        if not payload:
+            self.schedules.pop(group, None)
+            return
+        step = Step.from_payload(payload)
+        self.schedules[group] = step
+        if self.rotation is not None:
+            self.rotation.follow_schedule(group, step)
 
     def _source(self, source: str, payload: bytes) -> None:
         body = json.loads(payload)
@@ -198,6 +253,9 @@ class RemoteData:
 
     def _connected(self, connected: bool) -> None:
         if connected:
+            if self._offer is None:
+                loop = asyncio.get_running_loop()
+                self._offer = loop.call_later(SCHEDULE_GRACE, self._offer_schedules)
             if any(self.nodes.values()):
                 self._resolved()
             else:

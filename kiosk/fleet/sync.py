@@ -1,0 +1,74 @@
+"""One rotation over several boxes: a shared schedule, not a shared tick. No Qt.
+
+A group of screens that flips together (``sync: wall``, a span's panels) may have screens on
+several boxes. Sending "flip now" would make the skew as large as the message's latency (tens
+of ms on a busy broker, seconds on a reconnect). Instead the boxes share a *schedule*: step
+``N`` (the page every screen of the group shows is ``N`` modulo its page count) starts at
+wall-clock time ``T``, and step ``N + 1`` follows when step ``N``'s page duration (that of the
+group's first screen in the layout) is over. Every box computes the same instants from the same
+``(N, T)`` and the same layout, and flips by its own NTP-synced clock: the skew is the boxes'
+clock offset plus a frame, whatever the network does, and a box cut off from the broker flips
+on in step.
+
+The schedule is published retained on ``kiosk/<site>/sync/<group>`` as JSON ``{"step", "at",
+"by"}``: only when it changes (a staff "next", which takes effect :data:`STEP_LEAD` later on
+every box, or the first box of a group to start), never per flip. A box that starts finds it
+there and joins in step.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+STEP_LEAD = 0.5  # s: a staff step starts this much later, so every box has it in time
+
+
+def sync_topic(site: str, group: str) -> str:
+    return f"kiosk/{site}/sync/{group}"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """Step ``step`` of a group's rotation starts at ``at`` (epoch seconds)."""
+
+    step: int
+    at: float
+    by: str = ""
+
+    def payload(self) -> bytes:
+        body = {"step": self.step, "at": self.at, "by": self.by}
+        return json.dumps(body, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_payload(cls, payload: bytes) -> Step:
+        """The step in ``payload``; ValueError (or KeyError, TypeError) when it is not one."""
+        body = json.loads(payload)
+        step, at = int(body["step"]), float(body["at"])
+        if not math.isfinite(at):
+            raise ValueError("a step's time is not a number")
+        return cls(step, at, str(body.get("by", "")))
+
+    def same_as(self, other: Step | None) -> bool:
+        return other is not None and (self.step, self.at) == (other.step, other.at)
+
+
+def current(step: Step, durations: Sequence[float], now: float) -> Step:
+    """The step under way at ``now``, if ``step`` started at its time and each step ``n``
+    lasts ``durations[n % len(durations)]`` (``step`` itself when it has not started yet)."""
+    if now <= step.at or not durations:
+        return step
+    count, cycle = len(durations), sum(durations)
+    whole = int((now - step.at) // cycle)  # whole rotations: no walk through days of steps
+    number, start = step.step + whole * count, step.at + whole * cycle
+    while start + durations[number % count] <= now:
+        start += durations[number % count]
+        number += 1
+    return Step(number, start, step.by)
+
+
+def following(step: Step, durations: Sequence[float]) -> Step:
+    """The step after ``step``, at the moment ``step`` ends."""
+    return Step(step.step + 1, step.at + durations[step.step % len(durations)], step.by)
