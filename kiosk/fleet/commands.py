@@ -31,6 +31,7 @@ from kiosk.control.commands import (
     UnknownPostError,
     validate,
 )
+from kiosk.fleet.sync import CAUSE
 
 if TYPE_CHECKING:
     from kiosk.control.api import CommandTarget
@@ -61,6 +62,7 @@ def envelope(
     body = {
         "id": command_id,
         "command": command,
+        "sent": time.time(),
         "expires": None if expires_in is None else time.time() + expires_in,
         "by": by,
     }
@@ -85,6 +87,7 @@ class Inbox:
             command_id = str(body["id"])
             command = body["command"]
             expires = body.get("expires")
+            sent = float(body.get("sent") or time.time())
             by = str(body.get("by", "fleet"))
             if not isinstance(command, dict):
                 raise TypeError("command is not an object")
@@ -99,7 +102,11 @@ class Inbox:
         if expires is not None and time.time() > float(expires):
             log.info("fleet command %s expired before it reached this box", command_id)
             return
-        ack = self._apply(command, by)
+        token = CAUSE.set((command_id, sent))
+        try:
+            ack = self._apply(command, by)
+        finally:
+            CAUSE.reset(token)
         if ack is not None:
             self._send_ack(command_id, json.dumps(ack, separators=(",", ":")).encode())
 

@@ -21,9 +21,16 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 STEP_LEAD = 0.5  # s: a staff step starts this much later, so every box has it in time
+
+# The fleet command being applied (its id and the time it was sent), while a box applies it: a
+# "next" sent to a group reaches every box of the group, and each computes the same new step
+# from the same send time; the step says which command made it, so a box that hears of the
+# step before the command does not step twice.
+CAUSE: ContextVar[tuple[str, float] | None] = ContextVar("fleet_command", default=None)
 
 
 def sync_topic(site: str, group: str) -> str:
@@ -37,9 +44,10 @@ class Step:
     step: int
     at: float
     by: str = ""
+    cause: str = ""  # the fleet command that made it, if one did
 
     def payload(self) -> bytes:
-        body = {"step": self.step, "at": self.at, "by": self.by}
+        body = {"step": self.step, "at": self.at, "by": self.by, "cause": self.cause}
         return json.dumps(body, separators=(",", ":")).encode()
 
     @classmethod
@@ -49,7 +57,7 @@ class Step:
         step, at = int(body["step"]), float(body["at"])
         if not math.isfinite(at):
             raise ValueError("a step's time is not a number")
-        return cls(step, at, str(body.get("by", "")))
+        return cls(step, at, str(body.get("by", "")), str(body.get("cause", "")))
 
     def same_as(self, other: Step | None) -> bool:
         return other is not None and (self.step, self.at) == (other.step, other.at)
@@ -58,8 +66,14 @@ class Step:
 def current(step: Step, durations: Sequence[float], now: float) -> Step:
     """The step under way at ``now``, if ``step`` started at its time and each step ``n``
     lasts ``durations[n % len(durations)]`` (``step`` itself when it has not started yet)."""
-    if now <= step.at or not durations:
+    if not durations:
         return step
+    if now < step.at:  # before it: the steps that led up to it (a command sent just before)
+        number, start = step.step, step.at
+        while start > now:
+            number -= 1
+            start -= durations[number % len(durations)]
+        return Step(number, start, step.by)
     count, cycle = len(durations), sum(durations)
     whole = int((now - step.at) // cycle)  # whole rotations: no walk through days of steps
     number, start = step.step + whole * count, step.at + whole * cycle

@@ -16,7 +16,7 @@ from kiosk.config import Layout, Screen
 from kiosk.config.layout import sync_group, this_box, tiles
 from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.control.wall_state import IDENTIFY_SECONDS, StatePublisher
-from kiosk.fleet.sync import STEP_LEAD, Step, current, following
+from kiosk.fleet.sync import CAUSE, STEP_LEAD, Step, current, following
 from kiosk.hub import Hub
 from kiosk.screens.identify import IdentifyCard
 from kiosk.screens.matching import Assignment, Monitor, assign
@@ -87,6 +87,7 @@ class Wall(QObject):
         self._share: Callable[[str, Step], None] | None = None
         self._schedule: dict[str, Step] = {}
         self._showing: dict[str, int] = {}
+        self._causes: dict[str, None] = {}  # fleet commands whose step is taken (oldest first)
         self._takeover_due = QTimer(self)
         self._takeover_due.setSingleShot(True)
         self._takeover_due.setTimerType(Qt.TimerType.PreciseTimer)
@@ -252,9 +253,14 @@ class Wall(QObject):
         """Move every unpinned window of a group that flips together by ``step`` pages (staff
         said next or previous to one of them), and start the group's clock afresh."""
         if self._share is not None:  # on every box of the fleet, STEP_LEAD from now
-            now = time.time()
+            cause = CAUSE.get()
+            if cause is not None and cause[0] in self._causes:
+                return  # another box of the group made this command's step: it is ours too
+            now = time.time() if cause is None else cause[1]
             showing = current(self._schedule.get(group, Step(0, now)), self._pacing[group], now)
-            moved = Step(showing.step + step, now + STEP_LEAD, self.box)
+            made_by = cause[0] if cause is not None else ""
+            moved = Step(showing.step + step, now + STEP_LEAD, self.box, made_by)
+            self._remember(moved)
             self._share(group, moved)
             self.follow_schedule(group, moved)
             return
@@ -286,11 +292,18 @@ class Wall(QObject):
 
     def follow_schedule(self, group: str, step: Step) -> None:
         """Flip ``group`` on ``step``'s schedule from now on (shown at once if it has begun)."""
+        self._remember(step)
         if step.same_as(self._schedule.get(group)):
             return
         self._schedule[group] = step
         if group in self._groups():
             self._reach(group)
+
+    def _remember(self, step: Step) -> None:
+        if step.cause:
+            self._causes[step.cause] = None
+            while len(self._causes) > 100:
+                del self._causes[next(iter(self._causes))]
 
     def _reach(self, group: str) -> None:
         """Show the step under way now, and arm the group's timer for the next one."""
