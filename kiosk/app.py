@@ -43,6 +43,7 @@ from kiosk.recovery import STABLE_AFTER
 from kiosk.reload import LayoutReloader
 from kiosk.runtime import DataSide, Runtime, data_side
 from kiosk.screens.paint_log import paint_log_from_env
+from kiosk.screens.thumbnails import publish_every
 
 __all__ = ["Runtime", "run_in_qt", "run_wall"]  # Runtime lives in kiosk.runtime (Qt-free)
 from kiosk.screens.commands import serve_commands
@@ -154,6 +155,7 @@ async def run_wall(
         if isinstance(fresh, RemoteData):
             fresh.rotation = wall
             wall.share_rotation(fresh.share)
+            commands.fleet_data = fresh
         task = asyncio.ensure_future(old.stop())
         stopping.add(task)
         task.add_done_callback(stopping.discard)
@@ -184,9 +186,18 @@ async def run_wall(
         layout_path=path,
         pushed=PushedStore.in_cache_dir(),  # messages, casts, an emergency outlive a restart
     )
+    thumbnails: QTimer | None = None
     if isinstance(runtime, RemoteData):  # commands sent to the fleet over MQTT
         runtime.inbox.target = commands
-        commands.fleet = runtime.fleet_view
+        commands.fleet_data = runtime
+
+        def publish_thumbnail(name: str, jpeg: bytes) -> None:
+            current = runtimes[-1]  # a reload may have replaced it
+            if isinstance(current, RemoteData):
+                current.publish_thumbnail(name, jpeg)
+
+        # What this box's screens show, for the fleet view of every box's control page.
+        thumbnails = publish_every(wall, publish_thumbnail)
     if seconds is not None:
         loop.call_later(seconds, stop.set)
     if on_stable is not None:
@@ -219,6 +230,8 @@ async def run_wall(
         lateness.stop()
     if paints is not None:
         paints.close()
+    if thumbnails is not None:
+        thumbnails.stop()
     if guard is not None:
         guard.stop()
     log.info("stopping")

@@ -14,6 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.mqtt_broker import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -63,6 +65,7 @@ def write_layout(folder: Path, broker: str, boxes: list[str], *, page: float = 2
                       data: social.net_sentiment, title: Sentiment}}]}}
                   - {{title: C, duration: {page}s, widgets: [{{type: kpi, at: [0, 0, 6, 4],
                       data: social.our_share, title: Share}}]}}
+            control: {{listen: "127.0.0.1:${{env:KIOSK_CONTROL_PORT}}"}}
             screens:
             """
         )
@@ -73,28 +76,33 @@ def write_layout(folder: Path, broker: str, boxes: list[str], *, page: float = 2
     return path
 
 
-def env(box: str, log: Path | None = None) -> dict[str, str]:
+def env(box: str, folder: Path, log: Path | None = None, port: int = 0) -> dict[str, str]:
+    """A box's environment: its name, its control API's port, its own cache and state."""
     extra = {"KIOSK_PAINT_LOG": str(log)} if log is not None else {}
     return {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen",
-            "KIOSK_BOX": box, **extra}  # fmt: skip
+            "KIOSK_BOX": box, "KIOSK_CONTROL_PORT": str(port or free_port()),
+            "KIOSK_CACHE_DIR": str(folder / box / "cache"),
+            "KIOSK_STATE_DIR": str(folder / box / "state"), **extra}  # fmt: skip
 
 
 def serve(layout: Path, folder: Path) -> subprocess.Popen[bytes]:
     with (folder / "node.err").open("ab") as errors:
         return subprocess.Popen(
             [sys.executable, "-m", "kiosk.cli", "serve", str(layout)],
-            env=env("node"),
+            env=env("node", folder),
             stdout=subprocess.DEVNULL,
             stderr=errors,
         )
 
 
-def run_wall(layout: Path, box: str, folder: Path, seconds: float) -> subprocess.Popen[bytes]:
+def run_wall(
+    layout: Path, box: str, folder: Path, seconds: float, *, port: int = 0
+) -> subprocess.Popen[bytes]:
     with (folder / f"{box}.err").open("ab") as errors:
         return subprocess.Popen(
             [sys.executable, "-m", "kiosk.cli", "run", "--windowed", "--seconds",
              str(seconds), str(layout)],
-            env=env(box, folder / f"{box}.paint"),
+            env=env(box, folder, folder / f"{box}.paint", port),
             stdout=subprocess.DEVNULL,
             stderr=errors,
         )  # fmt: skip

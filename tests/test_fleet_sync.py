@@ -42,6 +42,7 @@ def test_each_box_shows_only_its_own_screens(
 ) -> None:
     path = fleet_walls.write_layout(tmp_path, "127.0.0.1:1883", ["wall-a", "wall-b"])
     monkeypatch.setenv("KIOSK_BOX", "wall-b")
+    monkeypatch.setenv("KIOSK_CONTROL_PORT", "8700")
     assert own_screens(load_layout(path)) == ["side-wall-b", "videowall"]
 
 

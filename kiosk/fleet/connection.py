@@ -98,6 +98,13 @@ class Connection:
         self.client.disconnect()
         await asyncio.to_thread(self.client.loop_stop)
 
+    def subscribe(self, topic: str) -> None:
+        """Subscribe to ``topic`` now (if connected) and on every reconnect."""
+        if topic not in self.topics:
+            self.topics.append(topic)
+            if self.connected:
+                self.client.subscribe(topic, qos=1)
+
     def publish(self, topic: str, payload: bytes, *, retain: bool = False, qos: int = 0) -> None:
         self.client.publish(topic, payload, qos=qos, retain=retain)
 

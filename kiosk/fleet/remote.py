@@ -12,13 +12,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any, Protocol
+
+import msgpack
 
 from kiosk.config import Layout, available_streams
 from kiosk.config.fleet import Mqtt
 from kiosk.config.layout import this_box, tiles
-from kiosk.fleet import batch_topic, box_topic, codec, source_topic, stream_topic
+from kiosk.fleet import (
+    batch_topic,
+    box_topic,
+    codec,
+    source_topic,
+    stream_topic,
+    thumbnail_topic,
+)
 from kiosk.fleet.commands import Inbox, ack_topic, command_topic
 from kiosk.fleet.connection import Connection
 from kiosk.fleet.sync import Step, sync_topic
@@ -28,6 +38,12 @@ from kiosk.values import Kind
 log = logging.getLogger(__name__)
 
 SCHEDULE_GRACE = 1.0  # s after connecting: retained schedules have come by then, if any
+
+
+def _topic_name(screen: str) -> str:
+    """A span's panel ``videowall#2`` as ``videowall.2``: ``#`` is MQTT's wildcard (and a
+    screen's name has no dots)."""
+    return screen.replace("#", ".")
 
 
 class Rotation(Protocol):
@@ -85,6 +101,7 @@ class RemoteData:
         topics.append(sync_topic(site, "+"))
         self._command_prefix = command_topic(site, "")
         self._sync_prefix = sync_topic(site, "")
+        self._thumbnail_prefix = thumbnail_topic(site, "", "")[:-1]  # kiosk/<site>/thumb/
         self._routes: dict[str, tuple[str, str]] = {}
         for name in self.streams:
             self._routes[stream_topic(site, name)] = ("value", name)
@@ -114,6 +131,9 @@ class RemoteData:
         self._problem: str | None = "connecting to the broker"
         self._source_bodies: dict[str, dict[str, Any]] = {}
         self.rotation: Rotation | None = None  # the wall, once it is up
+        # Every box's screens as small JPEGs (box → screen → (epoch s, bytes)), once a fleet
+        # view asked for them: a box that nobody looks at from here does not receive them.
+        self.thumbnails: dict[str, dict[str, tuple[float, bytes]]] = {}
         self.schedules: dict[str, Step] = {}  # every group's schedule, as the broker has it
         self._offer: asyncio.TimerHandle | None = None
 
@@ -122,6 +142,34 @@ class RemoteData:
         self.schedules[group] = step
         self.connection.publish(sync_topic(self.options.site, group), step.payload(),
                                 retain=True, qos=1)  # fmt: skip
+
+    def publish_thumbnail(self, screen: str, jpeg: bytes) -> None:
+        """What ``screen`` (a span's panel: ``name#n``) shows now, for the fleet view."""
+        if not self.connection.connected:
+            return
+        payload = msgpack.packb({"at": time.time(), "jpeg": jpeg}, use_bin_type=True)
+        topic = thumbnail_topic(self.options.site, self.options.box, _topic_name(screen))
+        self.connection.publish(topic, payload, retain=True)
+
+    def want_thumbnails(self) -> None:
+        """Receive every box's thumbnails from now on (the control page shows the fleet)."""
+        self.connection.subscribe(thumbnail_topic(self.options.site, "+", "+"))
+
+    def thumbnail(self, box: str, screen: str) -> bytes | None:
+        found = self.thumbnails.get(box, {}).get(screen)
+        return found[1] if found is not None else None
+
+    def _thumbnail(self, where: str, payload: bytes) -> None:
+        box, _, screen = where.partition("/")
+        screen = screen.replace(".", "#")
+        if not payload:
+            self.thumbnails.get(box, {}).pop(screen, None)
+            return
+        body = msgpack.unpackb(payload, raw=False)
+        at, jpeg = float(body["at"]), body["jpeg"]
+        if not isinstance(jpeg, bytes) or not jpeg.startswith(b"\xff\xd8"):
+            raise ValueError("a thumbnail that is not a JPEG")
+        self.thumbnails.setdefault(box, {})[screen] = (at, jpeg)
 
     def _offer_schedules(self) -> None:
         """A group no box has a schedule for yet takes this box's (it has started flipping)."""
@@ -147,7 +195,8 @@ class RemoteData:
         return round(self.hub.clock() - min(ats), 1) if ats else None
 
     def fleet_view(self) -> dict[str, Any]:
-        """Every box of the site: online, role, screens, data age, seconds since its heartbeat."""
+        """Every box of the site: online, role, screens, data age, seconds since its heartbeat,
+        and the age of each screen's thumbnail (once :meth:`want_thumbnails`)."""
         now = self.hub.clock()
         return {
             box: {
@@ -156,6 +205,10 @@ class RemoteData:
                 "screens": body.get("screens", []),
                 "data_age_s": body.get("age"),
                 "heartbeat_age_s": round(now - float(body.get("at", now)), 1),
+                "thumbnails": {
+                    screen: round(now - at, 1)
+                    for screen, (at, _) in sorted(self.thumbnails.get(box, {}).items())
+                },
             }
             for box, body in sorted(self.boxes.items())
         }
@@ -170,13 +223,15 @@ class RemoteData:
                 self.inbox.received(payload)
             elif route is None and topic.startswith(self._sync_prefix):
                 self._schedule(topic.removeprefix(self._sync_prefix), payload)
+            elif route is None and topic.startswith(self._thumbnail_prefix):
+                self._thumbnail(topic.removeprefix(self._thumbnail_prefix), payload)
             elif route is None:
                 self._box(topic, payload)
             elif route[0] == "source":
                 self._source(route[1], payload)
             else:
                 self._stream(route[0], route[1], payload)
-        except (codec.DecodeError, ValueError, TypeError, KeyError) as error:
+        except (codec.DecodeError, ValueError, TypeError, KeyError, msgpack.ExtraData) as error:
             log.warning("dropped a message on %s: %s", topic, error)
 
     def _stream(self, what: str, name: str, payload: bytes) -> None:
