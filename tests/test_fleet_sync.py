@@ -10,11 +10,12 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from kiosk.config import load_layout
-from kiosk.fleet.commands import command_topic, envelope
+from kiosk.fleet.commands import Inbox, command_topic, envelope
 from kiosk.fleet.remote import own_screens
 from kiosk.fleet.sync import STEP_LEAD, Step, current, following
 from tests import fleet_walls
 from tests.mqtt_broker import MOSQUITTO, Broker
+from tests.test_fleet import FakeWall
 
 DURATIONS = [2.0, 3.0, 5.0]  # one rotation: 10 s
 
@@ -88,3 +89,29 @@ def test_three_wall_processes_flip_in_the_same_frame(tmp_path: Path) -> None:
         # ... at the moment the command set: its send time and the lead, on every box.
         after = [at - sent for (group, _), at in flips.items() if group == "videowall"]
         assert any(STEP_LEAD - 0.1 < late < STEP_LEAD + 0.3 for late in after), (box, after)
+
+
+def test_a_command_to_one_box_screen_is_applied_there_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One layout for every box: a screen named in a command is one box's, not every box's."""
+    monkeypatch.setenv("KIOSK_CONTROL_PORT", "8700")
+    path = fleet_walls.write_layout(tmp_path, "127.0.0.1:1883", ["wall-a", "wall-b"])
+    executed: dict[str, list[str]] = {}
+    acks: dict[str, list[str]] = {}
+    for box in ("wall-a", "wall-b"):
+        monkeypatch.setenv("KIOSK_BOX", box)
+        layout = load_layout(path)
+        inbox = Inbox(box, lambda _id, _ack, box=box: acks.setdefault(box, []).append(_id),
+                      own_screens(layout))  # fmt: skip
+        inbox.target = FakeWall(layout)  # type: ignore[assignment]
+        for to in (["side-wall-a"], ["all"]):
+            _, payload = envelope({"command": "identify", "to": to})
+            inbox.received(payload)
+        executed[box] = [
+            ",".join(v.screens)
+            for v in inbox.target.executed  # type: ignore[union-attr]
+        ]
+    assert executed["wall-a"] == ["side-wall-a", "side-wall-a,side-wall-b"]
+    assert executed["wall-b"] == ["side-wall-a,side-wall-b"]  # "all" only: not asked, no answer
+    assert len(acks["wall-b"]) == 1

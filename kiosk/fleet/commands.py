@@ -22,7 +22,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from kiosk.control.commands import (
@@ -78,8 +78,16 @@ def envelope(
 class Inbox:
     """A wall box's side: commands from the broker applied to its wall, each once."""
 
-    def __init__(self, box: str, send_ack: Callable[[str, bytes], None]) -> None:
+    def __init__(
+        self,
+        box: str,
+        send_ack: Callable[[str, bytes], None],
+        screens: Collection[str] | None = None,
+    ) -> None:
         self.box = box
+        # The layout's screens and spans this box shows (one layout for every box, match:
+        # {box: …}); None: all of them. A command to another box's screen is not ours.
+        self.screens = None if screens is None else frozenset(screens)
         self.target: CommandTarget | None = None  # set once the wall is up
         self._send_ack = send_ack
         self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
@@ -126,7 +134,10 @@ class Inbox:
         assert self.target is not None
         directory = self.target.directory()
         if "to" in command:
-            known = directory.groups | {entry.name for entry in directory.screens} | {ALL}
+            entries = [
+                e for e in directory.screens if self.screens is None or e.name in self.screens
+            ]
+            known = {g for e in entries for g in e.groups} | {e.name for e in entries} | {ALL}
             mine = [target for target in command["to"] if target in known]
             if not mine:
                 return None  # none of this box's screens: not ours to answer

@@ -122,6 +122,7 @@ class RemoteData:
             lambda command_id, ack: self.connection.publish(
                 ack_topic(site, command_id, options.box), ack, qos=1
             ),
+            screens,
         )
         self.remote_version: dict[str, int] = {}
         self.boxes: dict[str, dict[str, Any]] = {}  # every box's last presence message
