@@ -12,7 +12,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from kiosk.config import load_layout
 from kiosk.fleet.commands import Inbox, command_topic, envelope
 from kiosk.fleet.remote import own_screens
-from kiosk.fleet.sync import STEP_LEAD, Step, current, following
+from kiosk.fleet.sync import CAUSE, STEP_LEAD, SharedSchedule, Step, current, following
 from tests import fleet_walls
 from tests.mqtt_broker import MOSQUITTO, Broker
 from tests.test_fleet import FakeWall
@@ -115,3 +115,33 @@ def test_a_command_to_one_box_screen_is_applied_there_only(
     assert executed["wall-a"] == ["side-wall-a", "side-wall-a,side-wall-b"]
     assert executed["wall-b"] == ["side-wall-a,side-wall-b"]  # "all" only: not asked, no answer
     assert len(acks["wall-b"]) == 1
+
+
+def test_a_next_sent_to_a_group_moves_it_once_whichever_box_hears_what_first() -> None:
+    now = [1000.0]
+    published: list[Step] = []
+    pacing = {"wall": [10.0, 10.0]}
+    boxes = [SharedSchedule(b, lambda _g, s: published.append(s), pacing, lambda: now[0])
+             for b in ("wall-a", "wall-b")]  # fmt: skip
+    for box in boxes:
+        box.follow("wall", Step(0, 995.0, "wall-a"))  # step 0 since 995 s
+    token = CAUSE.set(("cmd1", 1001.0))  # "next", sent at 1001 s
+    try:
+        now[0] = 1001.1
+        boxes[0].move("wall", 1)  # wall-a applies the command first: step 1 at 1001.5
+        assert published == [Step(1, 1001.5, "wall-a", "cmd1")]
+        now[0] = 1001.3
+        boxes[1].follow("wall", published[0])  # wall-b hears of the step first...
+        boxes[1].move("wall", 1)  # ... then gets the command: nothing more to send
+        assert len(published) == 1
+        # Had wall-b got the command first, it would have made the very same step.
+        fresh = SharedSchedule("wall-c", lambda _g, s: published.append(s), pacing, lambda: 1001.2)
+        fresh.follow("wall", Step(0, 995.0, "wall-a"))
+        fresh.move("wall", 1)
+        assert published[-1].same_as(published[0])
+    finally:
+        CAUSE.reset(token)
+    now[0] = 1001.6
+    assert [box.reached("wall") for box in boxes] == [1, 1]
+    assert boxes[0].due("wall") == 1011.5  # a whole page after the step, on both boxes
+    assert not boxes[0].follow("wall", Step(9, now[0] + 3600))  # an hour ahead: a bad clock

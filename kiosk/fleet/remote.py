@@ -320,6 +320,7 @@ class RemoteData:
         self._problem = "the MQTT broker is unreachable"
         self.nodes.clear()  # the broker's retained presence says again who is up
         self.boxes.clear()
+        self.schedules.clear()  # a broker restarted empty gets ours again (_offer_schedules)
         self._mark_stale()
 
     def _mark_stale(self) -> None:

@@ -19,10 +19,14 @@ there and joins in step.
 from __future__ import annotations
 
 import json
+import logging
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 STEP_LEAD = 0.5  # s: a staff step starts this much later, so every box has it in time
 
@@ -86,3 +90,92 @@ def current(step: Step, durations: Sequence[float], now: float) -> Step:
 def following(step: Step, durations: Sequence[float]) -> Step:
     """The step after ``step``, at the moment ``step`` ends."""
     return Step(step.step + 1, step.at + durations[step.step % len(durations)], step.by)
+
+
+MAX_AHEAD = 60.0  # s: a schedule that starts later than this is a clock or sender gone wrong
+CAUSES_KEPT = 100
+
+
+class SharedSchedule:
+    """One box's side of the shared rotation: each group's schedule, which step it shows, and
+    when the next flip is due. The wall owns the timers and the windows; this decides.
+
+    Args:
+        box: this box's name (in the steps it publishes).
+        share: publishes a new schedule of a group to the other boxes.
+        pacing: each group's page durations (its first screen's in the layout).
+        clock: epoch seconds (the box's NTP-synced clock).
+    """
+
+    def __init__(
+        self,
+        box: str,
+        share: Callable[[str, Step], None],
+        pacing: dict[str, list[float]],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.box = box
+        self.pacing = pacing
+        self.clock = clock
+        self._share = share
+        self._schedule: dict[str, Step] = {}
+        self._showing: dict[str, int] = {}
+        self._causes: dict[str, None] = {}  # fleet commands whose step is taken, oldest first
+
+    def schedules(self, groups: Iterable[str]) -> dict[str, Step]:
+        return {group: self._schedule[group] for group in groups if group in self._schedule}
+
+    def due(self, group: str) -> float:
+        """When the group's next flip is due (epoch s); a group seen for the first time starts
+        its schedule now, on the page it shows (the fleet hears of it if no box has one)."""
+        now = self.clock()
+        step = self._schedule.get(group)
+        if step is None:
+            step = self._schedule[group] = Step(0, now, self.box)
+            self._showing[group] = 0
+        if step.at > now:
+            return step.at
+        return following(current(step, self.pacing[group], now), self.pacing[group]).at
+
+    def reached(self, group: str, early: float = 0.0) -> int | None:
+        """The step to show now, when it is not the one shown (``early``: a timer that fires
+        this little before its moment has reached it)."""
+        now = self.clock() + early
+        step = self._schedule.get(group)
+        if step is None or now < step.at:
+            return None
+        step = self._schedule[group] = current(step, self.pacing[group], now)
+        if self._showing.get(group) == step.step:
+            return None
+        self._showing[group] = step.step
+        return step.step
+
+    def follow(self, group: str, step: Step) -> bool:
+        """Take a schedule another box published; True when it changes this one's."""
+        if step.at > self.clock() + MAX_AHEAD:
+            log.warning("ignored a schedule for %s %.0f s ahead", group, step.at - self.clock())
+            return False
+        self._remember(step)
+        if step.same_as(self._schedule.get(group)):
+            return False
+        self._schedule[group] = step
+        return True
+
+    def move(self, group: str, by: int) -> None:
+        """Staff said next (``by`` 1) or previous (-1): every box moves, :data:`STEP_LEAD`
+        after the command was sent (or now, for a command to this box alone)."""
+        cause = CAUSE.get()
+        if cause is not None and cause[0] in self._causes:
+            return  # another box of the group made this command's step: it is ours too
+        now = self.clock() if cause is None else cause[1]
+        showing = current(self._schedule.get(group, Step(0, now)), self.pacing[group], now)
+        moved = Step(showing.step + by, now + STEP_LEAD, self.box, cause[0] if cause else "")
+        self._remember(moved)
+        self._schedule[group] = moved
+        self._share(group, moved)
+
+    def _remember(self, step: Step) -> None:
+        if step.cause:
+            self._causes[step.cause] = None
+            while len(self._causes) > CAUSES_KEPT:
+                del self._causes[next(iter(self._causes))]

@@ -16,7 +16,7 @@ from kiosk.config import Layout, Screen
 from kiosk.config.layout import sync_group, this_box, tiles
 from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.control.wall_state import IDENTIFY_SECONDS, StatePublisher
-from kiosk.fleet.sync import CAUSE, STEP_LEAD, Step, current, following
+from kiosk.fleet.sync import SharedSchedule, Step
 from kiosk.hub import Hub
 from kiosk.screens.identify import IdentifyCard
 from kiosk.screens.matching import Assignment, Monitor, assign
@@ -82,12 +82,9 @@ class Wall(QObject):
         # One clock for every screen with rotation.sync: wall, so they flip in the same slot call:
         # nothing else runs in between (one thread), so they all show the same data.
         self._sync: dict[str, QTimer] = {}  # a clock per group: "wall", and one per span
-        # Over several boxes (kiosk.fleet.sync): each group's schedule, the step it shows, and
-        # how to tell the other boxes of a new schedule. None: this box alone sets the pace.
-        self._share: Callable[[str, Step], None] | None = None
-        self._schedule: dict[str, Step] = {}
-        self._showing: dict[str, int] = {}
-        self._causes: dict[str, None] = {}  # fleet commands whose step is taken (oldest first)
+        # Over several boxes (kiosk.fleet.sync): the groups' schedules shared with the other
+        # boxes. None: this box alone sets the pace.
+        self.shared: SharedSchedule | None = None
         self._takeover_due = QTimer(self)
         self._takeover_due.setSingleShot(True)
         self._takeover_due.setTimerType(Qt.TimerType.PreciseTimer)
@@ -212,6 +209,8 @@ class Wall(QObject):
             group = sync_group(config)
             if group is not None and group not in self._pacing:
                 self._pacing[group] = [page.duration for page in config.pages]
+        if self.shared is not None:  # an edited layout's durations
+            self.shared.pacing = self._pacing
         self._tiles: dict[str, Tile] = {}
         for screen, span, column, row in made:
             self._tiles[screen.name] = Tile(span, column, row)
@@ -237,32 +236,17 @@ class Wall(QObject):
             timer.timeout.connect(lambda: self._flip(group))
         if not windows:
             return
-        if self._share is None:
+        if self.shared is None:
             timer.start(round(windows[0].page_duration * 1000))
             return
-        now = time.time()
-        step = self._schedule.get(group)
-        if step is None:  # the first of its group here: the fleet hears of it if no box has one
-            step = self._schedule[group] = Step(0, now, self.box)
-            self._showing[group] = 0
-        due = step if step.at > now else following(current(step, self._pacing[group], now),
-                                                   self._pacing[group])  # fmt: skip
-        timer.start(max(0, round((due.at - now) * 1000)))
+        timer.start(max(0, round((self.shared.due(group) - time.time()) * 1000)))
 
     def step_group(self, group: str, step: int) -> None:
         """Move every unpinned window of a group that flips together by ``step`` pages (staff
         said next or previous to one of them), and start the group's clock afresh."""
-        if self._share is not None:  # on every box of the fleet, STEP_LEAD from now
-            cause = CAUSE.get()
-            if cause is not None and cause[0] in self._causes:
-                return  # another box of the group made this command's step: it is ours too
-            now = time.time() if cause is None else cause[1]
-            showing = current(self._schedule.get(group, Step(0, now)), self._pacing[group], now)
-            made_by = cause[0] if cause is not None else ""
-            moved = Step(showing.step + step, now + STEP_LEAD, self.box, made_by)
-            self._remember(moved)
-            self._share(group, moved)
-            self.follow_schedule(group, moved)
+        if self.shared is not None:  # on every box of the fleet, a moment from now
+            self.shared.move(group, step)
+            self._reach(group)
             return
         for window in self._groups().get(group, []):
             if window.pinned is None:
@@ -270,7 +254,7 @@ class Wall(QObject):
         self._arm_sync(group)
 
     def _flip(self, group: str) -> None:
-        if self._share is not None:
+        if self.shared is not None:
             self._reach(group)
             return
         for window in self._groups().get(group, []):
@@ -282,39 +266,26 @@ class Wall(QObject):
     def share_rotation(self, share: Callable[[str, Step], None]) -> None:
         """Flip groups on a schedule shared with the other boxes of the fleet: ``share``
         publishes a new one; :meth:`follow_schedule` takes one another box published."""
-        self._share = share
+        self.shared = SharedSchedule(self.box, share, self._pacing)
         for group in self._groups():
             self._arm_sync(group)
 
     def schedules(self) -> dict[str, Step]:
         """The schedule of every group with a screen on this box."""
-        return {group: self._schedule[group] for group in self._groups() if group in self._schedule}
+        return self.shared.schedules(self._groups()) if self.shared is not None else {}
 
     def follow_schedule(self, group: str, step: Step) -> None:
         """Flip ``group`` on ``step``'s schedule from now on (shown at once if it has begun)."""
-        self._remember(step)
-        if step.same_as(self._schedule.get(group)):
-            return
-        self._schedule[group] = step
-        if group in self._groups():
+        if self.shared is not None and self.shared.follow(group, step) and group in self._groups():
             self._reach(group)
-
-    def _remember(self, step: Step) -> None:
-        if step.cause:
-            self._causes[step.cause] = None
-            while len(self._causes) > 100:
-                del self._causes[next(iter(self._causes))]
 
     def _reach(self, group: str) -> None:
         """Show the step under way now, and arm the group's timer for the next one."""
-        step = self._schedule[group]
-        now = time.time() + EARLY
-        if now >= step.at:
-            step = self._schedule[group] = current(step, self._pacing[group], now)
-            if self._showing.get(group) != step.step:
-                self._showing[group] = step.step
-                for window in self._groups().get(group, []):
-                    window.show_step(step.step)
+        assert self.shared is not None
+        step = self.shared.reached(group, EARLY)
+        if step is not None:
+            for window in self._groups().get(group, []):
+                window.show_step(step)
         self._arm_sync(group)
 
     # -- crisis takeover -------------------------------------------------------------------
@@ -325,7 +296,7 @@ class Wall(QObject):
         changed = [rule for rule in self.takeovers if rule.update(now)]
         if not changed:
             return
-        if self._share is None:
+        if self.shared is None:
             self._apply_takeovers()
             return
         # Every box sees the same data with the node's timestamps: each starts (or ends) the
