@@ -6,7 +6,8 @@ with one panel on each box and a ``sync: wall`` screen on each, pages of ``--pag
 Every wall logs its first paints (``KIOSK_PAINT_LOG``). Prints:
 
 - flip skew: for each step every box showed, the latest first paint minus the earliest, over
-  the first ``--flips`` steps of each group once all walls run: p50, p95, max;
+  the first ``--flips`` steps of each group once all walls run: p50, p95, max; and how late
+  each box painted after the moment the shared schedule set (timer, flip and paint together);
 - update → pixels: a widget's first paint of a value minus the data node's timestamp of it (same
   machine clock): p50, p95 (the node's coalescing and the widget's refresh rate included).
 
@@ -73,6 +74,13 @@ def main() -> int:
         print(
             f"flip skew, {group} ({len(values)} flips): p50 {statistics.median(values):.1f} ms, "
             f"p95 {pct(values, 0.95):.1f} ms, max {max(values):.1f} ms"
+        )
+        late = [paints.late[(box, group, step)] * 1000 for box in boxes for step in steps
+                if (box, group, step) in paints.late]  # fmt: skip
+        print(
+            f"  each box, from the scheduled moment to its first paint: p50 "
+            f"{statistics.median(late):.1f} ms, p95 {pct(late, 0.95):.1f} ms, "
+            f"max {max(late):.1f} ms"
         )
     latencies = [value * 1000 for value in paints.latencies]
     print(

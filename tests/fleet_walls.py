@@ -116,6 +116,8 @@ class Paints:
     flips: dict[str, dict[tuple[str, int], float]] = field(default_factory=dict)
     # update → pixels: paint time minus the data node's timestamp, every box
     latencies: list[float] = field(default_factory=list)
+    # a shared flip's first paint minus the moment the schedule had it, every box
+    late: dict[tuple[str, str, int], float] = field(default_factory=dict)
 
     @classmethod
     def read(cls, folder: Path, boxes: list[str]) -> Paints:
@@ -127,9 +129,11 @@ class Paints:
             for line in lines:
                 kind, *rest = line.split()
                 if kind == "flip":
-                    screen, step, at = rest
-                    flips.setdefault((screen.split("-", 1)[0].split("#", 1)[0], int(step)),
-                                     float(at))  # fmt: skip
+                    screen, step, at, due = rest
+                    key = (screen.split("-", 1)[0].split("#", 1)[0], int(step))
+                    if key not in flips and float(due) > 0:
+                        paints.late[(box, *key)] = float(at) - float(due)
+                    flips.setdefault(key, float(at))
                 elif kind == "data":
                     _screen, _stream, made, painted = rest
                     paints.latencies.append(float(painted) - float(made))

@@ -137,7 +137,7 @@ class SharedSchedule:
             return step.at
         return following(current(step, self.pacing[group], now), self.pacing[group]).at
 
-    def reached(self, group: str, early: float = 0.0) -> int | None:
+    def reached(self, group: str, early: float = 0.0) -> Step | None:
         """The step to show now, when it is not the one shown (``early``: a timer that fires
         this little before its moment has reached it)."""
         now = self.clock() + early
@@ -148,7 +148,7 @@ class SharedSchedule:
         if self._showing.get(group) == step.step:
             return None
         self._showing[group] = step.step
-        return step.step
+        return step
 
     def follow(self, group: str, step: Step) -> bool:
         """Take a schedule another box published; True when it changes this one's."""

@@ -3,8 +3,9 @@
 Opt-in, for the fleet benchmarks (``benchmarks/bench_fleet_skew.py``): with
 ``KIOSK_PAINT_LOG=PATH`` set, ``kiosk run`` appends a line per event to PATH::
 
-    flip <screen> <step> <epoch s>            a page flip's first paint (step: the shared
-                                              rotation's step, else the screen's flip count)
+    flip <screen> <step> <epoch s> <due s>    a page flip's first paint (step: the shared
+                                              rotation's step, else the screen's flip count;
+                                              due: when the shared schedule had it, else 0)
     data <screen> <stream> <data s> <epoch s>  a widget's first paint of a new value; data s is
                                               the value's timestamp (the data node's, over MQTT)
 
@@ -53,7 +54,8 @@ class PaintLog(QObject):
             ):
                 self._flips[id(window)] = window.flips
                 step = window.step if window.step is not None else window.flips
-                self._file.write(f"flip {window.screen_config.name} {step} {now:.6f}\n")
+                due = window.step_due if window.step is not None else 0.0
+                self._file.write(f"flip {window.screen_config.name} {step} {now:.6f} {due:.6f}\n")
         elif isinstance(watched, KioskWidget) and watched.sample is not None:
             sample, stream = watched.sample, watched.stream
             if stream is not None and self._versions.get(id(watched)) != sample.version:

@@ -285,7 +285,7 @@ class Wall(QObject):
         step = self.shared.reached(group, EARLY)
         if step is not None:
             for window in self._groups().get(group, []):
-                window.show_step(step)
+                window.show_step(step.step, step.at)
         self._arm_sync(group)
 
     # -- crisis takeover -------------------------------------------------------------------
