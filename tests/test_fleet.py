@@ -695,3 +695,57 @@ def test_a_box_weighs_an_emergency_and_its_end_by_when_they_were_sent(tmp_path: 
     assert [v.command.command for v in wall.executed] == ["end_emergency"]
     inbox.received(sent({"command": "emergency", "headline": "New", "to": ["all"]}, 300.0))
     assert [v.command.command for v in wall.executed] == ["end_emergency", "emergency"]
+
+
+def test_kiosk_ctl_fleet_sends_to_every_box_and_an_ended_emergency_leaves_nothing_retained(
+    broker: Broker, tmp_path: Path
+) -> None:
+    path = write_layout(tmp_path, broker.address)
+
+    async def ctl(*args: str) -> tuple[int, str, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "kiosk.cli", "ctl", "--fleet", str(path), "--wait", "3", *args,
+            env=_env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await process.communicate()
+        return process.returncode or 0, out.decode(), err.decode()
+
+    def retained() -> list[str]:
+        """The commands the broker keeps now, as a box that connects gets them."""
+        got: list[str] = []
+        client = paho.Client(CallbackAPIVersion.VERSION2, client_id="test-retained")
+        client.on_connect = lambda c, *_: c.subscribe("kiosk/hq/command/+", qos=1)
+        client.on_message = lambda _c, _u, m: got.append(
+            json.loads(m.payload)["command"]["command"]
+        )
+        client.connect("127.0.0.1", broker.port)
+        client.loop_start()
+        time.sleep(1.0)
+        client.loop_stop()
+        client.disconnect()
+        return got
+
+    async def scenario() -> None:
+        execs = _box(tmp_path, broker, "exec-box", "boardroom", "[execs]")
+        lobby = _box(tmp_path, broker, "lobby-box", "lobby", "[public]")
+        for box in (execs, lobby):
+            box.start()
+        try:
+            await until(lambda: execs.connection.connected and lobby.connection.connected)
+            code, out, err = await ctl("emergency", "Evacuate")
+            assert code == 0, err
+            assert "exec-box: ok" in out and "lobby-box: ok" in out
+            code, out, _ = await ctl("message", "Board in 5", "--to", "execs")
+            assert code == 0 and "exec-box: ok" in out and "lobby-box: ok" not in out
+            assert "no answer (no target screen there, or busy): lobby-box" in out
+            await lobby.stop()
+            code, out, _ = await ctl("emergency", "--end")
+            assert code == 0 and "exec-box: ok" in out
+            left = await asyncio.to_thread(retained)
+            assert sorted(left) == ["end_emergency", "message"]  # the emergency is gone
+            code, _, err = await ctl("status")
+            assert code == 2 and "ask one box's API" in err
+        finally:
+            await execs.stop()
+
+    asyncio.run(scenario())

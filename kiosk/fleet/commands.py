@@ -172,7 +172,7 @@ class Outbox:
     retained commands of every sender, and clears the ones a new command ends.
     """
 
-    def __init__(self, site: str, publish: Callable[[str, bytes], None]) -> None:
+    def __init__(self, site: str, publish: Callable[[str, bytes], object]) -> None:
         self.site = site
         self._publish = publish
         self.retained: dict[str, str] = {}  # id → command name, as the broker keeps them
