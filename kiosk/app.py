@@ -42,6 +42,8 @@ from kiosk.lateness import lateness_log_from_env
 from kiosk.recovery import STABLE_AFTER
 from kiosk.reload import LayoutReloader
 from kiosk.runtime import DataSide, Runtime, data_side
+from kiosk.screens.paint_log import paint_log_from_env
+from kiosk.screens.thumbnails import publish_every
 
 __all__ = ["Runtime", "run_in_qt", "run_wall"]  # Runtime lives in kiosk.runtime (Qt-free)
 from kiosk.screens.commands import serve_commands
@@ -138,6 +140,9 @@ async def run_wall(
     approvals = ModerationQueue(DecisionStore.in_cache_dir())  # decisions outlive a restart
     wall = Wall(layout, runtime.hub, windowed=windowed, state=state, approvals=approvals)
     runtimes: list[DataSide] = [runtime]
+    if isinstance(runtime, RemoteData):  # groups flip on a schedule shared over the broker
+        runtime.rotation = wall
+        wall.share_rotation(runtime.share)
     stopping: set[asyncio.Task[None]] = set()  # strong refs until the old sources are down
 
     def new_sources(edited: Layout) -> Hub:
@@ -147,6 +152,10 @@ async def run_wall(
         runtimes.append(fresh)
         if isinstance(fresh, RemoteData) and isinstance(old, RemoteData):
             fresh.inbox.target = old.inbox.target
+        if isinstance(fresh, RemoteData):
+            fresh.rotation = wall
+            wall.share_rotation(fresh.share)
+            commands.fleet_data = fresh
         task = asyncio.ensure_future(old.stop())
         stopping.add(task)
         task.add_done_callback(stopping.discard)
@@ -169,6 +178,7 @@ async def run_wall(
     notifier.ready(f"{len(assignment.bound)} of {len(layout.screens)} screens shown")
     shown = _report_when_data_is_on_screen(wall)
     lateness = lateness_log_from_env()  # KIOSK_LATENESS_LOG: soak runs measure freezes
+    paints = paint_log_from_env()  # KIOSK_PAINT_LOG: fleet benchmarks time flips and values
     commands, api = await serve_commands(  # kiosk ctl; localhost by default
         wall,
         layout.control,
@@ -176,9 +186,18 @@ async def run_wall(
         layout_path=path,
         pushed=PushedStore.in_cache_dir(),  # messages, casts, an emergency outlive a restart
     )
+    thumbnails: QTimer | None = None
     if isinstance(runtime, RemoteData):  # commands sent to the fleet over MQTT
         runtime.inbox.target = commands
-        commands.fleet = runtime.fleet_view
+        commands.fleet_data = runtime
+
+        def publish_thumbnail(name: str, jpeg: bytes) -> None:
+            current = runtimes[-1]  # a reload may have replaced it
+            if isinstance(current, RemoteData):
+                current.publish_thumbnail(name, jpeg)
+
+        # What this box's screens show, for the fleet view of every box's control page.
+        thumbnails = publish_every(wall, publish_thumbnail)
     if seconds is not None:
         loop.call_later(seconds, stop.set)
     if on_stable is not None:
@@ -209,6 +228,10 @@ async def run_wall(
     shown.stop()
     if lateness is not None:
         lateness.stop()
+    if paints is not None:
+        paints.close()
+    if thumbnails is not None:
+        thumbnails.stop()
     if guard is not None:
         guard.stop()
     log.info("stopping")

@@ -22,7 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from kiosk.config import Layout, LayoutError, load_layout
 from kiosk.control.commands import Directory, UnknownPostError, Validated
 from kiosk.fleet import codec
-from kiosk.fleet.commands import command_topic, envelope
+from kiosk.fleet.commands import Inbox, Outbox, command_topic, envelope
 from kiosk.fleet.node import DataNode
 from kiosk.fleet.remote import RemoteData, used_streams
 from kiosk.hub import SourceState
@@ -613,5 +613,139 @@ def test_tls_with_client_certificates(tmp_path: Path) -> None:
             for part in (bare, wall, node):
                 await part.stop()
             broker.stop()
+
+    asyncio.run(scenario())
+
+
+# -- an emergency ended across boxes --------------------------------------------------------
+
+
+def test_an_emergency_ended_while_a_box_was_off_is_not_raised_when_it_comes_back(
+    broker: Broker, tmp_path: Path
+) -> None:
+    acks: dict[str, dict[str, object]] = {}
+    operator = paho.Client(CallbackAPIVersion.VERSION2, client_id="test-operator")
+    outbox = Outbox("hq", lambda topic, payload: operator.publish(topic, payload, 1, True))
+
+    def message(_c: object, _u: object, m: paho.MQTTMessage) -> None:
+        if "/ack/" in m.topic:
+            acks[m.topic] = json.loads(m.payload)
+        else:
+            outbox.received(m.topic, bytes(m.payload))
+
+    operator.on_connect = lambda c, *_: c.subscribe(
+        [("kiosk/hq/ack/#", 1), ("kiosk/hq/command/+", 1)]
+    )
+    operator.on_message = message
+    operator.connect("127.0.0.1", broker.port)
+    operator.loop_start()
+
+    def commands(box: RemoteData) -> list[str]:
+        return [v.command.command for v in box.inbox.target.executed]  # type: ignore[union-attr]
+
+    async def scenario() -> None:
+        execs = _box(tmp_path, broker, "exec-box", "boardroom", "[execs]")
+        lobby = _box(tmp_path, broker, "lobby-box", "lobby", "[public]")
+        for box in (execs, lobby):
+            box.start()
+        try:
+            await until(lambda: execs.connection.connected and lobby.connection.connected)
+            raised = outbox.send({"command": "emergency", "headline": "Evacuate", "to": ["all"]})
+            await until(lambda: all(f"kiosk/hq/ack/{raised}/{b}" in acks for b in BOXES))
+            await until(lambda: raised in outbox.retained)  # the operator hears its own command
+            await lobby.stop()  # off while the emergency ends
+            ended = outbox.send({"command": "end_emergency"})
+            await until(lambda: f"kiosk/hq/ack/{ended}/exec-box" in acks)
+            assert commands(execs) == ["emergency", "end_emergency"]
+            back = _box(tmp_path, broker, "lobby-box", "lobby", "[public]")
+            back.start()
+            try:
+                # The end is still there (for a box whose store kept the emergency); the
+                # emergency is not, so the lobby never shows it again.
+                await until(lambda: f"kiosk/hq/ack/{ended}/lobby-box" in acks)
+                await asyncio.sleep(0.5)
+                assert commands(back) == ["end_emergency"]
+                # A new emergency later reaches every box and clears the retained end.
+                again = outbox.send({"command": "emergency", "headline": "Again", "to": ["all"]})
+                await until(lambda: f"kiosk/hq/ack/{again}/lobby-box" in acks)
+                assert commands(back) == ["end_emergency", "emergency"]
+                assert list(outbox.retained.values()) == ["emergency"]
+            finally:
+                await back.stop()
+        finally:
+            await execs.stop()
+            operator.loop_stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_box_weighs_an_emergency_and_its_end_by_when_they_were_sent(tmp_path: Path) -> None:
+    layout = load_layout(write_layout(tmp_path, "127.0.0.1:1", screen="lobby"))
+    inbox = Inbox("lobby-box", lambda _id, _ack: None)
+    wall = FakeWall(layout)
+    inbox.target = wall  # type: ignore[assignment]
+
+    def sent(command: dict[str, object], at: float) -> bytes:
+        _, payload = envelope(command)
+        return json.dumps({**json.loads(payload), "sent": at}).encode()
+
+    # Retained commands come back in the broker's order, not the order they were sent in.
+    inbox.received(sent({"command": "end_emergency"}, 200.0))
+    inbox.received(sent({"command": "emergency", "headline": "Old", "to": ["all"]}, 100.0))
+    assert [v.command.command for v in wall.executed] == ["end_emergency"]
+    inbox.received(sent({"command": "emergency", "headline": "New", "to": ["all"]}, 300.0))
+    assert [v.command.command for v in wall.executed] == ["end_emergency", "emergency"]
+
+
+def test_kiosk_ctl_fleet_sends_to_every_box_and_an_ended_emergency_leaves_nothing_retained(
+    broker: Broker, tmp_path: Path
+) -> None:
+    path = write_layout(tmp_path, broker.address)
+
+    async def ctl(*args: str) -> tuple[int, str, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "kiosk.cli", "ctl", "--fleet", str(path), "--wait", "3", *args,
+            env=_env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await process.communicate()
+        return process.returncode or 0, out.decode(), err.decode()
+
+    def retained() -> list[str]:
+        """The commands the broker keeps now, as a box that connects gets them."""
+        got: list[str] = []
+        client = paho.Client(CallbackAPIVersion.VERSION2, client_id="test-retained")
+        client.on_connect = lambda c, *_: c.subscribe("kiosk/hq/command/+", qos=1)
+        client.on_message = lambda _c, _u, m: got.append(
+            json.loads(m.payload)["command"]["command"]
+        )
+        client.connect("127.0.0.1", broker.port)
+        client.loop_start()
+        time.sleep(1.0)
+        client.loop_stop()
+        client.disconnect()
+        return got
+
+    async def scenario() -> None:
+        execs = _box(tmp_path, broker, "exec-box", "boardroom", "[execs]")
+        lobby = _box(tmp_path, broker, "lobby-box", "lobby", "[public]")
+        for box in (execs, lobby):
+            box.start()
+        try:
+            await until(lambda: execs.connection.connected and lobby.connection.connected)
+            code, out, err = await ctl("emergency", "Evacuate")
+            assert code == 0, err
+            assert "exec-box: ok" in out and "lobby-box: ok" in out
+            code, out, _ = await ctl("message", "Board in 5", "--to", "execs")
+            assert code == 0 and "exec-box: ok" in out and "lobby-box: ok" not in out
+            assert "no answer (no target screen there, or busy): lobby-box" in out
+            await lobby.stop()
+            code, out, _ = await ctl("emergency", "--end")
+            assert code == 0 and "exec-box: ok" in out
+            left = await asyncio.to_thread(retained)
+            assert sorted(left) == ["end_emergency", "message"]  # the emergency is gone
+            code, _, err = await ctl("status")
+            assert code == 2 and "ask one box's API" in err
+        finally:
+            await execs.stop()
 
     asyncio.run(scenario())

@@ -18,6 +18,11 @@ from kiosk.config.types import LAYOUT_MODEL, SECOND, Duration, LocalFile
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"  # no MQTT wildcards (+ #) or level separators (/)
 
 
+def default_box() -> str:
+    """This box's name when the layout gives none: the host name, without its domain."""
+    return socket.gethostname().split(".")[0] or "box"
+
+
 class MqttTls(BaseModel):
     """TLS to the broker: the CA that signed its certificate, and optionally our own."""
 
@@ -55,7 +60,7 @@ class Mqtt(BaseModel):
         description="Topics are kiosk/<site>/…: one data node and its walls per site.",
     )
     box: str = Field(
-        default_factory=lambda: socket.gethostname().split(".")[0] or "box",
+        default_factory=default_box,
         pattern=NAME,
         description="This box's name in the fleet (default: the host name); unique per site.",
     )

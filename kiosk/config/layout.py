@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from kiosk.config.control import Control, check_groups
-from kiosk.config.fleet import Data
+from kiosk.config.fleet import Data, default_box
 from kiosk.config.markets import Markets, market_of
 from kiosk.config.metrics import METRICS, Metrics
 from kiosk.config.sentiment import Sentiment
@@ -105,6 +105,12 @@ class Match(_Strict):
         default=None, ge=0, le=63, description="0 is the leftmost monitor (of at most 64)."
     )
     any: bool = Field(default=False, description="Any monitor left over.")
+    box: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="Only on this box of the fleet (data.mqtt.box, by default the host name): "
+        "one layout for every box, each box shows its own screens and span panels.",
+    )
 
     @model_validator(mode="after")
     def _needs_a_criterion(self) -> Match:
@@ -502,6 +508,21 @@ class Layout(_Strict):
                 "a command to it would be ambiguous"
             )
         return self
+
+
+def this_box(layout: Layout) -> str:
+    """The fleet name of the box this process runs on: ``data.mqtt.box``, else the host name.
+    A ``match: {box: …}`` rule holds only on that box."""
+    mqtt = layout.data.mqtt
+    return mqtt.box if mqtt is not None else default_box()
+
+
+def sync_group(screen: Screen) -> str | None:
+    """The clock a screen (or a span's panel, named ``<span>#<n>``) flips on: a span's panels
+    flip together, and so do all screens with ``rotation.sync: wall``; None flips on its own."""
+    if "#" in screen.name:
+        return "span:" + screen.name.split("#", 1)[0]
+    return "wall" if screen.rotation.sync == "wall" else None
 
 
 def tiles(layout: Layout) -> list[tuple[Screen, Span, int, int]]:

@@ -79,6 +79,8 @@ class CommandTarget(Protocol):
     def figures(self) -> WallFigures: ...
     def moderation(self) -> dict[str, Any]: ...
     def decide(self, command: Decide, by: str) -> dict[str, Any]: ...
+    def fleet(self) -> dict[str, Any] | None: ...
+    def fleet_thumbnail(self, box: str, screen: str) -> bytes | None: ...
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ class ControlServer:
         self.app.router.add_get("/metrics", self._metrics)
         self.app.router.add_get("/v1/screens", self._screens)
         self.app.router.add_get("/v1/audit", self._audit)
+        self.app.router.add_get("/v1/fleet", self._fleet)
+        self.app.router.add_get("/v1/fleet/{box}/{screen}/thumbnail", self._fleet_thumbnail)
         self.app.router.add_get("/", self._page)
         self.app.router.add_static(WEB_PREFIX, WEB_DIR)
 
@@ -290,6 +294,27 @@ class ControlServer:
                 ]
             }
         )
+
+    async def _fleet(self, request: web.Request) -> web.Response:
+        """Every box of the site (online, role, screens, data and heartbeat ages, thumbnails'
+        ages); 404 on a wall that takes no data over MQTT."""
+        if (denied := _denied(request, "status")) is not None:
+            return denied
+        boxes = self.wall.fleet()
+        if boxes is None:
+            return problem(404, "this wall is not part of a fleet (no data: mqtt:)")
+        return web.json_response({"boxes": boxes})
+
+    async def _fleet_thumbnail(self, request: web.Request) -> web.Response:
+        """The last JPEG a box published of one of its screens."""
+        if (denied := _denied(request, "status")) is not None:
+            return denied
+        box, screen = request.match_info["box"], request.match_info["screen"]
+        jpeg = self.wall.fleet_thumbnail(box, screen)
+        if jpeg is None:
+            return problem(404, f"no thumbnail of {screen} on {box} (yet)")
+        return web.Response(body=jpeg, content_type="image/jpeg",
+                            headers={"Cache-Control": "no-store"})  # fmt: skip
 
     async def _audit(self, request: web.Request) -> web.Response:
         """The newest applied commands, newest first: ``?limit=`` 1 to 500, default 50."""

@@ -42,6 +42,17 @@ def add_arguments(ctl: argparse.ArgumentParser) -> None:
         help="PEM certificate to trust for an https --url (env KIOSK_CACERT), e.g. the wall's own",
     )
     ctl.add_argument("--json", action="store_true", help="print the API's JSON answer")
+    ctl.add_argument(
+        "--fleet",
+        type=Path,
+        default=None,
+        metavar="LAYOUT",
+        help="send to every box of the site over the broker of LAYOUT's data: mqtt: (its "
+        "account must be an operator's in the site's ACL), and list each box's answer",
+    )
+    ctl.add_argument(
+        "--wait", type=float, default=5.0, help="--fleet: seconds to collect answers (default 5)"
+    )
     commands = ctl.add_subparsers(required=True, metavar="COMMAND", dest="ctl_command")
 
     def targeted(name: str, text: str) -> argparse.ArgumentParser:
@@ -151,6 +162,8 @@ def _cast_body(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
     body = command_body(args)
+    if getattr(args, "fleet", None) is not None:
+        return run_fleet(args, body)
     token = args.token or os.environ.get("KIOSK_TOKEN")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
@@ -188,6 +201,35 @@ def run(args: argparse.Namespace) -> int:
         return _fail(EXIT_UNREACHABLE, f"{args.url} answered, but not with JSON: is it the wall?")
     print(json.dumps(data, indent=2) if args.json else render(body["command"], data))
     return EXIT_OK
+
+
+def run_fleet(args: argparse.Namespace, body: dict[str, Any]) -> int:
+    """``--fleet``: the command over the broker to every box of the site, each box's answer."""
+    from kiosk.config import LayoutError, load_layout
+    from kiosk.fleet.send import FleetUnreachableError, send
+
+    if body["command"] in ("status", "queue", "screenshot", "reload"):
+        return _fail(EXIT_REFUSED, f"{body['command']}: ask one box's API (--url), not the fleet")
+    try:
+        mqtt = load_layout(args.fleet).data.mqtt
+    except LayoutError as error:
+        return _fail(EXIT_REFUSED, str(error))
+    if mqtt is None:
+        return _fail(EXIT_REFUSED, f"{args.fleet} has no data: {{mqtt: …}}: no fleet to send to")
+    try:
+        sent = send(mqtt, body, wait=args.wait)
+    except FleetUnreachableError as error:
+        return _fail(EXIT_UNREACHABLE, str(error))
+    if args.json:
+        print(json.dumps({"id": sent.id, "answers": sent.answers}, indent=2))
+    else:
+        for box, answer in sorted(sent.answers.items()):
+            print(f"{box}: {'ok' if answer.get('ok') else 'refused: ' + str(answer.get('error'))}")
+        silent = sorted(set(sent.walls_online) - set(sent.answers))
+        if silent:
+            print(f"no answer (no target screen there, or busy): {', '.join(silent)}")
+        print(f"sent as {sent.id}; retained for boxes that come back")
+    return EXIT_OK if all(a.get("ok") for a in sent.answers.values()) else EXIT_REFUSED
 
 
 def _refused(answer: httpx.Response) -> int:

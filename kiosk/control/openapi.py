@@ -148,6 +148,38 @@ def openapi() -> dict[str, Any]:
                     | _ERRORS,
                 }
             },
+            "/v1/fleet": {
+                "get": {
+                    "summary": "Every box of the site: online, role, screens, data age, seconds "
+                    "since its heartbeat, its thumbnails' ages (scope view; 404 without data: "
+                    "mqtt:)",
+                    "responses": {"200": {"description": "Boxes", "content": json_object}}
+                    | _ERRORS,
+                }
+            },
+            "/v1/fleet/{box}/{screen}/thumbnail": {
+                "get": {
+                    "summary": "The last JPEG a box published of one of its screens (scope view)",
+                    "parameters": [
+                        {
+                            "name": "box",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "screen",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "JPEG", "content": {"image/jpeg": {}}},
+                    }
+                    | _ERRORS,
+                }
+            },
             "/": {
                 "get": {
                     "summary": "The control page for a phone or tablet (asks for a token)",

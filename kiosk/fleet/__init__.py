@@ -6,7 +6,10 @@ Topics, under ``kiosk/<site>/``:
 - ``stream/<source.stream>/new``: new posts of a mention stream as they come (not retained);
 - ``source/<source>``: the source's state and last confirmation, retained (JSON);
 - ``box/<box>``: every box's presence and heartbeat, retained, with a last will saying
-  ``online: false`` that the broker publishes when the box stops answering.
+  ``online: false`` that the broker publishes when the box stops answering;
+- ``sync/<group>``: the schedule a group of screens flips on, over several boxes (:mod:`.sync`);
+- ``thumb/<box>/<screen>``: a small JPEG of what a wall box's screen shows, retained, refreshed
+  every half minute (the fleet view on the control page).
 """
 
 from __future__ import annotations
@@ -26,3 +29,7 @@ def source_topic(site: str, name: str) -> str:
 
 def box_topic(site: str, box: str) -> str:
     return f"kiosk/{site}/box/{box}"
+
+
+def thumbnail_topic(site: str, box: str, screen: str) -> str:
+    return f"kiosk/{site}/thumb/{box}/{screen}"

@@ -26,6 +26,28 @@ log = logging.getLogger(__name__)
 MessageHandler = Callable[[str, bytes], None]
 
 
+def new_client(options: Mqtt, role: str) -> paho.Client:
+    """A paho client for ``options``: its id, credentials and TLS (not yet connected)."""
+    client = paho.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=f"kiosk-{options.site}-{options.box}-{role}",
+        protocol=paho.MQTTv311,
+        clean_session=True,
+    )
+    client.enable_logger(logging.getLogger("kiosk.fleet.paho"))
+    if options.username is not None:
+        client.username_pw_set(options.username, options.password)
+    if options.tls is not None:
+        tls = options.tls
+        client.tls_set(
+            ca_certs=str(tls.ca) if tls.ca else None,
+            certfile=str(tls.cert) if tls.cert else None,
+            keyfile=str(tls.key) if tls.key else None,
+            tls_version=ssl.PROTOCOL_TLS_CLIENT,
+        )
+    return client
+
+
 class Connection:
     """One client: presence with last will, subscriptions renewed on every (re)connect.
 
@@ -57,25 +79,9 @@ class Connection:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._topic = box_topic(options.site, options.box)
-        client = paho.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=f"kiosk-{options.site}-{options.box}-{role}",
-            protocol=paho.MQTTv311,
-            clean_session=True,
-        )
-        client.enable_logger(logging.getLogger("kiosk.fleet.paho"))
+        client = new_client(options, role)
         client.reconnect_delay_set(min_delay=1, max_delay=5)
         client.will_set(self._topic, self._status(online=False), qos=1, retain=True)
-        if options.username is not None:
-            client.username_pw_set(options.username, options.password)
-        if options.tls is not None:
-            tls = options.tls
-            client.tls_set(
-                ca_certs=str(tls.ca) if tls.ca else None,
-                certfile=str(tls.cert) if tls.cert else None,
-                keyfile=str(tls.key) if tls.key else None,
-                tls_version=ssl.PROTOCOL_TLS_CLIENT,
-            )
         client.on_connect = self._connected
         client.on_disconnect = self._disconnected
         client.on_message = self._message
@@ -97,6 +103,13 @@ class Connection:
             await asyncio.to_thread(info.wait_for_publish, 2.0)
         self.client.disconnect()
         await asyncio.to_thread(self.client.loop_stop)
+
+    def subscribe(self, topic: str) -> None:
+        """Subscribe to ``topic`` now (if connected) and on every reconnect."""
+        if topic not in self.topics:
+            self.topics.append(topic)
+            if self.connected:
+                self.client.subscribe(topic, qos=1)
 
     def publish(self, topic: str, payload: bytes, *, retain: bool = False, qos: int = 0) -> None:
         self.client.publish(topic, payload, qos=qos, retain=retain)

@@ -9,20 +9,58 @@ confirmations stop coming); on reconnect the broker's retained values resynchron
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
+
+import msgpack
 
 from kiosk.config import Layout, available_streams
 from kiosk.config.fleet import Mqtt
-from kiosk.fleet import batch_topic, box_topic, codec, source_topic, stream_topic
+from kiosk.config.layout import this_box, tiles
+from kiosk.fleet import (
+    batch_topic,
+    box_topic,
+    codec,
+    source_topic,
+    stream_topic,
+    thumbnail_topic,
+)
 from kiosk.fleet.commands import Inbox, ack_topic, command_topic
 from kiosk.fleet.connection import Connection
+from kiosk.fleet.sync import Step, sync_topic
 from kiosk.hub import Hub, SourceState
 from kiosk.values import Kind
 
 log = logging.getLogger(__name__)
+
+SCHEDULE_GRACE = 1.0  # s after connecting: retained schedules have come by then, if any
+
+
+def _topic_name(screen: str) -> str:
+    """A span's panel ``videowall#2`` as ``videowall.2``: ``#`` is MQTT's wildcard (and a
+    screen's name has no dots)."""
+    return screen.replace("#", ".")
+
+
+class Rotation(Protocol):
+    """What the fleet's shared rotation needs of the wall (kiosk.screens.wall.Wall)."""
+
+    def schedules(self) -> dict[str, Step]: ...
+
+    def follow_schedule(self, group: str, step: Step) -> None: ...
+
+
+def own_screens(layout: Layout) -> list[str]:
+    """The screens and spans with a monitor rule for this box (a span: any of its panels)."""
+    box = this_box(layout)
+    names = [s.name for s in layout.screens if s.match.box in (None, box)]
+    spans = {screen.name.split("#", 1)[0] for screen, *_ in tiles(layout)
+             if screen.match.box in (None, box)}  # fmt: skip
+    return names + [span.name for span in layout.spans if span.name in spans]
 
 
 def used_streams(layout: Layout) -> set[str]:
@@ -60,14 +98,17 @@ class RemoteData:
         topics += [source_topic(site, source) for source in self.sources]
         topics.append(box_topic(site, "+"))
         topics.append(command_topic(site, "+"))
+        topics.append(sync_topic(site, "+"))
         self._command_prefix = command_topic(site, "")
+        self._sync_prefix = sync_topic(site, "")
+        self._thumbnail_prefix = thumbnail_topic(site, "", "")[:-1]  # kiosk/<site>/thumb/
         self._routes: dict[str, tuple[str, str]] = {}
         for name in self.streams:
             self._routes[stream_topic(site, name)] = ("value", name)
             self._routes[batch_topic(site, name)] = ("batch", name)
         for source in self.sources:
             self._routes[source_topic(site, source)] = ("source", source)
-        screens = [s.name for s in layout.screens] + [s.name for s in layout.spans]
+        screens = own_screens(layout)
         self.connection = Connection(
             options,
             "wall",
@@ -81,6 +122,7 @@ class RemoteData:
             lambda command_id, ack: self.connection.publish(
                 ack_topic(site, command_id, options.box), ack, qos=1
             ),
+            screens,
         )
         self.remote_version: dict[str, int] = {}
         self.boxes: dict[str, dict[str, Any]] = {}  # every box's last presence message
@@ -89,12 +131,63 @@ class RemoteData:
         self.received_count = 0
         self._problem: str | None = "connecting to the broker"
         self._source_bodies: dict[str, dict[str, Any]] = {}
+        self.rotation: Rotation | None = None  # the wall, once it is up
+        # Every box's screens as small JPEGs (box → screen → (epoch s, bytes)), once a fleet
+        # view asked for them: a box that nobody looks at from here does not receive them.
+        self.thumbnails: dict[str, dict[str, tuple[float, bytes]]] = {}
+        self.schedules: dict[str, Step] = {}  # every group's schedule, as the broker has it
+        self._offer: asyncio.TimerHandle | None = None
+
+    def share(self, group: str, step: Step) -> None:
+        """Publish a group's new schedule (retained): every box flips on it."""
+        self.schedules[group] = step
+        self.connection.publish(sync_topic(self.options.site, group), step.payload(),
+                                retain=True, qos=1)  # fmt: skip
+
+    def publish_thumbnail(self, screen: str, jpeg: bytes) -> None:
+        """What ``screen`` (a span's panel: ``name#n``) shows now, for the fleet view."""
+        if not self.connection.connected:
+            return
+        payload = msgpack.packb({"at": time.time(), "jpeg": jpeg}, use_bin_type=True)
+        topic = thumbnail_topic(self.options.site, self.options.box, _topic_name(screen))
+        self.connection.publish(topic, payload, retain=True)
+
+    def want_thumbnails(self) -> None:
+        """Receive every box's thumbnails from now on (the control page shows the fleet)."""
+        self.connection.subscribe(thumbnail_topic(self.options.site, "+", "+"))
+
+    def thumbnail(self, box: str, screen: str) -> bytes | None:
+        found = self.thumbnails.get(box, {}).get(screen)
+        return found[1] if found is not None else None
+
+    def _thumbnail(self, where: str, payload: bytes) -> None:
+        box, _, screen = where.partition("/")
+        screen = screen.replace(".", "#")
+        if not payload:
+            self.thumbnails.get(box, {}).pop(screen, None)
+            return
+        body = msgpack.unpackb(payload, raw=False)
+        at, jpeg = float(body["at"]), body["jpeg"]
+        if not isinstance(jpeg, bytes) or not jpeg.startswith(b"\xff\xd8"):
+            raise ValueError("a thumbnail that is not a JPEG")
+        self.thumbnails.setdefault(box, {})[screen] = (at, jpeg)
+
+    def _offer_schedules(self) -> None:
+        """A group no box has a schedule for yet takes this box's (it has started flipping)."""
+        self._offer = None
+        if self.rotation is None or not self.connection.connected:
+            return
+        for group, step in self.rotation.schedules().items():
+            if group not in self.schedules:
+                self.share(group, step)
 
     def start(self) -> None:
         self.connection.start()
         self._mark_stale()
 
     async def stop(self) -> None:
+        if self._offer is not None:
+            self._offer.cancel()
         await self.connection.stop()
 
     def data_age(self) -> float | None:
@@ -103,7 +196,8 @@ class RemoteData:
         return round(self.hub.clock() - min(ats), 1) if ats else None
 
     def fleet_view(self) -> dict[str, Any]:
-        """Every box of the site: online, role, screens, data age, seconds since its heartbeat."""
+        """Every box of the site: online, role, screens, data age, seconds since its heartbeat,
+        and the age of each screen's thumbnail (once :meth:`want_thumbnails`)."""
         now = self.hub.clock()
         return {
             box: {
@@ -112,6 +206,10 @@ class RemoteData:
                 "screens": body.get("screens", []),
                 "data_age_s": body.get("age"),
                 "heartbeat_age_s": round(now - float(body.get("at", now)), 1),
+                "thumbnails": {
+                    screen: round(now - at, 1)
+                    for screen, (at, _) in sorted(self.thumbnails.get(box, {}).items())
+                },
             }
             for box, body in sorted(self.boxes.items())
         }
@@ -124,13 +222,17 @@ class RemoteData:
         try:
             if route is None and topic.startswith(self._command_prefix):
                 self.inbox.received(payload)
+            elif route is None and topic.startswith(self._sync_prefix):
+                self._schedule(topic.removeprefix(self._sync_prefix), payload)
+            elif route is None and topic.startswith(self._thumbnail_prefix):
+                self._thumbnail(topic.removeprefix(self._thumbnail_prefix), payload)
             elif route is None:
                 self._box(topic, payload)
             elif route[0] == "source":
                 self._source(route[1], payload)
             else:
                 self._stream(route[0], route[1], payload)
-        except (codec.DecodeError, ValueError, TypeError, KeyError) as error:
+        except (codec.DecodeError, ValueError, TypeError, KeyError, msgpack.ExtraData) as error:
             log.warning("dropped a message on %s: %s", topic, error)
 
     def _stream(self, what: str, name: str, payload: bytes) -> None:
@@ -158,6 +260,15 @@ class RemoteData:
             return  # the same value again (a resend after reconnect)
         self.hub.publish(name, update.data, at=update.at)
         self.remote_version[name] = update.version
+
+    def _schedule(self, group: str, payload: bytes) -> None:
+        if not payload:
+            self.schedules.pop(group, None)
+            return
+        step = Step.from_payload(payload)
+        self.schedules[group] = step
+        if self.rotation is not None:
+            self.rotation.follow_schedule(group, step)
 
     def _source(self, source: str, payload: bytes) -> None:
         body = json.loads(payload)
@@ -198,6 +309,9 @@ class RemoteData:
 
     def _connected(self, connected: bool) -> None:
         if connected:
+            if self._offer is None:
+                loop = asyncio.get_running_loop()
+                self._offer = loop.call_later(SCHEDULE_GRACE, self._offer_schedules)
             if any(self.nodes.values()):
                 self._resolved()
             else:
@@ -206,6 +320,7 @@ class RemoteData:
         self._problem = "the MQTT broker is unreachable"
         self.nodes.clear()  # the broker's retained presence says again who is up
         self.boxes.clear()
+        self.schedules.clear()  # a broker restarted empty gets ours again (_offer_schedules)
         self._mark_stale()
 
     def _mark_stale(self) -> None:

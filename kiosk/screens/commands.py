@@ -14,10 +14,10 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import psutil
@@ -80,6 +80,14 @@ class ActiveMessage:
     ends: float  # monotonic
 
 
+class FleetData(Protocol):
+    """The fleet as a wall box sees it over MQTT (kiosk.fleet.remote.RemoteData)."""
+
+    def fleet_view(self) -> dict[str, Any]: ...
+    def want_thumbnails(self) -> None: ...
+    def thumbnail(self, box: str, screen: str) -> bytes | None: ...
+
+
 class WallCommands:
     """The wall's side of the command model: validated commands in, the wall changed."""
 
@@ -99,7 +107,7 @@ class WallCommands:
         self.started = time.time()
         self.messages: dict[str, ActiveMessage] = {}
         # Every box of the site (kiosk.fleet), when the wall's data comes over MQTT.
-        self.fleet: Callable[[], dict[str, Any]] | None = None
+        self.fleet_data: FleetData | None = None
         self.cards: dict[str, MessageCard] = {}  # window name → its card
         self._ids = itertools.count(1)
         self._timer = QTimer()
@@ -404,8 +412,19 @@ class WallCommands:
                 "rss_mb": round(process.memory_info().rss / 2**20, 1),
                 "unclean_starts": _unclean_starts(),
             },
-            **({"fleet": self.fleet()} if self.fleet is not None else {}),
+            **({"fleet": self.fleet_data.fleet_view()} if self.fleet_data is not None else {}),
         }
+
+    def fleet(self) -> dict[str, Any] | None:
+        """Every box of the site with its thumbnails' ages; None when this wall is no fleet's."""
+        if self.fleet_data is None:
+            return None
+        self.fleet_data.want_thumbnails()
+        return self.fleet_data.fleet_view()
+
+    def fleet_thumbnail(self, box: str, screen: str) -> bytes | None:
+        """The last JPEG of ``screen`` on ``box``, if one came."""
+        return self.fleet_data.thumbnail(box, screen) if self.fleet_data is not None else None
 
     def figures(self) -> WallFigures:
         """What ``/metrics`` reports, measured now."""

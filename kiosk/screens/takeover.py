@@ -33,6 +33,10 @@ class TakeoverRule:
         self.banner = ""  # in English, for the log; screens show banner_for(their language)
         self._reason: Callable[[Lang], str] | None = None
         self._last_fired: float | None = None
+        # When the latest change happened by the data's own clock (the node's timestamps over
+        # MQTT): every box of a fleet computes the same moment from the same samples.
+        self.changed_at = 0.0
+        self._fired_at = 0.0
         self._source = config.when.stream.partition(".")[0]
 
     @property
@@ -62,6 +66,7 @@ class TakeoverRule:
         reason = self._firing(sample.value) if sample is not None else None
         if reason is not None:
             self._last_fired = now
+            self._fired_at = sample.at if sample is not None else now
             self._reason = reason
             self.banner = f"{self.title} · {reason(ENGLISH)}"
         held = self._last_fired is not None and now - self._last_fired < self.config.hold
@@ -73,7 +78,10 @@ class TakeoverRule:
                 "starts" if self.active else "ends",
                 self.banner if self.active else f"clear for {self.config.hold:g} s",
             )
-        return (self.active, self.banner) != before
+        changed = (self.active, self.banner) != before
+        if changed:
+            self.changed_at = self._fired_at if self.active else self._fired_at + self.config.hold
+        return changed
 
     def _firing(self, value: object) -> Callable[[Lang], str] | None:
         when = self.config.when

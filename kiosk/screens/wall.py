@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
+from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QScreen
 
 from kiosk.analytics.moderation import Moderator
 from kiosk.config import Layout, Screen
-from kiosk.config.layout import tiles
+from kiosk.config.layout import sync_group, this_box, tiles
 from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.control.wall_state import IDENTIFY_SECONDS, StatePublisher
+from kiosk.fleet.sync import SharedSchedule, Step
 from kiosk.hub import Hub
 from kiosk.screens.identify import IdentifyCard
 from kiosk.screens.matching import Assignment, Monitor, assign
@@ -29,6 +32,11 @@ REBIND_DELAY_MS = 250  # a re-seated cable fires several screen events in a burs
 TAKEOVER_CHECK_MS = 500  # a takeover starts within half a second of its alert
 SCHEDULE_CHECK_MS = 15_000  # operating hours are minutes: a quarter-minute check is plenty
 AUTO_APPROVE_CHECK_MS = 1000  # auto_after is minutes: a post goes up within a second of its time
+# Over several boxes a takeover starts (and ends) this long after the data that fired it was
+# made on the data node, on every box at once: more than the node's coalescing (250 ms), the
+# broker's latency and the rules' half-second check together.
+FLEET_TAKEOVER_LEAD = 1.0
+EARLY = 0.005  # s: a timer that fires this little before its step has reached it
 
 
 class Wall(QObject):
@@ -74,6 +82,13 @@ class Wall(QObject):
         # One clock for every screen with rotation.sync: wall, so they flip in the same slot call:
         # nothing else runs in between (one thread), so they all show the same data.
         self._sync: dict[str, QTimer] = {}  # a clock per group: "wall", and one per span
+        # Over several boxes (kiosk.fleet.sync): the groups' schedules shared with the other
+        # boxes. None: this box alone sets the pace.
+        self.shared: SharedSchedule | None = None
+        self._takeover_due = QTimer(self)
+        self._takeover_due.setSingleShot(True)
+        self._takeover_due.setTimerType(Qt.TimerType.PreciseTimer)
+        self._takeover_due.timeout.connect(self._apply_takeovers)
         self._expand(layout)
         self.takeovers = [TakeoverRule(config, hub) for config in layout.takeovers]
         self.moderator = Moderator(layout.moderation)  # one for the wall: "hide" hides everywhere
@@ -181,9 +196,21 @@ class Wall(QObject):
     # -- rotation in step ------------------------------------------------------------------
 
     def _expand(self, layout: Layout) -> None:
-        """The screens to bind: the layout's, and one per panel of each span."""
+        """The screens to bind: the layout's, and one per panel of each span, but for those
+        whose ``match: {box: …}`` names another box of the fleet."""
         made = tiles(layout)
-        self._configs: list[Screen] = [*layout.screens, *(screen for screen, *_ in made)]
+        every = [*layout.screens, *(screen for screen, *_ in made)]
+        self.box = this_box(layout)
+        self._configs: list[Screen] = [c for c in every if c.match.box in (None, self.box)]
+        # A group's pace is its first screen's in the layout, wherever that screen is: every
+        # box of the fleet reads the same durations.
+        self._pacing: dict[str, list[float]] = {}
+        for config in every:
+            group = sync_group(config)
+            if group is not None and group not in self._pacing:
+                self._pacing[group] = [page.duration for page in config.pages]
+        if self.shared is not None:  # an edited layout's durations
+            self.shared.pacing = self._pacing
         self._tiles: dict[str, Tile] = {}
         for screen, span, column, row in made:
             self._tiles[screen.name] = Tile(span, column, row)
@@ -205,21 +232,60 @@ class Wall(QObject):
         if timer is None:
             timer = self._sync[group] = QTimer(self)
             timer.setSingleShot(True)
+            timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may be 5 % late
             timer.timeout.connect(lambda: self._flip(group))
-        if windows:
+        if not windows:
+            return
+        if self.shared is None:
             timer.start(round(windows[0].page_duration * 1000))
+            return
+        timer.start(max(0, round((self.shared.due(group) - time.time()) * 1000)))
 
     def step_group(self, group: str, step: int) -> None:
         """Move every unpinned window of a group that flips together by ``step`` pages (staff
         said next or previous to one of them), and start the group's clock afresh."""
+        if self.shared is not None:  # on every box of the fleet, a moment from now
+            self.shared.move(group, step)
+            self._reach(group)
+            return
         for window in self._groups().get(group, []):
             if window.pinned is None:
                 window.next_page(step)
         self._arm_sync(group)
 
     def _flip(self, group: str) -> None:
+        if self.shared is not None:
+            self._reach(group)
+            return
         for window in self._groups().get(group, []):
             window.next_page()
+        self._arm_sync(group)
+
+    # -- one rotation over several boxes (kiosk.fleet.sync) ------------------------------------
+
+    def share_rotation(self, share: Callable[[str, Step], None]) -> None:
+        """Flip groups on a schedule shared with the other boxes of the fleet: ``share``
+        publishes a new one; :meth:`follow_schedule` takes one another box published."""
+        self.shared = SharedSchedule(self.box, share, self._pacing)
+        for group in self._groups():
+            self._arm_sync(group)
+
+    def schedules(self) -> dict[str, Step]:
+        """The schedule of every group with a screen on this box."""
+        return self.shared.schedules(self._groups()) if self.shared is not None else {}
+
+    def follow_schedule(self, group: str, step: Step) -> None:
+        """Flip ``group`` on ``step``'s schedule from now on (shown at once if it has begun)."""
+        if self.shared is not None and self.shared.follow(group, step) and group in self._groups():
+            self._reach(group)
+
+    def _reach(self, group: str) -> None:
+        """Show the step under way now, and arm the group's timer for the next one."""
+        assert self.shared is not None
+        step = self.shared.reached(group, EARLY)
+        if step is not None:
+            for window in self._groups().get(group, []):
+                window.show_step(step.step, step.at)
         self._arm_sync(group)
 
     # -- crisis takeover -------------------------------------------------------------------
@@ -227,9 +293,16 @@ class Wall(QObject):
     def check_takeovers(self) -> None:
         """Re-evaluate every takeover rule and put the winning one on the screens it names."""
         now = self.hub.clock()
-        changed = [rule.update(now) for rule in self.takeovers]
-        if any(changed):
+        changed = [rule for rule in self.takeovers if rule.update(now)]
+        if not changed:
+            return
+        if self.shared is None:
             self._apply_takeovers()
+            return
+        # Every box sees the same data with the node's timestamps: each starts (or ends) the
+        # takeover at the same moment after it, not when its own check happened to run.
+        due = max(rule.changed_at for rule in changed) + FLEET_TAKEOVER_LEAD
+        self._takeover_due.start(max(0, round((due - time.time()) * 1000)))
 
     def _apply_takeovers(self) -> None:
         for name, window in self.screen_windows.items():
@@ -308,6 +381,7 @@ class Wall(QObject):
         self.end_identify()
         for timer in self._sync.values():
             timer.stop()
+        self._takeover_due.stop()
         self._rules.stop()
         self._hours.stop()
         self._auto_approve.stop()

@@ -158,6 +158,8 @@ class ScreenWindow(WallWindow):
         for page in self.pages:
             self.stack.addWidget(page)
         self.flips = 0
+        self.step: int | None = None  # the shared rotation's step shown (kiosk.fleet.sync)
+        self.step_due = 0.0  # and when it was due
         self.takeover: tuple[str, PageView] | None = None
         self.cast: tuple[str, QWidget] | None = None  # a staff cast (kiosk ctl cast), by its id
         self._page = 0  # the rotation's page, kept while a takeover shows
@@ -274,6 +276,16 @@ class ScreenWindow(WallWindow):
             if self.takeover is None and self.cast is None:
                 self._show(self.pages[self._page])
         self._arm_rotation()
+
+    def show_step(self, step: int, due: float) -> None:
+        """Step ``step`` of a rotation shared with other screens (kiosk.fleet.sync), due at
+        ``due`` (epoch s): page ``step`` modulo this screen's page count (unless pinned or
+        taken over)."""
+        self.step, self.step_due = step, due
+        if self.pinned is None and self.pages:
+            self._page = step % len(self.pages)
+            if self.takeover is None and self.cast is None:
+                self._show(self.pages[self._page])
 
     def pin(self, index: int | None) -> None:
         """Hold page ``index`` (None resumes rotation)."""

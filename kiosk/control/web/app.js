@@ -18,7 +18,10 @@ const COMMAND_WORDS = {
 };
 
 const $ = (id) => document.getElementById(id);
-const state = { screens: [], groups: [], status: null, target: "all", thumbs: new Map() };
+const state = {
+  screens: [], groups: [], status: null, target: "all", thumbs: new Map(),
+  fleetThumbs: new Map(), // "box/screen" → { made: when it was published (s, this clock), url }
+};
 
 // -- talking to the wall -------------------------------------------------------------------
 
@@ -426,6 +429,80 @@ function renderPosts(list, entries, waiting, empty) {
   if (entries.length > POSTS_SHOWN) list.append(el("li", "empty", `and ${entries.length - POSTS_SHOWN} more`));
 }
 
+// -- the fleet: every box of the site ---------------------------------------------------------
+
+function boxItem(name) {
+  const list = $("fleet");
+  let item = list.querySelector(`.box[data-box="${CSS.escape(name)}"]`);
+  if (item) return item;
+  item = el("li", "box");
+  item.dataset.box = name;
+  const head = el("span", "head");
+  head.append(el("span", "name", name), el("span", "online"), el("span", "chip role"));
+  const facts = el("span", "facts");
+  for (const fact of ["screens", "age", "heartbeat"]) facts.append(el("span", `fact ${fact}`));
+  item.append(head, facts, el("span", "thumbs"));
+  list.append(item);
+  return item;
+}
+
+async function showFleetThumb(item, box, screen, age) {
+  const key = `${box}/${screen}`;
+  const made = Date.now() / 1000 - age;
+  const known = state.fleetThumbs.get(key);
+  let figure = item.querySelector(`figure[data-screen="${CSS.escape(screen)}"]`);
+  if (!figure) {
+    figure = el("figure");
+    figure.dataset.screen = screen;
+    const thumb = el("span", "thumb");
+    const img = el("img");
+    img.alt = `What ${screen} on ${box} shows`;
+    thumb.append(img);
+    figure.append(thumb, el("figcaption"));
+    item.querySelector(".thumbs").append(figure);
+  }
+  figure.querySelector("figcaption").textContent = `${screen} · ${ago(age)} ago`;
+  if (known && Math.abs(known.made - made) < 2) return; // the same picture: no download
+  const path = `/v1/fleet/${encodeURIComponent(box)}/${encodeURIComponent(screen)}/thumbnail`;
+  const url = URL.createObjectURL(await (await api(path)).blob());
+  figure.querySelector("img").src = url;
+  if (known) URL.revokeObjectURL(known.url);
+  state.fleetThumbs.set(key, { made, url });
+}
+
+async function refreshFleet() {
+  const { boxes } = await (await api("/v1/fleet")).json();
+  for (const item of $("fleet").querySelectorAll(".box")) {
+    if (!(item.dataset.box in boxes)) item.remove();
+  }
+  for (const [name, box] of Object.entries(boxes)) {
+    const item = boxItem(name);
+    item.classList.toggle("offline", !box.online);
+    item.querySelector(".online").textContent = box.online ? "online" : "offline";
+    item.querySelector(".role").textContent = box.role || "?";
+    const fact = (which) => item.querySelector(`.fact.${which}`);
+    fact("screens").textContent = box.role === "wall" ? `Screens: ${names(box.screens || [])}` : "";
+    fact("age").textContent = box.data_age_s === null || box.data_age_s === undefined
+      ? "" : `Data ${ago(box.data_age_s)} old`;
+    fact("heartbeat").textContent = `Heartbeat ${ago(box.heartbeat_age_s)} ago`;
+    for (const [screen, age] of Object.entries(box.thumbnails || {})) {
+      await showFleetThumb(item, name, screen, age);
+    }
+  }
+}
+
+/** The Fleet tab, on a wall that takes its data over MQTT (else /v1/fleet says 404). */
+async function startFleet() {
+  try {
+    await api("/v1/fleet");
+  } catch (error) {
+    if (error.status === 404) return; // one box, no fleet: no tab
+    throw error;
+  }
+  $("tab-button-fleet").hidden = false;
+  runFleet = every(STATUS_MS, async () => { if (activeTab() === "fleet") await refreshFleet(); });
+}
+
 // -- keeping it live --------------------------------------------------------------------------
 
 async function refreshStatus() {
@@ -469,6 +546,7 @@ let runStatus = () => {};
 let runThumbs = () => {};
 let runLog = () => {};
 let runModeration = () => {};
+let runFleet = () => {};
 function refreshAfterCommand() {
   runStatus();
   runThumbs();
@@ -482,6 +560,7 @@ function showTab(name) {
   }
   if (name === "log") runLog();
   if (name === "moderation") runModeration();
+  if (name === "fleet") runFleet();
 }
 
 async function start() {
@@ -516,6 +595,7 @@ async function start() {
   runModeration = every(STATUS_MS, async () => {
     if (activeTab() === "moderation") await refreshModeration();
   });
+  startFleet().catch((error) => setHealth(false, error.message));
 }
 
 start();
