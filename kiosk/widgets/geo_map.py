@@ -1,8 +1,10 @@
-"""``type: geo_map``: where mentions come from, as dots on country outlines (Natural Earth).
+"""``type: geo_map``: where mentions come from, as dots on country outlines (Natural Earth),
+countries shaded by their mentions (``mode: countries``), or both, with a legend.
 
 The outlines are drawn once per size into a pixmap (equirectangular, cropped to the region);
-each refresh draws only the dots: area proportional to mentions, colour by mean sentiment.
-No tile server, works offline.
+each refresh draws only the shades and the dots: dot area proportional to mentions, colour by
+mean sentiment; a country's shade by the mentions of the places in it, in five steps that a
+room reads from across it better than a smooth ramp. No tile server, works offline.
 """
 
 from __future__ import annotations
@@ -14,20 +16,22 @@ import math
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPixmap, QPolygonF
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import GeoMapOptions
-from kiosk.geo import country_rings, detailed_outlines
+from kiosk.geo import country_at, country_rings, country_shapes, detailed_outlines
 from kiosk.hub import Sample, StreamView
 from kiosk.paths import ASSETS
-from kiosk.values import Places
+from kiosk.values import Place, Places
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.theme import Style
 
 log = logging.getLogger(__name__)
 
 Ring = list[tuple[float, float]]
+SHADES = 5  # steps of a country's shade
+LEGEND_SCALES = (1.0, 0.85, 0.7, 0.55)
 
 
 @functools.cache
@@ -62,35 +66,40 @@ class GeoMapWidget(KioskWidget):
     ) -> None:
         super().__init__(options, stream, style, parent)
         self._land: QPixmap | None = None
+        self._shapes: dict[str, QPainterPath] = {}  # country → its outline on the pixmap
+        self._shades: dict[str, int] = {}  # country → step 0 … SHADES - 1
+        self._steps: tuple[float, ...] = ()  # the least count of each step, for the legend
 
     def take(self, sample: Sample) -> bool:
         if not isinstance(sample.value, Places):
             raise TypeError(f"expected Places, got {type(sample.value).__name__}")
         # Counts change every second; the map only when a dot moves, grows or changes colour by
-        # a whole pixel or step: repaint then.
+        # a whole pixel or step, or a country changes shade: repaint then.
         rect = self.content_rect()
         dots = self._dots(sample.value, self.frame(rect)) if rect.isValid() else []
+        if self.options.mode != "dots":
+            self._shades, self._steps = shades(country_totals(sample.value))
         return self.shows_new(
-            tuple(
-                (round(at.x()), round(at.y()), round(radius), colour.rgba())
-                for at, radius, colour in dots
+            (
+                tuple(
+                    (round(at.x()), round(at.y()), round(radius), colour.rgba())
+                    for at, radius, colour in dots
+                ),
+                tuple(sorted(self._shades.items())),
+                self._steps,
             )
         )
 
     def _dots(self, value: Places, frame: QRectF) -> list[tuple[QPointF, float, QColor]]:
         """Where each place's dot goes, how large and in which colour; largest first."""
-        places = [
-            p
-            for p in value.places
-            if math.isfinite(p.lat)
-            and math.isfinite(p.lon)
-            and math.isfinite(p.count)
-            and p.count > 0
-        ]  # a bad coordinate from a source must not reach the painter
+        places = sane_places(value) if self.options.mode != "countries" else []
         if not places:
             return []
         busiest = max(place.count for place in places) or 1.0
-        largest = min(frame.width(), frame.height()) * 0.06
+        # Under the dots, shaded countries must still show: smaller dots then.
+        largest = min(frame.width(), frame.height()) * (
+            0.06 if self.options.mode == "dots" else 0.04
+        )
         dots = []
         for place in sorted(places, key=lambda p: -p.count):  # small dots on top of big ones
             radius = max(self.style_.px(3), largest * math.sqrt(place.count / busiest))
@@ -135,16 +144,98 @@ class GeoMapWidget(KioskWidget):
         painter.drawPixmap(rect.topLeft(), self._land)
         if self.sample is None:
             return
-        dots = self._dots(self.sample.value, frame)
-        if not dots:
-            return
         painter.save()
         painter.setClipRect(frame)
+        painter.translate(rect.topLeft())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for country, step in self._shades.items():
+            path = self._shapes.get(country)
+            if path is not None:
+                painter.fillPath(path, self.shade(step))
+        painter.resetTransform()
         painter.setPen(Qt.PenStyle.NoPen)
-        for at, radius, colour in dots:
+        for at, radius, colour in self._dots(self.sample.value, frame):
             painter.setBrush(colour)
             painter.drawEllipse(at, radius, radius)
         painter.restore()
+        if self.options.legend:
+            self._paint_legend(painter, frame)
+
+    def shade(self, step: int) -> QColor:
+        """The fill of a country in ``step`` (0: fewest mentions): from land to the accent."""
+        land, accent = self.style_.grid, self.style_.accent
+        mix = 0.25 + 0.75 * step / (SHADES - 1)  # the palest still stands out from bare land
+        return QColor.fromRgbF(
+            land.redF() + (accent.redF() - land.redF()) * mix,
+            land.greenF() + (accent.greenF() - land.greenF()) * mix,
+            land.blueF() + (accent.blueF() - land.blueF()) * mix,
+        )
+
+    def _paint_legend(self, painter: QPainter, frame: QRectF) -> None:
+        """The key, bottom left (the South Pacific on a world map): the least count of each
+        shade, and the dots' colours, in text as large as the timeseries' legend."""
+        style, words = self.style_, self.style_.lang
+        rows: list[tuple[str, list[tuple[QColor, str]]]] = []
+        if self._steps:
+            keys = [(self.shade(step), words.compact(least)) for step, least in self._legend()]
+            rows.append((words._("Mentions per country"), keys))
+        if self.options.mode != "countries" and self.options.colour_by == "sentiment":
+            moods = [(style.sentiment_colour(s), words.term(m)) for s, m in _MOODS]
+            rows.append((words._("Dots: mood of the posts there"), moods))
+        if not rows:
+            return
+        # Large enough to read from the back of a room (labels 32 px at 1080p), smaller only
+        # when the map is too small to hold it.
+        for scale in LEGEND_SCALES:
+            box = self._legend_box(rows, scale)
+            if box.width() <= frame.width() * 0.8 and box.height() <= frame.height() * 0.55:
+                break
+        gap, line, chip = (style.px(size * scale) for size in (14, 44, 30))
+        box.moveBottomLeft(QPointF(frame.left() + gap, frame.bottom() - gap))
+        background = QColor(style.panel)
+        background.setAlpha(225)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(background)
+        painter.drawRoundedRect(box, gap, gap)
+        y = box.top() + gap / 2
+        for title, keys in rows:
+            painter.setFont(style.font(26 * scale, 400))
+            painter.setPen(style.muted)
+            painter.drawText(QRectF(box.left() + gap, y, box.width(), line), _LEFT, title)
+            y += line
+            x = box.left() + gap
+            painter.setFont(style.font(32 * scale, 600))
+            for colour, text in keys:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(colour)
+                painter.drawRoundedRect(QRectF(x, y + (line - chip) / 2, chip, chip), 4, 4)
+                x += chip + gap
+                painter.setPen(style.text)
+                painter.drawText(QRectF(x, y, box.right() - x, line), _LEFT, text)
+                x += painter.fontMetrics().horizontalAdvance(text) + 2 * gap
+            y += line
+
+    def _legend_box(
+        self, rows: Sequence[tuple[str, Sequence[tuple[QColor, str]]]], scale: float
+    ) -> QRectF:
+        """The legend's size at ``scale`` of its full size."""
+        style = self.style_
+        gap, line, chip = (style.px(size * scale) for size in (14, 44, 30))
+        heading = QFontMetrics(style.font(26 * scale, 400, drawn=False))
+        label = QFontMetrics(style.font(32 * scale, 600, drawn=False))
+        widths = [
+            max(
+                heading.horizontalAdvance(title),
+                sum(chip + 3 * gap + label.horizontalAdvance(text) for _, text in keys),
+            )
+            for title, keys in rows
+        ]
+        return QRectF(0, 0, max(widths) + 2 * gap, len(rows) * 2 * line + gap)
+
+    def _legend(self) -> list[tuple[int, float]]:
+        """(shade step, least count) of each step in use."""
+        first = SHADES - len(self._steps)
+        return [(first + i, least) for i, least in enumerate(self._steps)]
 
     def _colour(self, sentiment: float) -> QColor:
         if self.options.colour_by == "volume":
@@ -180,4 +271,71 @@ class GeoMapWidget(KioskWidget):
         if country:
             self._fill(painter, country_rings(country), frame, QColor(self.style_.grid))
         painter.end()
+        if self.options.mode != "dots":
+            shapes = country_shapes(self.options.bounds if country else None)
+            self._shapes = {key: self._path(rings, frame) for key, rings in shapes.items()}
         return pixmap
+
+    def _path(self, rings: Sequence[Ring], frame: QRectF) -> QPainterPath:
+        path = QPainterPath()
+        path.setFillRule(Qt.FillRule.OddEvenFill)  # a lake (an inner ring) is not filled
+        for ring in rings:
+            path.addPolygon(QPolygonF([self.project(lat, lon, frame) for lon, lat in ring]))
+            path.closeSubpath()
+        return path
+
+
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_MOODS = ((1.0, "positive"), (0.0, "neutral"), (-1.0, "negative"))
+
+
+def sane_places(value: Places) -> list[Place]:
+    """The places a painter may use: a bad coordinate or count from a source is dropped."""
+    return [
+        p
+        for p in value.places
+        if math.isfinite(p.lat)
+        and math.isfinite(p.lon)
+        and -90 <= p.lat <= 90
+        and -180 <= p.lon <= 180
+        and math.isfinite(p.count)
+        and p.count > 0
+    ]
+
+
+def country_totals(value: Places) -> dict[str, float]:
+    """Mentions per country: each place counted in the country its coordinates fall in."""
+    totals: dict[str, float] = {}
+    for place in sane_places(value):
+        country = country_at(round(place.lat, 3), round(place.lon, 3))
+        if country:
+            totals[country] = totals.get(country, 0.0) + place.count
+    return totals
+
+
+def shades(totals: dict[str, float]) -> tuple[dict[str, int], tuple[float, ...]]:
+    """Each country's shade step, and the least count of each step in use (ascending).
+
+    Steps halve from the busiest country down (≥ ½, ≥ ¼ … of it), at round numbers: mentions
+    spread like that (a few countries carry most), and equal steps would leave all but one
+    country in the palest shade.
+    """
+    if not totals:
+        return {}, ()
+    busiest = max(totals.values())
+    steps = sorted({_round_down(busiest / 2**k) for k in range(1, SHADES)} - {0.0} | {1.0})
+    steps = [least for least in steps if least >= 1][-SHADES:]
+    first = SHADES - len(steps)
+    found = {
+        country: first + max(i for i, least in enumerate(steps) if count >= least or i == 0)
+        for country, count in totals.items()
+    }
+    return found, tuple(steps)
+
+
+def _round_down(value: float) -> float:
+    """The largest of 1, 2, 2.5, 5 × a power of ten at or below ``value`` (0 below 1)."""
+    if value < 1:
+        return 0.0
+    power = 10 ** math.floor(math.log10(value))
+    return float(max(power * m for m in (1, 2, 2.5, 5) if power * m <= value))
