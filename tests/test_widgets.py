@@ -1113,3 +1113,27 @@ def test_country_shades_halve_from_the_busiest_at_round_numbers() -> None:
     assert least == (1, 50, 100, 250, 500)  # 1000/2, /4, /8 = 125 → 100, /16 = 62.5 → 50
     assert steps == {"NL": 4, "SG": 3, "FR": 0, "NO": 0}
     assert shades({}) == ({}, ())
+
+
+def test_a_card_shows_the_posts_reactions_in_its_header(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import PostWallOptions
+    from kiosk.widgets.post_wall import reactions_text
+
+    widget = make(qtbot, hub, PostWallOptions(at=(0, 0, 6, 6), data="s.mentions"))
+    quiet = mention(1, "Great service today")
+    loved = dataclasses.replace(quiet, likes=1234, reposts=40, replies=0)
+    assert reactions_text(loved, STYLE.lang.compact) == "♥ 1,234  ⇄ 40"  # no "↩ 0"
+    assert reactions_text(quiet, STYLE.lang.compact) == ""  # a platform that gives none
+
+    def header_ink(pixmap: QPixmap) -> int:
+        image = pixmap.toImage()
+        card = image.pixel(image.width() // 2, 4)
+        return sum(
+            image.pixel(x, y) != card
+            for x in range(image.width() // 3, image.width(), 2)
+            for y in range(STYLE.px(14), STYLE.px(48), 2)
+        )
+
+    plain = header_ink(widget._draw_card(quiet))  # type: ignore[attr-defined]
+    with_reactions = header_ink(widget._draw_card(loved))  # type: ignore[attr-defined]
+    assert with_reactions > plain * 1.2  # more written on the right of the header

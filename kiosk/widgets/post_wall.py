@@ -248,12 +248,19 @@ class PostWallWidget(KioskWidget):
         who = who_font.elidedText(mention.author + star, Qt.TextElideMode.ElideMiddle, who_room)
         handle_room = header.width() - who_font.horizontalAdvance(who) - gap
         handle_room -= where_font.horizontalAdvance(tail)
+        # Then the reactions, whole or not at all ("♥ 47 ⇄ 18"); the handle takes what is left.
+        said = reactions_text(mention, style.lang.compact)
+        if said and where_font.horizontalAdvance(f"{said} · ") <= handle_room:
+            handle_room -= where_font.horizontalAdvance(f"{said} · ")
+        else:
+            said = ""
         handle = f"@{mention.handle}"
         if where_font.horizontalAdvance(handle) > handle_room:
             handle = where_font.elidedText(handle, Qt.TextElideMode.ElideMiddle, handle_room)
             if len(handle) < 5:  # "@…" tells nothing: the handle goes
                 handle = ""
         where = f"{handle}{tail}" if handle else tail.removeprefix(" · ")
+        where = f"{said} · {where}" if said else where
         middle = Qt.AlignmentFlag.AlignVCenter
         painter.setPen(style.accent if influential else style.text)
         painter.setFont(style.font(28, 700))
@@ -282,6 +289,12 @@ class PostWallWidget(KioskWidget):
         for index, line in enumerate(lines):
             row = QRect(rect.left(), rect.top() + index * spacing, rect.width(), spacing)
             painter.drawText(row, side | Qt.AlignmentFlag.AlignVCenter, line)
+
+
+def reactions_text(mention: Mention, compact: Callable[[float], str]) -> str:
+    """ "♥ 1.2K  ⇄ 40  ↩ 12": the post's likes, reposts and replies that are above zero."""
+    marks = (("♥", mention.likes), ("⇄", mention.reposts), ("↩", mention.replies))
+    return "  ".join(f"{mark} {compact(number)}" for mark, number in marks if number)
 
 
 class _Deck(QWidget):
