@@ -198,3 +198,19 @@ def test_rank_by_is_a_layout_option_of_sources_and_views() -> None:
             "screens: [{name: a, match: {any: true}, pages: [{title: P}]}]\n"
         )
     assert "sources.social.rank_by" in str(caught.value) and "engagement" in str(caught.value)
+
+
+def test_who_drives_it_fills_at_once_after_an_empty_start() -> None:
+    now = [T0]
+    hub = Hub(clock=lambda: now[0])
+    hub.declare("s.mentions", Kind.MENTIONS)
+    hub.set_status("s", SourceState.OK)
+    analytics = attach_analytics(hub, "s", ["Acme"])
+    analytics.tick()  # a view's first publish comes before its first posts
+    now[0] += 1.5
+    hub.append("s.mentions", [post(1, "star", 90_000, "#launch", likes=2)])
+    now[0] += 1.5
+    analytics.tick()  # 3 s after the empty one, not 10
+    sample = hub.sample("s.authors")
+    assert sample is not None and isinstance(sample.value, Ranking)
+    assert [entry.label for entry in sample.value.entries] == ["star"]

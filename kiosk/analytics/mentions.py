@@ -160,6 +160,7 @@ class MentionAnalytics:
         self._last_publish: float | None = None
         self._last_counts = -math.inf
         self._authors_at: float | None = None
+        self._authors_empty = False  # the last authors ranking published had nobody in it
         self._activity_minute: int | None = None
         self._activity_total = 0.0
 
@@ -250,9 +251,15 @@ class MentionAnalytics:
             self._authors_at is None
             or now - self._authors_at >= AUTHORS_EVERY
             or now < self._authors_at
+            or (self._authors_empty and self.reach.totals(*recent))
         ):
-            self._authors_at = now  # reach moves slowly and costs ms to rank: every 10 s
-            self.hub.publish(f"{name}.authors", self._top_authors(recent, before), at=now)
+            # Reach moves slowly and costs ms to rank: every 10 s, but at once after an empty
+            # ranking (a view's first publish came before its first posts: the board said
+            # "Nothing ranked yet" for 10 s).
+            self._authors_at = now
+            authors = self._top_authors(recent, before)
+            self._authors_empty = not authors.entries
+            self.hub.publish(f"{name}.authors", authors, at=now)
         self.hub.publish(f"{name}.alerts", self._alerts(current), at=now)
         self.hub.publish(f"{name}.places", self._places(recent), at=now)
 

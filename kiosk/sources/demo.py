@@ -204,7 +204,7 @@ class DemoGenerator:
         jitter = rng.normal(0, 0.05, (n, 2))
         # Likes follow a heavy tail (most posts get a few, some thousands); reposts and
         # replies come at a fraction of them.
-        likes = (self.reaction_rng.pareto(1.3, n) * 4).astype(np.int64)
+        likes = np.minimum(self.reaction_rng.pareto(1.3, n) * 4, 20_000).astype(np.int64)
         reposts = (likes * self.reaction_rng.uniform(0.05, 0.4, n)).astype(np.int64)
         replies = (likes * self.reaction_rng.uniform(0.05, 0.3, n)).astype(np.int64)
         posts = []

@@ -172,65 +172,86 @@ class GeoMapWidget(KioskWidget):
         )
 
     def _paint_legend(self, painter: QPainter, frame: QRectF) -> None:
-        """The key, bottom left (the South Pacific on a world map): the least count of each
-        shade, and the dots' colours, in text as large as the timeseries' legend."""
+        """The key, bottom left (the South Pacific on a world map): the shades as one bar from
+        the fewest mentions to the most ("1 ▮▮▮▮▮ 2,500+"), and the dots' colours."""
         style, words = self.style_, self.style_.lang
-        rows: list[tuple[str, list[tuple[QColor, str]]]] = []
+        rows: list[tuple[str, list[QColor | str]]] = []
         if self._steps:
-            keys = [(self.shade(step), words.compact(least)) for step, least in self._legend()]
-            rows.append((words._("Mentions per country"), keys))
+            bar: list[QColor | str] = [self.shade(step) for step, _ in self._legend()]
+            most = words.compact(self._steps[-1]) + ("+" if len(self._steps) > 1 else "")
+            rows.append((words._("Mentions per country"), [words.compact(1), *bar, most]))
         if self.options.mode != "countries" and self.options.colour_by == "sentiment":
-            moods = [(style.sentiment_colour(s), words.term(m)) for s, m in _MOODS]
+            moods: list[QColor | str] = []
+            for score, mood in _MOODS:
+                moods += [style.sentiment_colour(score), words.term(mood)]
             rows.append((words._("Dots: mood of the posts there"), moods))
         if not rows:
             return
         # Large enough to read from the back of a room (labels 32 px at 1080p), smaller only
         # when the map is too small to hold it.
         for scale in LEGEND_SCALES:
-            box = self._legend_box(rows, scale)
-            if box.width() <= frame.width() * 0.8 and box.height() <= frame.height() * 0.55:
+            gap, line, chip = (style.px(size * scale) for size in (14, 44, 30))
+            label = style.font(32 * scale, 600, drawn=False)
+            heading = style.font(26 * scale, 400, drawn=False)
+            width = max(
+                max(QFontMetrics(heading).horizontalAdvance(title) for title, _ in rows),
+                max(_row(items, QFontMetrics(label), chip, gap)[1] for _, items in rows),
+            )
+            box = QRectF(0, 0, width + 2 * gap, len(rows) * 2 * line + gap)
+            if box.width() <= frame.width() * 0.9 and box.height() <= frame.height() * 0.5:
                 break
-        gap, line, chip = (style.px(size * scale) for size in (14, 44, 30))
-        box.moveBottomLeft(QPointF(frame.left() + gap, frame.bottom() - gap))
+        box = self._least_covering(box, frame.adjusted(gap, gap, -gap, -gap))
         background = QColor(style.panel)
         background.setAlpha(225)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(background)
         painter.drawRoundedRect(box, gap, gap)
         y = box.top() + gap / 2
-        for title, keys in rows:
+        for title, items in rows:
             painter.setFont(style.font(26 * scale, 400))
             painter.setPen(style.muted)
             painter.drawText(QRectF(box.left() + gap, y, box.width(), line), _LEFT, title)
             y += line
-            x = box.left() + gap
             painter.setFont(style.font(32 * scale, 600))
-            for colour, text in keys:
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(colour)
-                painter.drawRoundedRect(QRectF(x, y + (line - chip) / 2, chip, chip), 4, 4)
-                x += chip + gap
-                painter.setPen(style.text)
-                painter.drawText(QRectF(x, y, box.right() - x, line), _LEFT, text)
-                x += painter.fontMetrics().horizontalAdvance(text) + 2 * gap
+            placed, _ = _row(items, painter.fontMetrics(), chip, gap)
+            for x, item in placed:
+                left = box.left() + gap + x
+                if isinstance(item, QColor):
+                    painter.setPen(Qt.PenStyle.NoPen)
+                    painter.setBrush(item)
+                    painter.drawRect(QRectF(left, y + (line - chip) / 2, chip, chip))
+                else:
+                    painter.setPen(style.text)
+                    painter.drawText(QRectF(left, y, box.right() - left, line), _LEFT, item)
             y += line
 
-    def _legend_box(
-        self, rows: Sequence[tuple[str, Sequence[tuple[QColor, str]]]], scale: float
-    ) -> QRectF:
-        """The legend's size at ``scale`` of its full size."""
-        style = self.style_
-        gap, line, chip = (style.px(size * scale) for size in (14, 44, 30))
-        heading = QFontMetrics(style.font(26 * scale, 400, drawn=False))
-        label = QFontMetrics(style.font(32 * scale, 600, drawn=False))
-        widths = [
-            max(
-                heading.horizontalAdvance(title),
-                sum(chip + 3 * gap + label.horizontalAdvance(text) for _, text in keys),
+    def _least_covering(self, box: QRectF, frame: QRectF) -> QRectF:
+        """``box`` moved to the corner of ``frame`` where it hides the fewest mentions: the
+        bottom left (the South Pacific) on a world map, the sea off a country zoomed to."""
+        counts = dict(self._shades)
+        corners = [
+            box.translated(at - box.topLeft())
+            for at in (
+                QPointF(frame.left(), frame.bottom() - box.height()),
+                QPointF(frame.right() - box.width(), frame.bottom() - box.height()),
+                frame.topLeft(),
+                QPointF(frame.right() - box.width(), frame.top()),
             )
-            for title, keys in rows
         ]
-        return QRectF(0, 0, max(widths) + 2 * gap, len(rows) * 2 * line + gap)
+        dots = self._dots(self.sample.value, frame) if self.sample is not None else []
+        offset = self.content_rect().topLeft().toPointF()
+
+        def hidden(corner: QRectF) -> float:
+            under_dots = sum(radius**2 for at, radius, _ in dots if corner.contains(at))
+            shaded = corner.translated(-offset)  # country outlines are kept in content pixels
+            under_shades = sum(
+                (1 + step) * 1e4
+                for key, step in counts.items()
+                if key in self._shapes and self._shapes[key].intersects(shaded)
+            )
+            return under_dots + under_shades
+
+        return min(corners, key=hidden)  # the first (bottom left) on a tie
 
     def _legend(self) -> list[tuple[int, float]]:
         """(shade step, least count) of each step in use."""
@@ -287,6 +308,21 @@ class GeoMapWidget(KioskWidget):
 
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _MOODS = ((1.0, "positive"), (0.0, "neutral"), (-1.0, "negative"))
+
+
+def _row(
+    items: Sequence[QColor | str], metrics: QFontMetrics, chip: int, gap: int
+) -> tuple[list[tuple[float, QColor | str]], float]:
+    """Where each chip and word of a legend row goes, and the row's width: chips side by
+    side touch (a bar), a word keeps a gap from its neighbours."""
+    placed: list[tuple[float, QColor | str]] = []
+    x = 0.0
+    for index, item in enumerate(items):
+        if index and (isinstance(item, str) or isinstance(items[index - 1], str)):
+            x += gap if isinstance(item, str) else 1.5 * gap
+        placed.append((x, item))
+        x += chip if isinstance(item, QColor) else metrics.horizontalAdvance(item)
+    return placed, x
 
 
 def sane_places(value: Places) -> list[Place]:
