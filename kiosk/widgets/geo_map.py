@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import GeoMapOptions
@@ -96,15 +96,15 @@ class GeoMapWidget(KioskWidget):
         if not places:
             return []
         busiest = max(place.count for place in places) or 1.0
-        # Under the dots, shaded countries must still show: smaller dots then.
-        largest = min(frame.width(), frame.height()) * (
-            0.06 if self.options.mode == "dots" else 0.04
-        )
+        # Under the dots, shaded countries must still show (Europe's cities hid its countries
+        # on the global room's screenshot): smaller dots then, drawn as rings.
+        alone = self.options.mode == "dots"
+        largest = min(frame.width(), frame.height()) * (0.06 if alone else 0.035)
         dots = []
         for place in sorted(places, key=lambda p: -p.count):  # small dots on top of big ones
             radius = max(self.style_.px(3), largest * math.sqrt(place.count / busiest))
             colour = QColor(self._colour(place.sentiment))
-            colour.setAlpha(190)
+            colour.setAlpha(190 if alone else 230)
             dots.append((self.project(place.lat, place.lon, frame), radius, colour))
         return dots
 
@@ -154,7 +154,12 @@ class GeoMapWidget(KioskWidget):
                 painter.fillPath(path, self.shade(step))
         painter.resetTransform()
         painter.setPen(Qt.PenStyle.NoPen)
+        rings = self.options.mode == "both"
         for at, radius, colour in self._dots(self.sample.value, frame):
+            if rings:  # over shaded countries, rings: the shade shows through a city's dot
+                painter.setPen(QPen(colour, self.style_.px(2.5)))
+                colour = QColor(colour)
+                colour.setAlpha(50)
             painter.setBrush(colour)
             painter.drawEllipse(at, radius, radius)
         painter.restore()
@@ -164,7 +169,7 @@ class GeoMapWidget(KioskWidget):
     def shade(self, step: int) -> QColor:
         """The fill of a country in ``step`` (0: fewest mentions): from land to the accent."""
         land, accent = self.style_.grid, self.style_.accent
-        mix = 0.25 + 0.75 * step / (SHADES - 1)  # the palest still stands out from bare land
+        mix = 0.4 + 0.6 * step / (SHADES - 1)  # the palest still stands out from bare land
         return QColor.fromRgbF(
             land.redF() + (accent.redF() - land.redF()) * mix,
             land.greenF() + (accent.greenF() - land.greenF()) * mix,
