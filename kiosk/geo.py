@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from kiosk.paths import ASSETS
@@ -168,6 +169,21 @@ def _polygons(feature: dict[str, Any]) -> list[list[list[tuple[float, float]]]]:
     if geometry.get("type") == "Polygon":
         polygons = [polygons]
     return [[[(float(x), float(y)) for x, y in ring] for ring in polygon] for polygon in polygons]
+
+
+_building: Future[Any] | None = None
+
+
+def country_index() -> Future[Any]:
+    """The country index, built once in a thread of its own: 0.6 s and ~20 MB (the 1:50m
+    outlines as GEOS polygons), which a wall's event loop must not wait for. Call
+    :func:`country_at` once it is done."""
+    global _building
+    if _building is None:
+        builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="country-index")
+        _building = builder.submit(_country_index)
+        builder.shutdown(wait=False)
+    return _building
 
 
 @functools.lru_cache(maxsize=8192)

@@ -1060,6 +1060,7 @@ def test_a_gauge_marks_its_target_and_formats_its_figure(qtbot: QtBot, hub: Hub)
 
 def test_geo_map_shades_the_countries_the_places_are_in(qtbot: QtBot, hub: Hub) -> None:
     from kiosk.config.widgets import GeoMapOptions
+    from kiosk.geo import country_index
     from kiosk.values import Place, Places
 
     hub.declare("s.places", Kind.PLACES)
@@ -1068,6 +1069,7 @@ def test_geo_map_shades_the_countries_the_places_are_in(qtbot: QtBot, hub: Hub) 
     qtbot.addWidget(widget)
     widget.resize(1200, 640)
     widget.show()
+    qtbot.waitUntil(country_index().done, timeout=10_000)  # built off the UI thread
     places = (
         Place("Lyon", 45.76, 4.84, 70, 0.0),  # France: 70 + 30, the busiest
         Place("Paris", 48.86, 2.35, 30, 0.0),

@@ -20,7 +20,13 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen, QP
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import GeoMapOptions
-from kiosk.geo import country_at, country_rings, country_shapes, detailed_outlines
+from kiosk.geo import (
+    country_at,
+    country_index,
+    country_rings,
+    country_shapes,
+    detailed_outlines,
+)
 from kiosk.hub import Sample, StreamView
 from kiosk.paths import ASSETS
 from kiosk.values import Place, Places
@@ -69,6 +75,9 @@ class GeoMapWidget(KioskWidget):
         self._shapes: dict[str, QPainterPath] = {}  # country → its outline on the pixmap
         self._shades: dict[str, int] = {}  # country → step 0 … SHADES - 1
         self._steps: tuple[float, ...] = ()  # the least count of each step, for the legend
+        # Which country each place is in needs the country index: built off the UI thread,
+        # the countries are shaded from the first sample after it is ready.
+        self._index = country_index() if options.mode != "dots" else None
 
     def take(self, sample: Sample) -> bool:
         if not isinstance(sample.value, Places):
@@ -77,7 +86,7 @@ class GeoMapWidget(KioskWidget):
         # a whole pixel or step, or a country changes shade: repaint then.
         rect = self.content_rect()
         dots = self._dots(sample.value, self.frame(rect)) if rect.isValid() else []
-        if self.options.mode != "dots":
+        if self._index is not None and self._index.done():
             self._shades, self._steps = shades(country_totals(sample.value))
         return self.shows_new(
             (
