@@ -1139,3 +1139,29 @@ def test_a_card_shows_the_posts_reactions_in_its_header(qtbot: QtBot, hub: Hub) 
     plain = header_ink(widget._draw_card(quiet))  # type: ignore[attr-defined]
     with_reactions = header_ink(widget._draw_card(loved))  # type: ignore[attr-defined]
     assert with_reactions > plain * 1.2  # more written on the right of the header
+
+
+def test_geo_map_legend_goes_where_it_hides_the_fewest_mentions(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import GeoMapOptions
+    from kiosk.geo import country_index
+    from kiosk.values import Place, Places
+
+    hub.declare("s.places", Kind.PLACES)
+    widget = create_widget(GeoMapOptions(at=(0, 0, 6, 4), data="s.places", mode="both"), hub, STYLE)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 640)
+    widget.show()
+    qtbot.waitUntil(country_index().done, timeout=10_000)
+    frame = widget.frame(widget.content_rect())
+    box = QRectF(0, 0, frame.width() * 0.45, frame.height() * 0.3)  # below 15° S, 100° wide
+
+    def corner_for(*places: Place) -> tuple[bool, bool]:
+        hub.publish("s.places", Places(places))
+        widget.refresh()
+        widget.grab()  # paints: the outlines the legend is placed against are drawn
+        chosen = widget._least_covering(box, frame)  # type: ignore[attr-defined]
+        return chosen.left() < frame.center().x(), chosen.top() > frame.center().y()
+
+    assert corner_for(Place("Sydney", -33.87, 151.21, 50, 0.0)) == (True, True)  # bottom left
+    southern = (Place("São Paulo", -23.55, -46.63, 50, 0.0), Place("Perth", -31.95, 115.86, 9, 0))
+    assert corner_for(*southern) == (True, False)  # top left: not over Brazil nor Australia
