@@ -214,3 +214,26 @@ def test_who_drives_it_fills_at_once_after_an_empty_start() -> None:
     sample = hub.sample("s.authors")
     assert sample is not None and isinstance(sample.value, Ranking)
     assert [entry.label for entry in sample.value.entries] == ["star"]
+
+
+def test_counts_survive_a_restart_in_the_source_cache(tmp_path: Path) -> None:
+    first = Backend(answer_followers)
+    source, _ = bluesky(
+        Backend(search(by(1, "1"))), FakeTime(), tmp_path, profile_backend=first, brands=ACME
+    )
+    run(source)
+    again = Backend(answer_followers)
+    later = FakeTime(now=T0 + 600)
+    restarted, hub = bluesky(
+        Backend(search(by(1, "2"))), later, tmp_path, profile_backend=again, brands=ACME
+    )
+    run(restarted)
+    assert len(first.requests) == 1 and again.requests == []  # known from the cache
+    assert [m.followers for m in mentions(hub) if m.id.endswith("/2")] == [1001]
+
+
+def test_a_garbled_count_in_the_cache_is_left_out() -> None:
+    counts = FollowerCounts(lambda: T0)
+    counts.load({"did:plc:1": [5, T0], "did:plc:2": ["many", T0], "did:plc:3": [7], 4: [1, T0]})
+    counts.load("not a dict")
+    assert (counts.get("did:plc:1"), counts.get("did:plc:2"), len(counts)) == (5, None, 1)

@@ -181,7 +181,7 @@ class BlueskySource(ListeningSource):
         return with_counts
 
     def cache_extra(self) -> Any:
-        return {"newest": self.newest, **self.listener.dump()}
+        return {"newest": self.newest, "followers": self.followers.dump(), **self.listener.dump()}
 
     def restore_extra(self, extra: Any) -> None:
         newest = extra["newest"]
@@ -192,6 +192,7 @@ class BlueskySource(ListeningSource):
             raise ValueError("newest: expected post times by search")
         self.listener.load(extra)
         self.newest = {str(key): float(value) for key, value in newest.items()}
+        self.followers.load(extra.get("followers"))
 
 
 def _posts(body: bytes, headers: httpx.Headers) -> list[Any]:

@@ -2,7 +2,8 @@
 empty on Bluesky. ``app.bsky.actor.getProfiles`` answers up to 25 authors a call.
 
 Counts are kept for :data:`KEEP_FOR` (they move slowly) for up to :data:`MAX_AUTHORS` authors,
-least recently asked for forgotten first. A poll asks for at most ``per_poll`` batches, newest
+least recently asked for forgotten first; the freshest 5,000 go in the source's disk cache, so
+a restart does not ask for every author again. A poll asks for at most ``per_poll`` batches, newest
 posts' authors first: the searches come first in the AppView's rate limit, and an author left
 over is asked for at the next poll. A post never waits for its author's profile: one whose
 author is not known yet is published with 0 followers.
@@ -17,13 +18,14 @@ from typing import Any
 
 import httpx
 
-from kiosk.sources.parsing import DATA_ERRORS, count, describe
+from kiosk.sources.parsing import DATA_ERRORS, count, describe, finite
 from kiosk.sources.polling import FetchError
 
 PROFILES = "/xrpc/app.bsky.actor.getProfiles"
 BATCH = 25  # the API's limit of actors per call
 KEEP_FOR = 6 * 3600.0  # seconds a follower count is used before it is asked for again
 MAX_AUTHORS = 20_000
+KEPT_ACROSS_RESTARTS = 5_000  # counts written to the disk cache (~60 bytes each)
 
 
 class FollowerCounts:
@@ -61,6 +63,24 @@ class FollowerCounts:
             self._known.move_to_end(did)
         while len(self._known) > self.max_authors:
             self._known.popitem(last=False)
+
+    def dump(self, most: int = KEPT_ACROSS_RESTARTS) -> dict[str, list[float]]:
+        """The ``most`` most recently used counts still good, for the source's disk cache."""
+        now = self.clock()
+        fresh = [(did, known) for did, known in self._known.items() if now - known[1] <= KEEP_FOR]
+        return {did: [followers, at] for did, (followers, at) in fresh[-most:]}
+
+    def load(self, saved: Any) -> None:
+        """Counts from :meth:`dump`; entries that are not a DID with a count and a time are
+        left out (an older cache has none at all)."""
+        if not isinstance(saved, dict):
+            return
+        for did, entry in list(saved.items())[-self.max_authors :]:
+            if not (isinstance(did, str) and isinstance(entry, list) and len(entry) == 2):
+                continue
+            followers, at = count(entry[0]), finite(entry[1])
+            if followers is not None and at is not None:
+                self._known[did] = (followers, at)
 
 
 def profiles_url(service: str, dids: list[str]) -> str:
