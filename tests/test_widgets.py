@@ -1095,8 +1095,8 @@ def test_geo_map_shades_the_countries_the_places_are_in(qtbot: QtBot, hub: Hub) 
 
 
 def test_country_shades_halve_from_the_busiest_at_round_numbers() -> None:
+    from kiosk.geo import country_totals, shades
     from kiosk.values import Place, Places
-    from kiosk.widgets.geo_map import country_totals, shades
 
     totals = country_totals(
         Places(
@@ -1165,3 +1165,43 @@ def test_geo_map_legend_goes_where_it_hides_the_fewest_mentions(qtbot: QtBot, hu
     assert corner_for(Place("Sydney", -33.87, 151.21, 50, 0.0)) == (True, True)  # bottom left
     southern = (Place("São Paulo", -23.55, -46.63, 50, 0.0), Place("Perth", -31.95, 115.86, 9, 0))
     assert corner_for(*southern) == (True, False)  # top left: not over Brazil nor Australia
+
+
+def test_geo_map_shades_a_ranking_of_countries(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config import parse_layout
+    from kiosk.config.widgets import GeoMapOptions
+
+    # Any figure per country: social.by_country, or a source's sales per market.
+    layout = parse_layout(
+        "sources: {social: {type: demo}}\nscreens: [{name: a, match: {any: true}, pages: "
+        "[{title: P, widgets: [{type: geo_map, at: [0, 0, 6, 4], data: social.by_country}]}]}]\n"
+    )
+    assert layout.screens[0].pages[0].widgets[0].data == "social.by_country"
+    hub.declare("s.by_country", Kind.RANKING)
+    options = GeoMapOptions(at=(0, 0, 6, 4), data="s.by_country", region="europe")
+    widget = create_widget(options, hub, STYLE)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 640)
+    widget.show()
+    ranking = Ranking(
+        (
+            RankEntry("Netherlands", 1000.0),  # as by_country names them
+            RankEntry("FR", 300.0),  # codes too
+            RankEntry("DEU", 40.0),
+            RankEntry("Benelux", 5000.0),  # a market, not a country: no shade
+            RankEntry("Atlantis", 9.0),
+        )
+    )
+    hub.publish("s.by_country", ranking)
+    widget.refresh()
+    image = widget.grab().toImage()
+    frame = widget.frame(widget.content_rect())
+
+    def colour_at(lat: float, lon: float) -> int:
+        at = widget.project(lat, lon, frame)
+        return image.pixel(round(at.x()), round(at.y())) & 0xFFFFFF
+
+    netherlands, france, germany = colour_at(52.2, 5.6), colour_at(46.5, 2.5), colour_at(51, 10)
+    assert netherlands == widget.shade(4).rgb() & 0xFFFFFF  # the top of the ranking
+    assert len({netherlands, france, germany}) == 3  # three shades, by their figures
+    assert colour_at(40.0, -3.7) == STYLE.grid.rgb() & 0xFFFFFF  # Spain: not in it, bare land

@@ -21,22 +21,26 @@ from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import GeoMapOptions
 from kiosk.geo import (
-    country_at,
+    SHADES,
     country_index,
     country_rings,
     country_shapes,
+    country_totals,
     detailed_outlines,
+    ranked_countries,
+    sane_places,
+    shades,
 )
 from kiosk.hub import Sample, StreamView
+from kiosk.i18n import Lang
 from kiosk.paths import ASSETS
-from kiosk.values import Place, Places
+from kiosk.values import Places, Ranking
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.theme import Style
 
 log = logging.getLogger(__name__)
 
 Ring = list[tuple[float, float]]
-SHADES = 5  # steps of a country's shade
 LEGEND_SCALES = (1.0, 0.85, 0.7, 0.55)
 
 
@@ -78,16 +82,23 @@ class GeoMapWidget(KioskWidget):
         # Which country each place is in needs the country index: built off the UI thread,
         # the countries are shaded from the first sample after it is ready.
         self._index = country_index() if options.mode != "dots" else None
+        self._per_country = False  # the stream is a ranking of countries, not places
 
     def take(self, sample: Sample) -> bool:
-        if not isinstance(sample.value, Places):
-            raise TypeError(f"expected Places, got {type(sample.value).__name__}")
+        value = sample.value
+        if isinstance(value, Ranking):  # a figure per country: a choropleth, whatever the mode
+            self._per_country = True
+            self._shades, self._steps = shades(ranked_countries(value))
+            return self.shows_new((tuple(sorted(self._shades.items())), self._steps))
+        if not isinstance(value, Places):
+            raise TypeError(f"expected Places or a Ranking, got {type(value).__name__}")
+        self._per_country = False
         # Counts change every second; the map only when a dot moves, grows or changes colour by
         # a whole pixel or step, or a country changes shade: repaint then.
         rect = self.content_rect()
-        dots = self._dots(sample.value, self.frame(rect)) if rect.isValid() else []
+        dots = self._dots(value, self.frame(rect)) if rect.isValid() else []
         if self._index is not None and self._index.done():
-            self._shades, self._steps = shades(country_totals(sample.value))
+            self._shades, self._steps = shades(country_totals(value))
         return self.shows_new(
             (
                 tuple(
@@ -99,9 +110,11 @@ class GeoMapWidget(KioskWidget):
             )
         )
 
-    def _dots(self, value: Places, frame: QRectF) -> list[tuple[QPointF, float, QColor]]:
+    def _dots(self, value: object, frame: QRectF) -> list[tuple[QPointF, float, QColor]]:
         """Where each place's dot goes, how large and in which colour; largest first."""
-        places = sane_places(value) if self.options.mode != "countries" else []
+        if not isinstance(value, Places) or self.options.mode == "countries":
+            return []
+        places = sane_places(value)
         if not places:
             return []
         busiest = max(place.count for place in places) or 1.0
@@ -148,8 +161,13 @@ class GeoMapWidget(KioskWidget):
         if rect.width() <= 0 or rect.height() <= 0:
             return
         frame = self.frame(rect)
+        local = frame.translated(-rect.left(), -rect.top())
         if self._land is None or self._land.size() != QSize(rect.width(), rect.height()):
-            self._land = self._draw_land(rect.size(), frame.translated(-rect.left(), -rect.top()))
+            self._land = self._draw_land(rect.size(), local)
+            self._shapes = {}
+        if self._shades and not self._shapes:  # outlines as paths, once per size
+            shapes = country_shapes(self.options.bounds if self.options.country else None)
+            self._shapes = {key: self._path(rings, local) for key, rings in shapes.items()}
         painter.drawPixmap(rect.topLeft(), self._land)
         if self.sample is None:
             return
@@ -192,9 +210,13 @@ class GeoMapWidget(KioskWidget):
         rows: list[tuple[str, list[QColor | str]]] = []
         if self._steps:
             bar: list[QColor | str] = [self.shade(step) for step, _ in self._legend()]
-            most = words.compact(self._steps[-1]) + ("+" if len(self._steps) > 1 else "")
-            rows.append((words._("Mentions per country"), [words.compact(1), *bar, most]))
-        if self.options.mode != "countries" and self.options.colour_by == "sentiment":
+            least = _figure(words, self._steps[0])
+            most = _figure(words, self._steps[-1]) + ("+" if len(self._steps) > 1 else "")
+            # A ranking's figures are the widget title's to name; places' are mentions.
+            title = "" if self._per_country else words._("Mentions per country")
+            rows.append((title, [least, *bar, most]))
+        dots = self.options.mode != "countries" and not self._per_country
+        if dots and self.options.colour_by == "sentiment":
             moods: list[QColor | str] = []
             for score, mood in _MOODS:
                 moods += [style.sentiment_colour(score), words.term(mood)]
@@ -211,7 +233,8 @@ class GeoMapWidget(KioskWidget):
                 max(QFontMetrics(heading).horizontalAdvance(title) for title, _ in rows),
                 max(_row(items, QFontMetrics(label), chip, gap)[1] for _, items in rows),
             )
-            box = QRectF(0, 0, width + 2 * gap, len(rows) * 2 * line + gap)
+            lines = sum(2 if title else 1 for title, _ in rows)
+            box = QRectF(0, 0, width + 2 * gap, lines * line + gap)
             if box.width() <= frame.width() * 0.9 and box.height() <= frame.height() * 0.5:
                 break
         box = self._least_covering(box, frame.adjusted(gap, gap, -gap, -gap))
@@ -222,10 +245,11 @@ class GeoMapWidget(KioskWidget):
         painter.drawRoundedRect(box, gap, gap)
         y = box.top() + gap / 2
         for title, items in rows:
-            painter.setFont(style.font(26 * scale, 400))
-            painter.setPen(style.muted)
-            painter.drawText(QRectF(box.left() + gap, y, box.width(), line), _LEFT, title)
-            y += line
+            if title:
+                painter.setFont(style.font(26 * scale, 400))
+                painter.setPen(style.muted)
+                painter.drawText(QRectF(box.left() + gap, y, box.width(), line), _LEFT, title)
+                y += line
             painter.setFont(style.font(32 * scale, 600))
             placed, _ = _row(items, painter.fontMetrics(), chip, gap)
             for x, item in placed:
@@ -306,9 +330,6 @@ class GeoMapWidget(KioskWidget):
         if country:
             self._fill(painter, country_rings(country), frame, QColor(self.style_.grid))
         painter.end()
-        if self.options.mode != "dots":
-            shapes = country_shapes(self.options.bounds if country else None)
-            self._shapes = {key: self._path(rings, frame) for key, rings in shapes.items()}
         return pixmap
 
     def _path(self, rings: Sequence[Ring], frame: QRectF) -> QPainterPath:
@@ -339,53 +360,6 @@ def _row(
     return placed, x
 
 
-def sane_places(value: Places) -> list[Place]:
-    """The places a painter may use: a bad coordinate or count from a source is dropped."""
-    return [
-        p
-        for p in value.places
-        if math.isfinite(p.lat)
-        and math.isfinite(p.lon)
-        and -90 <= p.lat <= 90
-        and -180 <= p.lon <= 180
-        and math.isfinite(p.count)
-        and p.count > 0
-    ]
-
-
-def country_totals(value: Places) -> dict[str, float]:
-    """Mentions per country: each place counted in the country its coordinates fall in."""
-    totals: dict[str, float] = {}
-    for place in sane_places(value):
-        country = country_at(round(place.lat, 3), round(place.lon, 3))
-        if country:
-            totals[country] = totals.get(country, 0.0) + place.count
-    return totals
-
-
-def shades(totals: dict[str, float]) -> tuple[dict[str, int], tuple[float, ...]]:
-    """Each country's shade step, and the least count of each step in use (ascending).
-
-    Steps halve from the busiest country down (≥ ½, ≥ ¼ … of it), at round numbers: mentions
-    spread like that (a few countries carry most), and equal steps would leave all but one
-    country in the palest shade.
-    """
-    if not totals:
-        return {}, ()
-    busiest = max(totals.values())
-    steps = sorted({_round_down(busiest / 2**k) for k in range(1, SHADES)} - {0.0} | {1.0})
-    steps = [least for least in steps if least >= 1][-SHADES:]
-    first = SHADES - len(steps)
-    found = {
-        country: first + max(i for i, least in enumerate(steps) if count >= least or i == 0)
-        for country, count in totals.items()
-    }
-    return found, tuple(steps)
-
-
-def _round_down(value: float) -> float:
-    """The largest of 1, 2, 2.5, 5 × a power of ten at or below ``value`` (0 below 1)."""
-    if value < 1:
-        return 0.0
-    power = 10 ** math.floor(math.log10(value))
-    return float(max(power * m for m in (1, 2, 2.5, 5) if power * m <= value))
+def _figure(words: Lang, value: float) -> str:
+    """A legend's bound: compact for amounts, two decimals for small fractions (0.25)."""
+    return words.compact(value) if value >= 10 or value == int(value) else words.number(value, 2)
