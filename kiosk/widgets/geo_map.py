@@ -224,19 +224,14 @@ class GeoMapWidget(KioskWidget):
         if not rows:
             return
         # Large enough to read from the back of a room (labels 32 px at 1080p), smaller only
-        # when the map is too small to hold it.
-        for scale in LEGEND_SCALES:
-            gap, line, chip = (style.px(size * scale) for size in (14, 44, 30))
-            label = style.font(32 * scale, 600, drawn=False)
-            heading = style.font(26 * scale, 400, drawn=False)
-            width = max(
-                max(QFontMetrics(heading).horizontalAdvance(title) for title, _ in rows),
-                max(_row(items, QFontMetrics(label), chip, gap)[1] for _, items in rows),
-            )
-            lines = sum(2 if title else 1 for title, _ in rows)
-            box = QRectF(0, 0, width + 2 * gap, lines * line + gap)
-            if box.width() <= frame.width() * 0.9 and box.height() <= frame.height() * 0.5:
-                break
+        # when the map is too small to hold it, never below the screen's legibility floor:
+        # then the dots' row goes first, and the whole legend if the shades' row still does
+        # not fit.
+        fitted = self._legend_fit(rows, frame) or self._legend_fit(rows[:1], frame)
+        if fitted is None:
+            return
+        scale, box, rows = fitted
+        gap, line, chip = self._legend_metrics(scale)
         box = self._least_covering(box, frame.adjusted(gap, gap, -gap, -gap))
         background = QColor(style.panel)
         background.setAlpha(225)
@@ -290,6 +285,34 @@ class GeoMapWidget(KioskWidget):
             return under_dots + under_shades
 
         return min(corners, key=hidden)  # the first (bottom left) on a tie
+
+    def _legend_metrics(self, scale: float) -> tuple[int, int, int]:
+        """Gap, line height and chip size of the legend at ``scale``; a line is never lower
+        than its text, which the legibility floor may have made larger than asked."""
+        style = self.style_
+        text = QFontMetrics(style.font(32 * scale, 600)).height()
+        return style.px(14 * scale), max(style.px(44 * scale), text + style.px(8)), text * 3 // 4
+
+    def _legend_fit(
+        self, rows: list[tuple[str, list[QColor | str]]], frame: QRectF
+    ) -> tuple[float, QRectF, list[tuple[str, list[QColor | str]]]] | None:
+        """The largest scale at which ``rows`` fit the map (and are legible), with the box."""
+        style = self.style_
+        for scale in LEGEND_SCALES:
+            if scale < LEGEND_SCALES[0] and not style.legible(26 * scale):
+                return None  # smaller would be drawn at the floor all the same
+            gap, line, chip = self._legend_metrics(scale)
+            label = QFontMetrics(style.font(32 * scale, 600))
+            heading = QFontMetrics(style.font(26 * scale, 400))
+            width = max(
+                max(heading.horizontalAdvance(title) for title, _ in rows),
+                max(_row(items, label, chip, gap)[1] for _, items in rows),
+            )
+            lines = sum(2 if title else 1 for title, _ in rows)
+            box = QRectF(0, 0, width + 2 * gap, lines * line + gap)
+            if box.width() <= frame.width() * 0.9 and box.height() <= frame.height() * 0.5:
+                return scale, box, rows
+        return None
 
     def _legend(self) -> list[tuple[int, float]]:
         """(shade step, least count) of each step in use."""
