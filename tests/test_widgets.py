@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QRectF, QSize
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QFontMetrics, QImage, QPixmap
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Theme
@@ -1205,3 +1205,23 @@ def test_geo_map_shades_a_ranking_of_countries(qtbot: QtBot, hub: Hub) -> None:
     assert netherlands == widget.shade(4).rgb() & 0xFFFFFF  # the top of the ranking
     assert len({netherlands, france, germany}) == 3  # three shades, by their figures
     assert colour_at(40.0, -3.7) == STYLE.grid.rgb() & 0xFFFFFF  # Spain: not in it, bare land
+
+
+def test_a_narrow_card_header_gives_up_the_platform_name_before_the_author(
+    qtbot: QtBot, hub: Hub
+) -> None:
+    from kiosk.config.widgets import PostWallOptions
+
+    widget = make(qtbot, hub, PostWallOptions(at=(0, 0, 6, 6), data="s.mentions"))
+    post = dataclasses.replace(
+        mention(1), author="Marguerite Delacroix-Fontaine", platform="bluesky", likes=47, reposts=18
+    )
+    who, where = widget.header_texts(post, 2000)  # type: ignore[attr-defined]
+    assert who == post.author and where.startswith("♥ 47  ⇄ 18 · @a1 · Bluesky · ")
+    # Room for the whole name beside the time alone, not beside "Bluesky · time".
+    when = STYLE.lang.clock_time(post.at)
+    name = QFontMetrics(STYLE.font(28, 700)).horizontalAdvance(post.author)
+    room = name + QFontMetrics(STYLE.font(22)).horizontalAdvance(f" · {when}") + STYLE.px(24) + 4
+    who, where = widget.header_texts(post, room)  # type: ignore[attr-defined]
+    assert who == post.author  # whole: the badge says Bluesky, so the word goes
+    assert "Bluesky" not in where and where.endswith(STYLE.lang.clock_time(post.at))
