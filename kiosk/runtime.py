@@ -72,9 +72,16 @@ class Runtime:
                 ours = getattr(options, "our_brand", None)
                 brands_of[name] = (list(brands) if brands else None, ours)
                 alerts = getattr(options, "alerts", None)
+                rank_by = getattr(options, "rank_by", None)
                 self.analytics.append(
                     attach_analytics(
-                        self.hub, name, brands=brands, ours=ours, alerts=alerts, settings=settings
+                        self.hub,
+                        name,
+                        brands=brands,
+                        ours=ours,
+                        alerts=alerts,
+                        settings=settings,
+                        rank_by=rank_by,
                     )
                 )
         self.views: list[ListeningView] = []

@@ -53,6 +53,15 @@ class Mention:
     weight: int = 1
     media: tuple[str, ...] = ()  # addresses of attached images or video, when the source says
     country: str = ""  # ISO 3166 alpha-2 of where it comes from (a market is a set of them)
+    # Reactions as the platform counted them when the post was read (None: it does not say).
+    likes: int | None = None  # favourites on Mastodon, likes on Bluesky
+    reposts: int | None = None  # boosts on Mastodon, reposts on Bluesky
+    replies: int | None = None
+
+    @property
+    def engagement(self) -> int:
+        """Likes, reposts and replies together (0 where the platform gives none)."""
+        return (self.likes or 0) + (self.reposts or 0) + (self.replies or 0)
 
 
 @dataclass(frozen=True, slots=True)

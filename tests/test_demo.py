@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pydantic
 import pytest
 
@@ -293,3 +294,18 @@ def test_a_long_backfill_is_fine_for_the_last_hour_and_coarse_before() -> None:
     assert len(posts) <= 30_000
     assert sum(m.weight for m in recent) == pytest.approx(50 * 3600, rel=0.1)
     assert sum(m.weight for m in older) == pytest.approx(50 * 5 * 3600, rel=0.1)
+
+
+def test_posts_carry_reactions_drawn_apart_from_everything_else() -> None:
+    posts = run(DemoGenerator(steady(seed=3, rate=200), T0), T0, 30)
+    likes = sorted(m.likes or 0 for m in posts)
+    assert all(m.likes is not None and m.reposts is not None for m in posts)
+    assert likes[-1] > 10 * max(1, likes[len(likes) // 2])  # a heavy tail: a few go viral
+    assert all((m.reposts or 0) <= (m.likes or 0) for m in posts)
+    # Reactions have their own generator: another one changes the reactions and nothing else
+    # (the seeded texts, times and authors stay as they were before posts had reactions).
+    other = DemoGenerator(steady(seed=3, rate=200), T0)
+    other.reaction_rng = np.random.default_rng(999)
+    again = run(other, T0, 30)
+    assert [(m.at, m.text, m.handle) for m in again] == [(m.at, m.text, m.handle) for m in posts]
+    assert [m.likes for m in again] != [m.likes for m in posts]

@@ -119,6 +119,9 @@ def test_a_status_becomes_a_mention() -> None:
         sentiment=mention.sentiment,
         hashtags=("acme",),
         media=("https://files.example/media/22.png",),
+        likes=5,  # favourites_count
+        reposts=2,  # reblogs_count
+        replies=0,
     )
     assert mention.sentiment > 0.25
     assert str(backend.requests[0].url) == f"{INSTANCE}/api/v1/timelines/tag/acme?limit=40"
@@ -364,11 +367,39 @@ def search(*posts: dict[str, Any]) -> httpx.Response:
     return ok({"cursor": str(len(posts)), "hitsTotal": len(posts), "posts": list(posts)})
 
 
+ANN_FOLLOWERS = 321
+
+
+def profiles(*authors: tuple[str, int]) -> httpx.Response:
+    """An app.bsky.actor.getProfiles answer: profileViewDetailed, abridged."""
+    return ok(
+        {
+            "profiles": [
+                {"did": did, "handle": f"{did[-6:]}.bsky.social", "followersCount": followers}
+                for did, followers in authors
+            ]
+        }
+    )
+
+
 def bluesky(
-    backend: Backend, time: FakeTime, tmp_path: Path, hub: Hub | None = None, **options: Any
+    backend: Backend,
+    time: FakeTime,
+    tmp_path: Path,
+    hub: Hub | None = None,
+    profile_backend: Backend | None = None,
+    **options: Any,
 ) -> tuple[BlueskySource, Hub]:
+    """A bluesky source whose searches go to ``backend``, its profile lookups to
+    ``profile_backend`` (by default one that knows Ann, the author of every post_view)."""
     settings = {"type": "bluesky", "brands": BRANDS, **options}
-    return make_source(BlueskySource, "api", settings, backend, time, tmp_path, hub)
+    looked_up = profile_backend or Backend(profiles(("did:plc:abc123", ANN_FOLLOWERS)))
+
+    def route(request: httpx.Request) -> Any:
+        is_profiles = request.url.path.endswith("/app.bsky.actor.getProfiles")
+        return (looked_up if is_profiles else backend)(request)
+
+    return make_source(BlueskySource, "api", settings, route, time, tmp_path, hub)
 
 
 def test_a_search_hit_becomes_a_mention() -> None:
@@ -387,10 +418,13 @@ def test_a_search_hit_becomes_a_mention() -> None:
         platform="bluesky",
         author="Ann Example",
         handle="ann.bsky.social",
-        followers=0,  # a postView's author has no follower count
+        followers=ANN_FOLLOWERS,  # not in the postView: from getProfiles
         sentiment=mention.sentiment,
         hashtags=("acme",),
         media=("https://cdn.bsky.app/img/feed_fullsize/plain/did:plc:abc123/b@jpeg",),
+        likes=4,  # likeCount
+        reposts=1,  # repostCount
+        replies=0,
     )
     first = backend.requests[0].url
     assert first.path == "/xrpc/app.bsky.feed.searchPosts"

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QRectF, QSize
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QFontMetrics, QImage, QPixmap
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Theme
@@ -1056,3 +1056,172 @@ def test_a_gauge_marks_its_target_and_formats_its_figure(qtbot: QtBot, hub: Hub)
     plain = make(qtbot, hub, options.model_copy(update={"target": None}))
     plain.refresh()
     assert with_mark != plain.grab().toImage()  # the target's mark is drawn
+
+
+def test_geo_map_shades_the_countries_the_places_are_in(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import GeoMapOptions
+    from kiosk.geo import country_index
+    from kiosk.values import Place, Places
+
+    hub.declare("s.places", Kind.PLACES)
+    options = GeoMapOptions(at=(0, 0, 6, 4), data="s.places", mode="countries", legend=False)
+    widget = create_widget(options, hub, STYLE)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 640)
+    widget.show()
+    qtbot.waitUntil(country_index().done, timeout=10_000)  # built off the UI thread
+    places = (
+        Place("Lyon", 45.76, 4.84, 70, 0.0),  # France: 70 + 30, the busiest
+        Place("Paris", 48.86, 2.35, 30, 0.0),
+        Place("Chicago", 41.88, -87.63, 6, 0.0),  # the United States: a few
+        Place("Brasília", -15.79, -47.88, 0, 0.0),  # no mentions: Brazil stays bare land
+        Place("At sea", 0.0, -30.0, 50, 0.0),  # in no country
+    )
+    hub.publish("s.places", Places(places))
+    widget.refresh()
+    image = widget.grab().toImage()
+    frame = widget.frame(widget.content_rect())
+
+    def colour_at(lat: float, lon: float) -> int:
+        at = widget.project(lat, lon, frame)
+        return image.pixel(round(at.x()), round(at.y())) & 0xFFFFFF
+
+    france, usa = colour_at(46.5, 2.5), colour_at(39.0, -100.0)
+    assert france == widget.shade(4).rgb() & 0xFFFFFF  # the busiest country: the fullest shade
+    assert usa not in (france, colour_at(-10.0, -52.0))  # shaded, lighter than France
+    brazil, ocean = colour_at(-10.0, -52.0), colour_at(0.0, -30.0)
+    assert brazil == STYLE.grid.rgb() & 0xFFFFFF  # no mentions: bare land
+    assert ocean == STYLE.panel.rgb() & 0xFFFFFF  # a place at sea shades nothing
+
+
+def test_country_shades_halve_from_the_busiest_at_round_numbers() -> None:
+    from kiosk.geo import country_totals, shades
+    from kiosk.values import Place, Places
+
+    totals = country_totals(
+        Places(
+            (
+                Place("Amsterdam", 52.37, 4.90, 900, 0.0),
+                Place("Rotterdam", 51.92, 4.48, 100, 0.0),
+                Place("Singapore", 1.29, 103.85, 300, 0.0),  # only in the 1:50m outlines
+                Place("Brest, on the coast", 48.39, -4.49, 40, 0.0),
+                Place("Oslo", 59.91, 10.75, 2, 0.0),
+                Place("Bad", math.nan, 0.0, 5, 0.0),
+            )
+        )
+    )
+    assert totals == {"NL": 1000, "SG": 300, "FR": 40, "NO": 2}
+    steps, least = shades(totals)
+    assert least == (1, 50, 100, 250, 500)  # 1000/2, /4, /8 = 125 → 100, /16 = 62.5 → 50
+    assert steps == {"NL": 4, "SG": 3, "FR": 0, "NO": 0}
+    assert shades({}) == ({}, ())
+
+
+def test_a_card_shows_the_posts_reactions_in_its_header(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import PostWallOptions
+    from kiosk.widgets.post_wall import reactions_text
+
+    widget = make(qtbot, hub, PostWallOptions(at=(0, 0, 6, 6), data="s.mentions"))
+    quiet = mention(1, "Great service today")
+    loved = dataclasses.replace(quiet, likes=1234, reposts=40, replies=0)
+    assert reactions_text(loved, STYLE.lang.compact) == "♥ 1,234  ⇄ 40"  # no "↩ 0"
+    assert reactions_text(quiet, STYLE.lang.compact) == ""  # a platform that gives none
+
+    def header_ink(pixmap: QPixmap) -> int:
+        image = pixmap.toImage()
+        card = image.pixel(image.width() // 2, 4)
+        return sum(
+            image.pixel(x, y) != card
+            for x in range(image.width() // 3, image.width(), 2)
+            for y in range(STYLE.px(14), STYLE.px(48), 2)
+        )
+
+    plain = header_ink(widget._draw_card(quiet))  # type: ignore[attr-defined]
+    with_reactions = header_ink(widget._draw_card(loved))  # type: ignore[attr-defined]
+    assert with_reactions > plain * 1.2  # more written on the right of the header
+
+
+def test_geo_map_legend_goes_where_it_hides_the_fewest_mentions(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config.widgets import GeoMapOptions
+    from kiosk.geo import country_index
+    from kiosk.values import Place, Places
+
+    hub.declare("s.places", Kind.PLACES)
+    widget = create_widget(GeoMapOptions(at=(0, 0, 6, 4), data="s.places", mode="both"), hub, STYLE)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 640)
+    widget.show()
+    qtbot.waitUntil(country_index().done, timeout=10_000)
+    frame = widget.frame(widget.content_rect())
+    box = QRectF(0, 0, frame.width() * 0.45, frame.height() * 0.3)  # below 15° S, 100° wide
+
+    def corner_for(*places: Place) -> tuple[bool, bool]:
+        hub.publish("s.places", Places(places))
+        widget.refresh()
+        widget.grab()  # paints: the outlines the legend is placed against are drawn
+        chosen = widget._least_covering(box, frame)  # type: ignore[attr-defined]
+        return chosen.left() < frame.center().x(), chosen.top() > frame.center().y()
+
+    assert corner_for(Place("Sydney", -33.87, 151.21, 50, 0.0)) == (True, True)  # bottom left
+    southern = (Place("São Paulo", -23.55, -46.63, 50, 0.0), Place("Perth", -31.95, 115.86, 9, 0))
+    assert corner_for(*southern) == (True, False)  # top left: not over Brazil nor Australia
+
+
+def test_geo_map_shades_a_ranking_of_countries(qtbot: QtBot, hub: Hub) -> None:
+    from kiosk.config import parse_layout
+    from kiosk.config.widgets import GeoMapOptions
+
+    # Any figure per country: social.by_country, or a source's sales per market.
+    layout = parse_layout(
+        "sources: {social: {type: demo}}\nscreens: [{name: a, match: {any: true}, pages: "
+        "[{title: P, widgets: [{type: geo_map, at: [0, 0, 6, 4], data: social.by_country}]}]}]\n"
+    )
+    assert layout.screens[0].pages[0].widgets[0].data == "social.by_country"
+    hub.declare("s.by_country", Kind.RANKING)
+    options = GeoMapOptions(at=(0, 0, 6, 4), data="s.by_country", region="europe")
+    widget = create_widget(options, hub, STYLE)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 640)
+    widget.show()
+    ranking = Ranking(
+        (
+            RankEntry("Netherlands", 1000.0),  # as by_country names them
+            RankEntry("FR", 300.0),  # codes too
+            RankEntry("DEU", 40.0),
+            RankEntry("Benelux", 5000.0),  # a market, not a country: no shade
+            RankEntry("Atlantis", 9.0),
+        )
+    )
+    hub.publish("s.by_country", ranking)
+    widget.refresh()
+    image = widget.grab().toImage()
+    frame = widget.frame(widget.content_rect())
+
+    def colour_at(lat: float, lon: float) -> int:
+        at = widget.project(lat, lon, frame)
+        return image.pixel(round(at.x()), round(at.y())) & 0xFFFFFF
+
+    netherlands, france, germany = colour_at(52.2, 5.6), colour_at(46.5, 2.5), colour_at(51, 10)
+    assert netherlands == widget.shade(4).rgb() & 0xFFFFFF  # the top of the ranking
+    assert len({netherlands, france, germany}) == 3  # three shades, by their figures
+    assert colour_at(40.0, -3.7) == STYLE.grid.rgb() & 0xFFFFFF  # Spain: not in it, bare land
+
+
+def test_a_narrow_card_header_gives_up_the_platform_name_before_the_author(
+    qtbot: QtBot, hub: Hub
+) -> None:
+    from kiosk.config.widgets import PostWallOptions
+
+    widget = make(qtbot, hub, PostWallOptions(at=(0, 0, 6, 6), data="s.mentions"))
+    post = dataclasses.replace(
+        mention(1), author="Marguerite Delacroix-Fontaine", platform="bluesky", likes=47, reposts=18
+    )
+    who, where = widget.header_texts(post, 2000)  # type: ignore[attr-defined]
+    assert who == post.author and where.startswith("♥ 47  ⇄ 18 · @a1 · Bluesky · ")
+    # Room for the whole name beside the time alone, not beside "Bluesky · time".
+    when = STYLE.lang.clock_time(post.at)
+    name = QFontMetrics(STYLE.font(28, 700)).horizontalAdvance(post.author)
+    room = name + QFontMetrics(STYLE.font(22)).horizontalAdvance(f" · {when}") + STYLE.px(24) + 4
+    who, where = widget.header_texts(post, room)  # type: ignore[attr-defined]
+    assert who == post.author  # whole: the badge says Bluesky, so the word goes
+    assert "Bluesky" not in where and where.endswith(STYLE.lang.clock_time(post.at))

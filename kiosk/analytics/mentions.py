@@ -19,6 +19,7 @@ from kiosk.analytics.aggregators import AGGREGATORS, Settings, aggregator_stream
 from kiosk.analytics.spikes import BASELINE_MINUTES, SpikeDetector
 from kiosk.analytics.windows import MINUTE, MinuteCounters, MinuteCounts, WeekActivity
 from kiosk.config.alerts import AlertRules
+from kiosk.config.ranking import RankBy
 from kiosk.hub import Hub, SourceState
 from kiosk.platforms import platform_name
 from kiosk.values import (
@@ -97,8 +98,10 @@ class MentionAnalytics:
         ours: str | None = None,
         alerts: AlertRules | None = None,
         settings: Settings | None = None,
+        rank_by: RankBy | None = None,
     ) -> None:
         self.ours = ours
+        self.rank_by = rank_by
         settings = settings or Settings()
         self.aggregators = [kind(settings) for kind in AGGREGATORS]
         self._counters = tuple(part.count for part in self.aggregators)  # bound once: hot path
@@ -115,6 +118,8 @@ class MentionAnalytics:
         early = math.ceil(FUTURE_TOLERANCE / MINUTE)
         self.hashtags = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
         self.hashtag_sentiment = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
+        # With rank_by, what orders the hashtags: their posts' reach or engagement.
+        self.hashtag_amounts = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
         self.activity = WeekActivity()
         rules = alerts or AlertRules()
         self.spikes = SpikeDetector(sensitivity=rules.sensitivity)
@@ -130,8 +135,9 @@ class MentionAnalytics:
         # spike detector what is normal but raise no alert.
         self._live_from = int(self.clock() // MINUTE) - 1
         self.places = MinuteCounters(capacity=RECENT_MINUTES + 1 + early)
-        # Reach per author (followers summed over their posts), and who they are, for the
-        # "who drives the conversation" board.
+        # Reach per author (followers summed over their posts; with rank_by: engagement, the
+        # likes, reposts and replies of their posts), and who they are, for the "who drives
+        # the conversation" board.
         self.reach = MinuteCounters(capacity=2 * RECENT_MINUTES + 1 + early)
         # key -> name, handle, the platforms it posts on, followers (the most on any of them)
         self._authors: dict[str, tuple[str, str, tuple[str, ...], int]] = {}
@@ -154,6 +160,7 @@ class MentionAnalytics:
         self._last_publish: float | None = None
         self._last_counts = -math.inf
         self._authors_at: float | None = None
+        self._authors_empty = False  # the last authors ranking published had nobody in it
         self._activity_minute: int | None = None
         self._activity_total = 0.0
 
@@ -199,6 +206,7 @@ class MentionAnalytics:
         feeling = (
             round(score * 1000) if isinstance(score, int | float) and math.isfinite(score) else 0
         )
+        tag_amount = self._amount(item, self.rank_by) * weight if self.rank_by else 0
         for tag in tags[:8]:
             if isinstance(tag, str) and tag:
                 form = "#" + tag.lstrip("#")
@@ -209,6 +217,8 @@ class MentionAnalytics:
                         self._tag_forms.clear()  # forms come back with the next posts
                     self._tag_forms[key] = form
                 self.hashtags.add(key, minute, weight)
+                if tag_amount:
+                    self.hashtag_amounts.add(key, minute, tag_amount)
                 self.brand_tags.add(f"{item.brand}\x1f{key}", minute, weight)
                 # Counters hold integers: sentiment in thousandths (as for places).
                 self.hashtag_sentiment.add(key, minute, feeling * weight)
@@ -241,9 +251,15 @@ class MentionAnalytics:
             self._authors_at is None
             or now - self._authors_at >= AUTHORS_EVERY
             or now < self._authors_at
+            or (self._authors_empty and self.reach.totals(*recent))
         ):
-            self._authors_at = now  # reach moves slowly and costs ms to rank: every 10 s
-            self.hub.publish(f"{name}.authors", self._top_authors(recent, before), at=now)
+            # Reach moves slowly and costs ms to rank: every 10 s, but at once after an empty
+            # ranking (a view's first publish came before its first posts: the board said
+            # "Nothing ranked yet" for 10 s).
+            self._authors_at = now
+            authors = self._top_authors(recent, before)
+            self._authors_empty = not authors.entries
+            self.hub.publish(f"{name}.authors", authors, at=now)
         self.hub.publish(f"{name}.alerts", self._alerts(current), at=now)
         self.hub.publish(f"{name}.places", self._places(recent), at=now)
 
@@ -344,15 +360,28 @@ class MentionAnalytics:
             label=f"share of voice of {ours}",
         )
 
+    @staticmethod
+    def _amount(item: Mention, rank_by: RankBy | None) -> int:
+        """What one post adds to its author's or hashtag's place in a ranking."""
+        if rank_by == "engagement":
+            return item.engagement
+        followers = item.followers
+        return followers if isinstance(followers, int) and followers > 0 else 0
+
     def _count_author(self, item: Mention, minute: int, weight: int) -> None:
         followers = item.followers
-        if not (isinstance(followers, int) and followers > 0 and item.handle):
+        if not (isinstance(followers, int) and item.handle):
             return
         # One author across platforms: the same handle on X, Instagram and TikTok is one
         # person reaching people three ways, not three rows of "who drives it".
         key = str(item.handle).lstrip("@").casefold()
-        self.reach.add(key, minute, followers * weight)
-        self.brand_reach.add(f"{item.brand}\x1f{key}", minute, followers * weight)
+        if followers > 0:  # what drives a spike is who reached people
+            self.brand_reach.add(f"{item.brand}\x1f{key}", minute, followers * weight)
+        amount = self._amount(item, "engagement" if self.rank_by == "engagement" else "reach")
+        if amount > 0:
+            self.reach.add(key, minute, amount * weight)
+        elif followers <= 0:
+            return
         if key not in self._authors and len(self._authors) >= MAX_AUTHORS:
             self._forget_authors()
         known = self._authors.get(key)
@@ -493,19 +522,21 @@ class MentionAnalytics:
         return (*tags, *names, *places)
 
     def _top_hashtags(self, recent: tuple[int, int], before: tuple[int, int]) -> Ranking:
-        now_counts = self.hashtags.totals(*recent).most_common(TOP_HASHTAGS)
-        previous = [tag for tag, _ in self.hashtags.totals(*before).most_common(3 * TOP_HASHTAGS)]
+        ranked = self.hashtag_amounts if self.rank_by else self.hashtags
+        now_amounts = ranked.totals(*recent).most_common(TOP_HASHTAGS)
+        previous = [tag for tag, _ in ranked.totals(*before).most_common(3 * TOP_HASHTAGS)]
         rank_before = {tag: rank for rank, tag in enumerate(previous)}
+        posts = self.hashtags.totals(*recent)  # the mean sentiment is per post
         feeling = self.hashtag_sentiment.totals(*recent)
         return Ranking(
             tuple(
                 RankEntry(
                     self._tag_forms.get(tag, tag),
-                    float(count),
+                    float(amount),
                     rank_before.get(tag),
-                    sentiment=feeling.get(tag, 0) / 1000 / count if count else None,
+                    sentiment=feeling.get(tag, 0) / 1000 / posts[tag] if posts.get(tag) else None,
                 )
-                for tag, count in now_counts
+                for tag, amount in now_amounts
             )
         )
 
@@ -517,11 +548,14 @@ def attach_analytics(
     ours: str | None = None,
     alerts: AlertRules | None = None,
     settings: Settings | None = None,
+    rank_by: RankBy | None = None,
 ) -> MentionAnalytics:
     """Declare ``source``'s derived streams and keep them up to date from ``<source>.mentions``."""
     for stream, kind in DERIVED_STREAMS.items():
         hub.declare(f"{source}.{stream}", kind)
-    analytics = MentionAnalytics(hub, source, brands, ours=ours, alerts=alerts, settings=settings)
+    analytics = MentionAnalytics(
+        hub, source, brands, ours=ours, alerts=alerts, settings=settings, rank_by=rank_by
+    )
     hub.subscribe(f"{source}.mentions", lambda _name, batch: analytics.ingest(batch))
     return analytics
 

@@ -43,6 +43,7 @@ from pydantic import (
 )
 
 from kiosk.config.alerts import AlertRules
+from kiosk.config.ranking import RANK_BY_HELP, RankBy
 from kiosk.config.types import LAYOUT_MODEL
 from kiosk.values import Mention, RankEntry, Ranking
 
@@ -170,6 +171,7 @@ class ListeningOptions(BaseModel):
     alerts: AlertRules = Field(
         default_factory=AlertRules, description="How readily spikes alert, and for what."
     )
+    rank_by: RankBy | None = Field(default=None, description=RANK_BY_HELP)
 
     @model_validator(mode="after")
     def _ours_is_a_brand(self) -> ListeningOptions:

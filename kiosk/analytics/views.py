@@ -82,7 +82,12 @@ class ListeningView:
         self._seen: collections.OrderedDict[Any, None] = collections.OrderedDict()
         hub.declare(f"{name}.mentions", Kind.MENTIONS)
         self.analytics: MentionAnalytics = attach_analytics(
-            hub, name, brands=view.brands or brands, ours=view.our_brand or ours, settings=settings
+            hub,
+            name,
+            brands=view.brands or brands,
+            ours=view.our_brand or ours,
+            settings=settings,
+            rank_by=view.rank_by,
         )
         for source in self.sources:
             hub.subscribe(f"{source}.mentions", self._take)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from kiosk.config.ranking import RANK_BY_HELP, RankBy
 from kiosk.config.types import LAYOUT_MODEL
 
 
@@ -71,3 +72,4 @@ class View(BaseModel):
     our_brand: str | None = Field(
         default=None, description="Our brand, for our_share; default: its sources' own."
     )
+    rank_by: RankBy | None = Field(default=None, description=RANK_BY_HELP)

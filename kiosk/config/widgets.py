@@ -319,7 +319,16 @@ class GeoMapOptions(WidgetOptions):
     colour_by: Literal["sentiment", "volume"] = Field(
         default="sentiment", description="Dot colour: mean sentiment there, or one accent colour."
     )
-    accepts: ClassVar[tuple[Kind, ...]] = (Kind.PLACES,)
+    mode: Literal["dots", "countries", "both"] = Field(
+        default="dots",
+        description="Dots where posts come from, countries shaded by their mentions "
+        "(a choropleth), or both (shaded countries under the dots). A ranking of countries "
+        "(social.by_country, or a source's figures per country) is always shaded.",
+    )
+    legend: bool = Field(
+        default=True, description="A key to the shades and dot colours, in the map's corner."
+    )
+    accepts: ClassVar[tuple[Kind, ...]] = (Kind.PLACES, Kind.RANKING)
 
     @field_validator("country")
     @classmethod

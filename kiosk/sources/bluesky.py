@@ -12,6 +12,11 @@ is checked again against the brand's query here; posts are recognised by their `
 After a poll the newest post time of each search is kept (in the source's cache, so a restart
 picks up where it stopped) and the next poll asks only from a little before it (``since``).
 
+A search hit's author has no follower count: the authors of new posts are looked up with
+``app.bsky.actor.getProfiles`` (25 a call, ``profile_calls`` calls a poll at most, counts kept
+for hours; :mod:`kiosk.sources.bluesky_profiles`), so "who drives it" ranks Bluesky authors
+too. A lookup that fails costs no post: the post goes out with 0 followers.
+
 The public AppView (``https://public.api.bsky.app``) needs no account, but some deployments
 require one: give ``service:`` (e.g. your PDS) and a ``token`` (an access token, sent as
 ``Authorization: Bearer``). The Jetstream firehose is a websocket and is not read here.
@@ -22,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -32,9 +38,10 @@ from kiosk.analytics.places import country_of, locate, place_fields
 from kiosk.analytics.queries import Listener, ListeningOptions
 from kiosk.analytics.sentiment import enrich
 from kiosk.sources.base import register
+from kiosk.sources.bluesky_profiles import FollowerCounts, author_did, parse_profiles, profiles_url
 from kiosk.sources.listening import ListeningSource
 from kiosk.sources.mastodon import parse_time
-from kiosk.sources.parsing import DATA_ERRORS, describe
+from kiosk.sources.parsing import DATA_ERRORS, count, describe, parse_off_loop
 from kiosk.sources.polling import FetchError, HttpOptions, PollInterval, http_address
 from kiosk.values import Mention
 
@@ -57,6 +64,13 @@ class BlueskyOptions(ListeningOptions, HttpOptions):
         "query (its matches are still checked against the query).",
     )
     limit: int = Field(default=50, ge=1, le=100, description="Posts asked for per search.")
+    profile_calls: int = Field(
+        default=4,
+        ge=0,
+        le=40,
+        description="Calls a poll may make for new authors' follower counts (25 authors "
+        "each, app.bsky.actor.getProfiles); 0: none, authors rank with 0 followers.",
+    )
     interval: PollInterval = Field(
         default=60.0, description="Time between polls while all is well."
     )
@@ -89,11 +103,15 @@ class BlueskySource(ListeningSource):
         super().__init__(*args, **kwargs)
         self.listener = Listener(self.options, self.name)
         self.newest: dict[str, float] = {}  # search string → newest post time seen (epoch)
+        self.followers = FollowerCounts(self.hub.clock)
+        self.profiles_ok = True  # the last profile lookup worked (logged once per change)
+        self._profiles_after = float("-inf")  # a 429's Retry-After, for profile lookups
 
     async def poll(self) -> None:
         searches = dict.fromkeys(self.options.search_string(b) for b in self.options.brands)
         problems: list[FetchError] = []
         fresh: list[Mention] = []
+        dids: dict[str, str] = {}  # post uri → its author's DID
         try:
             for search in searches:
                 try:
@@ -101,9 +119,10 @@ class BlueskySource(ListeningSource):
                 except FetchError as error:
                     problems.append(error)
                     continue
-                fresh.extend(self._take(search, posts or []))
+                fresh.extend(self._take(search, posts or [], dids))
+            await self._learn_followers(fresh, dids)
         finally:  # what the listener has taken as seen is shown, whatever stopped the poll
-            self.publish_posts(fresh)
+            self.publish_posts(self._with_followers(fresh, dids))
         if problems:
             raise FetchError.combined(problems)
 
@@ -114,7 +133,7 @@ class BlueskySource(ListeningSource):
             params["since"] = since.isoformat(timespec="seconds").replace("+00:00", "Z")
         return str(httpx.URL(self.options.service + SEARCH, params=params))
 
-    def _take(self, search: str, posts: list[Any]) -> list[Mention]:
+    def _take(self, search: str, posts: list[Any], dids: dict[str, str]) -> list[Mention]:
         now = self.hub.clock()
         fresh: list[Mention] = []
         for view in posts:
@@ -126,10 +145,43 @@ class BlueskySource(ListeningSource):
                 self.newest[search] = post.at
             if self.listener.is_new(post.id):
                 fresh.extend(self.listener.take(post))
+                if (did := author_did(view)) is not None:
+                    dids[post.id] = did
         return fresh
 
+    async def _learn_followers(self, fresh: list[Mention], dids: dict[str, str]) -> None:
+        """Ask for the follower counts of new posts' authors not known yet, newest first."""
+        if self.hub.clock() < self._profiles_after:
+            return
+        newest_first = sorted(fresh, key=lambda post: -post.at)
+        authors = [dids[post.id] for post in newest_first if post.id in dids]
+        for batch in self.followers.wanted(authors, self.options.profile_calls):
+            url = profiles_url(self.options.service, batch)
+            try:
+                _, body, headers = await self.request("GET", url)
+                found = await parse_off_loop(self.options.timeout, parse_profiles, body, headers)
+            except FetchError as error:
+                if error.retry_after is not None:
+                    self._profiles_after = self.hub.clock() + error.retry_after
+                if self.profiles_ok:
+                    log.warning("source %s: no follower counts: %s", self.name, error.detail)
+                self.profiles_ok = False
+                return  # the posts go out all the same, with the counts known so far
+            self.followers.learn(batch, found)
+            if not self.profiles_ok:
+                log.info("source %s: follower counts come again", self.name)
+            self.profiles_ok = True
+
+    def _with_followers(self, fresh: list[Mention], dids: dict[str, str]) -> list[Mention]:
+        with_counts = []
+        for post in fresh:
+            did = dids.get(post.id)
+            followers = self.followers.get(did) if did is not None else None
+            with_counts.append(post if followers is None else replace(post, followers=followers))
+        return with_counts
+
     def cache_extra(self) -> Any:
-        return {"newest": self.newest, **self.listener.dump()}
+        return {"newest": self.newest, "followers": self.followers.dump(), **self.listener.dump()}
 
     def restore_extra(self, extra: Any) -> None:
         newest = extra["newest"]
@@ -140,6 +192,7 @@ class BlueskySource(ListeningSource):
             raise ValueError("newest: expected post times by search")
         self.listener.load(extra)
         self.newest = {str(key): float(value) for key, value in newest.items()}
+        self.followers.load(extra.get("followers"))
 
 
 def _posts(body: bytes, headers: httpx.Headers) -> list[Any]:
@@ -192,6 +245,9 @@ def to_mention(view: Any, now: float) -> Mention | None:
         lat=lat,
         lon=lon,
         country=country_of(place),
+        likes=count(view.get("likeCount")),
+        reposts=count(view.get("repostCount")),
+        replies=count(view.get("replyCount")),
     )
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from kiosk.config.alerts import AlertRules
+from kiosk.config.ranking import RANK_BY_HELP, RankBy
 from kiosk.config.types import DAY, SECOND, Duration
 from kiosk.hub import SourceState
 from kiosk.sources import demo_corpus as corpus
@@ -54,6 +55,7 @@ class DemoOptions(SourceOptions):
     alerts: AlertRules = Field(
         default_factory=AlertRules, description="How readily spikes alert, and for what."
     )
+    rank_by: RankBy | None = Field(default=None, description=RANK_BY_HELP)
 
     @model_validator(mode="after")
     def _ours_is_a_brand(self) -> DemoOptions:
@@ -107,6 +109,9 @@ class DemoGenerator:
     def __init__(self, options: DemoOptions, origin: float) -> None:
         self.options = options
         self.rng = np.random.default_rng(options.seed)
+        # Reactions from their own generator: the posts' other draws (and every seeded
+        # stream and screenshot) stay as they were before posts had reactions.
+        self.reaction_rng = np.random.default_rng(options.seed + 2)
         self.origin = origin
         self.brands = list(options.brands)
         self.ours = options.our_brand
@@ -197,6 +202,11 @@ class DemoGenerator:
         tag_rolls = rng.random(n)
         unit = rng.random(n)
         jitter = rng.normal(0, 0.05, (n, 2))
+        # Likes follow a heavy tail (most posts get a few, some thousands); reposts and
+        # replies come at a fraction of them.
+        likes = np.minimum(self.reaction_rng.pareto(1.3, n) * 4, 20_000).astype(np.int64)
+        reposts = (likes * self.reaction_rng.uniform(0.05, 0.4, n)).astype(np.int64)
+        replies = (likes * self.reaction_rng.uniform(0.05, 0.3, n)).astype(np.int64)
         posts = []
         for i in range(n):
             lang = self.options.languages[langs[i]]
@@ -234,6 +244,9 @@ class DemoGenerator:
                     lon=round(lon + float(jitter[i, 1]), 4),
                     weight=weight,
                     country=corpus.COUNTRIES.get(city, ""),
+                    likes=int(likes[i]),
+                    reposts=int(reposts[i]),
+                    replies=int(replies[i]),
                 )
             )
         return posts

@@ -38,7 +38,7 @@ from kiosk.analytics.queries import Listener, ListeningOptions, words_of
 from kiosk.analytics.sentiment import enrich
 from kiosk.sources.base import register
 from kiosk.sources.listening import ListeningSource
-from kiosk.sources.parsing import DATA_ERRORS, describe
+from kiosk.sources.parsing import DATA_ERRORS, count, describe
 from kiosk.sources.polling import FetchError, HttpOptions, PollInterval, backoff_delay, http_address
 from kiosk.sources.streaming import check_event_stream, read_events, refused
 from kiosk.values import Mention
@@ -367,6 +367,9 @@ def to_mention(status: Any, instance_host: str, now: float) -> Mention | None:
         lat=lat,
         lon=lon,
         country=country_of(place),
+        likes=count(status.get("favourites_count")),
+        reposts=count(status.get("reblogs_count")),
+        replies=count(status.get("replies_count")),
     )
 
 

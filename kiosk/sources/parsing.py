@@ -104,6 +104,17 @@ def finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+MAX_COUNT = 10**12  # a reaction or follower count above this is garbage, not a viral post
+
+
+def count(value: Any) -> int | None:
+    """A count a platform gives (likes, reposts, replies): a whole number from 0 up, else None
+    (missing, negative, a bool, text, absurdly large)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        return None
+    return value
+
+
 def plain(value: Any, limit: int = 200) -> str:
     """Text as it is (cut at ``limit``), anything else as :func:`shown` quotes it."""
     return value[:limit] if isinstance(value, str) else shown(value)

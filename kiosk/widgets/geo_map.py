@@ -1,8 +1,10 @@
-"""``type: geo_map``: where mentions come from, as dots on country outlines (Natural Earth).
+"""``type: geo_map``: where mentions come from, as dots on country outlines (Natural Earth),
+countries shaded by their mentions (``mode: countries``), or both, with a legend.
 
 The outlines are drawn once per size into a pixmap (equirectangular, cropped to the region);
-each refresh draws only the dots: area proportional to mentions, colour by mean sentiment.
-No tile server, works offline.
+each refresh draws only the shades and the dots: dot area proportional to mentions, colour by
+mean sentiment; a country's shade by the mentions of the places in it, in five steps that a
+room reads from across it better than a smooth ramp. No tile server, works offline.
 """
 
 from __future__ import annotations
@@ -14,20 +16,32 @@ import math
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QWidget
 
 from kiosk.config.widgets import GeoMapOptions
-from kiosk.geo import country_rings, detailed_outlines
+from kiosk.geo import (
+    SHADES,
+    country_index,
+    country_rings,
+    country_shapes,
+    country_totals,
+    detailed_outlines,
+    ranked_countries,
+    sane_places,
+    shades,
+)
 from kiosk.hub import Sample, StreamView
+from kiosk.i18n import Lang
 from kiosk.paths import ASSETS
-from kiosk.values import Places
+from kiosk.values import Places, Ranking
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.theme import Style
 
 log = logging.getLogger(__name__)
 
 Ring = list[tuple[float, float]]
+LEGEND_SCALES = (1.0, 0.85, 0.7, 0.55)
 
 
 @functools.cache
@@ -62,40 +76,57 @@ class GeoMapWidget(KioskWidget):
     ) -> None:
         super().__init__(options, stream, style, parent)
         self._land: QPixmap | None = None
+        self._shapes: dict[str, QPainterPath] = {}  # country → its outline on the pixmap
+        self._shades: dict[str, int] = {}  # country → step 0 … SHADES - 1
+        self._steps: tuple[float, ...] = ()  # the least count of each step, for the legend
+        # Which country each place is in needs the country index: built off the UI thread,
+        # the countries are shaded from the first sample after it is ready.
+        self._index = country_index() if options.mode != "dots" else None
+        self._per_country = False  # the stream is a ranking of countries, not places
 
     def take(self, sample: Sample) -> bool:
-        if not isinstance(sample.value, Places):
-            raise TypeError(f"expected Places, got {type(sample.value).__name__}")
+        value = sample.value
+        if isinstance(value, Ranking):  # a figure per country: a choropleth, whatever the mode
+            self._per_country = True
+            self._shades, self._steps = shades(ranked_countries(value))
+            return self.shows_new((tuple(sorted(self._shades.items())), self._steps))
+        if not isinstance(value, Places):
+            raise TypeError(f"expected Places or a Ranking, got {type(value).__name__}")
+        self._per_country = False
         # Counts change every second; the map only when a dot moves, grows or changes colour by
-        # a whole pixel or step: repaint then.
+        # a whole pixel or step, or a country changes shade: repaint then.
         rect = self.content_rect()
-        dots = self._dots(sample.value, self.frame(rect)) if rect.isValid() else []
+        dots = self._dots(value, self.frame(rect)) if rect.isValid() else []
+        if self._index is not None and self._index.done():
+            self._shades, self._steps = shades(country_totals(value))
         return self.shows_new(
-            tuple(
-                (round(at.x()), round(at.y()), round(radius), colour.rgba())
-                for at, radius, colour in dots
+            (
+                tuple(
+                    (round(at.x()), round(at.y()), round(radius), colour.rgba())
+                    for at, radius, colour in dots
+                ),
+                tuple(sorted(self._shades.items())),
+                self._steps,
             )
         )
 
-    def _dots(self, value: Places, frame: QRectF) -> list[tuple[QPointF, float, QColor]]:
+    def _dots(self, value: object, frame: QRectF) -> list[tuple[QPointF, float, QColor]]:
         """Where each place's dot goes, how large and in which colour; largest first."""
-        places = [
-            p
-            for p in value.places
-            if math.isfinite(p.lat)
-            and math.isfinite(p.lon)
-            and math.isfinite(p.count)
-            and p.count > 0
-        ]  # a bad coordinate from a source must not reach the painter
+        if not isinstance(value, Places) or self.options.mode == "countries":
+            return []
+        places = sane_places(value)
         if not places:
             return []
         busiest = max(place.count for place in places) or 1.0
-        largest = min(frame.width(), frame.height()) * 0.06
+        # Under the dots, shaded countries must still show (Europe's cities hid its countries
+        # on the global room's screenshot): smaller dots then, drawn as rings.
+        alone = self.options.mode == "dots"
+        largest = min(frame.width(), frame.height()) * (0.06 if alone else 0.035)
         dots = []
         for place in sorted(places, key=lambda p: -p.count):  # small dots on top of big ones
             radius = max(self.style_.px(3), largest * math.sqrt(place.count / busiest))
             colour = QColor(self._colour(place.sentiment))
-            colour.setAlpha(190)
+            colour.setAlpha(190 if alone else 230)
             dots.append((self.project(place.lat, place.lon, frame), radius, colour))
         return dots
 
@@ -130,21 +161,163 @@ class GeoMapWidget(KioskWidget):
         if rect.width() <= 0 or rect.height() <= 0:
             return
         frame = self.frame(rect)
+        local = frame.translated(-rect.left(), -rect.top())
         if self._land is None or self._land.size() != QSize(rect.width(), rect.height()):
-            self._land = self._draw_land(rect.size(), frame.translated(-rect.left(), -rect.top()))
+            self._land = self._draw_land(rect.size(), local)
+            self._shapes = {}
+        if self._shades and not self._shapes:  # outlines as paths, once per size
+            shapes = country_shapes(self.options.bounds if self.options.country else None)
+            self._shapes = {key: self._path(rings, local) for key, rings in shapes.items()}
         painter.drawPixmap(rect.topLeft(), self._land)
         if self.sample is None:
             return
-        dots = self._dots(self.sample.value, frame)
-        if not dots:
-            return
         painter.save()
         painter.setClipRect(frame)
+        painter.translate(rect.topLeft())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for country, step in self._shades.items():
+            path = self._shapes.get(country)
+            if path is not None:
+                painter.fillPath(path, self.shade(step))
+        painter.resetTransform()
         painter.setPen(Qt.PenStyle.NoPen)
-        for at, radius, colour in dots:
+        rings = self.options.mode == "both"
+        for at, radius, colour in self._dots(self.sample.value, frame):
+            if rings:  # over shaded countries, rings: the shade shows through a city's dot
+                painter.setPen(QPen(colour, self.style_.px(2.5)))
+                colour = QColor(colour)
+                colour.setAlpha(50)
             painter.setBrush(colour)
             painter.drawEllipse(at, radius, radius)
         painter.restore()
+        if self.options.legend:
+            self._paint_legend(painter, frame)
+
+    def shade(self, step: int) -> QColor:
+        """The fill of a country in ``step`` (0: fewest mentions): from land to the accent."""
+        land, accent = self.style_.grid, self.style_.accent
+        mix = 0.4 + 0.6 * step / (SHADES - 1)  # the palest still stands out from bare land
+        return QColor.fromRgbF(
+            land.redF() + (accent.redF() - land.redF()) * mix,
+            land.greenF() + (accent.greenF() - land.greenF()) * mix,
+            land.blueF() + (accent.blueF() - land.blueF()) * mix,
+        )
+
+    def _paint_legend(self, painter: QPainter, frame: QRectF) -> None:
+        """The key, bottom left (the South Pacific on a world map): the shades as one bar from
+        the fewest mentions to the most ("1 ▮▮▮▮▮ 2,500+"), and the dots' colours."""
+        style, words = self.style_, self.style_.lang
+        rows: list[tuple[str, list[QColor | str]]] = []
+        if self._steps:
+            bar: list[QColor | str] = [self.shade(step) for step, _ in self._legend()]
+            least = _figure(words, self._steps[0])
+            most = _figure(words, self._steps[-1]) + ("+" if len(self._steps) > 1 else "")
+            # A ranking's figures are the widget title's to name; places' are mentions.
+            title = "" if self._per_country else words._("Mentions per country")
+            rows.append((title, [least, *bar, most]))
+        dots = self.options.mode != "countries" and not self._per_country
+        if dots and self.options.colour_by == "sentiment":
+            moods: list[QColor | str] = []
+            for score, mood in _MOODS:
+                moods += [style.sentiment_colour(score), words.term(mood)]
+            rows.append((words._("Dots: mood of the posts there"), moods))
+        if not rows:
+            return
+        # Large enough to read from the back of a room (labels 32 px at 1080p), smaller only
+        # when the map is too small to hold it, never below the screen's legibility floor:
+        # then the dots' row goes first, and the whole legend if the shades' row still does
+        # not fit.
+        fitted = self._legend_fit(rows, frame) or self._legend_fit(rows[:1], frame)
+        if fitted is None:
+            return
+        scale, box, rows = fitted
+        gap, line, chip = self._legend_metrics(scale)
+        box = self._least_covering(box, frame.adjusted(gap, gap, -gap, -gap))
+        background = QColor(style.panel)
+        background.setAlpha(225)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(background)
+        painter.drawRoundedRect(box, gap, gap)
+        y = box.top() + gap / 2
+        for title, items in rows:
+            if title:
+                painter.setFont(style.font(26 * scale, 400))
+                painter.setPen(style.muted)
+                painter.drawText(QRectF(box.left() + gap, y, box.width(), line), _LEFT, title)
+                y += line
+            painter.setFont(style.font(32 * scale, 600))
+            placed, _ = _row(items, painter.fontMetrics(), chip, gap)
+            for x, item in placed:
+                left = box.left() + gap + x
+                if isinstance(item, QColor):
+                    painter.setPen(Qt.PenStyle.NoPen)
+                    painter.setBrush(item)
+                    painter.drawRect(QRectF(left, y + (line - chip) / 2, chip, chip))
+                else:
+                    painter.setPen(style.text)
+                    painter.drawText(QRectF(left, y, box.right() - left, line), _LEFT, item)
+            y += line
+
+    def _least_covering(self, box: QRectF, frame: QRectF) -> QRectF:
+        """``box`` moved to the corner of ``frame`` where it hides the fewest mentions: the
+        bottom left (the South Pacific) on a world map, the sea off a country zoomed to."""
+        counts = dict(self._shades)
+        corners = [
+            box.translated(at - box.topLeft())
+            for at in (
+                QPointF(frame.left(), frame.bottom() - box.height()),
+                QPointF(frame.right() - box.width(), frame.bottom() - box.height()),
+                frame.topLeft(),
+                QPointF(frame.right() - box.width(), frame.top()),
+            )
+        ]
+        dots = self._dots(self.sample.value, frame) if self.sample is not None else []
+        offset = self.content_rect().topLeft().toPointF()
+
+        def hidden(corner: QRectF) -> float:
+            under_dots = sum(radius**2 for at, radius, _ in dots if corner.contains(at))
+            shaded = corner.translated(-offset)  # country outlines are kept in content pixels
+            under_shades = sum(
+                (1 + step) * 1e4
+                for key, step in counts.items()
+                if key in self._shapes and self._shapes[key].intersects(shaded)
+            )
+            return under_dots + under_shades
+
+        return min(corners, key=hidden)  # the first (bottom left) on a tie
+
+    def _legend_metrics(self, scale: float) -> tuple[int, int, int]:
+        """Gap, line height and chip size of the legend at ``scale``; a line is never lower
+        than its text, which the legibility floor may have made larger than asked."""
+        style = self.style_
+        text = QFontMetrics(style.font(32 * scale, 600)).height()
+        return style.px(14 * scale), max(style.px(44 * scale), text + style.px(8)), text * 3 // 4
+
+    def _legend_fit(
+        self, rows: list[tuple[str, list[QColor | str]]], frame: QRectF
+    ) -> tuple[float, QRectF, list[tuple[str, list[QColor | str]]]] | None:
+        """The largest scale at which ``rows`` fit the map (and are legible), with the box."""
+        style = self.style_
+        for scale in LEGEND_SCALES:
+            if scale < LEGEND_SCALES[0] and not style.legible(26 * scale):
+                return None  # smaller would be drawn at the floor all the same
+            gap, line, chip = self._legend_metrics(scale)
+            label = QFontMetrics(style.font(32 * scale, 600))
+            heading = QFontMetrics(style.font(26 * scale, 400))
+            width = max(
+                max(heading.horizontalAdvance(title) for title, _ in rows),
+                max(_row(items, label, chip, gap)[1] for _, items in rows),
+            )
+            lines = sum(2 if title else 1 for title, _ in rows)
+            box = QRectF(0, 0, width + 2 * gap, lines * line + gap)
+            if box.width() <= frame.width() * 0.9 and box.height() <= frame.height() * 0.5:
+                return scale, box, rows
+        return None
+
+    def _legend(self) -> list[tuple[int, float]]:
+        """(shade step, least count) of each step in use."""
+        first = SHADES - len(self._steps)
+        return [(first + i, least) for i, least in enumerate(self._steps)]
 
     def _colour(self, sentiment: float) -> QColor:
         if self.options.colour_by == "volume":
@@ -181,3 +354,35 @@ class GeoMapWidget(KioskWidget):
             self._fill(painter, country_rings(country), frame, QColor(self.style_.grid))
         painter.end()
         return pixmap
+
+    def _path(self, rings: Sequence[Ring], frame: QRectF) -> QPainterPath:
+        path = QPainterPath()
+        path.setFillRule(Qt.FillRule.OddEvenFill)  # a lake (an inner ring) is not filled
+        for ring in rings:
+            path.addPolygon(QPolygonF([self.project(lat, lon, frame) for lon, lat in ring]))
+            path.closeSubpath()
+        return path
+
+
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_MOODS = ((1.0, "positive"), (0.0, "neutral"), (-1.0, "negative"))
+
+
+def _row(
+    items: Sequence[QColor | str], metrics: QFontMetrics, chip: int, gap: int
+) -> tuple[list[tuple[float, QColor | str]], float]:
+    """Where each chip and word of a legend row goes, and the row's width: chips side by
+    side touch (a bar), a word keeps a gap from its neighbours."""
+    placed: list[tuple[float, QColor | str]] = []
+    x = 0.0
+    for index, item in enumerate(items):
+        if index and (isinstance(item, str) or isinstance(items[index - 1], str)):
+            x += gap if isinstance(item, str) else 1.5 * gap
+        placed.append((x, item))
+        x += chip if isinstance(item, QColor) else metrics.horizontalAdvance(item)
+    return placed, x
+
+
+def _figure(words: Lang, value: float) -> str:
+    """A legend's bound: compact for amounts, two decimals for small fractions (0.25)."""
+    return words.compact(value) if value >= 10 or value == int(value) else words.number(value, 2)

@@ -237,23 +237,7 @@ class PostWallWidget(KioskWidget):
             rect.left() + badge + style.px(12), top, rect.width() - badge - style.px(12), row
         )
         influential = self._influential(mention)
-        platform = platform_name(mention.platform)
-        when = style.lang.clock_time(mention.at)  # not "ago": the card is cached
-        who_font, where_font = QFontMetrics(style.font(28, 700)), QFontMetrics(style.font(22))
-        star = f"  ★ {style.lang.compact(mention.followers)}" if influential else ""
-        tail = f" · {platform} · {when}"
-        gap = style.px(24)
-        # The author first, then the handle as far as it goes (at least its first letters).
-        who_room = header.width() - where_font.horizontalAdvance(tail) - gap
-        who = who_font.elidedText(mention.author + star, Qt.TextElideMode.ElideMiddle, who_room)
-        handle_room = header.width() - who_font.horizontalAdvance(who) - gap
-        handle_room -= where_font.horizontalAdvance(tail)
-        handle = f"@{mention.handle}"
-        if where_font.horizontalAdvance(handle) > handle_room:
-            handle = where_font.elidedText(handle, Qt.TextElideMode.ElideMiddle, handle_room)
-            if len(handle) < 5:  # "@…" tells nothing: the handle goes
-                handle = ""
-        where = f"{handle}{tail}" if handle else tail.removeprefix(" · ")
+        who, where = self.header_texts(mention, header.width())
         middle = Qt.AlignmentFlag.AlignVCenter
         painter.setPen(style.accent if influential else style.text)
         painter.setFont(style.font(28, 700))
@@ -261,6 +245,41 @@ class PostWallWidget(KioskWidget):
         painter.setPen(style.muted)
         painter.setFont(style.font(22, 400))
         painter.drawText(header, Qt.AlignmentFlag.AlignRight | middle, where)
+
+    def header_texts(self, mention: Mention, width: int) -> tuple[str, str]:
+        """The author, and the line on the right (reactions, handle, platform, time), as far as
+        they fit in ``width`` pixels beside each other."""
+        style = self.style_
+        influential = self._influential(mention)
+        platform = platform_name(mention.platform)
+        when = style.lang.clock_time(mention.at)  # not "ago": the card is cached
+        who_font, where_font = QFontMetrics(style.font(28, 700)), QFontMetrics(style.font(22))
+        star = f"  ★ {style.lang.compact(mention.followers)}" if influential else ""
+        tail = f" · {platform} · {when}"
+        gap = style.px(24)
+        # The author first, then the handle as far as it goes (at least its first letters).
+        # The platform's name goes before the author's is cut: the badge already says it.
+        named = mention.author + star
+        if who_font.horizontalAdvance(named) > width - where_font.horizontalAdvance(tail) - gap:
+            tail = f" · {when}"
+        who_room = width - where_font.horizontalAdvance(tail) - gap
+        who = who_font.elidedText(named, Qt.TextElideMode.ElideMiddle, who_room)
+        handle_room = width - who_font.horizontalAdvance(who) - gap
+        handle_room -= where_font.horizontalAdvance(tail)
+        # Then the reactions, whole or not at all ("♥ 47 ⇄ 18"); the handle takes what is left.
+        said = reactions_text(mention, style.lang.compact)
+        if said and where_font.horizontalAdvance(f"{said} · ") <= handle_room:
+            handle_room -= where_font.horizontalAdvance(f"{said} · ")
+        else:
+            said = ""
+        handle = f"@{mention.handle}"
+        if where_font.horizontalAdvance(handle) > handle_room:
+            handle = where_font.elidedText(handle, Qt.TextElideMode.ElideMiddle, handle_room)
+            if len(handle) < 5:  # "@…" tells nothing: the handle goes
+                handle = ""
+        where = f"{handle}{tail}" if handle else tail.removeprefix(" · ")
+        where = f"{said} · {where}" if said else where
+        return who, where
 
     def _draw_body(self, painter: QPainter, text: str, rect: QRect) -> None:
         """The post in whole lines: in a tall card the largest size at which it fits whole;
@@ -282,6 +301,12 @@ class PostWallWidget(KioskWidget):
         for index, line in enumerate(lines):
             row = QRect(rect.left(), rect.top() + index * spacing, rect.width(), spacing)
             painter.drawText(row, side | Qt.AlignmentFlag.AlignVCenter, line)
+
+
+def reactions_text(mention: Mention, compact: Callable[[float], str]) -> str:
+    """ "♥ 1.2K  ⇄ 40  ↩ 12": the post's likes, reposts and replies that are above zero."""
+    marks = (("♥", mention.likes), ("⇄", mention.reposts), ("↩", mention.replies))
+    return "  ".join(f"{mark} {compact(number)}" for mark, number in marks if number)
 
 
 class _Deck(QWidget):
