@@ -30,6 +30,7 @@ from kiosk.config.alerts import AlertRules
 from kiosk.config.ranking import RankBy
 from kiosk.values import Kind, Mention
 
+HISTORY_MINUTES = 60  # the history of a figure (rate, net sentiment, our share)
 RECENT_MINUTES = 15  # the window of share, sentiment, hashtags, authors, places, breakdowns
 FUTURE_TOLERANCE = 120.0  # seconds a post may be early by; clocks of remote sources drift
 EARLY_MINUTES = math.ceil(FUTURE_TOLERANCE / MINUTE)

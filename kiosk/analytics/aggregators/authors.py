@@ -7,8 +7,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from kiosk.analytics.aggregators import TWO_WINDOWS, Context, aggregator, windows
-from kiosk.analytics.aggregators.hashtags import rising
-from kiosk.analytics.windows import MINUTE, MinuteCounters
+from kiosk.analytics.windows import MINUTE, MinuteCounters, rising
 from kiosk.platforms import platform_name
 from kiosk.values import Kind, Mention, RankEntry, Ranking
 

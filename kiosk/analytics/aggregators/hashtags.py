@@ -4,12 +4,11 @@ minutes before and the mean sentiment of the posts that carry them."""
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from kiosk.analytics.aggregators import TWO_WINDOWS, Context, aggregator, windows
-from kiosk.analytics.windows import MINUTE, MinuteCounters
+from kiosk.analytics.windows import MINUTE, MinuteCounters, rising
 from kiosk.values import Kind, Mention, RankEntry, Ranking
 
 TOP_HASHTAGS = 30  # enough for a word cloud; leaderboards show their own limit
@@ -75,25 +74,3 @@ class Hashtags:
         """Up to three of ``brand``'s hashtags much more frequent since minute ``since``."""
         found = rising(self.by_brand, since, current, 10, prefix=f"{brand}\x1f")[:3]
         return [self.forms.get(tag, tag) for tag in found]
-
-
-def rising(
-    counters: MinuteCounters, since: int, current: int, minimum: float, prefix: str = ""
-) -> list[str]:
-    """Terms at least twice as frequent per minute since ``since`` as in the minutes before
-    (as many as the counters still hold, up to 20), busiest rise first; with ``prefix``, only
-    the terms that start with it, given without it."""
-    during_minutes = max(1, current - since + 1)
-    reach_back = min(20, max(0, counters.capacity - during_minutes - 1))
-    during = counters.totals(since, current)
-    before = counters.totals(since - reach_back, since - 1) if reach_back else Counter()
-    per_minute_before = max(1, reach_back)
-    scored = [
-        (
-            count / during_minutes / (before.get(term, 0.0) / per_minute_before + 1.0),
-            term[len(prefix) :],
-        )
-        for term, count in during.items()
-        if count >= minimum and term.startswith(prefix)
-    ]
-    return [term for score, term in sorted(scored, reverse=True) if score >= 2]

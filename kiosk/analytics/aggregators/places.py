@@ -8,8 +8,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from kiosk.analytics.aggregators import ONE_WINDOW, TWO_WINDOWS, Context, aggregator, windows
-from kiosk.analytics.aggregators.hashtags import rising
-from kiosk.analytics.windows import MINUTE, MinuteCounters
+from kiosk.analytics.windows import MINUTE, MinuteCounters, rising
 from kiosk.values import Kind, Mention, Place, Places
 
 TOP_PLACES = 200

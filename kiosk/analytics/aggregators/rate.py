@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from kiosk.analytics.aggregators import Context, aggregator
+from kiosk.analytics.aggregators import HISTORY_MINUTES, Context, aggregator
 from kiosk.analytics.aggregators.volume import Volume
 from kiosk.analytics.windows import MINUTE
 from kiosk.values import Kind, Metric
-
-HISTORY_MINUTES = 60
 
 
 @aggregator

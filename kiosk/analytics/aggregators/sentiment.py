@@ -9,8 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from kiosk.analytics.aggregators import Context, aggregator, windows
-from kiosk.analytics.aggregators.rate import HISTORY_MINUTES
+from kiosk.analytics.aggregators import HISTORY_MINUTES, Context, aggregator, windows
 from kiosk.analytics.aggregators.volume import Volume, series
 from kiosk.analytics.windows import MINUTE, MinuteCounts
 from kiosk.values import Breakdown, Kind, Mention, Metric

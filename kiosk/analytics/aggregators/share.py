@@ -8,8 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from kiosk.analytics.aggregators import Context, aggregator, windows
-from kiosk.analytics.aggregators.rate import HISTORY_MINUTES
+from kiosk.analytics.aggregators import HISTORY_MINUTES, Context, aggregator, windows
 from kiosk.analytics.aggregators.volume import Volume
 from kiosk.analytics.windows import MINUTE
 from kiosk.values import Breakdown, Kind, Metric
