@@ -17,6 +17,7 @@ from kiosk.hub import Hub
 from kiosk.sources.http_json import HttpJsonOptions, HttpJsonSource
 from kiosk.sources.opensearch import OpenSearchSource
 from kiosk.sources.posts import country_code, geo_point
+from kiosk.sources.sse import SseSource
 from kiosk.values import Mention, Places, Ranking
 from tests.http_fakes import Backend, FakeTime, make_source, run
 from tests.test_sources_file import Polls, run_file, write
@@ -207,3 +208,21 @@ def test_a_restarted_source_does_not_add_its_cached_posts_again(tmp_path: Path) 
     again, hub = make_source(HttpJsonSource, "api", settings, Backend(answer), FakeTime(), tmp_path)
     run(again)
     assert [post.id for post in posts_of(hub, "api.mentions")] == ["2", "1"]
+
+
+def test_an_event_stream_of_posts_adds_each_once(tmp_path: Path) -> None:
+    from tests.test_sources_sse import data, events
+
+    first = events(*data("post", POSTS[0], "1"), *data("post", POSTS[1], "2"), drop=True)
+    second = events(*data("post", POSTS[1], "2"), "")  # resent after the reconnection
+    settings = {
+        "type": "sse",
+        "url": "https://events.example.com/stream",
+        "streams": {"mentions": {"kind": "mentions", "path": "@", "fields": FIELDS}},
+    }
+    source, hub = make_source(
+        SseSource, "api", settings, Backend(first, second), FakeTime(polls=2), tmp_path
+    )
+    run(source)
+    posts = posts_of(hub, "api.mentions")
+    assert [(post.id, post.country) for post in posts] == [("1", "NL"), ("2", "BE")]

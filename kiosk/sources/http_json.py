@@ -304,6 +304,8 @@ def _extract(spec: StreamSpec, document: Any, last: Any) -> Any:
 
 
 def _posts(spec: StreamSpec, found: Any) -> tuple[Mention, ...]:
+    if isinstance(found, Mapping):
+        found = [found]  # one post (an event of an event stream, say)
     if not isinstance(found, list):
         raise BadValueError(f"{spec.path}: expected a list of posts, got {_shown(found)}")
     posts = [read_post(record, spec.fields, _post_time) for record in found]
