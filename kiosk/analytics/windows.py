@@ -101,6 +101,10 @@ class MinuteCounters:
         else:
             self.dropped += 1  # the long tail of a burst of unique tags; top terms are unaffected
 
+    def terms(self) -> set[str]:
+        """Every term counted in a minute still held."""
+        return {term for counter in self._slots for term in counter}
+
     def totals(self, first: int, last: int) -> Counter[str]:
         total: Counter[str] = Counter()
         for minute in range(max(first, last - self.capacity + 1), last + 1):

@@ -47,7 +47,7 @@ class Authors:
 
     def _forget(self) -> None:
         """Keep the names of authors still counted (the windows forget the others)."""
-        live = {key for counter in self.reach._slots for key in counter}
+        live = self.reach.terms()
         self.known = {key: who for key, who in self.known.items() if key in live}
 
     def publish(self, now: float, publish: Callable[[str, Any], None]) -> None:
