@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from kiosk.analytics.aggregators import TWO_WINDOWS, Context, aggregator, windows
+from kiosk.analytics.aggregators import TWO_WINDOWS, Context, aggregator, amount, windows
 from kiosk.analytics.windows import MINUTE, MinuteCounters, rising
+from kiosk.config.ranking import RankBy
 from kiosk.platforms import platform_name
 from kiosk.values import Kind, Mention, RankEntry, Ranking
 
@@ -26,16 +27,25 @@ class Authors:
         # key -> name, handle, the platforms it posts on, followers (the most on any of them)
         self.known: dict[str, tuple[str, str, tuple[str, ...], int]] = {}
         self._ranked_at: float | None = None
+        self._ranked_nobody = False  # the last ranking published had nobody in it
+        # Reach is followers summed over an author's posts; with rank_by: engagement, the
+        # likes, reposts and replies of their posts.
+        self.rank_by: RankBy = "engagement" if context.rank_by == "engagement" else "reach"
 
     def count(self, mention: Mention, minute: int, weight: int) -> None:
         followers = mention.followers
-        if not (isinstance(followers, int) and followers > 0 and mention.handle):
+        if not (isinstance(followers, int) and mention.handle):
             return
         # One author across platforms: the same handle on X, Instagram and TikTok is one
         # person reaching people three ways, not three rows of "who drives it".
         key = str(mention.handle).lstrip("@").casefold()
-        self.reach.add(key, minute, followers * weight)
-        self.by_brand.add(f"{mention.brand}\x1f{key}", minute, followers * weight)
+        if followers > 0:  # what drives a spike is who reached people
+            self.by_brand.add(f"{mention.brand}\x1f{key}", minute, followers * weight)
+        reached = amount(mention, self.rank_by)
+        if reached > 0:
+            self.reach.add(key, minute, reached * weight)
+        elif followers <= 0:
+            return
         if key not in self.known and len(self.known) >= MAX_AUTHORS:
             self._forget()
         known = self.known.get(key)
@@ -51,11 +61,14 @@ class Authors:
         self.known = {key: who for key, who in self.known.items() if key in live}
 
     def publish(self, now: float, publish: Callable[[str, Any], None]) -> None:
+        recent, before = windows(int(now // MINUTE))
         ranked_at = self._ranked_at
-        if ranked_at is not None and 0 <= now - ranked_at < EVERY:
+        # Every 10 s, but at once after an empty ranking (a view's first publish came before
+        # its first posts: the board said "Nothing ranked yet" for 10 s).
+        waiting = not (self._ranked_nobody and self.reach.totals(*recent))
+        if ranked_at is not None and 0 <= now - ranked_at < EVERY and waiting:
             return
         self._ranked_at = now
-        recent, before = windows(int(now // MINUTE))
         now_reach = self.reach.totals(*recent).most_common(TOP_AUTHORS)
         previous = [key for key, _ in self.reach.totals(*before).most_common(3 * TOP_AUTHORS)]
         rank_before = {key: rank for rank, key in enumerate(previous)}
@@ -65,6 +78,7 @@ class Authors:
             where = ", ".join(platform_name(platform) for platform in platforms[:3])
             detail = f"@{handle.lstrip('@')} · {where} · {_short(followers)} followers"
             entries.append(RankEntry(author, float(reach), rank_before.get(key), detail))
+        self._ranked_nobody = not entries
         publish("authors", Ranking(tuple(entries)))
 
     def rising(self, brand: str, since: int, current: int) -> list[str]:

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from kiosk.analytics.aggregators import TWO_WINDOWS, Context, aggregator, windows
+from kiosk.analytics.aggregators import TWO_WINDOWS, Context, aggregator, amount, windows
 from kiosk.analytics.windows import MINUTE, MinuteCounters, rising
 from kiosk.values import Kind, Mention, RankEntry, Ranking
 
@@ -30,6 +30,9 @@ class Hashtags:
         # from that brand's posts, not from the whole source ("Globex … driven by #AcmeDown").
         self.by_brand = MinuteCounters(capacity=TWO_WINDOWS)
         self.forms: dict[str, str] = {}
+        # With rank_by, what orders the hashtags: their posts' reach or engagement.
+        self.rank_by = context.rank_by
+        self.amounts = MinuteCounters(capacity=TWO_WINDOWS)
 
     def count(self, mention: Mention, minute: int, weight: int) -> None:
         score = mention.sentiment
@@ -38,6 +41,7 @@ class Hashtags:
             round(score * 1000) if isinstance(score, int | float) and math.isfinite(score) else 0
         )
         forms = self.forms
+        tag_amount = amount(mention, self.rank_by) * weight if self.rank_by else 0
         for tag in mention.hashtags[:TAGS_PER_POST]:
             if isinstance(tag, str) and tag:
                 form = "#" + tag.lstrip("#")
@@ -48,24 +52,28 @@ class Hashtags:
                         forms.clear()  # forms come back with the next posts
                     forms[key] = form
                 self.counts.add(key, minute, weight)
+                if tag_amount:
+                    self.amounts.add(key, minute, tag_amount)
                 self.by_brand.add(f"{mention.brand}\x1f{key}", minute, weight)
                 self.feeling.add(key, minute, feeling * weight)
 
     def publish(self, now: float, publish: Callable[[str, Any], None]) -> None:
         recent, before = windows(int(now // MINUTE))
-        now_counts = self.counts.totals(*recent).most_common(TOP_HASHTAGS)
-        previous = [tag for tag, _ in self.counts.totals(*before).most_common(3 * TOP_HASHTAGS)]
+        ranked = self.amounts if self.rank_by else self.counts
+        now_amounts = ranked.totals(*recent).most_common(TOP_HASHTAGS)
+        previous = [tag for tag, _ in ranked.totals(*before).most_common(3 * TOP_HASHTAGS)]
         rank_before = {tag: rank for rank, tag in enumerate(previous)}
+        posts = self.counts.totals(*recent)  # the mean sentiment is per post
         feeling = self.feeling.totals(*recent)
         ranking = Ranking(
             tuple(
                 RankEntry(
                     self.forms.get(tag, tag),
-                    float(count),
+                    float(value),
                     rank_before.get(tag),
-                    sentiment=feeling.get(tag, 0) / 1000 / count if count else None,
+                    sentiment=feeling.get(tag, 0) / 1000 / posts[tag] if posts.get(tag) else None,
                 )
-                for tag, count in now_counts
+                for tag, value in now_amounts
             )
         )
         publish("hashtags", ranking)
