@@ -674,3 +674,21 @@ def test_who_drives_it_lists_an_author_once_across_platforms() -> None:
     entries = value(hub, "authors").entries
     assert [(e.label, e.value) for e in entries] == [("Tara", 1900.0), ("Bob", 1500.0)]
     assert entries[0].detail == "@TechWithTara · X, Instagram · 1k followers"
+
+
+def test_authors_no_longer_counted_are_forgotten_at_the_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kiosk.analytics.aggregators import TWO_WINDOWS, Context, Settings, authors
+    from kiosk.config.alerts import AlertRules
+    from tests.posts import mention
+
+    monkeypatch.setattr(authors, "MAX_AUTHORS", 2)
+    part = authors.Authors(Context(Settings(), [], None, AlertRules(), 0.0))
+    for handle in ("@ann", "@bob"):
+        part.count(mention(handle=handle, followers=10), 100, 1)
+    part.count(mention(handle="@cy", followers=10), 100 + TWO_WINDOWS, 1)  # minute 100 is gone
+    assert set(part.known) == {"cy"}
+    part.count(mention(handle="@dee", followers=10), 101 + TWO_WINDOWS, 1)
+    part.count(mention(handle="@eve", followers=10), 101 + TWO_WINDOWS, 1)  # at the cap again
+    assert set(part.known) == {"cy", "dee", "eve"}  # those still counted are kept

@@ -139,3 +139,82 @@ def test_a_widget_bound_to_a_view_stream_that_does_not_exist_is_an_error() -> No
     text = TWO_SOURCES.replace("data: acme_all.rate", "data: acme_al.rate")
     with pytest.raises(LayoutError, match="acme_all"):
         parse_layout(text)
+
+
+MARKETS = """
+markets: {Benelux: [NL, BE, LU], DACH: [DE, AT, CH]}
+sources:
+  masto: {type: demo, brands: [Acme, Globex], ours: Acme, rate: 5, seed: 1}
+views:
+  benelux: {from: [masto], where: {market: benelux}}
+  germany: {from: [masto], where: {country: de}}
+screens:
+  - name: markets
+    match: {any: true}
+    pages:
+      - title: Markets
+        widgets:
+          - type: post_wall
+            at: [0, 0, 6, 8]
+            data: masto.mentions
+            every: 1ms
+            where: {market: [DACH], sentiment: negative}
+          - {type: kpi, at: [6, 0, 6, 2], data: benelux.rate}
+"""
+
+
+def test_where_country_and_market() -> None:
+    dutch = post("p", country="NL")
+    where = Where(market=["Benelux"])
+    assert not matcher(where)(dutch)  # outside a layout, no market has countries
+    where.with_markets({"NL": "Benelux", "BE": "Benelux", "DE": "DACH"})
+    assert matcher(where)(dutch)
+    assert not matcher(where)(post("q", country="DE"))
+    assert not matcher(where)(post("r", country=""))  # a post with no place is in no market
+    assert matcher(Where(country=["nl", "BE"]))(dutch)
+    assert not matcher(Where(country=["BE"]))(dutch)
+    assert not matcher(Where(country=["NL"]))(post("s", country=""))
+
+
+def test_views_and_post_walls_keep_the_posts_of_their_markets(qtbot: QtBot) -> None:
+    layout = parse_layout(MARKETS)
+    runtime = Runtime(layout)
+    hub = runtime.hub
+    posts = [
+        post("nl", brand="Acme", country="NL", sentiment=-0.7, text="Acme down in Utrecht"),
+        post("be", brand="Acme", country="BE", text="Acme in Gent"),
+        post("de", brand="Acme", country="DE", sentiment=-0.7, text="Acme kaputt in Köln"),
+        post("at", brand="Globex", country="AT", sentiment=0.7, text="Globex in Wien"),
+        post("none", brand="Acme", sentiment=-0.7, text="Acme down, somewhere"),
+    ]
+    window = ScreenWindow(layout.screens[0], hub, layout.theme, (1920, 1080))
+    qtbot.addWidget(window)
+    wall = window.pages[0].widgets[0]
+    hub.append("masto.mentions", posts)
+    assert [m.id for m in hub.sample("benelux.mentions").value] == ["nl", "be"]
+    assert [m.id for m in hub.sample("germany.mentions").value] == ["de"]
+    runtime.views[0].analytics.publish()
+    by_country = hub.sample("benelux.by_country").value
+    assert {entry.label for entry in by_country.entries} == {"Netherlands", "Belgium"}
+    wall.refresh()
+    assert [m.id for m, _ in wall.cards] + [m.id for m in wall.waiting] == ["de"]
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("{market: Benelx}", "no market named 'Benelx' (did you mean 'Benelux'?)"),
+        ("{market: [DACH, Nordics]}", "views.v.where.market[1]"),
+        ("{country: Nederland}", "is no ISO 3166 country code"),
+    ],
+)
+def test_bad_market_and_country_filters_are_layout_errors(where: str, message: str) -> None:
+    text = (
+        "markets: {Benelux: [NL, BE], DACH: [DE]}\n"
+        "sources:\n  masto: {type: demo, rate: 5}\n"
+        f"views: {{v: {{from: [masto], where: {where}}}}}\n"
+        "screens: [{name: a, match: {any: true}, pages: [{title: P}]}]\n"
+    )
+    with pytest.raises(LayoutError) as caught:
+        parse_layout(text)
+    assert message in str(caught.value)

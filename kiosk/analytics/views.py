@@ -59,6 +59,14 @@ def matcher(where: Where | None) -> Callable[[Mention], bool]:
     if where.city:
         cities = {city.casefold() for city in where.city}
         tests.append(lambda m: m.city.casefold() in cities)
+    if where.country:
+        countries = {country.upper() for country in where.country}
+        tests.append(lambda m: m.country.upper() in countries)
+    if where.market:
+        # A market is the set of its countries (markets: of the layout); a post with no
+        # country is in no market.
+        in_markets = where.countries_of_markets()
+        tests.append(lambda m: m.country.upper() in in_markets)
     if where.min_followers is not None:
         least = where.min_followers
         tests.append(lambda m: m.followers >= least)

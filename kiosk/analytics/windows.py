@@ -101,6 +101,10 @@ class MinuteCounters:
         else:
             self.dropped += 1  # the long tail of a burst of unique tags; top terms are unaffected
 
+    def terms(self) -> set[str]:
+        """Every term counted in a minute still held."""
+        return {term for counter in self._slots for term in counter}
+
     def totals(self, first: int, last: int) -> Counter[str]:
         total: Counter[str] = Counter()
         for minute in range(max(first, last - self.capacity + 1), last + 1):
@@ -145,3 +149,25 @@ class WeekActivity:
             totals[local.tm_wday, local.tm_hour] += self._counts[slot]
             seen[local.tm_wday, local.tm_hour] += 1
         return np.divide(totals, seen, out=np.zeros_like(totals), where=seen > 0)
+
+
+def rising(
+    counters: MinuteCounters, since: int, current: int, minimum: float, prefix: str = ""
+) -> list[str]:
+    """Terms at least twice as frequent per minute since ``since`` as in the minutes before
+    (as many as the counters still hold, up to 20), busiest rise first; with ``prefix``, only
+    the terms that start with it, given without it."""
+    during_minutes = max(1, current - since + 1)
+    reach_back = min(20, max(0, counters.capacity - during_minutes - 1))
+    during = counters.totals(since, current)
+    before = counters.totals(since - reach_back, since - 1) if reach_back else Counter()
+    per_minute_before = max(1, reach_back)
+    scored = [
+        (
+            count / during_minutes / (before.get(term, 0.0) / per_minute_before + 1.0),
+            term[len(prefix) :],
+        )
+        for term, count in during.items()
+        if count >= minimum and term.startswith(prefix)
+    ]
+    return [term for score, term in sorted(scored, reverse=True) if score >= 2]

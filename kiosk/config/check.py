@@ -104,6 +104,7 @@ def cross_check(document: Document) -> list[LayoutIssue]:
     streams = source_streams(document)
     issues = list(_check_source_names(document))
     issues.extend(_check_metrics(document, streams))
+    issues.extend(_check_markets_named(document))
     screens = document.data.get("screens")
     spans = document.data.get("spans")
     if not spans:  # a wall needs something to show: screens, or spans (video walls) alone
@@ -241,6 +242,40 @@ def _check_metrics(
             yield from _check_stream(
                 document, path, stream, (Kind.METRIC,), streams, f"{METRICS}.{name}'s formula"
             )
+
+
+def _check_markets_named(document: Document) -> Iterator[LayoutIssue]:
+    """Every ``where: {market: …}`` names a market of ``markets:``: a misspelt market would
+    otherwise keep no post at all, silently."""
+    markets = document.data.get("markets")
+    known = [str(name) for name in markets] if isinstance(markets, dict) else []
+    folded = {name.casefold() for name in known}
+    for path, where in _wheres(document.data, ()):
+        named = where.get("market")
+        listed: list[tuple[tuple[Any, ...], Any]] = []
+        if isinstance(named, str):
+            listed = [(("market",), named)]
+        if isinstance(named, list):
+            listed = [(("market", n), name) for n, name in enumerate(named)]
+        for at, name in listed:
+            if isinstance(name, str) and name.casefold() not in folded:
+                where_known = did_you_mean(name, known) if known else "; markets: names none"
+                yield document.issue(
+                    (*path, *at), f"no market named {name!r}{where_known}", at_value=True
+                )
+
+
+def _wheres(node: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], dict[Any, Any]]]:
+    """Every ``where:`` mapping in the document (views and widgets), with its key path."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "where" and isinstance(value, dict):
+                yield (*path, key), value
+            else:
+                yield from _wheres(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _wheres(value, (*path, index))
 
 
 def _check_source_names(document: Document) -> Iterator[LayoutIssue]:

@@ -31,7 +31,7 @@ from kiosk.config.markets import Markets, market_of
 from kiosk.config.metrics import METRICS, Metrics
 from kiosk.config.sentiment import Sentiment
 from kiosk.config.types import DAY, LAYOUT_MODEL, SECOND, Colour, Duration, Figure, TimeZone
-from kiosk.config.views import View
+from kiosk.config.views import View, Where
 from kiosk.config.widgets import WIDGET_OPTIONS, WidgetOptions
 from kiosk.i18n import check_locale
 from kiosk.sources import SOURCES, SourceOptions
@@ -464,6 +464,19 @@ class Layout(_Strict):
     @model_validator(mode="after")
     def _one_market_per_country(self) -> Layout:
         market_of(self.markets)  # raises when a country is in two markets
+        return self
+
+    @model_validator(mode="after")
+    def _wheres_know_the_markets(self) -> Layout:
+        markets = market_of(self.markets)
+        pages = [page for screen in self.screens for page in screen.pages]
+        pages += [page for span in self.spans for page in span.pages]
+        pages += [takeover.page for takeover in self.takeovers]
+        wheres: list[Where | None] = [view.where for view in self.views.values()]
+        wheres += [getattr(widget, "where", None) for page in pages for widget in page.widgets]
+        for where in wheres:
+            if isinstance(where, Where):
+                where.with_markets(markets)
         return self
 
     @property

@@ -22,6 +22,11 @@ def _countries() -> dict[str, str]:
     return {code: str(name) for code, name in names.items() if len(code) == 2 and code.isalpha()}
 
 
+def country_names() -> dict[str, str]:
+    """ISO 3166 alpha-2 code → English name."""
+    return _countries()
+
+
 def _country_code(code: str) -> str:
     known = _countries()
     upper = code.strip().upper()

@@ -3,10 +3,12 @@ writes them. No Qt, no analytics here: :mod:`kiosk.analytics.views` runs them.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema
 
+from kiosk.config.markets import CountryCode
 from kiosk.config.ranking import RANK_BY_HELP, RankBy
 from kiosk.config.types import LAYOUT_MODEL
 
@@ -24,6 +26,11 @@ Names = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=200)]],
     BeforeValidator(_listed),
     _one_or_many({"type": "string", "minLength": 1, "maxLength": 200}),
+]
+Countries = Annotated[
+    list[CountryCode],
+    BeforeValidator(_listed),
+    _one_or_many({"type": "string", "minLength": 2, "maxLength": 60}),
 ]
 Feeling = Literal["positive", "neutral", "negative"]
 Feelings = Annotated[
@@ -48,9 +55,29 @@ class Where(BaseModel):
         default=None, description="Posts carrying any of these hashtags (# optional, any case)."
     )
     city: Names | None = Field(default=None, description="Posts placed in these cities.")
+    country: Countries | None = Field(
+        default=None,
+        description="Posts placed in these countries: ISO 3166 codes, e.g. NL or [NL, BE].",
+    )
+    market: Names | None = Field(
+        default=None,
+        description="Posts placed in a country of these markets (named under markets:).",
+    )
     min_followers: int | None = Field(
         default=None, ge=0, le=10**10, description="Authors with at least this many followers."
     )
+    # The layout's markets (country code → market), given by the layout that holds this
+    # where: market: names a market, and the countries it stands for are the layout's.
+    _markets: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def with_markets(self, markets: Mapping[str, str]) -> None:
+        """Give ``market:`` the layout's ``markets:`` (its country codes → market names)."""
+        self._markets = {code.upper(): market for code, market in markets.items()}
+
+    def countries_of_markets(self) -> set[str]:
+        """The country codes of the markets ``market:`` names (none without ``markets:``)."""
+        wanted = {name.casefold() for name in self.market or ()}
+        return {code for code, market in self._markets.items() if market.casefold() in wanted}
 
 
 class View(BaseModel):

@@ -8,11 +8,15 @@ Each entry of ``streams:`` names a stream, its kind and a JMESPath ``path`` into
       top:      {kind: ranking, path: pages, label: url, value: views, top: 5}
       sources:  {kind: breakdown, path: traffic}          # {"search": 12, "social": 30}
       hourly:   {kind: series, path: history, time: ts, values: {Visits: visits}}
+      mentions: {kind: mentions, path: posts, fields: {text: body, country: geo.cc}}
 
 ``ranking`` and ``breakdown`` read a mapping of label → number, or a list of records with
 ``label`` and ``value`` sub-paths. ``series`` reads a list of records, each with a ``time``
 (epoch seconds, epoch milliseconds, or ISO 8601) and one number per series; points are placed
-on a regular axis of ``step`` (default: the smallest gap between points).
+on a regular axis of ``step`` (default: the smallest gap between points). ``mentions`` reads a
+list of posts, each field found by ``fields:`` (:class:`~kiosk.sources.posts.PostFields`), the
+country and coordinates included; a stream named ``mentions`` gets every derived stream (volume,
+share, by_country…), and each read adds only the posts not seen before.
 
 A value that does not fit its kind is logged once and that stream keeps its last good value
 while the others update. If no stream at all can be read, the poll counts as failed.
@@ -38,7 +42,8 @@ from kiosk.config.types import LAYOUT_MODEL, LONGEST_HISTORY, SECOND, Duration
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.parsing import DATA_ERRORS, describe
 from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSource, PollingSource
-from kiosk.values import Breakdown, Kind, Metric, RankEntry, Ranking, TimeSeries
+from kiosk.sources.posts import NewPosts, PostFields, read_post
+from kiosk.values import Breakdown, Kind, Mention, Metric, RankEntry, Ranking, TimeSeries
 
 log = logging.getLogger(__name__)
 S = TypeVar("S")
@@ -73,6 +78,7 @@ _EXTRAS = {
     "time": {"series"},
     "values": {"series"},
     "step": {"series"},
+    "fields": {"mentions"},
 }
 
 
@@ -81,7 +87,7 @@ class StreamSpec(BaseModel):
 
     model_config = LAYOUT_MODEL
 
-    kind: Literal["metric", "series", "ranking", "text", "breakdown"] = Field(
+    kind: Literal["metric", "series", "ranking", "text", "breakdown", "mentions"] = Field(
         description="What the stream carries."
     )
     path: JmesPath = Field(description="JMESPath into the document, e.g. stats.visitors.")
@@ -99,6 +105,10 @@ class StreamSpec(BaseModel):
     )
     step: Annotated[Duration, Field(ge=SECOND, le=LONGEST_HISTORY)] | None = Field(
         default=None, description="series: bucket width (default: the smallest gap between points)."
+    )
+    fields: PostFields = Field(
+        default_factory=PostFields,
+        description="mentions: where each post's text, time, author, country, coordinates… are.",
     )
 
     @model_validator(mode="after")
@@ -288,7 +298,28 @@ def _extract(spec: StreamSpec, document: Any, last: Any) -> Any:
         return _ranking(spec, found, last)
     if spec.kind == "breakdown":
         return Breakdown(tuple((label, number) for label, number, _ in _pairs(spec, found)))
+    if spec.kind == "mentions":
+        return _posts(spec, found)
     return _series(spec, found)
+
+
+def _posts(spec: StreamSpec, found: Any) -> tuple[Mention, ...]:
+    if isinstance(found, Mapping):
+        found = [found]  # one post (an event of an event stream, say)
+    if not isinstance(found, list):
+        raise BadValueError(f"{spec.path}: expected a list of posts, got {_shown(found)}")
+    posts = [read_post(record, spec.fields, _post_time) for record in found]
+    kept = tuple(post for post in posts if post is not None)
+    if found and not kept:
+        fields = spec.fields
+        raise BadValueError(
+            f"{spec.path}: no post has both a text ({fields.text}) and a time ({fields.time})"
+        )
+    return kept
+
+
+def _post_time(value: Any) -> float:
+    return epoch_seconds(value, "time")
 
 
 class StreamMapping:
@@ -298,6 +329,9 @@ class StreamMapping:
     def __init__(self, specs: Mapping[str, StreamSpec]) -> None:
         self.specs = specs
         self.first_problem = ""
+        self.new_posts = {
+            name: NewPosts() for name, spec in specs.items() if spec.kind == "mentions"
+        }
 
     def apply(self, source: PollingSource, document: Any) -> None:
         """Publish every stream that fits; raise FetchError when none does."""
@@ -311,7 +345,11 @@ class StreamMapping:
                 source.stream_trouble(stream, str(error))
                 continue
             source.stream_ok(stream)
-            source.publish(stream, value, at)
+            if stream in self.new_posts:
+                fresh = self.new_posts[stream].only_new(list(value), source.last_good(stream))
+                source.append(stream, fresh, at)
+            else:
+                source.publish(stream, value, at)
         self.first_problem = problems[0] if problems else ""
         self.confirm(source, publish=False)
 
@@ -323,6 +361,8 @@ class StreamMapping:
             return
         at = source.hub.clock()
         for stream in self.specs:
+            if stream in self.new_posts:
+                continue  # posts are added once, never said again
             last = source.last_good(stream)
             if stream not in source.troubled and last is not None:
                 source.publish(stream, last, at, new=False)

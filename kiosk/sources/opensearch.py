@@ -15,6 +15,7 @@ Each entry of ``streams:`` names a stream and the aggregation that makes it::
           volume:   {kind: series, interval: 5m, range: 6h, split: brand.keyword, top: 5}
           hashtags: {kind: ranking, field: hashtags.keyword, top: 10, range: 1h,
                      query: {term: {lang: en}}}
+          mentions: {kind: mentions, top: 100, fields: {text: body, coordinates: location}}
 
 Each stream is one ``POST {url}/{index}/_search`` with ``size: 0``: the stream's ``query`` (query
 DSL, default every document) and, with ``range``, only documents whose ``time_field`` is newer.
@@ -23,6 +24,12 @@ A series is a ``date_histogram`` of ``fixed_interval`` (one line per term of ``s
 ``field``. Shard failures and timeouts leave a partial answer: it is used, and logged once per
 streak. An ``error`` answer, or one without the aggregation asked for, is that stream's failure:
 it keeps its last value while the others update.
+
+``mentions`` asks for the ``top`` newest documents (by ``time_field``) and reads a post out of
+each ``_source`` by ``fields:`` (:class:`~kiosk.sources.posts.PostFields`): a ``geo_point``
+field (``coordinates:``) and a country field pass through, so the posts are placed as the index
+places them. A stream named ``mentions`` gets every derived stream (volume, share, by_country…);
+each poll adds only the posts not seen before.
 """
 
 from __future__ import annotations
@@ -47,10 +54,11 @@ from pydantic import (
 
 from kiosk.config.types import LAYOUT_MODEL, LONGEST_HISTORY, MINUTE, SECOND, Duration
 from kiosk.sources.base import SourceOptions, register
-from kiosk.sources.http_json import check_stream_names
+from kiosk.sources.http_json import BadValueError, check_stream_names, epoch_seconds
 from kiosk.sources.parsing import DATA_ERRORS, describe, finite, parse_off_loop, plain, shown
 from kiosk.sources.polling import HttpOptions, HttpSource, StreamError
-from kiosk.values import Kind, Metric, RankEntry, Ranking, TimeSeries
+from kiosk.sources.posts import NewPosts, PostFields, read_post
+from kiosk.values import Kind, Mention, Metric, RankEntry, Ranking, TimeSeries
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +69,10 @@ _ANSWERS_WITH_A_BODY = (400, 404)  # a bad query, a missing index: the error obj
 _EXTRAS = {
     "interval": {"series"},
     "split": {"series"},
-    "top": {"series", "ranking"},
+    "top": {"series", "ranking", "mentions"},
     "agg": {"metric", "series"},
     "unit": {"metric"},
+    "fields": {"mentions"},
 }
 
 
@@ -72,7 +81,9 @@ class SearchStream(BaseModel):
 
     model_config = LAYOUT_MODEL
 
-    kind: Literal["metric", "series", "ranking"] = Field(description="What the stream carries.")
+    kind: Literal["metric", "series", "ranking", "mentions"] = Field(
+        description="What the stream carries."
+    )
     query: dict[str, Any] = Field(
         default_factory=lambda: {"match_all": {}},
         description="Query DSL selecting the documents, e.g. {term: {lang: en}}.",
@@ -99,8 +110,27 @@ class SearchStream(BaseModel):
         default=None,
         description="metric, series: an aggregation of field: instead of the number of documents.",
     )
-    top: int = Field(default=10, ge=1, le=100, description="ranking, series split: how many terms.")
+    top: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="ranking, series split: how many terms; mentions: how many newest documents.",
+    )
     unit: str = Field(default="", description="metric: shown after the figure.")
+    fields: PostFields = Field(
+        default_factory=PostFields,
+        description="mentions: where in each document the text, author, country, geo_point… "
+        "are (time: defaults to time_field).",
+    )
+
+    def post_fields(self) -> PostFields:
+        """``fields``, with the time read from ``time_field`` unless ``fields`` says where."""
+        if "time" in self.fields.model_fields_set:
+            return self.fields
+        quoted = ".".join(
+            '"' + part.replace('"', '\\"') + '"' for part in self.time_field.split(".")
+        )
+        return self.fields.model_copy(update={"time": quoted})
 
     @model_validator(mode="after")
     def _options_fit_the_kind(self) -> SearchStream:
@@ -179,6 +209,9 @@ def search_body(spec: SearchStream, now: float) -> tuple[dict[str, Any], float]:
             body["aggs"] = {"figure": value}
     elif spec.kind == "ranking":
         body["aggs"] = {"terms": {"terms": {"field": spec.field, "size": spec.top}}}
+    elif spec.kind == "mentions":
+        body["size"] = spec.top
+        body["sort"] = [{spec.time_field: {"order": "desc"}}]
     else:
         histogram: dict[str, Any] = {
             "date_histogram": {
@@ -297,6 +330,30 @@ def ranking(answer: dict[str, Any], spec: SearchStream, last: Any) -> Ranking:
     return Ranking(tuple(sorted(entries, key=lambda e: -e.value)[: spec.top]))
 
 
+def posts(answer: dict[str, Any], spec: SearchStream) -> list[Mention]:
+    """The posts in a search answer's hits, newest first as asked."""
+    hits = _path(answer, "hits", "hits")
+    if not isinstance(hits, list):
+        raise QueryError(f"no hits in the answer: {shown(answer)}")
+    fields = spec.post_fields()
+    found = [
+        read_post(hit.get("_source"), fields, _document_time)
+        for hit in hits
+        if isinstance(hit, dict)
+    ]
+    kept = [post for post in found if post is not None]
+    if hits and not kept:
+        raise QueryError(f"no document has both a text ({fields.text}) and a time ({fields.time})")
+    return kept
+
+
+def _document_time(value: Any) -> float:
+    try:
+        return epoch_seconds(value, "time")
+    except BadValueError as error:
+        raise ValueError(str(error)) from None
+
+
 def _key(key: Any) -> str:
     """A term's key as a label (text or a number; anything else shown short)."""
     return plain(key)
@@ -346,6 +403,11 @@ class OpenSearchSource(HttpSource):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.partial: set[str] = set()  # streams whose last answer was partial
+        self.new_posts = {
+            name: NewPosts()
+            for name, spec in self.options.streams.items()
+            if spec.kind == "mentions"
+        }
 
     @classmethod
     def provides(cls, options: SourceOptions) -> dict[str, Kind]:
@@ -385,6 +447,8 @@ class OpenSearchSource(HttpSource):
             return metric(answer, spec, last)
         if spec.kind == "ranking":
             return ranking(answer, spec, last)
+        if spec.kind == "mentions":
+            return self.new_posts[stream].only_new(posts(answer, spec), last)
         return series(answer, spec, stream, start, now)
 
     async def _post(self, request: dict[str, Any]) -> bytes:

@@ -308,7 +308,10 @@ class PollingSource(Source):
                 raise outcome  # a bug: poll_once logs its traceback once
             else:
                 self.stream_ok(stream)
-                self.publish(stream, outcome, now)
+                if self.kinds.get(stream) is Kind.MENTIONS:
+                    self.append(stream, outcome, now)  # new posts are added, never replace
+                else:
+                    self.publish(stream, outcome, now)
         if failed and len(failed) == len(values):
             stream, first = failed[0]
             detail = first.detail if isinstance(first, FetchError) else f"{stream}: {first}"

@@ -31,6 +31,7 @@ from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import BadValueError, StreamSpec, _search, check_stream_names, extract
 from kiosk.sources.parsing import DATA_ERRORS, describe
 from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSource
+from kiosk.sources.posts import NewPosts
 from kiosk.sources.streaming import (
     MAX_EVENT_BYTES,
     check_event_stream,
@@ -85,6 +86,11 @@ class SseSource(HttpSource):
         self.last_event_id: str | None = None
         self.retry: float | None = None  # seconds, from the server's retry: field
         self._saved_at = 0.0
+        self.new_posts = {
+            name: NewPosts()
+            for name, spec in self.options.streams.items()
+            if spec.kind == "mentions"
+        }
 
     @classmethod
     def provides(cls, options: SourceOptions) -> dict[str, Kind]:
@@ -177,7 +183,11 @@ class SseSource(HttpSource):
                 self.stream_trouble(stream, detail)
                 continue
             self.stream_ok(stream)
-            self.publish(stream, value, now)
+            if stream in self.new_posts:  # posts are added, each once (a resent event too)
+                fresh = self.new_posts[stream].only_new(list(value), self.last_good(stream))
+                self.append(stream, fresh, now)
+            else:
+                self.publish(stream, value, now)
         if self._dirty and now - self._saved_at >= SAVE_EVERY:
             self._saved_at = now
             self.save()

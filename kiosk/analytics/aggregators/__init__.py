@@ -6,20 +6,38 @@ the schema's descriptions, and every mention source and listening view gets them
 An aggregator is a class decorated with :func:`aggregator`, with
 
 - ``streams``: the streams it publishes (short names, e.g. ``by_country``) and their kinds;
-- ``__init__(settings)``: the layout's settings that shape it (:class:`Settings`);
-- ``count(mention, minute, weight)``: called for every sane mention, so it must be cheap;
-- ``publish(current, publish)``: at most once a second, ``publish(short_name, value)``.
+- ``__init__(context)``: what shapes it (:class:`Context`: the layout's :class:`Settings`, the
+  source's brands and alert rules); ``context.need(OtherAggregator)`` gives the one instance of
+  another aggregator of the same stream, to read its counts (share reads volume's);
+- ``count(mention, minute, weight)``, if it counts anything: called for every sane mention in
+  the 24 hours the minute counts keep, so it must be cheap; with ``before_window = True`` it is
+  also called for older posts (a week's activity grid);
+- ``publish(now, publish)``: once a second, ``publish(short_name, value)``; with ``often =
+  True`` (cheap streams) also within a tenth of a second of a new post.
 """
 
 from __future__ import annotations
 
 import importlib
+import math
 import pkgutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
+from kiosk.analytics.windows import MINUTE
+from kiosk.config.alerts import AlertRules
+from kiosk.config.ranking import RankBy
 from kiosk.values import Kind, Mention
+
+HISTORY_MINUTES = 60  # the history of a figure (rate, net sentiment, our share)
+RECENT_MINUTES = 15  # the window of share, sentiment, hashtags, authors, places, breakdowns
+FUTURE_TOLERANCE = 120.0  # seconds a post may be early by; clocks of remote sources drift
+EARLY_MINUTES = math.ceil(FUTURE_TOLERANCE / MINUTE)
+# Two windows, plus the minutes a post may be early by: an early post must not recycle the slot
+# of the oldest minute still being compared against.
+TWO_WINDOWS = 2 * RECENT_MINUTES + 1 + EARLY_MINUTES
+ONE_WINDOW = RECENT_MINUTES + 1 + EARLY_MINUTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,15 +47,64 @@ class Settings:
     markets: Mapping[str, str] = field(default_factory=dict)  # ISO country code → market name
 
 
+def windows(current: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The last 15 minutes up to ``current`` and the 15 before them, as (first, last) minutes."""
+    recent = (current - RECENT_MINUTES + 1, current)
+    before = (current - 2 * RECENT_MINUTES + 1, current - RECENT_MINUTES)
+    return recent, before
+
+
+def amount(mention: Mention, rank_by: RankBy) -> int:
+    """What one post adds to its author's or hashtag's place in a ranking (``rank_by:``)."""
+    if rank_by == "engagement":
+        return mention.engagement
+    followers = mention.followers
+    return followers if isinstance(followers, int) and followers > 0 else 0
+
+
+_A = TypeVar("_A")
+
+
+class Context:
+    """What the aggregators of one mention stream are built with, and each other."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        brands: Sequence[str],
+        ours: str | None,
+        alerts: AlertRules,
+        started: float,
+        rank_by: RankBy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.brands = list(brands)
+        self.ours = ours
+        self.alerts = alerts
+        self.started = started  # epoch seconds: what came before is history
+        self.rank_by = rank_by  # what orders authors and hashtags (None: reach and posts)
+        self._built: dict[type[Any], Any] = {}
+        self._building: set[type[Any]] = set()
+
+    def need(self, kind: type[_A]) -> _A:
+        """The one instance of aggregator ``kind`` for this stream, built on first need."""
+        built = self._built.get(kind)
+        if built is None:
+            if kind in self._building:
+                raise TypeError(f"aggregators need each other in a circle: {kind.__name__}")
+            self._building.add(kind)
+            make: Callable[[Context], _A] = kind  # type: ignore[assignment]
+            built = self._built[kind] = make(self)
+            self._building.discard(kind)
+        return built  # type: ignore[no-any-return]
+
+
 class Aggregator(Protocol):
     streams: ClassVar[dict[str, Kind]]
 
-    def count(self, mention: Mention, minute: int, weight: int) -> None: ...
-
-    def publish(self, current: int, publish: Callable[[str, Any], None]) -> None: ...
+    def publish(self, now: float, publish: Callable[[str, Any], None]) -> None: ...
 
 
-AggregatorType = Callable[[Settings], Aggregator]
 AGGREGATORS: list[Any] = []
 """Every aggregator class, in the order their modules were found."""
 
@@ -48,6 +115,11 @@ def aggregator(cls: type[Any]) -> type[Any]:
         raise TypeError(f"{cls.__name__} declares no streams")
     AGGREGATORS.append(cls)
     return cls
+
+
+def build(context: Context) -> list[Aggregator]:
+    """One instance of every aggregator for one mention stream."""
+    return [context.need(cls) for cls in AGGREGATORS]
 
 
 def aggregator_streams() -> dict[str, Kind]:

@@ -10,21 +10,18 @@ rows count what is known, never a guess.
 from __future__ import annotations
 
 import functools
-import math
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from babel import Locale
 
-from kiosk.analytics.aggregators import Settings, aggregator
+from kiosk.analytics.aggregators import TWO_WINDOWS, Context, aggregator, windows
 from kiosk.analytics.windows import MINUTE
 from kiosk.platforms import platform_name
 from kiosk.values import Kind, Mention, RankEntry, Ranking
 
-RECENT_MINUTES = 15  # as share of voice and hashtags
 TOP = 60  # rows kept: more than any leaderboard shows, enough for 60 markets
-EARLY = math.ceil(120.0 / MINUTE)  # minutes a post may be early by (remote clocks drift)
 DIMENSIONS = ("country", "market", "platform", "language")
 _Key = tuple[str, str, str]  # country, platform, language
 
@@ -36,9 +33,10 @@ class DimensionBreakdown:
 
     streams: ClassVar[dict[str, Kind]] = {f"by_{name}": Kind.RANKING for name in DIMENSIONS}
 
-    def __init__(self, settings: Settings) -> None:
-        self.markets = {code.upper(): market for code, market in settings.markets.items()}
-        self.capacity = 2 * RECENT_MINUTES + 1 + EARLY
+    def __init__(self, context: Context) -> None:
+        markets = context.settings.markets
+        self.markets = {code.upper(): market for code, market in markets.items()}
+        self.capacity = TWO_WINDOWS
         self._slots: list[dict[_Key, int]] = [{} for _ in range(self.capacity)]
         self._minute_in_slot = [-1] * self.capacity
         self._minute = -1  # the minute of _bucket: most posts fall in the same one
@@ -72,9 +70,9 @@ class DimensionBreakdown:
                 total.update(self._slots[slot])
         return total
 
-    def publish(self, current: int, publish: Callable[[str, Any], None]) -> None:
-        recent = self.totals(current - RECENT_MINUTES + 1, current)
-        before = self.totals(current - 2 * RECENT_MINUTES + 1, current - RECENT_MINUTES)
+    def publish(self, now: float, publish: Callable[[str, Any], None]) -> None:
+        recent_minutes, before_minutes = windows(int(now // MINUTE))
+        recent, before = self.totals(*recent_minutes), self.totals(*before_minutes)
         for dimension in DIMENSIONS:
             publish(f"by_{dimension}", self.ranking(dimension, recent, before))
 
