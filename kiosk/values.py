@@ -57,6 +57,7 @@ class Mention:
     likes: int | None = None  # favourites on Mastodon, likes on Bluesky
     reposts: int | None = None  # boosts on Mastodon, reposts on Bluesky
     replies: int | None = None
+    tracked: tuple[str, ...] = ()  # the source's track: phrases the text holds
 
     @property
     def engagement(self) -> int:

@@ -175,6 +175,7 @@ def test_a_listener_dedupes_assigns_and_counts_what_it_drops() -> None:
     assert listener.is_new("p1") and not listener.is_new("p1")
     both = listener.take(post("acme in the train", tags=("Globex",)))
     assert [m.brand for m in both] == ["Acme", "Globex"] and {m.id for m in both} == {"p1"}
+    assert all(m.tracked == ("in the train",) for m in both)  # alerts by: [tracked] count them
     assert listener.take(post("nothing here", "p2")) == []
     assert (listener.dropped, listener.skipped) == (1, 0)
     assert listener.tracked.ranking(0.0).entries[0].value == 1.0

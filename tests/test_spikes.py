@@ -228,6 +228,66 @@ def test_alert_rules_are_checked_in_the_layout() -> None:
     from kiosk.sources.demo import DemoOptions
 
     assert DemoOptions(alerts={"by": ["brand", "language"]}).alerts.by == ["brand", "language"]
-    for bad in ({"sensitivity": 0}, {"sensitivity": 50}, {"by": ["country"]}, {"by": []}):
+    for bad in ({"sensitivity": 0}, {"sensitivity": 50}, {"by": ["continent"]}, {"by": []}):
         with pytest.raises(ValidationError):
             DemoOptions(alerts=bad)
+
+
+def test_alerts_by_country_market_and_tracked_phrase() -> None:
+    """Issue #11: only brands (and platforms, languages, moods) alerted; a region or a tracked
+    phrase rising inside a steady brand never did. Posts naming no country count for none."""
+    from kiosk.analytics.aggregators import Settings
+    from kiosk.config.alerts import AlertRules
+
+    now = [T0]
+    hub = Hub(clock=lambda: now[0])
+    hub.declare("s.mentions", Kind.MENTIONS)
+    rules = AlertRules(by=["country", "market", "tracked"])
+    settings = Settings(markets={"IT": "Southern Europe", "ES": "Southern Europe"})
+    attach_analytics(hub, "s", ["Acme"], alerts=rules, settings=settings)
+
+    def post(minute: int, i: int, country: str, tracked: tuple[str, ...] = ()) -> Mention:
+        at = T0 + 60 * minute + i * 0.05
+        return Mention(
+            f"{minute}-{i}",
+            at,
+            "Acme",
+            "t",
+            "en",
+            "x",
+            "A",
+            "a",
+            1,
+            0.0,
+            country=country,
+            tracked=tracked,
+        )
+
+    for minute in range(25):
+        now[0] = T0 + 60 * minute + 59
+        posts = [post(minute, i, "FR") for i in range(60)]  # steady France
+        posts += [post(minute, 100 + i, "") for i in range(60)]  # steady, nowhere said
+        posts += [post(minute, 200 + i, "ES") for i in range(3)]
+        if minute >= 22:  # Italy wakes up, saying "refund"; the brand as a whole barely moves
+            posts += [post(minute, 300 + i, "IT", ("refund",)) for i in range(15)]
+        hub.append("s.mentions", sorted(posts, key=lambda p: p.at))
+    sample = hub.sample("s.alerts")
+    assert sample is not None
+    keys = {alert.key for alert in sample.value}
+    assert keys == {"spike:Italy", "spike:Southern Europe", "spike:refund"}, keys
+    italy = next(alert for alert in sample.value if alert.key == "spike:Italy")
+    assert italy.title.startswith("Italy mentions")
+
+
+def test_alerts_by_market_or_phrase_need_what_they_count() -> None:
+    from kiosk.config import LayoutError, parse_layout
+
+    base = (
+        "sources:\n  social: {type: demo, alerts: {by: [brand, BY]}}\n"
+        "screens: [{name: a, match: {any: true}, pages: [{title: P}]}]\n"
+    )
+    for dimension, said in (("market", "need markets:"), ("tracked", "need this source's track:")):
+        with pytest.raises(LayoutError) as error:
+            parse_layout(base.replace("BY", dimension))
+        assert said in str(error.value)
+        assert "sources.social.alerts.by[1]" in str(error.value)

@@ -370,7 +370,11 @@ class Listener:
         if not mentions:
             self.dropped += 1
             return []
-        self.tracked.add(post.at, self.matcher.tracked(post.text))
+        phrases = self.matcher.tracked(post.text)
+        self.tracked.add(post.at, phrases)
+        if phrases:  # carried on the post: spikes of a phrase (alerts: by: [tracked])
+            found = tuple(phrases)
+            mentions = [replace(mention, tracked=found) for mention in mentions]
         return mentions
 
     def report(self) -> None:

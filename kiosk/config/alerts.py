@@ -8,7 +8,9 @@ from pydantic import BaseModel, Field
 
 from kiosk.config.types import LAYOUT_MODEL
 
-AlertDimension = Literal["brand", "platform", "language", "sentiment"]
+AlertDimension = Literal[
+    "brand", "platform", "language", "sentiment", "country", "market", "tracked"
+]
 
 
 def _brands_only() -> list[AlertDimension]:
@@ -30,7 +32,9 @@ class AlertRules(BaseModel):
     by: list[AlertDimension] = Field(
         default_factory=_brands_only,
         min_length=1,
-        max_length=4,
-        description="Whose spikes alert: each brand, and/or each platform, language or "
-        "sentiment (e.g. a rise of negative posts, of posts on Bluesky).",
+        max_length=7,
+        description="Whose spikes alert: each brand, and/or each platform, language, "
+        "sentiment, country, market (markets:) or tracked phrase (track:), e.g. a rise of "
+        "negative posts, of posts from Italy, of posts saying 'refund'. Posts that name no "
+        "country (or no tracked phrase) are in no country's (or phrase's) count.",
     )

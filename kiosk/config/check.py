@@ -105,6 +105,7 @@ def cross_check(document: Document) -> list[LayoutIssue]:
     issues = list(_check_source_names(document))
     issues.extend(_check_metrics(document, streams))
     issues.extend(_check_markets_named(document))
+    issues.extend(_check_alert_dimensions(document))
     screens = document.data.get("screens")
     spans = document.data.get("spans")
     if not spans:  # a wall needs something to show: screens, or spans (video walls) alone
@@ -262,6 +263,28 @@ def _check_markets_named(document: Document) -> Iterator[LayoutIssue]:
                 where_known = did_you_mean(name, known) if known else "; markets: names none"
                 yield document.issue(
                     (*path, *at), f"no market named {name!r}{where_known}", at_value=True
+                )
+
+
+def _check_alert_dimensions(document: Document) -> Iterator[LayoutIssue]:
+    """``alerts: {by: [market]}`` needs ``markets:`` and ``by: [tracked]`` the source's
+    ``track:``: without them the dimension has no value, and would never alert, silently."""
+    sources = document.data.get("sources")
+    markets = document.data.get("markets")
+    for name, source in sources.items() if isinstance(sources, dict) else ():
+        alerts = source.get("alerts") if isinstance(source, dict) else None
+        by = alerts.get("by") if isinstance(alerts, dict) else None
+        for n, dimension in enumerate(by if isinstance(by, list) else []):
+            path = ("sources", name, "alerts", "by", n)
+            if dimension == "market" and not markets:
+                yield document.issue(
+                    path, "alerts by market need markets: in the layout", at_value=True
+                )
+            if dimension == "tracked" and not source.get("track"):
+                yield document.issue(
+                    path,
+                    "alerts by tracked phrase need this source's track: phrases",
+                    at_value=True,
                 )
 
 

@@ -1,6 +1,6 @@
-"""Spike alerts (``alerts``): each brand (and each platform, language or sentiment the rules
-watch) judged minute by minute against its own normal, with what drove the spike taken from
-the alerting brand's own posts."""
+"""Spike alerts (``alerts``): each brand (and each platform, language, sentiment, country,
+market or tracked phrase the rules watch) judged minute by minute against its own normal, with
+what drove the spike taken from the alerting brand's own posts."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from kiosk.analytics.aggregators import Context, aggregator
 from kiosk.analytics.aggregators.authors import Authors
+from kiosk.analytics.aggregators.dimensions import country_name
 from kiosk.analytics.aggregators.hashtags import Hashtags
 from kiosk.analytics.aggregators.places import CityPlaces
 from kiosk.analytics.aggregators.sentiment import SENTIMENTS, feeling_index
@@ -20,6 +21,9 @@ from kiosk.platforms import platform_name
 from kiosk.values import Alert, Kind, Mention
 
 COARSE_POSTS = 20  # a minute is judged by spikes only if made of at least this many posts' worth
+# Values watched per dimension before the rest count as "other": a few platforms and languages,
+# but a global room's countries and a source's tracked phrases are many.
+MAX_VALUES = {"country": 64, "market": 64, "tracked": 64}
 
 
 @aggregator
@@ -36,10 +40,11 @@ class Alerts:
         self._watch_brands = "brand" in rules.by
         # Other dimensions watched for spikes (alerts: by:): minute counts per value.
         self.dimension_volume = {
-            dimension: MinuteCounts([], max_labels=16)
+            dimension: MinuteCounts([], max_labels=MAX_VALUES.get(dimension, 16))
             for dimension in rules.by
             if dimension != "brand"
         }
+        self._markets = {code.upper(): name for code, name in context.settings.markets.items()}
         self._judged_from: int | None = None  # the first minute the detector judged
         # Minutes before this one are history (a backfill, a restored cache): they teach the
         # spike detector what is normal but raise no alert.
@@ -54,7 +59,23 @@ class Alerts:
         if weight > 1 and weight > self._heaviest.get(minute, 1):
             self._heaviest[minute] = weight
         for dimension, counts in self.dimension_volume.items():
-            counts.add(counts.label_index(_dimension_label(dimension, mention)), minute, weight)
+            for label in self._labels(dimension, mention):
+                counts.add(counts.label_index(label), minute, weight)
+
+    def _labels(self, dimension: str, mention: Mention) -> tuple[str, ...]:
+        """The values of ``dimension`` one post counts for: one, or none when it does not say
+        (no country, a country in no market, no tracked phrase), or several phrases."""
+        if dimension == "tracked":
+            return mention.tracked
+        if dimension in ("country", "market"):
+            code = mention.country.upper()
+            if not code:
+                return ()
+            if dimension == "country":
+                return (country_name(code),)
+            market = self._markets.get(code)
+            return (market,) if market else ()
+        return (_dimension_label(dimension, mention),)
 
     def publish(self, now: float, publish: Callable[[str, Any], None]) -> None:
         publish("alerts", self._alerts(int(now // MINUTE)))
@@ -145,7 +166,7 @@ class Alerts:
 
 def _dimension_label(dimension: str, item: Mention) -> str:
     """How one value of ``dimension`` is named in its alert: "Bluesky mentions", "nl mentions",
-    "negative mentions"."""
+    "negative mentions" (countries, markets and phrases: :meth:`Alerts._labels`)."""
     if dimension == "platform":
         return platform_name(str(item.platform))
     if dimension == "language":
