@@ -271,9 +271,12 @@ class Matcher:
                 found.append(brand.name)
         return found
 
-    def assign(self, post: Mention) -> list[Mention]:
-        """``post`` once per brand it is about (its ``brand`` set); empty when none."""
+    def assign(self, post: Mention, tracked: tuple[str, ...] = ()) -> list[Mention]:
+        """``post`` once per brand it is about (its ``brand`` set, and ``tracked``, the track:
+        phrases it holds, when there are some); empty when none."""
         brands = self.match(post.text, post.hashtags, post.lang)
+        if tracked:
+            return [replace(post, brand=brand, tracked=tracked) for brand in brands]
         return [replace(post, brand=brand) for brand in brands]
 
     def tracked(self, text: str) -> list[str]:
@@ -366,15 +369,13 @@ class Listener:
 
     def take(self, post: Mention) -> list[Mention]:
         """``post`` once per brand it is about; counts it as dropped when none."""
-        mentions = self.matcher.assign(post)
+        # The phrases go on the post too: spikes of a phrase (alerts: by: [tracked]).
+        phrases = self.matcher.tracked(post.text)
+        mentions = self.matcher.assign(post, tuple(phrases))
         if not mentions:
             self.dropped += 1
             return []
-        phrases = self.matcher.tracked(post.text)
         self.tracked.add(post.at, phrases)
-        if phrases:  # carried on the post: spikes of a phrase (alerts: by: [tracked])
-            found = tuple(phrases)
-            mentions = [replace(mention, tracked=found) for mention in mentions]
         return mentions
 
     def report(self) -> None:

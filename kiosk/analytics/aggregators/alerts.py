@@ -45,6 +45,9 @@ class Alerts:
             if dimension != "brand"
         }
         self._markets = {code.upper(): name for code, name in context.settings.markets.items()}
+        # Counts per (dimension, value, minute) since the last publish: a dict addition per post
+        # and dimension, put into the minute counts (numpy) once a second, not per post.
+        self._pending: dict[tuple[MinuteCounts, str, int], int] = {}
         self._judged_from: int | None = None  # the first minute the detector judged
         # Minutes before this one are history (a backfill, a restored cache): they teach the
         # spike detector what is normal but raise no alert.
@@ -58,9 +61,18 @@ class Alerts:
     def count(self, mention: Mention, minute: int, weight: int) -> None:
         if weight > 1 and weight > self._heaviest.get(minute, 1):
             self._heaviest[minute] = weight
-        for dimension, counts in self.dimension_volume.items():
-            for label in self._labels(dimension, mention):
-                counts.add(counts.label_index(label), minute, weight)
+        if self.dimension_volume:
+            pending = self._pending
+            for dimension, counts in self.dimension_volume.items():
+                for label in self._labels(dimension, mention):
+                    key = (counts, label, minute)
+                    pending[key] = pending.get(key, 0) + weight
+
+    def _flush(self) -> None:
+        """Put the counts gathered since the last publish into the minute counts."""
+        pending, self._pending = self._pending, {}
+        for (counts, label, minute), weight in sorted(pending.items(), key=lambda i: i[0][2]):
+            counts.add(counts.label_index(label), minute, weight)
 
     def _labels(self, dimension: str, mention: Mention) -> tuple[str, ...]:
         """The values of ``dimension`` one post counts for: one, or none when it does not say
@@ -81,6 +93,7 @@ class Alerts:
         publish("alerts", self._alerts(int(now // MINUTE)))
 
     def _alerts(self, current: int) -> tuple[Alert, ...]:
+        self._flush()
         self._feed_spikes()
         filling = self.volume.counts.window(current, current)[:, 0]  # the minute still filling
         heaviest = self._heaviest.get(current, 1)
