@@ -75,7 +75,7 @@ def main() -> None:
         posts = []
         for post in batch:
             lang, sentiment = enrich(post.text)
-            for matched in matcher.assign(replace(post, lang=lang, sentiment=sentiment)):
+            for matched in matcher.assign(post.but(lang=lang, sentiment=sentiment)):
                 posts.append(matched)
             matcher.tracked(post.text)
         kept += len(posts)
@@ -118,7 +118,7 @@ def main() -> None:
         for post in batch:
             lang, sentiment = enrich(post.text)
             tracked = tuple(matcher.tracked(post.text))
-            for matched in matcher.assign(replace(post, lang=lang, sentiment=sentiment), tracked):
+            for matched in matcher.assign(post.but(lang=lang, sentiment=sentiment), tracked):
                 posts.append(matched)
         kept_views += len(posts)
         hub.append("s.mentions", posts)

@@ -186,3 +186,14 @@ def test_a_listener_dedupes_assigns_and_counts_what_it_drops() -> None:
     assert not again.is_new("p1")
     with pytest.raises(ValueError):
         again.load({"seen": [1, 2], "tracked": []})
+
+
+def test_a_post_but_changed_is_what_dataclasses_replace_makes() -> None:
+    import dataclasses
+
+    original = post("acme in the train", tags=("Globex",))
+    changes = {"brand": "Acme", "tracked": ("in the train",), "country": "NL", "likes": 3}
+    assert original.but(**changes) == dataclasses.replace(original, **changes)
+    assert original.but() == original and original.but() is not original
+    with pytest.raises(TypeError, match="no field 'colour'"):
+        original.but(colour="red")

@@ -30,7 +30,7 @@ import re
 import unicodedata
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import (
@@ -276,8 +276,8 @@ class Matcher:
         phrases it holds, when there are some); empty when none."""
         brands = self.match(post.text, post.hashtags, post.lang)
         if tracked:
-            return [replace(post, brand=brand, tracked=tracked) for brand in brands]
-        return [replace(post, brand=brand) for brand in brands]
+            return [post.but(brand=brand, tracked=tracked) for brand in brands]
+        return [post.but(brand=brand) for brand in brands]
 
     def tracked(self, text: str) -> list[str]:
         """The tracked phrases in ``text``, as the layout spells them, in layout order."""

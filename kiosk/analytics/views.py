@@ -70,7 +70,18 @@ def matcher(where: Where | None) -> Callable[[Mention], bool]:
     if where.min_followers is not None:
         least = where.min_followers
         tests.append(lambda m: m.followers >= least)
-    return lambda mention: all(test(mention) for test in tests)
+    if not tests:
+        return lambda mention: True
+    if len(tests) == 1:  # most views filter on one thing: no loop around it
+        return tests[0]
+
+    def every(mention: Mention) -> bool:
+        for test in tests:  # noqa: SIM110  (a loop, not all() over a generator: runs per post)
+            if not test(mention):
+                return False
+        return True
+
+    return every
 
 
 class ListeningView:
