@@ -30,6 +30,7 @@ from kiosk.values import Breakdown, Kind, Mention, Metric, RankEntry, Ranking, T
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.registry import WIDGETS, create_widget
 from kiosk.widgets.theme import BrandColours, Style
+from kiosk.widgets.timeseries import TimeseriesWidget
 
 NOW = 1_790_000_000.0
 SIZE = {
@@ -1225,3 +1226,32 @@ def test_a_narrow_card_header_gives_up_the_platform_name_before_the_author(
     who, where = widget.header_texts(post, room)  # type: ignore[attr-defined]
     assert who == post.author  # whole: the badge says Bluesky, so the word goes
     assert "Bluesky" not in where and where.endswith(STYLE.lang.clock_time(post.at))
+
+
+def test_late_posts_that_move_no_line_by_a_pixel_leave_the_chart_alone(
+    qtbot: QtBot, hub: Hub, clock: FakeClock
+) -> None:
+    """A polled source brings posts of minutes already complete; the chart (60-75 ms a screen
+    on 4K) is drawn again only when a line would move, while its legend's figures follow."""
+    widget = make(qtbot, hub, OPTIONS["timeseries"])
+    assert isinstance(widget, TimeseriesWidget)
+    data = series()
+    hub.publish("s.volume", data)
+    widget.refresh()
+    drawn: list[int] = []
+    curve = widget._curves["Acme"].line
+    original = curve.setData
+    curve.setData = lambda *a, **k: (drawn.append(1), original(*a, **k))  # type: ignore[method-assign]
+
+    def publish_with(extra: float) -> None:
+        values = data.values.copy()
+        values[0, -1] += extra  # the last complete minute of Acme
+        hub.publish("s.volume", TimeSeries(data.labels, data.start, data.step, values))
+        widget.refresh()
+
+    last = float(data.values[0, -1])
+    publish_with(0.2)  # a fraction of a pixel at a scale of hundreds
+    assert drawn == []
+    assert widget.legend[0][2] == pytest.approx(last + 0.2)  # the figure still follows
+    publish_with(300.0)  # a move anyone sees
+    assert drawn == [1]
