@@ -291,3 +291,46 @@ def test_alerts_by_market_or_phrase_need_what_they_count() -> None:
             parse_layout(base.replace("BY", dimension))
         assert said in str(error.value)
         assert "sources.social.alerts.by[1]" in str(error.value)
+
+
+def test_backfill_reaching_past_the_minute_analytics_started_in_raises_nothing() -> None:
+    """The flaky start (seen twice in full runs): analytics started at hh:mm:59.8, the demo's
+    backfill, under load, ran to the next minute; its weighted posts in the minutes counted as
+    live then alerted three brands at once. A minute holding backfill (posts standing for
+    several) is history, whenever analytics started."""
+    now = [T0 + 59.8]  # analytics start in minute 0, a breath before minute 1
+    hub = Hub(clock=lambda: now[0])
+    hub.declare("s.mentions", Kind.MENTIONS)
+    attach_analytics(hub, "s", ["Acme", "Globex"])
+
+    def posts(minute: int, brand: str, count: int, weight: int) -> list[Mention]:
+        return [
+            Mention(
+                f"{brand}{minute}-{i}",
+                T0 + 60 * minute + i * 50 / count,
+                brand,
+                "t",
+                "en",
+                "x",
+                "A",
+                "a",
+                1,
+                0.0,
+                weight=weight,
+            )
+            for i in range(count)
+        ]
+
+    now[0] = T0 + 61.0  # the backfill arrives a second late, reaching into minute 1
+    history = []
+    for minute in range(-30, 2):  # weighted history, noisy in minute 0 and 1 as coarse data is
+        globex = 60 if minute >= 0 else 10
+        history += posts(minute, "Acme", 20, 6) + posts(minute, "Globex", globex, 6)
+    hub.append("s.mentions", sorted(history, key=lambda p: p.at))
+    for minute in range(2, 4):  # then live posts at the normal rate
+        now[0] = T0 + 60 * minute + 59
+        live = posts(minute, "Acme", 120, 1) + posts(minute, "Globex", 60, 1)
+        hub.append("s.mentions", sorted(live, key=lambda p: p.at))
+    sample = hub.sample("s.alerts")
+    assert sample is not None
+    assert sample.value == ()
