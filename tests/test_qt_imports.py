@@ -56,3 +56,29 @@ def test_httpx_leaves_its_command_line_client_out() -> None:
         "sys.modules['httpx._main'] is not None, 'rich' in sys.modules)\n"
     )
     assert _run(code) == "True False False"
+
+
+# Frames and fade pictures of a 4K wall, made and freed: does their memory go back?
+BUFFERS = """
+{setup}
+from PySide6.QtGui import QImage
+
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) // 1024
+
+base = rss_mb()
+for size in ((3840, 2160), (2560, 2000), (2400, 1800)):
+    image = QImage(*size, QImage.Format.Format_ARGB32)
+    image.fill(0)
+    del image
+print(rss_mb() - base)
+"""
+
+
+def test_big_buffers_go_back_to_the_system_when_freed() -> None:
+    kept_by_default = int(_run(BUFFERS.format(setup="import PySide6.QtCore")))
+    kept = int(_run(BUFFERS.format(setup="from kiosk.qt_imports import load_qt; load_qt()")))
+    assert kept_by_default >= 10  # glibc's moving threshold kept a freed 17 MB picture
+    assert kept <= 3
