@@ -39,6 +39,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISSOCK
 
 from kiosk.recovery import STABLE_AFTER, StartLog
 
@@ -118,6 +119,27 @@ def runtime_dir(environ: Mapping[str, str]) -> Path:
     return Path(tempfile.mkdtemp(prefix="kiosk-session-"))
 
 
+def _sockets(folder: Path) -> dict[Path, tuple[int, int]]:
+    """The Wayland sockets in ``folder``, each with what tells a new socket from an old one.
+
+    By identity, not by name: a compositor killed without cleaning up leaves ``wayland-1``
+    behind, and the next sway takes the lock, removes the stale socket and binds the same name
+    again (libwayland does). Waiting for a *new name* then waited in vain (seen once in ten
+    restarts on CI: "sway did not open its Wayland socket").
+    """
+    found = {}
+    for path in folder.glob("wayland-*"):
+        if path.name.endswith(".lock"):
+            continue
+        try:
+            info = path.stat()
+        except OSError:  # removed between the listing and now
+            continue
+        if S_ISSOCK(info.st_mode):
+            found[path] = (info.st_ino, info.st_ctime_ns)
+    return found
+
+
 @dataclass
 class Outcome:
     """How a session ended: ``clean`` decides whether its start counts towards safe mode."""
@@ -179,7 +201,7 @@ class Session:
         nested = () if self.environ.get("WLR_BACKENDS") else ("WAYLAND_DISPLAY", "DISPLAY")
         sway_env = {k: v for k, v in self.environ.items() if k not in nested}
         sway_env["XDG_RUNTIME_DIR"] = str(folder)
-        before = set(folder.glob("wayland-*"))
+        before = _sockets(folder)
         program = shutil.which(self.sway, path=sway_env.get("PATH")) or self.sway
         try:
             self._sway = subprocess.Popen([program, "--config", str(config)], env=sway_env)
@@ -213,17 +235,14 @@ class Session:
             return Outcome(False, f"cannot start the wall ({error})", 1)
         return self._watch()
 
-    def _wait_for_socket(self, folder: Path, before: set[Path]) -> str | None:
+    def _wait_for_socket(self, folder: Path, before: dict[Path, tuple[int, int]]) -> str | None:
         deadline = time.monotonic() + _SOCKET_WAIT
         while time.monotonic() < deadline and self._stop_requested is None:
             assert self._sway is not None
             if self._sway.poll() is not None:
                 return None
-            fresh = [
-                p
-                for p in set(folder.glob("wayland-*")) - before
-                if not p.name.endswith(".lock") and p.is_socket()
-            ]
+            now = _sockets(folder)
+            fresh = [path for path, identity in now.items() if before.get(path) != identity]
             if fresh:
                 return min(fresh).name
             time.sleep(0.02)
