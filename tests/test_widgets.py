@@ -697,7 +697,7 @@ def test_stacked_series_and_the_window_before(qtbot: QtBot, hub: Hub) -> None:
     widget = make(qtbot, hub, options)
     hub.publish("s.volume", series_, at=NOW)
     widget.refresh()
-    lines = {label: curve.line.getData()[1] for label, curve in widget._curves.items()}  # type: ignore[attr-defined]
+    lines = {label: y for label, (_, y) in widget.drawn_series.items()}  # type: ignore[attr-defined]
     assert set(lines["positive"]) == {1.0} and set(lines["negative"]) == {3.0}  # 1, then 1 + 2
     x, before = widget._previous.getData()  # type: ignore[attr-defined]
     assert set(before) == {9.0} and x[0] >= NOW - 3600  # shifted onto this window
@@ -1015,7 +1015,7 @@ def test_a_day_of_minutes_is_drawn_by_its_peaks_not_as_a_comb(qtbot: QtBot, hub:
     day.values[0, 700] = 5000.0  # a crisis minute
     hub.publish("s.volume", day)
     widget.refresh()
-    x, y = widget._curves["Acme"].line.getData()
+    x, y = widget.drawn_series["Acme"]  # type: ignore[attr-defined]
     assert len(x) <= widget.plot.width() // 3 + 1 < 1440
     assert y.max() == 5000.0  # the spike is still there at full height
 
@@ -1238,10 +1238,7 @@ def test_late_posts_that_move_no_line_by_a_pixel_leave_the_chart_alone(
     data = series()
     hub.publish("s.volume", data)
     widget.refresh()
-    drawn: list[int] = []
-    curve = widget._curves["Acme"].line
-    original = curve.setData
-    curve.setData = lambda *a, **k: (drawn.append(1), original(*a, **k))  # type: ignore[method-assign]
+    first = widget.redraws
 
     def publish_with(extra: float) -> None:
         values = data.values.copy()
@@ -1251,7 +1248,7 @@ def test_late_posts_that_move_no_line_by_a_pixel_leave_the_chart_alone(
 
     last = float(data.values[0, -1])
     publish_with(0.2)  # a fraction of a pixel at a scale of hundreds
-    assert drawn == []
+    assert widget.redraws == first
     assert widget.legend[0][2] == pytest.approx(last + 0.2)  # the figure still follows
     publish_with(300.0)  # a move anyone sees
-    assert drawn == [1]
+    assert widget.redraws == first + 1

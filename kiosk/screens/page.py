@@ -137,7 +137,8 @@ class PageView(QWidget):
         if banner is not None:
             self.banner = Banner(banner, style)
             layout.addWidget(self.banner)
-        layout.addWidget(PageHeader(page.title, position, style))
+        self.header = PageHeader(page.title, position, style)
+        layout.addWidget(self.header)
         self.canvas = GridCanvas(page.grid.columns, page.grid.rows, style.px(page.grid.gap))
         layout.addWidget(self.canvas, 1)
         self.widgets = []
@@ -172,6 +173,17 @@ class PageView(QWidget):
         placeholder or an old picture for a frame (the flip shows a finished page)."""
         for widget in self.widgets:
             widget.refresh()
+
+    def prepare_ahead(self) -> None:
+        """:meth:`prepare`, a moment before the flip: widgets that draw in a worker start."""
+        self.prepare()
+        for widget in self.widgets:
+            widget.ahead_of_show()
+
+    def parts(self) -> list[QWidget]:
+        """What the page is made of, as drawn one at a time (kiosk.screens.ahead)."""
+        banner: list[QWidget] = [self.banner] if self.banner is not None else []
+        return [*banner, self.header, *self.widgets]
 
 
 class Banner(QWidget):

@@ -8,10 +8,11 @@ import math
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
+    QImage,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -26,6 +27,7 @@ from kiosk.config import Page, Screen, Theme
 from kiosk.config.layout import Render, Span
 from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.hub import Hub
+from kiosk.screens.ahead import AHEAD_S, NextFrame, lay_out, on_screen
 from kiosk.screens.identify import IdentifyView
 from kiosk.screens.matching import Monitor
 from kiosk.screens.page import PageView
@@ -183,6 +185,11 @@ class ScreenWindow(WallWindow):
         self._rotation = QTimer(self)
         self._rotation.setSingleShot(True)
         self._rotation.timeout.connect(self.next_page)
+        # The next page drawn ahead of its flip, part by part (kiosk.screens.ahead).
+        self._ahead = NextFrame(self, self.wall_style.background, PageView.parts)  # type: ignore[arg-type]
+        self._ahead_timer = QTimer(self)
+        self._ahead_timer.setSingleShot(True)
+        self._ahead_timer.timeout.connect(self._draw_ahead)
         self._arm_rotation()
         self.awake = True
         self.shift_step = 0
@@ -364,15 +371,49 @@ class ScreenWindow(WallWindow):
                 page.continue_from(before)
         rotation = self.screen_config.rotation
         fade = rotation.transition == "fade" and self.isVisible() and self.stack.isVisible()
-        old = self.picture() if fade else None  # what is on screen, a fade in progress included
+        ahead = self._ahead.take(page)
+        old = self._on_screen() if fade else None  # a fade in progress included
+        self._fade.clear()
         self.stack.setCurrentWidget(page)
         if old is not None:
-            self._fade.hide()
             live = QRegion()
             for strip in page.live_areas() if isinstance(page, PageView) else []:
                 live += QRect(strip.mapTo(self, QPoint(0, 0)), strip.size())
-            self._fade.start(old, self.picture(), self.rect(), live, rotation.fade)
+            if ahead is None or self._covered():
+                ahead = self.picture(), []
+            new, parts = ahead
+            parts = [part for part in parts if not live.intersects(part)]  # tickers run on
+            self._fade.start(old, new, self.rect(), live, rotation.fade, parts)
         self.flips += 1
+
+    def _on_screen(self) -> QImage | QPixmap:
+        """What the window shows now: the backing store's pixels where they hold everything."""
+        if not self.wall_style.gpu:  # GL surfaces are composed outside the backing store
+            kept = on_screen(self)
+            if kept is not None:
+                return kept
+        return self.picture()
+
+    def _covered(self) -> bool:
+        """Whether something other than the page shows over it (a message, a notice): a frame
+        drawn ahead has only the page, so the flip draws the whole window instead."""
+        return any(
+            child.isVisible() and child is not self.stack and child is not self._fade
+            for child in self.findChildren(
+                QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly
+            )
+        )
+
+    def _draw_ahead(self) -> None:
+        """Feed and draw the page the rotation shows next, before its flip."""
+        if self.takeover is not None or self.cast is not None or self.pinned is not None:
+            return
+        page = self.pages[(self._page + 1) % len(self.pages)]
+        if page is self.stack.currentWidget():
+            return
+        lay_out(page)  # first: a chart draws its picture at the size it will be shown
+        page.prepare_ahead()
+        self._ahead.start(page)
 
     def picture(self) -> QPixmap:
         """What the window shows, as a picture (GL charts included)."""
@@ -380,6 +421,7 @@ class ScreenWindow(WallWindow):
 
     def _arm_rotation(self) -> None:
         self._rotation.stop()
+        self._ahead_timer.stop()
         if self.synced or self.takeover is not None or self.pinned is not None:
             return  # the wall's clock, a takeover or a pin decides
         if not getattr(self, "awake", True):
@@ -387,6 +429,9 @@ class ScreenWindow(WallWindow):
         if len(self.pages) > 1:
             delay, self.phase = self.page_duration + self.phase, 0.0
             self._rotation.start(round(delay * 1000))
+            rotation = self.screen_config.rotation
+            if rotation.transition == "fade" and not self.wall_style.gpu and delay > 2 * AHEAD_S:
+                self._ahead_timer.start(round((delay - AHEAD_S) * 1000))
 
     def stagger(self, seconds: float) -> None:
         """Flip ``seconds`` later than the rotation would, this once: screens that rotate on
@@ -406,6 +451,10 @@ class _FadeOver(QWidget):
     run live. Driven by a monotonic clock, so a late frame shows the right mix rather than a
     slower fade; it hides itself at the end and costs nothing between flips.
 
+    At the end the new frame is lifted part by part when the parts are known (a frame drawn
+    ahead, kiosk.screens.ahead): each part becomes a :class:`_Still` and one still goes per
+    frame, so the live page is painted one widget at a time, not all in one paint.
+
     With ``gpu`` a GL surface draws the mix: the two frames become textures once per flip and
     each frame of the fade is two textured quads, where software blends two whole-screen
     pictures (2 × 33 MB at 4K) on the CPU.
@@ -415,9 +464,12 @@ class _FadeOver(QWidget):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self._old = self._new = QPixmap()
+        self._old: QImage | QPixmap = QPixmap()
+        self._new = QPixmap()
         self._started = 0.0
         self._length = 0.0
+        self._parts: list[QRect] = []
+        self._stills: list[_Still] = []
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(33)  # 30 frames a second: a dissolve needs no more
@@ -435,9 +487,17 @@ class _FadeOver(QWidget):
         return max(0.0, 1.0 - done)
 
     def start(
-        self, old: QPixmap, new: QPixmap, where: QRect, live: QRegion, seconds: float
+        self,
+        old: QImage | QPixmap,
+        new: QPixmap,
+        where: QRect,
+        live: QRegion,
+        seconds: float,
+        parts: list[QRect] | None = None,
     ) -> None:
+        self.clear()
         self._old, self._new = old, new
+        self._parts = list(parts or [])
         self._started = time.monotonic()
         self._length = seconds
         self.setGeometry(where)
@@ -449,15 +509,36 @@ class _FadeOver(QWidget):
         self.show()
         self._timer.start()
 
+    def clear(self) -> None:
+        """Stop at once: no fade, no stills."""
+        self._timer.stop()
+        self.hide()
+        for still in self._stills:
+            still.hide()
+            still.deleteLater()
+        self._stills, self._parts = [], []
+        self._old = self._new = QPixmap()
+
     def _tick(self) -> None:
-        if self.opacity <= 0:
-            self._timer.stop()
-            self._old = self._new = QPixmap()
+        if self.opacity > 0:
+            if self.surface is not None:
+                self.surface.update()
+            else:
+                self.update()
+        elif self._parts:  # the fade is over: the parts become stills, lifted one per frame
+            parent = self.parentWidget()
+            self._stills = [_Still(parent, self._new, part) for part in self._parts]
+            for still in self._stills:
+                still.stackUnder(self)
+                still.show()
+            self._parts, self._old = [], QPixmap()
             self.hide()
-        elif self.surface is not None:
-            self.surface.update()
+        elif self._stills:
+            still = self._stills.pop(0)
+            still.hide()
+            still.deleteLater()
         else:
-            self.update()
+            self.clear()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if self.surface is not None:
@@ -470,8 +551,33 @@ class _FadeOver(QWidget):
         if not self.mask().isEmpty():  # the live strips stay out of the fade
             painter.setClipRegion(self.mask())
         painter.drawPixmap(0, 0, self._new)
-        painter.setOpacity(self.opacity)
-        painter.drawPixmap(0, 0, self._old)
+        opacity = self.opacity
+        if opacity > 0:
+            painter.setOpacity(opacity)
+            if isinstance(self._old, QImage):
+                painter.drawImage(0, 0, self._old)
+            else:
+                painter.drawPixmap(0, 0, self._old)
+
+
+class _Still(QWidget):
+    """A part of the new page's frame, over the live part until its turn to be painted."""
+
+    def __init__(self, parent: QWidget | None, frame: QPixmap, where: QRect) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._frame = frame
+        self.setGeometry(where)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        ratio = self._frame.devicePixelRatio()
+        source = QRectF(
+            self.x() * ratio, self.y() * ratio, self.width() * ratio, self.height() * ratio
+        )
+        painter = QPainter(self)
+        painter.drawPixmap(QRectF(self.rect()), self._frame, source)
+        painter.end()
 
 
 class IdentifyWindow(WallWindow):

@@ -19,6 +19,7 @@ from kiosk.hub import Sample, StreamView
 from kiosk.i18n import ENGLISH, Lang
 from kiosk.values import Alert, TimeSeries
 from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.plot_image import PlotImage, Trace
 from kiosk.widgets.render import smooth_lines
 from kiosk.widgets.theme import Style
 
@@ -65,8 +66,15 @@ class TimeseriesWidget(KioskWidget):
         # the axis with alpha across the whole plot and cost ~13 ms per repaint here.
         self._gridlines = pg.PlotCurveItem(pen=pg.mkPen(style.grid, width=1), antialias=False)
         self._gridlines.setZValue(-1000)  # under the stacked areas too
-        self.plot.addItem(self._gridlines)
+        self._grid_levels: tuple[float, ...] = ()
+        # In software the lines, areas and gridlines are one picture drawn off the UI thread.
+        self._plot_image = None if style.gpu else PlotImage(self.plot.getPlotItem().getViewBox())
+        if self._plot_image is None:
+            self.plot.addItem(self._gridlines)
         self._curves: dict[str, _Series] = {}
+        # What the chart draws, label -> points (after peaks), in either path; and how often.
+        self.drawn_series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.redraws = 0
         self._previous: pg.PlotCurveItem | None = None
         self.legend_previous = False
         self._drawn: (
@@ -123,11 +131,22 @@ class TimeseriesWidget(KioskWidget):
         self._drawn = (drawn, y)
         self._set_legend(labels, legend_values)
         columns = max(MIN_COLUMNS, self.plot.width() // PX_PER_POINT)
+        traces = []
+        self.drawn_series = {}
+        self.redraws += 1
         for index, (label, values) in enumerate(zip(labels, y, strict=True)):
-            curve = self._curve(label)
             # Stacked areas are drawn top first, so each lower band paints over the one above.
-            curve.setZ(-index if self.options.stacked else index)
-            curve.setData(*peaks(x, values, columns))
+            z = -index if self.options.stacked else index
+            points = peaks(x, values, columns)
+            self.drawn_series[label] = points
+            if self._plot_image is not None:
+                shade = self._shade()
+                colour = self._colour(label).rgba()
+                traces.append(Trace(*points, colour, self.style_.px(4), shade, z))
+                continue
+            curve = self._curve(label)
+            curve.setZ(z)
+            curve.setData(*points)
         for label in set(self._curves) - set(labels):
             self._curves.pop(label).remove()
         highest = float(y.max(initial=0.0))
@@ -141,6 +160,8 @@ class TimeseriesWidget(KioskWidget):
         self._set_scale(highest * 1.1)
         self._draw_target(target, y, start, end)
         self._draw_markers()
+        if self._plot_image is not None:
+            self._plot_image.show_picture(tuple(traces), self._grid_levels, self.style_.grid)
         self.plot.show()
         # pyqtgraph draws the axes' ticks itself, in the font given them above
         axis_font = self.plot.getPlotItem().getAxis("left").style["tickFont"]
@@ -272,23 +293,33 @@ class TimeseriesWidget(KioskWidget):
         start, end = item.getViewBox().viewRange()[0]
         xs = np.array([[start, end]] * (len(levels) - 1), dtype=np.float64).ravel()
         ys = np.repeat(np.asarray(levels[1:], dtype=np.float64), 2)
-        self._gridlines.setData(xs, ys, connect="pairs")
+        self._grid_levels = tuple(levels[1:])
+        if self._plot_image is None:
+            self._gridlines.setData(xs, ys, connect="pairs")
 
     def _colour(self, label: str) -> QColor:
         return self.style_.brand_colour(label)
 
+    def _shade(self) -> int:
+        """The alpha of the areas under the lines (0: none)."""
+        if not (self.options.fill or self.options.stacked):
+            return 0
+        return 150 if self.options.stacked else 38  # stacked bands must read as bands
+
     def _curve(self, label: str) -> _Series:
         curve = self._curves.get(label)
         if curve is None:
-            shade = 150 if self.options.stacked else 38  # stacked bands must read as bands
-            fill = self.options.fill or self.options.stacked
-            curve = _Series(self.plot, self._colour(label), self.style_.px(4), shade if fill else 0)
+            curve = _Series(self.plot, self._colour(label), self.style_.px(4), self._shade())
             self._curves[label] = curve
         return curve
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         self._place_plot()
+
+    def ahead_of_show(self) -> None:
+        if self._plot_image is not None:
+            self._plot_image.draw_soon()
 
     def _place_plot(self) -> None:
         rect = self.content_rect()

@@ -1,0 +1,135 @@
+"""A page flip drawn ahead of time, one part per turn of the event loop.
+
+A fade needs two still frames: what the screen shows now and the page about to be shown. Drawn
+at the flip, both were whole-window renders in one go (on a 4K page with a day-long chart, KPI
+tiles and a heatmap: 170 ms, during which no ticker on the wall moved), and when the fade ended
+Qt painted the whole new page live once more, in one go again.
+
+- The frame on screen now is copied from the window's backing store, where Qt keeps the pixels
+  it last painted (:func:`on_screen`): nothing is drawn again.
+- The next page is drawn ahead, :data:`AHEAD_S` before its flip: it is fed first (charts start
+  their pictures in their worker), then each part (header, banner, every widget) is rendered
+  into the frame in its own turn of the event loop (:class:`NextFrame`), so the ticker frames
+  run between parts.
+- When the fade has ended, the still frame is lifted part by part (:class:`~kiosk.screens.
+  window._FadeOver` uncovers one part per frame), so the live page is painted one widget at a
+  time rather than all in one paint.
+
+With ``gpu`` the charts are GL surfaces that neither the backing store nor a widget render
+holds: those screens draw both frames at the flip, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QPoint, QRect, QSize, QTimer
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QRegion
+from PySide6.QtWidgets import QWidget
+
+log = logging.getLogger(__name__)
+
+AHEAD_S = 1.0  # how long before its flip the next page is fed and drawn
+STEP_MS = 4  # between two parts: the ticker's frames (every 16.7 ms) run in between
+
+
+def on_screen(window: QWidget) -> QImage | None:
+    """What ``window`` shows now, copied from its backing store (None when it has none).
+
+    One copy (a QImage; a QPixmap made of it would be a second: 10 ms each at 4K)."""
+    store = window.backingStore()
+    device = store.paintDevice() if store is not None else None
+    if not isinstance(device, QImage) or device.isNull():
+        return None
+    ratio = device.devicePixelRatio()
+    size = QSize(round(window.width() * ratio), round(window.height() * ratio))
+    if device.width() < size.width() or device.height() < size.height():
+        return None  # not painted at this size yet
+    # A deep copy: the store's image may wrap memory the platform reuses (X shared memory).
+    picture = device.copy(QRect(QPoint(0, 0), size))
+    picture.setDevicePixelRatio(ratio)
+    return picture
+
+
+def lay_out(page: QWidget) -> None:
+    """Give a page never shown yet its geometry (its widgets' sizes decide their pictures):
+    rendering one pixel of it delivers its pending resizes, all the way down."""
+    page.render(QPixmap(1, 1), QPoint(), QRegion(0, 0, 1, 1))
+
+
+class NextFrame:
+    """Draws ``page`` as ``window`` will show it, one part per event-loop turn.
+
+    ``parts(page)`` names the page's parts in the order they are drawn; each is rendered at its
+    place in the window. :meth:`take` hands the finished frame over, with where each part is
+    (the fade uncovers them one by one afterwards), or None when it is not finished or no
+    longer matches the window.
+    """
+
+    def __init__(
+        self, window: QWidget, background: QColor, parts: Callable[[QWidget], list[QWidget]]
+    ) -> None:
+        self._window = window
+        self._background = background
+        self._parts = parts
+        self._page: QWidget | None = None
+        self._frame: QPixmap | None = None
+        self._todo: list[QWidget] = []
+        self._done: list[QRect] = []
+        self._size = QSize()
+        self._timer = QTimer(window)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(STEP_MS)
+        self._timer.timeout.connect(self._step)
+
+    @property
+    def page(self) -> QWidget | None:
+        return self._page
+
+    def start(self, page: QWidget) -> None:
+        self.cancel()
+        window = self._window
+        ratio = window.devicePixelRatioF()
+        frame = QPixmap(round(window.width() * ratio), round(window.height() * ratio))
+        frame.setDevicePixelRatio(ratio)
+        frame.fill(self._background)
+        lay_out(page)
+        self._page, self._frame, self._size = page, frame, window.size()
+        self._todo = [part for part in self._parts(page) if part.isVisibleTo(page)]
+        self._done = []
+        self._timer.start()
+
+    def cancel(self) -> None:
+        self._timer.stop()
+        self._page = self._frame = None
+        self._todo, self._done = [], []
+
+    def _step(self) -> None:
+        if self._frame is None or not self._todo:
+            return
+        part = self._todo.pop(0)
+        where = QRect(part.mapTo(self._window, QPoint(0, 0)), part.size())
+        painter = QPainter(self._frame)
+        try:
+            part.render(painter, where.topLeft())
+        finally:
+            painter.end()
+
+        self._done.append(where)
+        if self._todo:
+            self._timer.start()
+
+    def take(self, page: QWidget) -> tuple[QPixmap, list[QRect]] | None:
+        """The finished frame of ``page`` and its parts' places; None if there is none."""
+        ready = (
+            page is self._page
+            and self._frame is not None
+            and not self._todo
+            and self._size == self._window.size()
+        )
+        frame, parts = self._frame, self._done
+        self.cancel()
+        if not ready or frame is None:
+            return None
+        return frame, parts

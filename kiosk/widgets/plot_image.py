@@ -1,0 +1,322 @@
+"""A chart's lines, areas and gridlines drawn by a worker thread, shown as one picture.
+
+Stroking a day of minutes as three 8 px antialiased lines over a 4K chart costs the CPU 30-50
+ms (areas another 15): in the UI thread that held every ticker on the wall each time a chart
+moved or a page with one was shown (issue #14's stalls were all "Paint … TimeseriesWidget").
+In software rendering the plot's data area is therefore one :class:`PlotImage` item: the UI
+thread hands a :class:`PlotPicture` (numbers and colours only) to a single worker thread, which
+draws it with QPainter onto a QImage (Qt supports painting on a QImage in any thread), and the
+item shows the newest finished picture, a blit. Until the new one is finished the previous one
+stays on screen (a chart's data moves once a minute); an item that has never had a picture
+draws its first synchronously, so a page is never shown without its lines.
+
+The worker holds the GIL only between QPainter calls on short pieces of line, so the UI thread
+runs its ticker frames in between (measured: longest gap 10 ms while the worker drew).
+
+Axes, markers, the target and the previous period's line stay pyqtgraph items above the picture.
+The ``gpu`` path keeps pyqtgraph's own items (a GPU strokes lines faster than a blit uploads).
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsObject, QStyleOptionGraphicsItem, QWidget
+
+log = logging.getLogger(__name__)
+
+CHUNK = 16  # points per piece of line; see _pieces
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """One series: its points in data units, drawn as a line and, with ``fill_alpha``, an area
+    down to zero in the same colour. Lower ``z`` is drawn first."""
+
+    x: np.ndarray
+    y: np.ndarray
+    rgba: int  # QColor.rgba(): a plain int crosses threads safely
+    width: float
+    fill_alpha: int
+    z: float
+
+    def same(self, other: Trace) -> bool:
+        return (
+            (self.rgba, self.width, self.fill_alpha, self.z)
+            == (other.rgba, other.width, other.fill_alpha, other.z)
+            and np.array_equal(self.x, other.x)
+            and np.array_equal(self.y, other.y)
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class PlotPicture:
+    """Everything the worker needs to draw a plot area: no Qt object that lives in the UI."""
+
+    width: int  # device pixels
+    height: int
+    dpr: float
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    grid: tuple[float, ...]  # values of the horizontal gridlines
+    grid_rgba: int
+    traces: tuple[Trace, ...]
+
+    def same(self, other: PlotPicture | None) -> bool:
+        if other is None:
+            return False
+        head = (self.width, self.height, self.dpr, self.x_range, self.y_range, self.grid)
+        if head != (other.width, other.height, other.dpr, other.x_range, other.y_range, other.grid):
+            return False
+        if self.grid_rgba != other.grid_rgba or len(self.traces) != len(other.traces):
+            return False
+        return all(a.same(b) for a, b in zip(self.traces, other.traces, strict=True))
+
+
+def draw(picture: PlotPicture) -> QImage:
+    """The picture as a transparent QImage (any thread)."""
+    image = QImage(
+        max(1, picture.width), max(1, picture.height), QImage.Format.Format_ARGB32_Premultiplied
+    )
+    image.fill(Qt.GlobalColor.transparent)
+    w, h = float(picture.width), float(picture.height)
+    (x0, x1), (y0, y1) = picture.x_range, picture.y_range
+    if x1 <= x0 or y1 <= y0 or w < 1 or h < 1:
+        return _with_ratio(image, picture.dpr)
+
+    def px(x: np.ndarray) -> np.ndarray:
+        return (np.asarray(x, dtype=np.float64) - x0) * (w / (x1 - x0))
+
+    def py(y: np.ndarray) -> np.ndarray:
+        return h - (np.asarray(y, dtype=np.float64) - y0) * (h / (y1 - y0))
+
+    painter = QPainter(image)
+    try:
+        if picture.grid:  # 1 px at any resolution, as pyqtgraph's cosmetic pens were
+            painter.setPen(QPen(QColor.fromRgba(picture.grid_rgba), 1))
+            for row in np.round(py(np.asarray(picture.grid))) - 0.5:
+                painter.drawLine(QPointF(0.0, row), QPointF(w, row))
+        ordered = sorted(picture.traces, key=lambda trace: trace.z)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for trace in ordered:  # areas under every line, filled without antialiasing: the
+            if trace.fill_alpha and len(trace.x):  # line covers their edge (5x faster)
+                shade = QColor.fromRgba(trace.rgba)
+                shade.setAlpha(trace.fill_alpha)
+                painter.setBrush(shade)
+                xs, ys = px(trace.x), py(trace.y)
+                base = py(np.zeros(1))[0]
+                outline = np.column_stack(
+                    (np.concatenate(([xs[0]], xs, [xs[-1]])), np.concatenate(([base], ys, [base])))
+                )
+                painter.drawPolygon(_polygon(outline))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for trace in ordered:
+            if len(trace.x) < 2:
+                continue
+            pen = QPen(QColor.fromRgba(trace.rgba), trace.width * picture.dpr)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            painter.setPen(pen)
+            for piece in _pieces(px(trace.x), py(trace.y)):
+                painter.drawPath(piece)
+    finally:
+        painter.end()
+    return _with_ratio(image, picture.dpr)
+
+
+def _with_ratio(image: QImage, dpr: float) -> QImage:
+    image.setDevicePixelRatio(dpr)
+    return image
+
+
+def _polygon(points: np.ndarray) -> QPolygonF:
+    return QPolygonF([QPointF(float(x), float(y)) for x, y in points])
+
+
+def _pieces(xs: np.ndarray, ys: np.ndarray) -> list[QPainterPath]:
+    """The line as pieces of :data:`CHUNK` points overlapping by one: Qt's raster engine
+    strokes one long wide antialiased path as one self-intersecting polygon (0.1-1.2 s for a
+    busy day; 10-40 ms in pieces), and between pieces the worker lets the UI thread run."""
+    return [
+        pg.arrayToQPath(xs[i : i + CHUNK + 1], ys[i : i + CHUNK + 1])
+        for i in range(0, max(1, len(xs) - 1), CHUNK)
+    ]
+
+
+class _Deliveries(QObject):
+    """Carries finished pictures from the worker to the UI thread (a queued signal)."""
+
+    finished = Signal(object, object)  # the item's weak reference, the future of its picture
+
+
+_worker: ThreadPoolExecutor | None = None
+_deliveries: _Deliveries | None = None
+
+
+def _post(item: PlotImage, picture: PlotPicture) -> Future[QImage]:
+    global _worker, _deliveries
+    if _worker is None or _deliveries is None:
+        _worker = ThreadPoolExecutor(1, thread_name_prefix="kiosk-charts")
+        _deliveries = _Deliveries()  # lives in the UI thread: its slot runs there
+        _deliveries.finished.connect(_deliver, Qt.ConnectionType.QueuedConnection)
+    deliveries, ref = _deliveries, weakref.ref(item)
+    future = _worker.submit(draw, picture)
+
+    def done(finished: Future[QImage]) -> None:  # in the worker thread: a queued signal
+        deliveries.finished.emit(ref, finished)
+
+    future.add_done_callback(done)
+    return future
+
+
+def _deliver(ref: weakref.ref[PlotImage], future: Future[QImage]) -> None:
+    item = ref()
+    if item is not None:
+        item.take_image(future)
+
+
+@dataclass
+class _Job:
+    """A picture the worker is drawing for an item."""
+
+    picture: PlotPicture
+    future: Future[QImage]
+
+
+class PlotImage(QGraphicsObject):
+    """The data area of a pyqtgraph plot as a picture drawn off the UI thread (module doc).
+
+    A child of the plot's view box, under its other items, covering the view box exactly.
+    """
+
+    def __init__(self, view_box: pg.ViewBox) -> None:
+        super().__init__()
+        self.setParentItem(view_box)
+        self.setZValue(-1)  # under the view box's child group: markers and targets on top
+        self._box = view_box
+        self._wanted: PlotPicture | None = None  # the newest asked for
+        self._job: _Job | None = None  # being drawn by the worker
+        self._shown: PlotPicture | None = None  # what self._image shows
+        self._image: QImage | None = None
+        self.drawn_in_ui = 0  # pictures drawn in the UI thread (none ready at a paint)
+        self.waited = 0  # paints that waited for the worker's picture (none shown yet)
+        view_box.sigResized.connect(self._resized)
+
+    # -- what the widget asks ---------------------------------------------------------------
+
+    def show_picture(
+        self,
+        traces: tuple[Trace, ...],
+        grid: tuple[float, ...],
+        grid_colour: QColor,
+    ) -> None:
+        """Draw these traces and gridlines at the view box's current ranges and size."""
+        (x0, x1), (y0, y1) = self._box.viewRange()
+        width, height, dpr = self._device_size()
+        wanted = PlotPicture(
+            width,
+            height,
+            dpr,
+            (float(x0), float(x1)),
+            (float(y0), float(y1)),
+            tuple(float(v) for v in grid),
+            grid_colour.rgba(),
+            traces,
+        )
+        self._ask(wanted)
+
+    def draw_soon(self) -> None:
+        """Have the worker draw the wanted picture now if none is shown (ahead of a flip)."""
+        if self._wanted is not None:
+            self._ask(self._wanted)
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    # -- the worker -------------------------------------------------------------------------
+
+    def _ask(self, wanted: PlotPicture) -> None:
+        self._wanted = wanted
+        if wanted.same(self._shown):
+            return
+        if self._image is not None:
+            self.update()  # the old picture stays until the new one comes
+        if self._job is None:
+            self._start(wanted)
+
+    def _start(self, picture: PlotPicture) -> None:
+        self._job = _Job(picture, _post(self, picture))
+
+    def take_image(self, future: Future[QImage]) -> None:
+        job = self._job
+        if job is None or future is not job.future:
+            return  # already taken by a paint
+        self._job = None
+        self._accept(job)
+        wanted = self._wanted
+        if wanted is not None and not wanted.same(self._shown):
+            self._start(wanted)
+
+    def _accept(self, job: _Job) -> None:
+        try:
+            image = job.future.result()
+        except Exception:
+            log.exception("a chart's picture could not be drawn")
+            return
+        wanted = self._wanted
+        if wanted is not None and (wanted.width, wanted.height) != (
+            job.picture.width,
+            job.picture.height,
+        ):
+            return  # drawn for a size the plot no longer has
+        self._image, self._shown = image, job.picture
+        self.update()
+
+    def _resized(self) -> None:
+        self.prepareGeometryChange()
+        if self._wanted is not None:
+            width, height, dpr = self._device_size()
+            self._ask(replace(self._wanted, width=width, height=height, dpr=dpr))
+
+    def _device_size(self) -> tuple[int, int, float]:
+        rect = self._box.rect()
+        views = self.scene().views() if self.scene() is not None else []
+        dpr = float(views[0].devicePixelRatioF()) if views else 1.0
+        return round(rect.width() * dpr), round(rect.height() * dpr), dpr
+
+    # -- QGraphicsItem ----------------------------------------------------------------------
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._box.rect())
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        if self._wanted is None:
+            return
+        if self._image is None:
+            # No picture yet (a first paint): the one being drawn is waited for if it has this
+            # size, else one is drawn here; a page never shows without its lines (nor with
+            # lines of a size it had before it was laid out).
+            width, height, dpr = self._device_size()
+            job = self._job
+            if job is not None and (job.picture.width, job.picture.height) == (width, height):
+                job.future.exception()  # waits
+                self._job = None
+                self._accept(job)
+                self.waited += 1
+            if self._image is None:
+                wanted = replace(self._wanted, width=width, height=height, dpr=dpr)
+                self._wanted = wanted
+                self._image, self._shown = draw(wanted), wanted
+                self.drawn_in_ui += 1
+        painter.drawImage(self._box.rect(), self._image)
