@@ -152,6 +152,71 @@ def test_a_fade_never_shows_a_blank_frame(qtbot: QtBot, walls: list[Wall]) -> No
     assert max(shares) < 0.2, shares  # every frame is a page, never a bare background
 
 
+def on_screen(window: ScreenWindow) -> QImage:
+    """What the window's backing store holds: what the screen shows."""
+    return window.backingStore().paintDevice().copy()  # type: ignore[union-attr]
+
+
+def test_a_software_fade_blends_into_what_the_screen_shows(qtbot: QtBot, walls: list[Wall]) -> None:
+    """No copy of the old page is made: the fade draws the new frame into the backing store's
+    pixels, frame by frame, from the old page to the new one, never a blank frame."""
+    window, _ = fading_window(qtbot, walls, pages("One", "Two"), "0.4s")
+    qtbot.wait(100)  # painted: the backing store holds the first page
+    before = on_screen(window)
+    window.next_page()
+    assert window._fade._old.isNull()  # no picture of the old page
+    frames = []
+    for _ in range(10):
+        qtbot.wait(40)
+        frames.append(on_screen(window))
+    qtbot.wait(600)
+    after = on_screen(window)
+    assert distance(after, window.grab().toImage()) == 0  # the live page at the end
+    span = distance(before, after)
+    assert span > 0.02
+    assert distance(frames[0], before) < span / 2  # starts from what was shown
+    assert any(  # dissolves through frames that are neither page
+        min(distance(frame, before), distance(frame, after)) > span / 5 for frame in frames
+    )
+    shares = [background_share(frame, window) for frame in [before, *frames, after]]
+    assert max(shares) < 0.2, shares
+
+
+def test_the_rotation_draws_the_next_page_ahead_and_lifts_it_part_by_part(
+    qtbot: QtBot, walls: list[Wall]
+) -> None:
+    """A second before its flip the next page is fed and drawn one part per event-loop turn;
+    the flip paints no widget, and after the fade the frame is lifted one part per frame, so
+    no paint draws the whole page at once."""
+    window, _ = fading_window(qtbot, walls, pages("One", "Two", duration="3s"), "0.2s")
+    qtbot.wait(100)
+    page = window.pages[1]
+    qtbot.waitUntil(lambda: window._ahead.page is page, timeout=4000)  # 1 s before the flip
+    assert page.widgets[0].sample is not None  # fed ahead
+    assert page.geometry() == window.stack.currentWidget().geometry()  # laid out as shown
+    qtbot.waitUntil(lambda: not window._ahead._todo, timeout=1000)  # every part drawn
+    counter = _PaintCounter()
+    app = QApplication.instance()
+    assert app is not None
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is page, timeout=3000)
+    app.installEventFilter(counter)
+    painted: list[int] = []
+    try:
+        qtbot.waitUntil(lambda: bool(window._fade._stills), timeout=2000)
+        assert counter.paints == 0  # the fade showed the frame drawn ahead
+        stills = len(window._fade._stills)
+        assert stills == len(page.parts())  # header and both widgets
+        while window._fade._stills:
+            painted.append(counter.paints)
+            qtbot.wait(10)
+        qtbot.wait(100)
+    finally:
+        app.removeEventFilter(counter)
+    assert painted == sorted(painted) and counter.paints <= len(page.widgets)
+    assert max(b - a for a, b in zip([0, *painted], [*painted, counter.paints], strict=True)) <= 1
+    assert distance(on_screen(window), window.grab().toImage()) == 0
+
+
 class _PaintCounter(QObject):
     def __init__(self) -> None:
         super().__init__()

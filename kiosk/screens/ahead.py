@@ -1,12 +1,12 @@
 """A page flip drawn ahead of time, one part per turn of the event loop.
 
-A fade needs two still frames: what the screen shows now and the page about to be shown. Drawn
-at the flip, both were whole-window renders in one go (on a 4K page with a day-long chart, KPI
-tiles and a heatmap: 170 ms, during which no ticker on the wall moved), and when the fade ended
-Qt painted the whole new page live once more, in one go again.
+A fade goes from what the screen shows to the page about to be shown. At the flip, both were
+whole-window renders in one go (on a 4K page with a day-long chart, KPI tiles and a heatmap:
+170 ms, during which no ticker on the wall moved), and when the fade ended Qt painted the whole
+new page live once more, in one go again.
 
-- The frame on screen now is copied from the window's backing store, where Qt keeps the pixels
-  it last painted (:func:`on_screen`): nothing is drawn again.
+- What the screen shows is not drawn again: the fade blends into the backing store's pixels
+  (kiosk.screens.window._FadeOver).
 - The next page is drawn ahead, :data:`AHEAD_S` before its flip: it is fed first (charts start
   their pictures in their worker), then each part (header, banner, every widget) is rendered
   into the frame in its own turn of the event loop (:class:`NextFrame`), so the ticker frames
@@ -16,7 +16,7 @@ Qt painted the whole new page live once more, in one go again.
   time rather than all in one paint.
 
 With ``gpu`` the charts are GL surfaces that neither the backing store nor a widget render
-holds: those screens draw both frames at the flip, as before.
+holds: those screens draw both frames at the flip.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QRect, QSize, QTimer
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QRegion
+from PySide6.QtGui import QColor, QPainter, QPixmap, QRegion
 from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
@@ -34,27 +34,13 @@ AHEAD_S = 1.0  # how long before its flip the next page is fed and drawn
 STEP_MS = 4  # between two parts: the ticker's frames (every 16.7 ms) run in between
 
 
-def on_screen(window: QWidget) -> QImage | None:
-    """What ``window`` shows now, copied from its backing store (None when it has none).
-
-    One copy (a QImage; a QPixmap made of it would be a second: 10 ms each at 4K)."""
-    store = window.backingStore()
-    device = store.paintDevice() if store is not None else None
-    if not isinstance(device, QImage) or device.isNull():
-        return None
-    ratio = device.devicePixelRatio()
-    size = QSize(round(window.width() * ratio), round(window.height() * ratio))
-    if device.width() < size.width() or device.height() < size.height():
-        return None  # not painted at this size yet
-    # A deep copy: the store's image may wrap memory the platform reuses (X shared memory).
-    picture = device.copy(QRect(QPoint(0, 0), size))
-    picture.setDevicePixelRatio(ratio)
-    return picture
-
-
 def lay_out(page: QWidget) -> None:
-    """Give a page never shown yet its geometry (its widgets' sizes decide their pictures):
-    rendering one pixel of it delivers its pending resizes, all the way down."""
+    """Give a hidden page the geometry it will be shown at (its widgets' sizes decide their
+    pictures): a stack sets the size of its current page only, and a page never shown has not
+    even had its pending resizes delivered; rendering one pixel of it delivers them."""
+    stack = page.parentWidget()
+    if stack is not None and page.geometry() != stack.contentsRect():
+        page.setGeometry(stack.contentsRect())
     page.render(QPixmap(1, 1), QPoint(), QRegion(0, 0, 1, 1))
 
 

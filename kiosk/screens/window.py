@@ -8,7 +8,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, QSizeF, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
@@ -27,7 +27,7 @@ from kiosk.config import Page, Screen, Theme
 from kiosk.config.layout import Render, Span
 from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.hub import Hub
-from kiosk.screens.ahead import AHEAD_S, NextFrame, lay_out, on_screen
+from kiosk.screens.ahead import AHEAD_S, NextFrame, lay_out
 from kiosk.screens.identify import IdentifyView
 from kiosk.screens.matching import Monitor
 from kiosk.screens.page import PageView
@@ -372,10 +372,12 @@ class ScreenWindow(WallWindow):
         rotation = self.screen_config.rotation
         fade = rotation.transition == "fade" and self.isVisible() and self.stack.isVisible()
         ahead = self._ahead.take(page)
-        old = self._on_screen() if fade else None  # a fade in progress included
+        # GL screens cross-fade two pictures; software ones blend the new frame into what the
+        # backing store holds (see _FadeOver): no copy of the old frame (33 MB at 4K).
+        old = self.picture() if fade and (self.wall_style.gpu or not self._painted()) else None
         self._fade.clear()
         self.stack.setCurrentWidget(page)
-        if old is not None:
+        if fade:
             live = QRegion()
             for strip in page.live_areas() if isinstance(page, PageView) else []:
                 live += QRect(strip.mapTo(self, QPoint(0, 0)), strip.size())
@@ -386,13 +388,16 @@ class ScreenWindow(WallWindow):
             self._fade.start(old, new, self.rect(), live, rotation.fade, parts)
         self.flips += 1
 
-    def _on_screen(self) -> QImage | QPixmap:
-        """What the window shows now: the backing store's pixels where they hold everything."""
-        if not self.wall_style.gpu:  # GL surfaces are composed outside the backing store
-            kept = on_screen(self)
-            if kept is not None:
-                return kept
-        return self.picture()
+    def _painted(self) -> bool:
+        """Whether the backing store holds this window's picture (not before a first paint)."""
+        store = self.backingStore()
+        image = store.paintDevice() if store is not None else None
+        ratio = self.devicePixelRatioF()
+        return (
+            isinstance(image, QImage)
+            and image.width() >= round(self.width() * ratio)
+            and image.height() >= round(self.height() * ratio)
+        )
 
     def _covered(self) -> bool:
         """Whether something other than the page shows over it (a message, a notice): a frame
@@ -443,7 +448,7 @@ class ScreenWindow(WallWindow):
 
 
 class _FadeOver(QWidget):
-    """A cross-fade between two still frames, the old page's and the new page's, over the page.
+    """A dissolve from what the screen shows to the new page's frame, over the page.
 
     Opaque, so the live page under it is not repainted for every frame of the fade (a
     translucent overlay made Qt repaint every chart on the page 60 times a second while it
@@ -451,21 +456,27 @@ class _FadeOver(QWidget):
     run live. Driven by a monotonic clock, so a late frame shows the right mix rather than a
     slower fade; it hides itself at the end and costs nothing between flips.
 
+    In software there is no picture of the old page: the backing store under an opaque widget
+    keeps what it last showed, so each frame draws the new frame over the last one with the
+    opacity that takes the old page's share from a to a' (1 - a'/a). That saves a copy of the
+    old frame (33 MB at 4K, 10 ms) and a second whole-screen blend per frame. A grab of the
+    window during a fade reads what the screen shows.
+
     At the end the new frame is lifted part by part when the parts are known (a frame drawn
     ahead, kiosk.screens.ahead): each part becomes a :class:`_Still` and one still goes per
     frame, so the live page is painted one widget at a time, not all in one paint.
 
-    With ``gpu`` a GL surface draws the mix: the two frames become textures once per flip and
-    each frame of the fade is two textured quads, where software blends two whole-screen
-    pictures (2 × 33 MB at 4K) on the CPU.
+    With ``gpu`` a GL surface draws the mix of two pictures, the old page's and the new one's:
+    they become textures once per flip and each frame of the fade is two textured quads.
     """
 
     def __init__(self, parent: QWidget, *, gpu: bool = False) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self._old: QImage | QPixmap = QPixmap()
+        self._old: QImage | QPixmap = QPixmap()  # none: blended into what is on screen
         self._new = QPixmap()
+        self._held = 1.0  # the old page's share in what the last frame left on screen
         self._started = 0.0
         self._length = 0.0
         self._parts: list[QRect] = []
@@ -488,7 +499,7 @@ class _FadeOver(QWidget):
 
     def start(
         self,
-        old: QImage | QPixmap,
+        old: QImage | QPixmap | None,
         new: QPixmap,
         where: QRect,
         live: QRegion,
@@ -496,7 +507,8 @@ class _FadeOver(QWidget):
         parts: list[QRect] | None = None,
     ) -> None:
         self.clear()
-        self._old, self._new = old, new
+        self._old, self._new = old if old is not None else QPixmap(), new
+        self._held = 1.0
         self._parts = list(parts or [])
         self._started = time.monotonic()
         self._length = seconds
@@ -550,14 +562,38 @@ class _FadeOver(QWidget):
     def paint(self, painter: QPainter, rect: QRect) -> None:
         if not self.mask().isEmpty():  # the live strips stay out of the fade
             painter.setClipRegion(self.mask())
-        painter.drawPixmap(0, 0, self._new)
         opacity = self.opacity
+        if self._old.isNull():  # blended into what the last frame left (class docstring)
+            store = self.backingStore()
+            screen = store.paintDevice() if store is not None else None
+            engine = painter.paintEngine()
+            device = engine.paintDevice() if engine is not None else None
+            if not isinstance(screen, QImage):
+                painter.drawPixmap(0, 0, self._new)
+            elif _same_image(device, screen):
+                if opacity < self._held:
+                    painter.setOpacity(1.0 - opacity / self._held)
+                    painter.drawPixmap(0, 0, self._new)
+                    self._held = opacity
+            else:  # a grab of the window: what the screen shows now
+                ratio = screen.devicePixelRatio()
+                source = QRectF(
+                    QRectF(self.geometry()).topLeft() * ratio, QSizeF(self.size()) * ratio
+                )
+                painter.drawImage(QRectF(self.rect()), screen, source)
+            return
+        painter.drawPixmap(0, 0, self._new)
         if opacity > 0:
             painter.setOpacity(opacity)
             if isinstance(self._old, QImage):
                 painter.drawImage(0, 0, self._old)
             else:
                 painter.drawPixmap(0, 0, self._old)
+
+
+def _same_image(device: object, image: QImage) -> bool:
+    """Whether a painter paints on ``image`` (the backing store), not on a grab's picture."""
+    return isinstance(device, QImage) and device.cacheKey() == image.cacheKey()
 
 
 class _Still(QWidget):
