@@ -17,6 +17,7 @@ from kiosk.config.widgets import TimeseriesOptions
 from kiosk.hub import Hub
 from kiosk.stalls import LoopRecorder, StallLog
 from kiosk.values import Kind, TimeSeries
+from kiosk.widgets import plot_image
 from kiosk.widgets.registry import create_widget
 from kiosk.widgets.theme import Style
 
@@ -65,6 +66,42 @@ def test_a_day_of_minutes_is_drawn_by_a_worker_and_the_ui_thread_only_shows_it(
     print(f"UI thread while the worker drew: {len(gaps)} turns, longest {max(gaps) * 1000:.1f} ms")
     assert (picture.waited, picture.drawn_in_ui) == firsts  # the UI thread drew no line
     assert widget.grab().toImage() != first
+
+
+def test_the_same_chart_on_several_screens_is_drawn_once(qtbot: QtBot) -> None:
+    """Three screens showing the same chart at the same size ask for the same picture: the
+    worker draws it once and the three share it; a chart of other data is drawn for itself."""
+    hub = Hub(clock=lambda: NOW)
+    hub.declare("s.volume", Kind.SERIES)
+    hub.declare("s.other", Kind.SERIES)
+    style = Style.for_screen(Theme(brands={"Acme": "#4f8cff"}), 1920, 1080)
+    widgets = []
+    for stream in ("s.volume", "s.volume", "s.volume", "s.other"):
+        options = TimeseriesOptions(at=(0, 0, 8, 4), data=stream, window=86400)
+        widget = create_widget(options, hub, style)
+        qtbot.addWidget(widget)
+        widget.resize(1200, 500)
+        widget.show()
+        widgets.append(widget)
+    qtbot.wait(50)  # laid out: every plot has its size
+    pictures = [widget._plot_image for widget in widgets]  # type: ignore[attr-defined]
+    values = np.abs(np.sin(np.arange(1440) / 30))[None, :] * 500
+    later = values.copy()
+    later[0, 300:400] += 50  # the next minute: lines move, scales stay
+    counts = []
+    for day in (values, later):
+        before = plot_image.drawn
+        for stream, scale in (("s.volume", 1.0), ("s.other", 2.0)):
+            series = TimeSeries(("Acme",), NOW - 1440 * 60, 60.0, day * scale)
+            hub.publish(stream, series, at=NOW)
+        for widget in widgets:
+            widget.refresh()
+        qtbot.waitUntil(lambda: not any(picture.busy for picture in pictures), timeout=5000)
+        qtbot.wait(50)
+        counts.append(plot_image.drawn - before)
+    assert counts[1] == 2, counts  # once laid out: two pictures a minute for four charts
+    images = [picture._image for picture in pictures]
+    assert images[0] == images[1] == images[2] != images[3]
 
 
 class _Slow(QWidget):

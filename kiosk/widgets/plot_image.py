@@ -13,6 +13,8 @@ draws its first synchronously, so a page is never shown without its lines.
 The worker holds the GIL only between QPainter calls on short pieces of line, so the UI thread
 runs its ticker frames in between (measured: longest gap 10 ms while the worker drew).
 
+The same chart on several screens at the same size is the same picture: drawn once, shared.
+
 Axes, markers, the target and the previous period's line stay pyqtgraph items above the picture.
 The ``gpu`` path keeps pyqtgraph's own items (a GPU strokes lines faster than a blit uploads).
 """
@@ -161,20 +163,50 @@ _worker: ThreadPoolExecutor | None = None
 _deliveries: _Deliveries | None = None
 
 
+@dataclass(eq=False)
+class _Shared:
+    """A picture drawn (or being drawn) and the items that show it or wait for it."""
+
+    picture: PlotPicture
+    future: Future[QImage]
+    users: set[int]
+
+
+# Pictures in use: a chart shown on several screens (or on two pages of one) at the same size
+# asks for the same picture, drawn once and shared (a QImage is shared until written, and
+# nobody writes these). An entry goes when no item shows or waits for its picture any more.
+_shared: list[_Shared] = []
+drawn = 0  # pictures the worker was asked to draw (a test counts them)
+
+
 def _post(item: PlotImage, picture: PlotPicture) -> Future[QImage]:
-    global _worker, _deliveries
+    global _worker, _deliveries, drawn
     if _worker is None or _deliveries is None:
         _worker = ThreadPoolExecutor(1, thread_name_prefix="kiosk-charts")
         _deliveries = _Deliveries()  # lives in the UI thread: its slot runs there
         _deliveries.finished.connect(_deliver, Qt.ConnectionType.QueuedConnection)
     deliveries, ref = _deliveries, weakref.ref(item)
-    future = _worker.submit(draw, picture)
+    entry = next((e for e in _shared if picture.same(e.picture)), None)
+    if entry is None:
+        entry = _Shared(picture, _worker.submit(draw, picture), set())
+        drawn += 1
+        _shared.append(entry)
+    entry.users.add(id(item))
 
     def done(finished: Future[QImage]) -> None:  # in the worker thread: a queued signal
         deliveries.finished.emit(ref, finished)
 
-    future.add_done_callback(done)
-    return future
+    entry.future.add_done_callback(done)
+    return entry.future
+
+
+def _release(user: int, keep: Future[QImage] | None = None) -> None:
+    """``user`` shows the picture of ``keep`` now (or none): it no longer needs the others."""
+    for entry in list(_shared):
+        if entry.future is not keep:
+            entry.users.discard(user)
+            if not entry.users:
+                _shared.remove(entry)
 
 
 def _deliver(ref: weakref.ref[PlotImage], future: Future[QImage]) -> None:
@@ -209,6 +241,7 @@ class PlotImage(QGraphicsObject):
         self.drawn_in_ui = 0  # pictures drawn in the UI thread (none ready at a paint)
         self.waited = 0  # paints that waited for the worker's picture (none shown yet)
         view_box.sigResized.connect(self._resized)
+        weakref.finalize(self, _release, id(self))
 
     # -- what the widget asks ---------------------------------------------------------------
 
@@ -246,8 +279,8 @@ class PlotImage(QGraphicsObject):
 
     def _ask(self, wanted: PlotPicture) -> None:
         self._wanted = wanted
-        if wanted.same(self._shown):
-            return
+        if wanted.same(self._shown) or wanted.width < 2 or wanted.height < 2:
+            return  # the same picture, or a plot not laid out yet (its resize asks again)
         if self._image is not None:
             self.update()  # the old picture stays until the new one comes
         if self._job is None:
@@ -279,6 +312,7 @@ class PlotImage(QGraphicsObject):
         ):
             return  # drawn for a size the plot no longer has
         self._image, self._shown = image, job.picture
+        _release(id(self), keep=job.future)
         self.update()
 
     def _resized(self) -> None:
@@ -319,4 +353,5 @@ class PlotImage(QGraphicsObject):
                 self._wanted = wanted
                 self._image, self._shown = draw(wanted), wanted
                 self.drawn_in_ui += 1
+                _release(id(self))
         painter.drawImage(self._box.rect(), self._image)
