@@ -16,9 +16,12 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.app import Runtime
 from kiosk.config import parse_layout
+from kiosk.control.commands import validate
 from kiosk.control.wall_state import StatePublisher, find_state
 from kiosk.hardware.drm import DrmConnector
 from kiosk.hardware.edid import Edid
+from kiosk.screens.cast_views import EmergencyCard
+from kiosk.screens.commands import WallCommands
 from kiosk.screens.identify import IdentifyCard, IdentifyView
 from kiosk.screens.matching import Monitor
 from kiosk.screens.monitors import with_edid
@@ -77,6 +80,36 @@ def test_unclaimed_monitors_can_stay_black_or_be_left_alone(qtbot: QtBot, mode: 
             }
         assert set(wall.screen_windows) == {"marketing", "care"}  # the wall itself as before
     finally:
+        wall.close()
+
+
+@pytest.mark.parametrize("mode", ["identify", "black"])
+def test_an_emergency_for_the_whole_wall_covers_unclaimed_monitors_too(
+    qtbot: QtBot, mode: str
+) -> None:
+    """Evacuation: the monitor no screen claims (an identify page, or kept black) shows the
+    emergency like every other TV; one for some screens only leaves it alone."""
+    layout = parse_layout(LAYOUT + f"unclaimed: {mode}\n")
+    wall = Wall(layout, Runtime(layout).hub)
+    commands = WallCommands(wall)
+    try:
+        wall.bind()
+        (unclaimed,) = wall.identify_windows
+
+        def card_shown() -> bool:
+            return any(card.isVisible() for card in unclaimed.findChildren(EmergencyCard))
+
+        send = {"command": "emergency", "headline": "Evacuate the building now"}
+        commands.execute(validate({**send, "to": ["care"]}, commands.directory()))
+        assert not card_shown()
+        commands.execute(validate(send, commands.directory()))  # no "to": every screen
+        assert card_shown()
+        image = unclaimed.grab().toImage()
+        assert image.pixelColor(unclaimed.width() // 2, 8).name() == "#b3141b"
+        commands.execute(validate({"command": "end_emergency"}, commands.directory()))
+        assert not card_shown()
+    finally:
+        commands.close()
         wall.close()
 
 

@@ -28,7 +28,7 @@ from kiosk.control.commands import Cast, CommandError, Emergency, Issue
 from kiosk.screens.cast_views import EmergencyCard, PostCard
 from kiosk.screens.page import PageView
 from kiosk.screens.wall import Wall
-from kiosk.screens.window import ScreenWindow
+from kiosk.screens.window import IdentifyWindow, ScreenWindow
 from kiosk.values import Kind, Mention
 
 log = logging.getLogger(__name__)
@@ -239,8 +239,17 @@ class Overrides:
             screen = name.split("#", 1)[0]
             self._apply_cast(window, self.cast_for(screen))
             self._apply_emergency(name, window, self.in_emergency(screen))
+        # An emergency for the whole wall is on every TV, unclaimed ones too (an identify page
+        # or a black monitor must not be the one screen that tells nobody to leave).
+        everywhere = self.emergency is not None and {
+            screen.name for screen in self.wall.layout.screens
+        } <= set(self.emergency.screens)
+        unclaimed = {f"unclaimed:{id(window)}": window for window in self.wall.identify_windows}
+        for name, identify in unclaimed.items():
+            self._apply_emergency(name, identify, everywhere)
         for name in [n for n in self.cards if n not in self.wall.screen_windows]:
-            del self.cards[name]
+            if name not in unclaimed:
+                del self.cards[name]
 
     def _apply_cast(self, window: ScreenWindow, active: ActiveCast | None) -> None:
         showing = window.cast[0] if window.cast is not None else None
@@ -253,7 +262,9 @@ class Overrides:
             else:
                 window.show_cast(active.id, view)
 
-    def _apply_emergency(self, name: str, window: ScreenWindow, shown: bool) -> None:
+    def _apply_emergency(
+        self, name: str, window: ScreenWindow | IdentifyWindow, shown: bool
+    ) -> None:
         card = self.cards.get(name)
         if card is not None and not shiboken6.isValid(card):
             del self.cards[name]  # its window was closed (an unplug, an edit)

@@ -622,6 +622,7 @@ class IdentifyWindow(WallWindow):
     def __init__(self, monitor: Monitor, theme: Theme, *, blank: bool = False) -> None:
         style = Style.for_screen(theme, monitor.width, monitor.height)
         super().__init__(QColor("black") if blank else style.background)
+        self.wall_style = style  # an emergency card over it is drawn in it
         self.blank = blank  # unclaimed: black — the monitor shows nothing
         self.setWindowTitle(f"kiosk — unassigned {monitor.connector or monitor.index}")
         if not blank:
