@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 
 from kiosk.config.widgets import KpiOptions
 from kiosk.hub import Sample
 from kiosk.values import Metric
 from kiosk.widgets.base import TITLE_SIZE, KioskWidget
 from kiosk.widgets.format import figure_text
+from kiosk.widgets.render import line_pieces
 
 VS_PREVIOUS = "  vs previous"
 NUMBER_OVER_TITLE = 2  # the number stays at least this many times the caption's size
@@ -198,31 +201,20 @@ def _fit(text: str, rect: QRect, font: QFont, floor: int = 8) -> QFont:
     return fitted
 
 
-SPARK_PIECE = 16  # points per piece of a sparkline's line (see _sparkline)
-
-
 def _sparkline(
     painter: QPainter, rect: QRectF, history: tuple[float, ...], colour: QColor, width: int
 ) -> None:
-    """The history as a line over a faint area. The area is filled without antialiasing (the
-    line covers its edge: 0.9 -> 0.3 ms) and the line is stroked in pieces of
-    :data:`SPARK_PIECE` points overlapping by one (Qt strokes one long wide antialiased path
-    as one self-intersecting polygon: 2.7 -> 1.0 ms for 240 points at 1080p, three KPIs a
-    second)."""
-    values = [v if math.isfinite(v) else 0.0 for v in history]
-    low, high = min(values), max(values)
+    """The history as a line over a faint area: the area filled without antialiasing (the line
+    covers its edge: 0.9 -> 0.3 ms), the line stroked in pieces (line_pieces)."""
+    values = np.nan_to_num(np.asarray(history, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    low, high = float(values.min()), float(values.max())
     span = (high - low) or 1.0
-    step = rect.width() / (len(values) - 1)
-    points = [
-        QPointF(rect.left() + i * step, rect.bottom() - (v - low) / span * rect.height())
-        for i, v in enumerate(values)
-    ]
-    area = QPainterPath(points[0])
-    for point in points[1:]:
-        area.lineTo(point)
-    area.lineTo(rect.right(), rect.bottom())
-    area.lineTo(rect.left(), rect.bottom())
-    area.closeSubpath()
+    xs = np.linspace(rect.left(), rect.right(), len(values))
+    ys = rect.bottom() - (values - low) / span * rect.height()
+    area = pg.arrayToQPath(
+        np.concatenate((xs, [rect.right(), rect.left()])),
+        np.concatenate((ys, [rect.bottom(), rect.bottom()])),
+    )
     fill = QColor(colour)
     fill.setAlpha(45)
     antialiased = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
@@ -237,8 +229,5 @@ def _sparkline(
             colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin
         )
     )
-    for start in range(0, len(points) - 1, SPARK_PIECE):
-        piece = QPainterPath(points[start])
-        for point in points[start + 1 : start + SPARK_PIECE + 1]:
-            piece.lineTo(point)
+    for piece in line_pieces(xs, ys):
         painter.drawPath(piece)

@@ -10,8 +10,9 @@ item shows the newest finished picture, a blit. Until the new one is finished th
 stays on screen (a chart's data moves once a minute); an item that has never had a picture
 draws its first synchronously, so a page is never shown without its lines.
 
-The worker holds the GIL only between QPainter calls on short pieces of line, so the UI thread
-runs its ticker frames in between (measured: longest gap 10 ms while the worker drew).
+Lines are stroked in short pieces (kiosk.widgets.render.line_pieces); the worker holds the GIL
+between those QPainter calls only, so the UI thread runs its ticker frames in between (measured:
+longest gap 10 ms while the worker drew).
 
 The same chart on several screens at the same size is the same picture: drawn once, shared.
 
@@ -29,12 +30,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
-log = logging.getLogger(__name__)
+from kiosk.widgets.render import line_pieces
 
-CHUNK = 16  # points per piece of line; see _pieces
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,11 +114,11 @@ def draw(picture: PlotPicture) -> QImage:
                 shade.setAlpha(trace.fill_alpha)
                 painter.setBrush(shade)
                 xs, ys = px(trace.x), py(trace.y)
-                base = py(np.zeros(1))[0]
-                outline = np.column_stack(
-                    (np.concatenate(([xs[0]], xs, [xs[-1]])), np.concatenate(([base], ys, [base])))
+                base = py(np.zeros(1))
+                outline = pg.arrayToQPath(
+                    np.concatenate((xs[:1], xs, xs[-1:])), np.concatenate((base, ys, base))
                 )
-                painter.drawPolygon(_polygon(outline))
+                painter.drawPath(outline)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         for trace in ordered:
@@ -127,7 +128,7 @@ def draw(picture: PlotPicture) -> QImage:
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
             painter.setPen(pen)
-            for piece in _pieces(px(trace.x), py(trace.y)):
+            for piece in line_pieces(px(trace.x), py(trace.y)):
                 painter.drawPath(piece)
     finally:
         painter.end()
@@ -137,20 +138,6 @@ def draw(picture: PlotPicture) -> QImage:
 def _with_ratio(image: QImage, dpr: float) -> QImage:
     image.setDevicePixelRatio(dpr)
     return image
-
-
-def _polygon(points: np.ndarray) -> QPolygonF:
-    return QPolygonF([QPointF(float(x), float(y)) for x, y in points])
-
-
-def _pieces(xs: np.ndarray, ys: np.ndarray) -> list[QPainterPath]:
-    """The line as pieces of :data:`CHUNK` points overlapping by one: Qt's raster engine
-    strokes one long wide antialiased path as one self-intersecting polygon (0.1-1.2 s for a
-    busy day; 10-40 ms in pieces), and between pieces the worker lets the UI thread run."""
-    return [
-        pg.arrayToQPath(xs[i : i + CHUNK + 1], ys[i : i + CHUNK + 1])
-        for i in range(0, max(1, len(xs) - 1), CHUNK)
-    ]
 
 
 class _Deliveries(QObject):

@@ -20,7 +20,7 @@ from kiosk.i18n import ENGLISH, Lang
 from kiosk.values import Alert, TimeSeries
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.plot_image import PlotImage, Trace
-from kiosk.widgets.render import smooth_lines
+from kiosk.widgets.render import line_pieces, smooth_lines
 from kiosk.widgets.theme import Style
 
 LEGEND_HEIGHT = 46
@@ -474,16 +474,8 @@ class _Series:
 
 
 class _ChunkedLine(pg.PlotCurveItem):  # type: ignore[misc]
-    """A line stroked as short pieces of :data:`CHUNK` points rather than one long path.
-
-    Qt's stroker turns one wide antialiased path into one polygon and rasterises it with every
-    self-intersection: measured here, a 4 px line through 1,700 points of a busy day took
-    0.1-1.2 s to stroke as one path and 10-40 ms in pieces (8 px on 4K: a flip of a page with
-    a 24-h chart stalled the wall's tickers for half a second). Pieces overlap by one point, so
-    the joins between them are drawn by both and the picture is the same.
-    """
-
-    CHUNK = 16
+    """pyqtgraph's curve, stroked in pieces (kiosk.widgets.render.line_pieces) on the gpu path,
+    where pyqtgraph draws the chart."""
 
     def __init__(self, **options: object) -> None:
         super().__init__(**options)
@@ -498,11 +490,7 @@ class _ChunkedLine(pg.PlotCurveItem):  # type: ignore[misc]
         if x is None or y is None or not len(x):
             return
         if self._pieces is None:
-            step = self.CHUNK
-            self._pieces = [
-                pg.arrayToQPath(x[i : i + step + 1], y[i : i + step + 1])
-                for i in range(0, max(1, len(x) - 1), step)
-            ]
+            self._pieces = line_pieces(x, y)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
         painter.setPen(self.opts["pen"])
         painter.setBrush(Qt.BrushStyle.NoBrush)
