@@ -257,7 +257,7 @@ async def _time_flips(windows: list[ScreenWindow], rounds: int = 2) -> dict[str,
         for turn in range(rounds * len(window.pages)):
             kind = "drawn ahead" if turn % 2 == 0 else "unprepared"
             if kind == "drawn ahead":
-                window._draw_ahead()
+                window.draw_ahead()
                 await asyncio.sleep(AHEAD_S)
             start = time.perf_counter()
             window.next_page()

@@ -7,7 +7,9 @@ import asyncio
 import time
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QEvent
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -102,6 +104,41 @@ def test_the_same_chart_on_several_screens_is_drawn_once(qtbot: QtBot) -> None:
     assert counts[1] == 2, counts  # once laid out: two pictures a minute for four charts
     images = [picture._image for picture in pictures]
     assert images[0] == images[1] == images[2] != images[3]
+
+
+def test_a_picture_that_cannot_be_drawn_is_reported_once_not_drawn_again_and_again(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A worker that fails on a picture says so once; the chart shows no lines and neither the
+    worker nor a paint tries the same picture again (it did, in a loop); new data is tried."""
+    hub = Hub(clock=lambda: NOW)
+    hub.declare("s.volume", Kind.SERIES)
+    style = Style.for_screen(Theme(brands={"Acme": "#4f8cff"}), 1920, 1080)
+    widget = create_widget(TimeseriesOptions(at=(0, 0, 8, 4), data="s.volume"), hub, style)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 500)
+    widget.show()
+    qtbot.wait(50)
+    tries: list[int] = []
+
+    def broken(picture: plot_image.PlotPicture) -> QImage:
+        tries.append(1)
+        raise RuntimeError("no memory for the picture")
+
+    monkeypatch.setattr(plot_image, "draw", broken)
+    values = np.abs(np.sin(np.arange(60) / 5))[None, :] * 500
+    hub.publish("s.volume", TimeSeries(("Acme",), NOW - 3600, 60.0, values), at=NOW)
+    widget.refresh()
+    picture = widget._plot_image  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: not picture.busy, timeout=5000)
+    widget.grab()
+    qtbot.wait(200)
+    assert len(tries) == 1
+    assert caplog.text.count("could not be drawn") == 1
+    hub.publish("s.volume", TimeSeries(("Acme",), NOW - 3600, 60.0, values * 2), at=NOW)
+    widget.refresh()
+    qtbot.waitUntil(lambda: not picture.busy, timeout=5000)
+    assert len(tries) == 2  # new data: tried again
 
 
 class _Slow(QWidget):

@@ -45,7 +45,8 @@ def lay_out(page: QWidget) -> None:
 
 
 class NextFrame:
-    """Draws ``page`` as ``window`` will show it, one part per event-loop turn.
+    """Draws ``page`` as ``window`` will show it, one part per event-loop turn (the page laid
+    out first: :func:`lay_out`).
 
     ``parts(page)`` names the page's parts in the order they are drawn; each is rendered at its
     place in the window. :meth:`take` hands the finished frame over, with where each part is
@@ -80,7 +81,6 @@ class NextFrame:
         frame = QPixmap(round(window.width() * ratio), round(window.height() * ratio))
         frame.setDevicePixelRatio(ratio)
         frame.fill(self._background)
-        lay_out(page)
         self._page, self._frame, self._size = page, frame, window.size()
         self._todo = [part for part in self._parts(page) if part.isVisibleTo(page)]
         self._done = []

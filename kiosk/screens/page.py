@@ -174,12 +174,6 @@ class PageView(QWidget):
         for widget in self.widgets:
             widget.refresh()
 
-    def prepare_ahead(self) -> None:
-        """:meth:`prepare`, a moment before the flip: widgets that draw in a worker start."""
-        self.prepare()
-        for widget in self.widgets:
-            widget.ahead_of_show()
-
     def parts(self) -> list[QWidget]:
         """What the page is made of, as drawn one at a time (kiosk.screens.ahead)."""
         banner: list[QWidget] = [self.banner] if self.banner is not None else []

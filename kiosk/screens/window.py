@@ -189,7 +189,7 @@ class ScreenWindow(WallWindow):
         self._ahead = NextFrame(self, self.wall_style.background, PageView.parts)  # type: ignore[arg-type]
         self._ahead_timer = QTimer(self)
         self._ahead_timer.setSingleShot(True)
-        self._ahead_timer.timeout.connect(self._draw_ahead)
+        self._ahead_timer.timeout.connect(self.draw_ahead)
         self._arm_rotation()
         self.awake = True
         self.shift_step = 0
@@ -409,15 +409,16 @@ class ScreenWindow(WallWindow):
             )
         )
 
-    def _draw_ahead(self) -> None:
-        """Feed and draw the page the rotation shows next, before its flip."""
+    def draw_ahead(self) -> None:
+        """Feed and draw the page the rotation shows next, before its flip (its charts start
+        their pictures when fed, at the size laid out first)."""
         if self.takeover is not None or self.cast is not None or self.pinned is not None:
             return
         page = self.pages[(self._page + 1) % len(self.pages)]
         if page is self.stack.currentWidget():
             return
         lay_out(page)  # first: a chart draws its picture at the size it will be shown
-        page.prepare_ahead()
+        page.prepare()
         self._ahead.start(page)
 
     def picture(self) -> QPixmap:

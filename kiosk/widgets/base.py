@@ -356,9 +356,6 @@ class KioskWidget(QWidget):
             self._safely(self.paint_content, painter, self.content_rect())
         painter.end()
 
-    def ahead_of_show(self) -> None:
-        """The page will be shown in a moment: start what can be drawn ahead (charts)."""
-
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
         """Draw the current value into ``rect`` (widgets that use child widgets may not need to)."""
 

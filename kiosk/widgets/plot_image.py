@@ -196,6 +196,11 @@ def _release(user: int, keep: Future[QImage] | None = None) -> None:
                 _shared.remove(entry)
 
 
+def _forget(future: Future[QImage]) -> None:
+    """A picture that failed is not shared: the next ask draws it anew."""
+    _shared[:] = [entry for entry in _shared if entry.future is not future]
+
+
 def _deliver(ref: weakref.ref[PlotImage], future: Future[QImage]) -> None:
     item = ref()
     if item is not None:
@@ -225,6 +230,7 @@ class PlotImage(QGraphicsObject):
         self._job: _Job | None = None  # being drawn by the worker
         self._shown: PlotPicture | None = None  # what self._image shows
         self._image: QImage | None = None
+        self._failed: PlotPicture | None = None  # a picture that could not be drawn: not again
         self.drawn_in_ui = 0  # pictures drawn in the UI thread (none ready at a paint)
         self.waited = 0  # paints that waited for the worker's picture (none shown yet)
         view_box.sigResized.connect(self._resized)
@@ -253,11 +259,6 @@ class PlotImage(QGraphicsObject):
         )
         self._ask(wanted)
 
-    def draw_soon(self) -> None:
-        """Have the worker draw the wanted picture now if none is shown (ahead of a flip)."""
-        if self._wanted is not None:
-            self._ask(self._wanted)
-
     @property
     def busy(self) -> bool:
         return self._job is not None
@@ -283,7 +284,7 @@ class PlotImage(QGraphicsObject):
         self._job = None
         self._accept(job)
         wanted = self._wanted
-        if wanted is not None and not wanted.same(self._shown):
+        if wanted is not None and not wanted.same(self._shown) and not wanted.same(self._failed):
             self._start(wanted)
 
     def _accept(self, job: _Job) -> None:
@@ -291,6 +292,8 @@ class PlotImage(QGraphicsObject):
             image = job.future.result()
         except Exception:
             log.exception("a chart's picture could not be drawn")
+            self._failed = job.picture  # asked again only when the data or size change
+            _forget(job.future)
             return
         wanted = self._wanted
         if wanted is not None and (wanted.width, wanted.height) != (
@@ -322,8 +325,8 @@ class PlotImage(QGraphicsObject):
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
-        if self._wanted is None:
-            return
+        if self._wanted is None or self._wanted.same(self._failed):
+            return  # nothing to show, or nothing that can be drawn (logged once)
         if self._image is None:
             # No picture yet (a first paint): the one being drawn is waited for if it has this
             # size, else one is drawn here; a page never shows without its lines (nor with
@@ -338,7 +341,14 @@ class PlotImage(QGraphicsObject):
             if self._image is None:
                 wanted = replace(self._wanted, width=width, height=height, dpr=dpr)
                 self._wanted = wanted
-                self._image, self._shown = draw(wanted), wanted
+                if wanted.same(self._failed):
+                    return  # the worker could not draw it either (logged)
+                try:
+                    self._image, self._shown = draw(wanted), wanted
+                except Exception:
+                    log.exception("a chart's picture could not be drawn")
+                    self._failed = wanted
+                    return
                 self.drawn_in_ui += 1
                 _release(id(self))
         painter.drawImage(self._box.rect(), self._image)

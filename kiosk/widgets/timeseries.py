@@ -317,10 +317,6 @@ class TimeseriesWidget(KioskWidget):
         super().resizeEvent(event)  # type: ignore[arg-type]
         self._place_plot()
 
-    def ahead_of_show(self) -> None:
-        if self._plot_image is not None:
-            self._plot_image.draw_soon()
-
     def _place_plot(self) -> None:
         rect = self.content_rect()
         legend = self.style_.px(LEGEND_HEIGHT)
