@@ -25,13 +25,28 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QRect, QSize, QTimer
-from PySide6.QtGui import QColor, QPainter, QPixmap, QRegion
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QRegion
 from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
 
 AHEAD_S = 1.0  # how long before its flip the next page is fed and drawn
 STEP_MS = 4  # between two parts: the ticker's frames (every 16.7 ms) run in between
+
+
+def on_screen(window: QWidget) -> QImage | None:
+    """The pixels Qt last painted for ``window``: its backing store's image, when it holds a
+    picture of the whole window (None before a first paint, or on a platform without one)."""
+    store = window.backingStore()
+    image = store.paintDevice() if store is not None else None
+    ratio = window.devicePixelRatioF()
+    if (
+        isinstance(image, QImage)
+        and image.width() >= round(window.width() * ratio)
+        and image.height() >= round(window.height() * ratio)
+    ):
+        return image
+    return None
 
 
 def lay_out(page: QWidget) -> None:

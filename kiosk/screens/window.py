@@ -27,7 +27,7 @@ from kiosk.config import Page, Screen, Theme
 from kiosk.config.layout import Render, Span
 from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.hub import Hub
-from kiosk.screens.ahead import AHEAD_S, NextFrame, lay_out
+from kiosk.screens.ahead import AHEAD_S, NextFrame, lay_out, on_screen
 from kiosk.screens.identify import IdentifyView
 from kiosk.screens.matching import Monitor
 from kiosk.screens.page import PageView
@@ -374,7 +374,8 @@ class ScreenWindow(WallWindow):
         ahead = self._ahead.take(page)
         # GL screens cross-fade two pictures; software ones blend the new frame into what the
         # backing store holds (see _FadeOver): no copy of the old frame (33 MB at 4K).
-        old = self.picture() if fade and (self.wall_style.gpu or not self._painted()) else None
+        two_pictures = fade and (self.wall_style.gpu or on_screen(self) is None)
+        old = self.picture() if two_pictures else None
         self._fade.clear()
         self.stack.setCurrentWidget(page)
         if fade:
@@ -387,17 +388,6 @@ class ScreenWindow(WallWindow):
             parts = [part for part in parts if not live.intersects(part)]  # tickers run on
             self._fade.start(old, new, self.rect(), live, rotation.fade, parts)
         self.flips += 1
-
-    def _painted(self) -> bool:
-        """Whether the backing store holds this window's picture (not before a first paint)."""
-        store = self.backingStore()
-        image = store.paintDevice() if store is not None else None
-        ratio = self.devicePixelRatioF()
-        return (
-            isinstance(image, QImage)
-            and image.width() >= round(self.width() * ratio)
-            and image.height() >= round(self.height() * ratio)
-        )
 
     def _covered(self) -> bool:
         """Whether something other than the page shows over it (a message, a notice): a frame
@@ -475,7 +465,7 @@ class _FadeOver(QWidget):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self._old: QImage | QPixmap = QPixmap()  # none: blended into what is on screen
+        self._old = QPixmap()  # none: blended into what is on screen
         self._new = QPixmap()
         self._held = 1.0  # the old page's share in what the last frame left on screen
         self._started = 0.0
@@ -500,7 +490,7 @@ class _FadeOver(QWidget):
 
     def start(
         self,
-        old: QImage | QPixmap | None,
+        old: QPixmap | None,
         new: QPixmap,
         where: QRect,
         live: QRegion,
@@ -564,32 +554,25 @@ class _FadeOver(QWidget):
         if not self.mask().isEmpty():  # the live strips stay out of the fade
             painter.setClipRegion(self.mask())
         opacity = self.opacity
-        if self._old.isNull():  # blended into what the last frame left (class docstring)
-            store = self.backingStore()
-            screen = store.paintDevice() if store is not None else None
-            engine = painter.paintEngine()
-            device = engine.paintDevice() if engine is not None else None
-            if not isinstance(screen, QImage):
-                painter.drawPixmap(0, 0, self._new)
-            elif _same_image(device, screen):
-                if opacity < self._held:
-                    painter.setOpacity(1.0 - opacity / self._held)
-                    painter.drawPixmap(0, 0, self._new)
-                    self._held = opacity
-            else:  # a grab of the window: what the screen shows now
-                ratio = screen.devicePixelRatio()
-                source = QRectF(
-                    QRectF(self.geometry()).topLeft() * ratio, QSizeF(self.size()) * ratio
-                )
-                painter.drawImage(QRectF(self.rect()), screen, source)
-            return
-        painter.drawPixmap(0, 0, self._new)
-        if opacity > 0:
-            painter.setOpacity(opacity)
-            if isinstance(self._old, QImage):
-                painter.drawImage(0, 0, self._old)
-            else:
+        if not self._old.isNull():  # two pictures (GL; a window never painted before)
+            painter.drawPixmap(0, 0, self._new)
+            if opacity > 0:
+                painter.setOpacity(opacity)
                 painter.drawPixmap(0, 0, self._old)
+            return
+        screen = on_screen(self.window())
+        engine = painter.paintEngine()
+        if screen is None:
+            painter.drawPixmap(0, 0, self._new)
+        elif not _same_image(engine.paintDevice() if engine is not None else None, screen):
+            # a grab of the window: what the screen shows now
+            ratio = screen.devicePixelRatio()
+            source = QRectF(QRectF(self.geometry()).topLeft() * ratio, QSizeF(self.size()) * ratio)
+            painter.drawImage(QRectF(self.rect()), screen, source)
+        elif opacity < self._held:  # blended into what the last frame left (class docstring)
+            painter.setOpacity(1.0 - opacity / self._held)
+            painter.drawPixmap(0, 0, self._new)
+            self._held = opacity
 
 
 def _same_image(device: object, image: QImage) -> bool:

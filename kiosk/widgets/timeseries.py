@@ -64,12 +64,13 @@ class TimeseriesWidget(KioskWidget):
         item.getAxis("bottom").setHeight(max(style.px(40), round(tick_px * 1.25) + style.px(8)))
         # Gridlines are our own 1 px lines at the labelled values: pyqtgraph's grid is drawn by
         # the axis with alpha across the whole plot and cost ~13 ms per repaint here.
-        self._gridlines = pg.PlotCurveItem(pen=pg.mkPen(style.grid, width=1), antialias=False)
-        self._gridlines.setZValue(-1000)  # under the stacked areas too
+        # In software they are part of the picture of lines and areas drawn off the UI thread.
         self._grid_levels: tuple[float, ...] = ()
-        # In software the lines, areas and gridlines are one picture drawn off the UI thread.
         self._plot_image = None if style.gpu else PlotImage(self.plot.getPlotItem().getViewBox())
+        self._gridlines: pg.PlotCurveItem | None = None
         if self._plot_image is None:
+            self._gridlines = pg.PlotCurveItem(pen=pg.mkPen(style.grid, width=1), antialias=False)
+            self._gridlines.setZValue(-1000)  # under the stacked areas too
             self.plot.addItem(self._gridlines)
         self._curves: dict[str, _Series] = {}
         # What the chart draws, label -> points (after peaks), in either path; and how often.
@@ -287,14 +288,14 @@ class TimeseriesWidget(KioskWidget):
         width = max(self.style_.px(72), widest + self.style_.px(8 + 10))
         if width != axis.width():
             axis.setWidth(width)
-        # One plain item for all gridlines, as pairs of points across the window. (pyqtgraph's
-        # InfiniteLine asks its view box for its size while painting; during teardown the view
-        # box is gone and the test run segfaulted on a clean clone.)
-        start, end = item.getViewBox().viewRange()[0]
-        xs = np.array([[start, end]] * (len(levels) - 1), dtype=np.float64).ravel()
-        ys = np.repeat(np.asarray(levels[1:], dtype=np.float64), 2)
         self._grid_levels = tuple(levels[1:])
-        if self._plot_image is None:
+        if self._gridlines is not None:
+            # One plain item for all gridlines, as pairs of points across the window.
+            # (pyqtgraph's InfiniteLine asks its view box for its size while painting; during
+            # teardown the view box is gone and the test run segfaulted on a clean clone.)
+            start, end = item.getViewBox().viewRange()[0]
+            xs = np.array([[start, end]] * (len(levels) - 1), dtype=np.float64).ravel()
+            ys = np.repeat(np.asarray(levels[1:], dtype=np.float64), 2)
             self._gridlines.setData(xs, ys, connect="pairs")
 
     def _colour(self, label: str) -> QColor:
