@@ -124,8 +124,8 @@ def _sockets(folder: Path) -> dict[Path, tuple[int, int]]:
 
     By identity, not by name: a compositor killed without cleaning up leaves ``wayland-1``
     behind, and the next sway takes the lock, removes the stale socket and binds the same name
-    again (libwayland does). Waiting for a *new name* then waited in vain (seen once in ten
-    restarts on CI: "sway did not open its Wayland socket").
+    again (libwayland does). Waiting for a *new name* then waited in vain (seen on CI after a
+    sway was stopped while starting: "sway did not open its Wayland socket").
     """
     found = {}
     for path in folder.glob("wayland-*"):
