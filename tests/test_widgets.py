@@ -326,6 +326,38 @@ class TestTicker:
         qtbot.waitUntil(lambda: len(widget.frame_times) >= 5, timeout=2000)
         assert widget.strip.shift == round(widget.frame_times[-1] * widget.speed)
 
+    def test_frames_only_scroll_until_a_post_leaves_or_enters(self, qtbot: QtBot, hub: Hub) -> None:
+        """A frame does the strip's bookkeeping only when it is due, yet the posts on it are
+        those a ticker doing it every frame has, at the same places, frame after frame."""
+        lazy, mono = self.make(qtbot, hub)
+        eager, _ = self.make(qtbot, hub)
+        eager.clock = mono  # type: ignore[attr-defined]
+        calls = 0
+        advance = lazy.advance  # type: ignore[attr-defined]
+
+        def counted(now: float) -> bool:
+            nonlocal calls
+            calls += 1
+            return bool(advance(now))
+
+        lazy.advance = counted  # type: ignore[attr-defined]
+        frames = 0
+        for batch in range(4):  # posts keep coming while the strip scrolls
+            hub.append("s.mentions", [mention(10 * batch + i) for i in range(3)])
+            for widget in (lazy, eager):
+                widget.refresh()
+            for _ in range(300):
+                mono.now += 1 / 60
+                frames += 1
+                lazy._frame_tick()  # type: ignore[attr-defined]
+                eager.advance(mono.now)  # type: ignore[attr-defined]
+                assert [(i.mention.id, i.entered) for i in lazy.items] == [  # type: ignore[attr-defined]
+                    (i.mention.id, i.entered)
+                    for i in eager.items  # type: ignore[attr-defined]
+                ]
+        assert len({item.mention.id for item in eager.items}) >= 2  # type: ignore[attr-defined]
+        assert calls < frames / 10, f"{calls} advances in {frames} frames"
+
     def test_scrolled_pixels_match_freshly_painted_ones(self, qtbot: QtBot, hub: Hub) -> None:
         widget, mono = self.make(qtbot, hub)
         hub.append("s.mentions", [mention(i, "Trains cancelled at the station") for i in range(3)])

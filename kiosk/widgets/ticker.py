@@ -70,6 +70,7 @@ class TickerWidget(KioskWidget):
         self.queue: collections.deque[Mention] = collections.deque(maxlen=QUEUE_LENGTH)
         self.frame_times: collections.deque[float] = collections.deque(maxlen=2000)
         self._started = False
+        self._due = -math.inf  # when advance() next has anything to do (see _next_change)
         self.strip = _Strip(self)
         self.strip.hide()  # until there is data: the base draws the placeholder
         self.visible_timer(1000 / options.fps, self._frame_tick, precise=True)
@@ -113,6 +114,7 @@ class TickerWidget(KioskWidget):
         self.queue = collections.deque(other.queue, maxlen=QUEUE_LENGTH)
         self.fresh = other.fresh  # one memory of what was shown: no post twice across pages
         self._started = True
+        self._due = -math.inf
         self.strip.shift = self.strip.painted_shift = other.strip.shift
         self.strip.show()
         self.strip.redraw()
@@ -124,6 +126,7 @@ class TickerWidget(KioskWidget):
         self.queue = collections.deque(
             (mention for mention in self.queue if mention.id != post_id), maxlen=QUEUE_LENGTH
         )
+        self._due = -math.inf
         self.strip.redraw()
 
     def take(self, sample: Sample) -> bool:
@@ -132,6 +135,7 @@ class TickerWidget(KioskWidget):
             raise TypeError(f"expected mentions, got {type(mentions).__name__}")
         self.strip.show()
         self.queue.extend(self.fresh(mentions))  # a full queue drops the oldest: show what is new
+        self._due = -math.inf
         if not self._started:  # fill the strip now, not on the next frame
             now = self.clock()
             self.advance(now)
@@ -170,7 +174,22 @@ class TickerWidget(KioskWidget):
             self.items.append(_Item(mention, pixmap, width, entered))
             self._started = True
             visible = visible or entered < now
+        self._due = self._next_change()
         return visible
+
+    def _next_change(self) -> float:
+        """When :meth:`advance` next changes anything: the first item has left on the left (items
+        leave in the order they came, being spaced apart), or the next queued post may enter.
+        A frame before then only scrolls: 60 times a second, that is most frames."""
+        if not self.items:
+            return -math.inf if self.queue else math.inf
+        speed = self.speed
+        first, last = self.items[0], self.items[-1]
+        due = first.entered + (self.content_rect().width() + first.width) / speed
+        if self.queue:
+            enters = last.entered + (last.width + self.style_.px(GAP)) / speed - LOOKAHEAD
+            due = min(due, enters)
+        return due
 
     def _fill_offset(self) -> float:
         # The first post starts on screen rather than at the far right: no empty strip on start.
@@ -185,6 +204,7 @@ class TickerWidget(KioskWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.strip.setGeometry(self.content_rect())
+        self._due = -math.inf  # items leave later on a wider strip
         self.veil.raise_()
         if event.size().height() != event.oldSize().height():
             self._redraw_items()
@@ -210,6 +230,7 @@ class TickerWidget(KioskWidget):
                 )
             redrawn.append(_Item(item.mention, pixmap, width, entered))
         self.items = redrawn
+        self._due = -math.inf
         self.strip.update()
 
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
@@ -224,7 +245,7 @@ class TickerWidget(KioskWidget):
         if self.sample is None:
             return
         now = self.clock()
-        admitted = self.advance(now)
+        admitted = self.advance(now) if now >= self._due else False
         self.strip.shift = round(now * self.speed)
         dx = self.strip.shift - self.strip.painted_shift
         width = self.strip.width()
