@@ -66,6 +66,8 @@ class TimeseriesWidget(KioskWidget):
         # the axis with alpha across the whole plot and cost ~13 ms per repaint here.
         # In software they are part of the picture of lines and areas drawn off the UI thread.
         self._grid_levels: tuple[float, ...] = ()
+        self._ticks: list[tuple[float, str]] = []  # the value axis's, as last set
+        self._x_range: tuple[float, float] | None = None  # the time axis's, as last set
         self._plot_image = None if style.gpu else PlotImage(self.plot.getPlotItem().getViewBox())
         self._gridlines: pg.PlotCurveItem | None = None
         if self._plot_image is None:
@@ -157,7 +159,9 @@ class TimeseriesWidget(KioskWidget):
         if target is not None:
             highest = max(highest, target)
         item = self.plot.getPlotItem()
-        item.setXRange(start, end, padding=0)
+        if self._x_range != (start, end):  # pyqtgraph redoes its view and both axes on any set
+            self._x_range = (start, end)
+            item.setXRange(start, end, padding=0)
         self._set_scale(highest * 1.1)
         self._draw_target(target, y, start, end)
         self._draw_markers()
@@ -278,10 +282,13 @@ class TimeseriesWidget(KioskWidget):
         top, steps = nice_scale(highest)
         levels = [top * k / steps for k in range(steps + 1)]
         item = self.plot.getPlotItem()
-        item.setYRange(0, top * 1.06, padding=0)  # room for the top label
         labels = axis_labels(levels, self.style_.lang)
         axis = item.getAxis("left")
-        axis.setTicks([list(zip(levels, labels, strict=True)), []])
+        ticks = list(zip(levels, labels, strict=True))
+        if ticks != self._ticks:  # set again, the same scale redrew the axis at every new value
+            self._ticks = ticks
+            item.setYRange(0, top * 1.06, padding=0)  # room for the top label
+            axis.setTicks([ticks, []])
         # pyqtgraph leaves out a label wider than the axis: "12,5 k" at the floor was missing
         metrics = QFontMetrics(axis.style["tickFont"])
         widest = max(metrics.horizontalAdvance(label) for label in labels)
