@@ -138,6 +138,41 @@ def test_a_new_value_redraws_an_axis_only_when_its_labels_move(qtbot: QtBot) -> 
     show(NOW - 1439 * 60, np.roll(busier, -1, axis=1))
     assert time_axis.picture is None  # to be drawn again, a minute on
     assert value_axis.picture is not None
+    picture = widget._plot_image  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: not picture.busy, timeout=5000)  # no work left for the next test
+
+
+def test_a_chart_on_screen_hands_its_new_picture_over_after_painting_the_change(
+    qtbot: QtBot,
+) -> None:
+    """PySide keeps the GIL in QPainter calls: while the worker strokes, the UI thread's Python
+    waits at each call Qt makes into it (a 4K time axis took 130 ms to paint instead of 5). So a
+    chart already showing lines asks for its next picture, paints the change around it (the
+    time axis a minute on) over the old one, and only then hands the picture to the worker."""
+    hub = Hub(clock=lambda: NOW)
+    hub.declare("s.volume", Kind.SERIES)
+    style = Style.for_screen(Theme(brands={"Acme": "#4f8cff"}), 1920, 1080)
+    widget = create_widget(TimeseriesOptions(at=(0, 0, 8, 4), data="s.volume"), hub, style)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 500)
+    widget.show()
+    qtbot.wait(50)
+    picture = widget._plot_image  # type: ignore[attr-defined]
+    values = np.abs(np.sin(np.arange(60) / 5))[None, :] * 500
+    hub.publish("s.volume", TimeSeries(("Acme",), NOW - 3600, 60.0, values), at=NOW)
+    widget.refresh()
+    assert picture.busy  # a first picture goes to the worker at once (a first paint waits)
+    widget.grab()
+    qtbot.waitUntil(lambda: not picture.busy, timeout=5000)
+    before = plot_image.drawn
+    hub.publish("s.volume", TimeSeries(("Acme",), NOW - 3540, 60.0, values), at=NOW + 60)
+    widget.refresh()
+    assert picture.busy and plot_image.drawn == before  # asked for, not handed over
+    widget.grab()  # the change painted, the old lines under it
+    assert plot_image.drawn == before
+    qtbot.waitUntil(lambda: not picture.busy, timeout=5000)
+    assert plot_image.drawn == before + 1
+    assert picture._shown.x_range[0] == NOW - 3540  # type: ignore[attr-defined]
 
 
 def test_a_picture_that_cannot_be_drawn_is_reported_once_not_drawn_again_and_again(

@@ -10,9 +10,13 @@ item shows the newest finished picture, a blit. Until the new one is finished th
 stays on screen (a chart's data moves once a minute); an item that has never had a picture
 draws its first synchronously, so a page is never shown without its lines.
 
-Lines are stroked in short pieces (kiosk.widgets.render.line_pieces); the worker holds the GIL
-between those QPainter calls only, so the UI thread runs its ticker frames in between (measured:
-longest gap 10 ms while the worker drew).
+Lines are stroked in short pieces (kiosk.widgets.render.line_pieces). PySide keeps the GIL
+during a QPainter call, so the worker holds it while it strokes a piece and lets it go between
+pieces: the UI thread runs its ticker frames in between (measured: longest gap 10 ms while the
+worker drew), but Python code the UI thread runs meanwhile waits for the GIL at every call Qt
+makes back into it. A new picture of a chart already on screen is therefore handed to the
+worker :data:`START_AFTER_MS` later, after the UI thread has painted the rest of the change (the
+time axis a minute on): drawn at the same time, that paint took 130 ms at 4K instead of 5.
 
 The same chart on several screens at the same size is the same picture: drawn once, shared.
 
@@ -29,13 +33,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+import shiboken6
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
 from kiosk.widgets.render import line_pieces
 
 log = logging.getLogger(__name__)
+
+START_AFTER_MS = 30  # a replacement picture goes to the worker two frames after it is asked for
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,7 +210,7 @@ def _forget(future: Future[QImage]) -> None:
 
 def _deliver(ref: weakref.ref[PlotImage], future: Future[QImage]) -> None:
     item = ref()
-    if item is not None:
+    if item is not None and shiboken6.isValid(item):  # its chart may have gone meanwhile
         item.take_image(future)
 
 
@@ -212,7 +219,7 @@ class _Job:
     """A picture the worker is drawing for an item."""
 
     picture: PlotPicture
-    future: Future[QImage]
+    future: Future[QImage] | None  # None: not handed to the worker yet (START_AFTER_MS)
 
 
 class PlotImage(QGraphicsObject):
@@ -233,6 +240,10 @@ class PlotImage(QGraphicsObject):
         self._failed: PlotPicture | None = None  # a picture that could not be drawn: not again
         self.drawn_in_ui = 0  # pictures drawn in the UI thread (none ready at a paint)
         self.waited = 0  # paints that waited for the worker's picture (none shown yet)
+        self._later = QTimer(self)  # hands a replacement picture to the worker
+        self._later.setSingleShot(True)
+        self._later.setInterval(START_AFTER_MS)
+        self._later.timeout.connect(self._hand_over)
         view_box.sigResized.connect(self._resized)
         weakref.finalize(self, _release, id(self))
 
@@ -273,9 +284,20 @@ class PlotImage(QGraphicsObject):
             self.update()  # the old picture stays until the new one comes
         if self._job is None:
             self._start(wanted)
+        elif self._job.future is None:
+            self._job.picture = wanted  # not handed over yet: the newest goes instead
 
     def _start(self, picture: PlotPicture) -> None:
-        self._job = _Job(picture, _post(self, picture))
+        if self._image is None:  # a first picture: a first paint waits for it (see paint)
+            self._job = _Job(picture, _post(self, picture))
+        else:  # the old one stays on screen meanwhile (module doc)
+            self._job = _Job(picture, None)
+            self._later.start()
+
+    def _hand_over(self) -> None:
+        job = self._job
+        if job is not None and job.future is None:
+            job.future = _post(self, job.picture)
 
     def take_image(self, future: Future[QImage]) -> None:
         job = self._job
@@ -288,12 +310,14 @@ class PlotImage(QGraphicsObject):
             self._start(wanted)
 
     def _accept(self, job: _Job) -> None:
+        future = job.future
+        assert future is not None  # handed over and finished
         try:
-            image = job.future.result()
+            image = future.result()
         except Exception:
             log.exception("a chart's picture could not be drawn")
             self._failed = job.picture  # asked again only when the data or size change
-            _forget(job.future)
+            _forget(future)
             return
         wanted = self._wanted
         if wanted is not None and (wanted.width, wanted.height) != (
@@ -302,7 +326,7 @@ class PlotImage(QGraphicsObject):
         ):
             return  # drawn for a size the plot no longer has
         self._image, self._shown = image, job.picture
-        _release(id(self), keep=job.future)
+        _release(id(self), keep=future)
         self.update()
 
     def _resized(self) -> None:
@@ -334,6 +358,9 @@ class PlotImage(QGraphicsObject):
             width, height, dpr = self._device_size()
             job = self._job
             if job is not None and (job.picture.width, job.picture.height) == (width, height):
+                if job.future is None:
+                    self._hand_over()
+                    assert job.future is not None
                 job.future.exception()  # waits
                 self._job = None
                 self._accept(job)
