@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psutil
 import qasync
@@ -36,7 +36,6 @@ from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.control.pushed import PushedStore
 from kiosk.control.systemd import Notifier
 from kiosk.control.wall_state import IDENTIFY_SIGNAL, StatePublisher
-from kiosk.fleet.remote import RemoteData
 from kiosk.hub import Hub
 from kiosk.lateness import lateness_log_from_env
 from kiosk.recovery import STABLE_AFTER
@@ -49,6 +48,9 @@ __all__ = ["Runtime", "run_in_qt", "run_wall"]  # Runtime lives in kiosk.runtime
 from kiosk.screens.commands import serve_commands
 from kiosk.screens.wall import Wall
 from kiosk.widgets.fonts import load_bundled_fonts
+
+if TYPE_CHECKING:
+    from kiosk.fleet.remote import RemoteData
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,14 @@ def run_in_qt(main: Callable[[], Awaitable[T]]) -> T:
         gc.enable()
 
 
+def _remote(data: DataSide) -> RemoteData | None:
+    """``data`` when it is a data node's streams over MQTT, else None. Only a layout with
+    ``data: mqtt:`` imports kiosk.fleet.remote (and paho, msgpack) (kiosk.runtime.data_side): a
+    wall fed by its own sources does not carry them (issue #14's memory)."""
+    fleet = sys.modules.get("kiosk.fleet.remote")
+    return data if fleet is not None and isinstance(data, fleet.RemoteData) else None
+
+
 async def run_wall(
     layout: Layout,
     *,
@@ -140,9 +150,9 @@ async def run_wall(
     approvals = ModerationQueue(DecisionStore.in_cache_dir())  # decisions outlive a restart
     wall = Wall(layout, runtime.hub, windowed=windowed, state=state, approvals=approvals)
     runtimes: list[DataSide] = [runtime]
-    if isinstance(runtime, RemoteData):  # groups flip on a schedule shared over the broker
-        runtime.rotation = wall
-        wall.share_rotation(runtime.share)
+    if (remote := _remote(runtime)) is not None:  # groups flip on a schedule shared over MQTT
+        remote.rotation = wall
+        wall.share_rotation(remote.share)
     stopping: set[asyncio.Task[None]] = set()  # strong refs until the old sources are down
 
     def new_sources(edited: Layout) -> Hub:
@@ -150,12 +160,13 @@ async def run_wall(
         fresh.start()
         old = runtimes.pop()
         runtimes.append(fresh)
-        if isinstance(fresh, RemoteData) and isinstance(old, RemoteData):
-            fresh.inbox.target = old.inbox.target
-        if isinstance(fresh, RemoteData):
-            fresh.rotation = wall
-            wall.share_rotation(fresh.share)
-            commands.fleet_data = fresh
+        fresh_remote, old_remote = _remote(fresh), _remote(old)
+        if fresh_remote is not None and old_remote is not None:
+            fresh_remote.inbox.target = old_remote.inbox.target
+        if fresh_remote is not None:
+            fresh_remote.rotation = wall
+            wall.share_rotation(fresh_remote.share)
+            commands.fleet_data = fresh_remote
         task = asyncio.ensure_future(old.stop())
         stopping.add(task)
         task.add_done_callback(stopping.discard)
@@ -187,13 +198,13 @@ async def run_wall(
         pushed=PushedStore.in_cache_dir(),  # messages, casts, an emergency outlive a restart
     )
     thumbnails: QTimer | None = None
-    if isinstance(runtime, RemoteData):  # commands sent to the fleet over MQTT
-        runtime.inbox.target = commands
-        commands.fleet_data = runtime
+    if remote is not None:  # commands sent to the fleet over MQTT
+        remote.inbox.target = commands
+        commands.fleet_data = remote
 
         def publish_thumbnail(name: str, jpeg: bytes) -> None:
-            current = runtimes[-1]  # a reload may have replaced it
-            if isinstance(current, RemoteData):
+            current = _remote(runtimes[-1])  # a reload may have replaced it
+            if current is not None:
                 current.publish_thumbnail(name, jpeg)
 
         # What this box's screens show, for the fleet view of every box's control page.

@@ -285,3 +285,24 @@ def test_check_and_run_answer_hostile_files_with_positions_never_a_traceback(
     run = kiosk("run", paths[0], timeout=60, QT_QPA_PLATFORM="offscreen")
     assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-3000:]
     assert f"{paths[0]}:1:" in run.stderr and "expected a duration from 0.1s to 1d" in run.stderr
+
+
+def test_a_wall_fed_by_its_own_sources_does_not_load_the_fleet_or_token_libraries() -> None:
+    """Issue #14's memory: MQTT (paho, msgpack), the wrong-token limiter (limits) and the
+    Prometheus writer (prometheus_client) are imported where a layout or a request uses them,
+    not by every wall: everything a running wall imports to start is imported here."""
+    code = (
+        "import sys\n"
+        "import kiosk.app, kiosk.cli, kiosk.screens.commands, kiosk.control.api\n"
+        "from kiosk.runtime import data_side\n"
+        "from kiosk.config import load_layout\n"
+        "data_side(load_layout(sys.argv[1]))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'paho', 'msgpack', 'limits', 'prometheus_client'}))\n"
+    )
+    layout = ROOT / "layouts" / "demo.yaml"
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(layout)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

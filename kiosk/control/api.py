@@ -22,12 +22,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
-from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from kiosk.config.control import Control, Scope, split_listen
 from kiosk.control.audit import AuditLog
@@ -46,8 +43,12 @@ from kiosk.control.commands import (
     scope_of,
     validate,
 )
-from kiosk.control.metrics import CONTENT_TYPE, WallFigures, exposition
+from kiosk.control.figures import WallFigures
 from kiosk.control.openapi import openapi
+
+if TYPE_CHECKING:
+    from limits import RateLimitItem
+    from limits.strategies import MovingWindowRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +119,16 @@ class ControlServer:
         self.host, configured = split_listen(config.listen)
         self._port = configured if port is None else port
         self._runner: web.AppRunner | None = None
-        # Wrong tokens per address, in a moving minute (the limits library, in memory).
-        self._limit = RateLimitItemPerMinute(max(1, config.failed_tokens_per_minute))
-        self._failures: MovingWindowRateLimiter | None = None
+        # Wrong tokens per address, in a moving minute (the limits library, in memory; imported
+        # only where there are tokens to check: a wall's memory is issue #14's).
+        self._failures: tuple[MovingWindowRateLimiter, RateLimitItem] | None = None
         if config.tokens and config.failed_tokens_per_minute:
-            self._failures = MovingWindowRateLimiter(MemoryStorage())
+            from limits import RateLimitItemPerMinute
+            from limits.storage import MemoryStorage
+            from limits.strategies import MovingWindowRateLimiter
+
+            limit = RateLimitItemPerMinute(config.failed_tokens_per_minute)
+            self._failures = (MovingWindowRateLimiter(MemoryStorage()), limit)
         self._warned: set[str] = set()  # addresses already logged as locked out
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[self._errors, self._auth])
         self.app.router.add_get("/openapi.json", self._openapi)
@@ -216,12 +222,12 @@ class ControlServer:
                 response.headers["Cache-Control"] = "no-cache"  # a phone gets an updated page
             return response
         address = request.remote or "?"
-        if self._failures is not None and not self._failures.test(self._limit, address):
+        if self._failures is not None and not self._failures[0].test(self._failures[1], address):
             return self._locked_out(address)
         caller = self._caller(request.headers.get("Authorization", ""))
         if caller is None:
             if self._failures is not None:
-                self._failures.hit(self._limit, address)
+                self._failures[0].hit(self._failures[1], address)
             response = problem(401, "a valid token is needed: Authorization: Bearer TOKEN")
             response.headers["WWW-Authenticate"] = 'Bearer realm="kiosk"'
             return response
@@ -231,13 +237,14 @@ class ControlServer:
     def _locked_out(self, address: str) -> web.Response:
         """429 for an address that sent too many wrong tokens: guessing costs a minute a try."""
         assert self._failures is not None
-        stats = self._failures.get_window_stats(self._limit, address)
+        failures, limit = self._failures
+        stats = failures.get_window_stats(limit, address)
         wait = max(1, math.ceil(stats.reset_time - time.time()))
         if address not in self._warned:
             self._warned.add(address)
             log.warning(
                 "control API: %d wrong tokens from %s within a minute; refusing it for %d s",
-                self._limit.amount,
+                limit.amount,
                 address,
                 wait,
             )
@@ -333,6 +340,8 @@ class ControlServer:
         """Prometheus text format (scope view)."""
         if (denied := _denied(request, "metrics")) is not None:
             return denied
+        from kiosk.control.metrics import CONTENT_TYPE, exposition  # prometheus_client, on use
+
         body = exposition(self.wall.figures())
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 

@@ -54,7 +54,7 @@ from kiosk.control.commands import (
     page_index,
     validate,
 )
-from kiosk.control.metrics import WallFigures
+from kiosk.control.figures import WallFigures
 from kiosk.control.moderation_queue import DECISIONS
 from kiosk.control.pushed import PushedStore, post_as_json, post_from_json
 from kiosk.reload import LayoutReloader
