@@ -4,6 +4,7 @@ the loop ran."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import numpy as np
@@ -173,6 +174,44 @@ def test_a_chart_on_screen_hands_its_new_picture_over_after_painting_the_change(
     qtbot.waitUntil(lambda: not picture.busy, timeout=5000)
     assert plot_image.drawn == before + 1
     assert picture._shown.x_range[0] == NOW - 3540  # type: ignore[attr-defined]
+
+
+def test_the_worker_strokes_without_the_gil_and_draws_the_same_picture(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PySide keeps the GIL inside QPainter calls; the worker strokes through QPainter::drawPath
+    called by ctypes, which lets it go. The picture is the same pixel for pixel. (How long this
+    thread waited between turns while the worker drew, either way, is printed, not asserted.)"""
+    assert plot_image._draw_path_unlocked is not None  # found in the Qt that PySide loaded
+    x = np.arange(1440) * 60.0
+    rng = np.random.default_rng(7)
+    traces = tuple(
+        plot_image.Trace(x, rng.random(1440) * 300 + 100, 0xFF56B4E9 - i * 0x3000, 4.0, 38, i)
+        for i in range(3)
+    )
+    picture = plot_image.PlotPicture(
+        2560, 810, 1.0, (0.0, 1439 * 60.0), (0.0, 450.0), (100.0, 300.0), 0xFF333333, traces
+    )
+
+    def drawn_while_this_thread_runs() -> QImage:
+        done: list[QImage] = []
+        worker = threading.Thread(target=lambda: done.append(plot_image.draw(picture)))
+        longest, last = 0.0, time.perf_counter()
+        worker.start()
+        while worker.is_alive():
+            sum(range(100))  # Python, as a ticker frame is
+            now = time.perf_counter()
+            longest, last = max(longest, now - last), now
+        worker.join()
+        native = plot_image._draw_path_unlocked is not None
+        print(f"{'ctypes' if native else 'PySide'}: longest wait {longest * 1000:.1f} ms")
+        return done[0]
+
+    unlocked = drawn_while_this_thread_runs()
+    monkeypatch.setattr(plot_image, "_draw_path_unlocked", None)
+    locked = drawn_while_this_thread_runs()
+    assert unlocked == locked
+    assert unlocked.pixelColor(1280, 760).alpha() > 0  # under the lines: their areas
 
 
 def test_a_picture_that_cannot_be_drawn_is_reported_once_not_drawn_again_and_again(

@@ -11,12 +11,14 @@ stays on screen (a chart's data moves once a minute); an item that has never had
 draws its first synchronously, so a page is never shown without its lines.
 
 Lines are stroked in short pieces (kiosk.widgets.render.line_pieces). PySide keeps the GIL
-during a QPainter call, so the worker holds it while it strokes a piece and lets it go between
-pieces: the UI thread runs its ticker frames in between (measured: longest gap 10 ms while the
-worker drew), but Python code the UI thread runs meanwhile waits for the GIL at every call Qt
-makes back into it. A new picture of a chart already on screen is therefore handed to the
-worker :data:`START_AFTER_MS` later, after the UI thread has painted the rest of the change (the
-time axis a minute on): drawn at the same time, that paint took 130 ms at 4K instead of 5.
+during a QPainter call: a worker stroking through PySide held it for most of a picture (130 ms
+at 4K), and the UI thread's Python (a ticker frame, a widget's paint) ran at half speed or
+waited meanwhile (a 4K time axis painted in 130 ms instead of 5). So the worker strokes and
+fills through :func:`_native_draw_path`, QPainter::drawPath called by ctypes, which lets the GIL
+go for the call: the stroking runs on the second core while the UI thread runs Python. Where
+the symbol is missing (another Qt build), the worker draws through PySide, as before.
+A new picture of a chart already on screen is also handed to the worker :data:`START_AFTER_MS`
+later, after the UI thread has painted the rest of the change.
 
 The same chart on several screens at the same size is the same picture: drawn once, shared.
 
@@ -26,16 +28,19 @@ The ``gpu`` path keeps pyqtgraph's own items (a GPU strokes lines faster than a 
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import weakref
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
 from kiosk.widgets.render import line_pieces
@@ -125,7 +130,7 @@ def draw(picture: PlotPicture) -> QImage:
                 outline = pg.arrayToQPath(
                     np.concatenate((xs[:1], xs, xs[-1:])), np.concatenate((base, ys, base))
                 )
-                painter.drawPath(outline)
+                _draw_path(painter, outline)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         for trace in ordered:
@@ -136,10 +141,36 @@ def draw(picture: PlotPicture) -> QImage:
             pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
             painter.setPen(pen)
             for piece in line_pieces(px(trace.x), py(trace.y)):
-                painter.drawPath(piece)
+                _draw_path(painter, piece)
     finally:
         painter.end()
     return _with_ratio(image, picture.dpr)
+
+
+def _native_draw_path() -> Callable[[int, int], None] | None:
+    """``QPainter::drawPath(const QPainterPath &)`` of the Qt that PySide loaded, as a ctypes
+    function (``this``, then the path: the Itanium C++ ABI of a non-virtual member), which
+    releases the GIL while it runs; None where it cannot be found."""
+    try:
+        qt_gui = ctypes.CDLL("libQt6Gui.so.6")  # the one already loaded, by its soname
+        function = qt_gui["_ZN8QPainter8drawPathERK12QPainterPath"]
+    except (OSError, AttributeError):
+        log.info("charts: QPainter::drawPath not found for ctypes; drawing through PySide")
+        return None
+    function.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    function.restype = None
+    return cast(Callable[[int, int], None], function)
+
+
+_draw_path_unlocked = _native_draw_path()
+
+
+def _draw_path(painter: QPainter, path: QPainterPath) -> None:
+    """``painter.drawPath(path)``, with the GIL let go where :func:`_native_draw_path` can."""
+    if _draw_path_unlocked is None:
+        painter.drawPath(path)
+    else:  # both objects are alive in this frame for the whole call
+        _draw_path_unlocked(shiboken6.getCppPointer(painter)[0], shiboken6.getCppPointer(path)[0])
 
 
 def _with_ratio(image: QImage, dpr: float) -> QImage:
