@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from kiosk.hub import Hub
 from kiosk.stalls import LoopRecorder, StallLog
 from kiosk.values import Kind, TimeSeries
 from kiosk.widgets import plot_image
+from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.registry import create_widget
 from kiosk.widgets.theme import Style
 
@@ -108,18 +110,25 @@ def test_the_same_chart_on_several_screens_is_drawn_once(qtbot: QtBot) -> None:
     assert images[0] == images[1] == images[2] != images[3]
 
 
+def _chart(qtbot: QtBot, **options: Any) -> tuple[Hub, KioskWidget]:
+    """A 1080p screen's chart of ``s.volume``, shown, and the hub that feeds it."""
+    hub = Hub(clock=lambda: NOW)
+    hub.declare("s.volume", Kind.SERIES)
+    style = Style.for_screen(Theme(brands={"Acme": "#4f8cff"}), 1920, 1080)
+    widget = create_widget(
+        TimeseriesOptions(at=(0, 0, 8, 4), data="s.volume", **options), hub, style
+    )
+    qtbot.addWidget(widget)
+    widget.resize(1200, 500)
+    widget.show()
+    return hub, widget
+
+
 def test_a_new_value_redraws_an_axis_only_when_its_labels_move(qtbot: QtBot) -> None:
     """pyqtgraph draws an axis again (in Python: 20-40 ms at 4K) whenever its range or ticks are
     set, even to the same. A new value within the minute and scale keeps both axes' pictures; the
     next minute moves the time axis only."""
-    hub = Hub(clock=lambda: NOW)
-    hub.declare("s.volume", Kind.SERIES)
-    style = Style.for_screen(Theme(brands={"Acme": "#4f8cff"}), 1920, 1080)
-    options = TimeseriesOptions(at=(0, 0, 8, 4), data="s.volume", window=86400)
-    widget = create_widget(options, hub, style)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 500)
-    widget.show()
+    hub, widget = _chart(qtbot, window=86400)
     item = widget.plot.getPlotItem()  # type: ignore[attr-defined]
     time_axis, value_axis = item.getAxis("bottom"), item.getAxis("left")
     values = np.abs(np.sin(np.arange(1440) / 30))[None, :] * 500
@@ -141,39 +150,6 @@ def test_a_new_value_redraws_an_axis_only_when_its_labels_move(qtbot: QtBot) -> 
     assert value_axis.picture is not None
     picture = widget._plot_image  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: not picture.busy, timeout=5000)  # no work left for the next test
-
-
-def test_a_chart_on_screen_hands_its_new_picture_over_after_painting_the_change(
-    qtbot: QtBot,
-) -> None:
-    """PySide keeps the GIL in QPainter calls: while the worker strokes, the UI thread's Python
-    waits at each call Qt makes into it (a 4K time axis took 130 ms to paint instead of 5). So a
-    chart already showing lines asks for its next picture, paints the change around it (the
-    time axis a minute on) over the old one, and only then hands the picture to the worker."""
-    hub = Hub(clock=lambda: NOW)
-    hub.declare("s.volume", Kind.SERIES)
-    style = Style.for_screen(Theme(brands={"Acme": "#4f8cff"}), 1920, 1080)
-    widget = create_widget(TimeseriesOptions(at=(0, 0, 8, 4), data="s.volume"), hub, style)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 500)
-    widget.show()
-    qtbot.wait(50)
-    picture = widget._plot_image  # type: ignore[attr-defined]
-    values = np.abs(np.sin(np.arange(60) / 5))[None, :] * 500
-    hub.publish("s.volume", TimeSeries(("Acme",), NOW - 3600, 60.0, values), at=NOW)
-    widget.refresh()
-    assert picture.busy  # a first picture goes to the worker at once (a first paint waits)
-    widget.grab()
-    qtbot.waitUntil(lambda: not picture.busy, timeout=5000)
-    before = plot_image.drawn
-    hub.publish("s.volume", TimeSeries(("Acme",), NOW - 3540, 60.0, values), at=NOW + 60)
-    widget.refresh()
-    assert picture.busy and plot_image.drawn == before  # asked for, not handed over
-    widget.grab()  # the change painted, the old lines under it
-    assert plot_image.drawn == before
-    qtbot.waitUntil(lambda: not picture.busy, timeout=5000)
-    assert plot_image.drawn == before + 1
-    assert picture._shown.x_range[0] == NOW - 3540  # type: ignore[attr-defined]
 
 
 def test_the_worker_strokes_without_the_gil_and_draws_the_same_picture(
@@ -219,13 +195,7 @@ def test_a_picture_that_cannot_be_drawn_is_reported_once_not_drawn_again_and_aga
 ) -> None:
     """A worker that fails on a picture says so once; the chart shows no lines and neither the
     worker nor a paint tries the same picture again (it did, in a loop); new data is tried."""
-    hub = Hub(clock=lambda: NOW)
-    hub.declare("s.volume", Kind.SERIES)
-    style = Style.for_screen(Theme(brands={"Acme": "#4f8cff"}), 1920, 1080)
-    widget = create_widget(TimeseriesOptions(at=(0, 0, 8, 4), data="s.volume"), hub, style)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 500)
-    widget.show()
+    hub, widget = _chart(qtbot)
     qtbot.wait(50)
     tries: list[int] = []
 

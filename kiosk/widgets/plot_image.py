@@ -17,8 +17,6 @@ waited meanwhile (a 4K time axis painted in 130 ms instead of 5). So the worker 
 fills through :func:`_native_draw_path`, QPainter::drawPath called by ctypes, which lets the GIL
 go for the call: the stroking runs on the second core while the UI thread runs Python. Where
 the symbol is missing (another Qt build), the worker draws through PySide, as before.
-A new picture of a chart already on screen is also handed to the worker :data:`START_AFTER_MS`
-later, after the UI thread has painted the rest of the change.
 
 The same chart on several screens at the same size is the same picture: drawn once, shared.
 
@@ -39,15 +37,13 @@ from typing import cast
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
 from kiosk.widgets.render import line_pieces
 
 log = logging.getLogger(__name__)
-
-START_AFTER_MS = 30  # a replacement picture goes to the worker two frames after it is asked for
 
 
 @dataclass(frozen=True, eq=False)
@@ -210,11 +206,10 @@ def _post(item: PlotImage, picture: PlotPicture) -> Future[QImage]:
         _worker = ThreadPoolExecutor(1, thread_name_prefix="kiosk-charts")
         _deliveries = _Deliveries()  # lives in the UI thread: its slot runs there
         _deliveries.finished.connect(_deliver, Qt.ConnectionType.QueuedConnection)
-    worker, deliveries, ref = _worker, _deliveries, weakref.ref(item)
+    deliveries, ref = _deliveries, weakref.ref(item)
     entry = next((e for e in _shared if picture.same(e.picture)), None)
-    new = entry is None
     if entry is None:
-        entry = _Shared(picture, Future(), set())
+        entry = _Shared(picture, _worker.submit(draw, picture), set())
         drawn += 1
         _shared.append(entry)
     entry.users.add(id(item))
@@ -223,23 +218,7 @@ def _post(item: PlotImage, picture: PlotPicture) -> Future[QImage]:
         deliveries.finished.emit(ref, finished)
 
     entry.future.add_done_callback(done)
-    if new:
-        # Last: from here the worker wants the GIL, and whatever Python this thread runs before
-        # it is back in Qt's loop waits for it (seen: 21 ms at 4K for the bookkeeping above).
-        worker.submit(_draw_into, entry.future, picture)
     return entry.future
-
-
-def _draw_into(future: Future[QImage], picture: PlotPicture) -> None:
-    """In the worker: draw ``picture`` as ``future``'s result (or its exception)."""
-    if not future.set_running_or_notify_cancel():
-        return
-    try:
-        image = draw(picture)
-    except BaseException as error:  # the item logs it (once) when the future is delivered
-        future.set_exception(error)
-    else:
-        future.set_result(image)
 
 
 def _release(user: int, keep: Future[QImage] | None = None) -> None:
@@ -267,7 +246,7 @@ class _Job:
     """A picture the worker is drawing for an item."""
 
     picture: PlotPicture
-    future: Future[QImage] | None  # None: not handed to the worker yet (START_AFTER_MS)
+    future: Future[QImage]
 
 
 class PlotImage(QGraphicsObject):
@@ -288,10 +267,6 @@ class PlotImage(QGraphicsObject):
         self._failed: PlotPicture | None = None  # a picture that could not be drawn: not again
         self.drawn_in_ui = 0  # pictures drawn in the UI thread (none ready at a paint)
         self.waited = 0  # paints that waited for the worker's picture (none shown yet)
-        self._later = QTimer(self)  # hands a replacement picture to the worker
-        self._later.setSingleShot(True)
-        self._later.setInterval(START_AFTER_MS)
-        self._later.timeout.connect(self._hand_over)
         view_box.sigResized.connect(self._resized)
         weakref.finalize(self, _release, id(self))
 
@@ -332,20 +307,9 @@ class PlotImage(QGraphicsObject):
             self.update()  # the old picture stays until the new one comes
         if self._job is None:
             self._start(wanted)
-        elif self._job.future is None:
-            self._job.picture = wanted  # not handed over yet: the newest goes instead
 
     def _start(self, picture: PlotPicture) -> None:
-        if self._image is None:  # a first picture: a first paint waits for it (see paint)
-            self._job = _Job(picture, _post(self, picture))
-        else:  # the old one stays on screen meanwhile (module doc)
-            self._job = _Job(picture, None)
-            self._later.start()
-
-    def _hand_over(self) -> None:
-        job = self._job
-        if job is not None and job.future is None:
-            job.future = _post(self, job.picture)
+        self._job = _Job(picture, _post(self, picture))
 
     def take_image(self, future: Future[QImage]) -> None:
         job = self._job
@@ -358,14 +322,12 @@ class PlotImage(QGraphicsObject):
             self._start(wanted)
 
     def _accept(self, job: _Job) -> None:
-        future = job.future
-        assert future is not None  # handed over and finished
         try:
-            image = future.result()
+            image = job.future.result()
         except Exception:
             log.exception("a chart's picture could not be drawn")
             self._failed = job.picture  # asked again only when the data or size change
-            _forget(future)
+            _forget(job.future)
             return
         wanted = self._wanted
         if wanted is not None and (wanted.width, wanted.height) != (
@@ -374,7 +336,7 @@ class PlotImage(QGraphicsObject):
         ):
             return  # drawn for a size the plot no longer has
         self._image, self._shown = image, job.picture
-        _release(id(self), keep=future)
+        _release(id(self), keep=job.future)
         self.update()
 
     def _resized(self) -> None:
@@ -406,9 +368,6 @@ class PlotImage(QGraphicsObject):
             width, height, dpr = self._device_size()
             job = self._job
             if job is not None and (job.picture.width, job.picture.height) == (width, height):
-                if job.future is None:
-                    self._hand_over()
-                    assert job.future is not None
                 job.future.exception()  # waits
                 self._job = None
                 self._accept(job)
