@@ -67,7 +67,6 @@ class TimeseriesWidget(KioskWidget):
         # In software they are part of the picture of lines and areas drawn off the UI thread.
         self._grid_levels: tuple[float, ...] = ()
         self._ticks: list[tuple[float, str]] = []  # the value axis's, as last set
-        self._x_range: tuple[float, float] | None = None  # the time axis's, as last set
         self._plot_image = None if style.gpu else PlotImage(self.plot.getPlotItem().getViewBox())
         self._gridlines: pg.PlotCurveItem | None = None
         if self._plot_image is None:
@@ -159,9 +158,8 @@ class TimeseriesWidget(KioskWidget):
         if target is not None:
             highest = max(highest, target)
         item = self.plot.getPlotItem()
-        if self._x_range != (start, end):  # pyqtgraph redoes its view and both axes on any set
-            self._x_range = (start, end)
-            item.setXRange(start, end, padding=0)
+        if item.getViewBox().viewRange()[0] != [start, end]:  # set again, pyqtgraph redid its
+            item.setXRange(start, end, padding=0)  # view and both axes even to the same range
         self._set_scale(highest * 1.1)
         self._draw_target(target, y, start, end)
         self._draw_markers()
