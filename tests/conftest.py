@@ -22,6 +22,12 @@ if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS_FILE}"
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
+# Qt and pyqtgraph are imported the way `kiosk run` imports them (kiosk.qt_imports), so the suite
+# draws through the same lazy pyqtgraph mirror as the wall.
+from kiosk.qt_imports import load_qt  # noqa: E402
+
+load_qt()
+
 
 # Python's cycle collector must never run inside a Qt paint (see kiosk.app.run_in_qt): a test's
 # top-level widgets and pyqtgraph's labels are Python-owned and sit in reference cycles, and

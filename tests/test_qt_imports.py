@@ -49,6 +49,45 @@ def test_qt_still_works_after_load_qt() -> None:
     assert _run(code) == "[3]"
 
 
+# pyqtgraph's Qt mirror: PySide's classes are reached through it, but not copied into it (which
+# creates every one of them); a plain import of pyqtgraph copies them all, so the check can fail.
+MIRROR = """
+{setup}
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+copied = len(vars(pg.Qt.QtWidgets)) > len(dir(QtWidgets)) / 2
+print(pg.Qt.QtWidgets.QFileDialog is QtWidgets.QFileDialog, pg.Qt.QtCore.Qt is QtCore.Qt, copied)
+"""
+
+
+@pytest.mark.parametrize(
+    ("setup", "copied"),
+    [
+        ("import PySide6.QtCore", "True"),
+        ("from kiosk.qt_imports import load_qt; load_qt()", "False"),
+    ],
+)
+def test_pyqtgraph_finds_qt_classes_without_copying_them_all(setup: str, copied: str) -> None:
+    assert _run(MIRROR.format(setup=setup)) == f"True True {copied}"
+
+
+def test_pyqtgraph_draws_through_the_lazy_mirror() -> None:
+    code = (
+        "import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from kiosk.qt_imports import load_qt; load_qt()\n"
+        "import pyqtgraph as pg\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "plot = pg.PlotWidget(background='w'); plot.resize(200, 150)\n"
+        "plot.plot([0, 1, 2], [0, 2, 1], pen=pg.mkPen('r', width=6))\n"
+        "image = plot.grab().toImage()\n"
+        "reds = sum(image.pixelColor(x, y).name() == '#ff0000'\n"
+        "           for x in range(0, 200, 2) for y in range(0, 150, 2))\n"
+        "print(reds > 20)\n"
+    )
+    assert _run(code) == "True"
+
+
 def test_httpx_leaves_its_command_line_client_out() -> None:
     code = (
         "import sys, kiosk, httpx\n"
