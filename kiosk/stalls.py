@@ -6,6 +6,8 @@ and length of every asyncio callback (tasks' steps, ``call_soon``/``call_later``
 stall is an interval between two ticker frames longer than a threshold; what it was spent on is
 read from the ring afterwards: the record followed by the longest quiet stretch is what the loop
 was busy with (the innermost thing that started last), and the stall's time is summed by label.
+The loop's sleeps are records too (the event dispatcher's ``aboutToBlock`` and ``awake``): a frame
+late while the loop slept is not blamed on the paint before the sleep.
 A :class:`StackSampler` adds the Python code: the UI thread's stack sampled every 4 ms names the
 lines inside a long paint or callback (the event alone says "Paint TimeseriesWidget"; the
 samples say which call in it).
@@ -24,9 +26,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QAbstractEventDispatcher, QEvent, QObject
 from PySide6.QtWidgets import QApplication, QWidget
 
+ASLEEP = "loop asleep (nothing to run until a timer or event was due)"
 RING = 60_000  # records kept: a few seconds of a busy wall (stalls are explained each second)
 SAMPLE_EVERY = 0.004  # seconds between samples of the UI thread's stack
 
@@ -128,6 +131,7 @@ class LoopRecorder:
         self.ring: collections.deque[tuple[float, Any, Any]] = collections.deque(maxlen=RING)
         self._filter: _Filter | None = None
         self._original_run: Any = None
+        self._dispatcher: QAbstractEventDispatcher | None = None
 
     def start(self) -> None:
         app = QApplication.instance()
@@ -135,6 +139,12 @@ class LoopRecorder:
         self._filter = _Filter(self.ring)
         app.installEventFilter(self._filter)
         ring, clock = self.ring, time.monotonic
+        # When the loop sleeps, the last record did not run on: a ticker frame late while the
+        # loop slept was held up elsewhere (another thread holding the GIL, the timer itself).
+        self._dispatcher = QAbstractEventDispatcher.instance(app.thread())
+        if self._dispatcher is not None:
+            self._dispatcher.aboutToBlock.connect(self._asleep)
+            self._dispatcher.awake.connect(self._awake)
         original = asyncio.Handle._run
         self._original_run = original
 
@@ -146,10 +156,20 @@ class LoopRecorder:
 
         asyncio.Handle._run = timed_run  # type: ignore[method-assign,assignment]
 
+    def _asleep(self) -> None:
+        self.ring.append((time.monotonic(), ASLEEP, None))
+
+    def _awake(self) -> None:
+        self.ring.append((time.monotonic(), None, None))
+
     def stop(self) -> None:
         app = QApplication.instance()
         if self._filter is not None and app is not None:
             app.removeEventFilter(self._filter)
+        if self._dispatcher is not None:
+            self._dispatcher.aboutToBlock.disconnect(self._asleep)
+            self._dispatcher.awake.disconnect(self._awake)
+            self._dispatcher = None
         if self._original_run is not None:
             asyncio.Handle._run = self._original_run  # type: ignore[method-assign]
         self._filter = None
@@ -189,8 +209,8 @@ class LoopRecorder:
 def describe(owner: str | None, kind: Any) -> str:
     """A short, stable label: ``Paint KpiWidget in GridCanvas``, ``task DemoSource.run``."""
     if owner is None:
-        return "between callbacks (Qt internals, idle)"
-    if kind is None:  # an asyncio callback
+        return "between callbacks (Qt internals)"
+    if kind is None:  # an asyncio callback, or the loop asleep
         return owner
     return f"{getattr(kind, 'name', kind)} {owner}"
 

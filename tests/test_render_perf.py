@@ -19,7 +19,7 @@ from kiosk.bench import FrameIntervals
 from kiosk.config import Theme
 from kiosk.config.widgets import TimeseriesOptions
 from kiosk.hub import Hub
-from kiosk.stalls import LoopRecorder, StallLog
+from kiosk.stalls import ASLEEP, LoopRecorder, StallLog
 from kiosk.values import Kind, TimeSeries
 from kiosk.widgets import plot_image
 from kiosk.widgets.base import KioskWidget
@@ -260,3 +260,20 @@ def test_a_stall_is_blamed_on_what_ran_in_it(qtbot: QtBot) -> None:
     finally:
         recorder.stop()
     assert asyncio.Handle._run is not None and not recorder.ring
+
+
+def test_a_loop_that_slept_is_not_blamed_on_the_event_before(qtbot: QtBot) -> None:
+    recorder = LoopRecorder()
+    recorder.start()
+    try:
+        slow = _Slow()
+        qtbot.addWidget(slow)
+        start = time.monotonic()
+        QApplication.sendEvent(slow, QEvent(QEvent.Type.User))
+        qtbot.wait(200)  # nothing to run: the loop sleeps until the wait's timer
+        stall = recorder.explain(start, time.monotonic())
+        assert stall.culprit == ASLEEP and stall.culprit_ms >= 150
+        label, ms = stall.by_label[1]
+        assert "_Slow" in label and 100 <= ms < 150  # the event: its own time, not the sleep
+    finally:
+        recorder.stop()
