@@ -6,8 +6,9 @@ and length of every asyncio callback (tasks' steps, ``call_soon``/``call_later``
 stall is an interval between two ticker frames longer than a threshold; what it was spent on is
 read from the ring afterwards: the record followed by the longest quiet stretch is what the loop
 was busy with (the innermost thing that started last), and the stall's time is summed by label.
-The loop's sleeps are records too (the event dispatcher's ``aboutToBlock`` and ``awake``): a frame
-late while the loop slept is not blamed on the paint before the sleep.
+The loop's sleeps are records too (the event dispatcher's ``aboutToBlock`` and ``awake``): the
+time it slept is not blamed on the paint before the sleep, and a sleep, which is the loop waiting
+for the frame's timer, is the culprit only of an interval in which no work of 1 ms or more ran.
 A :class:`StackSampler` adds the Python code: the UI thread's stack sampled every 4 ms names the
 lines inside a long paint or callback (the event alone says "Paint TimeseriesWidget"; the
 samples say which call in it).
@@ -30,6 +31,7 @@ from PySide6.QtCore import QAbstractEventDispatcher, QEvent, QObject
 from PySide6.QtWidgets import QApplication, QWidget
 
 ASLEEP = "loop asleep (nothing to run until a timer or event was due)"
+NOTABLE_WORK = 0.001  # seconds: shorter work (a timer's tick) is no culprit beside a sleep
 RING = 60_000  # records kept: a few seconds of a busy wall (stalls are explained each second)
 SAMPLE_EVERY = 0.004  # seconds between samples of the UI thread's stack
 
@@ -185,7 +187,9 @@ class LoopRecorder:
         last = bisect.bisect_right(ring, end, lo=first, key=lambda r: r[0])
         records = ring[first:last]
         totals: dict[str, float] = collections.defaultdict(float)
-        culprit, culprit_s = "nothing recorded (loop idle or outside Python and Qt events)", 0.0
+        # The longest stretch of work, and of sleep: a sleep is the loop waiting for the frame's
+        # timer, not what made the frame late, so it is the culprit only when no notable work ran.
+        longest: dict[bool, tuple[str, float]] = {}  # asleep -> (label, seconds)
         for (t, obj, kind), following in zip(
             records, [*records[1:], (end, None, None)], strict=True
         ):
@@ -194,8 +198,13 @@ class LoopRecorder:
                 continue
             label = describe(obj, kind)
             totals[label] += span
-            if span > culprit_s:
-                culprit, culprit_s = label, span
+            asleep = label == ASLEEP
+            if span > longest.get(asleep, ("", 0.0))[1]:
+                longest[asleep] = (label, span)
+        work, sleep = longest.get(False, ("", 0.0)), longest.get(True, ("", 0.0))
+        culprit, culprit_s = work if work[1] >= NOTABLE_WORK or work[1] >= sleep[1] else sleep
+        if not culprit:
+            culprit = "nothing recorded (loop idle or outside Python and Qt events)"
         ranked = sorted(totals.items(), key=lambda item: -item[1])[:at_most]
         return Stall(
             at=end,
