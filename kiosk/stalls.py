@@ -141,8 +141,7 @@ class LoopRecorder:
         self._filter = _Filter(self.ring)
         app.installEventFilter(self._filter)
         ring, clock = self.ring, time.monotonic
-        # When the loop sleeps, the last record did not run on: a ticker frame late while the
-        # loop slept was held up elsewhere (another thread holding the GIL, the timer itself).
+        # While the loop sleeps, the last record does not run on: its time ends at the sleep.
         self._dispatcher = QAbstractEventDispatcher.instance(app.thread())
         if self._dispatcher is not None:
             self._dispatcher.aboutToBlock.connect(self._asleep)
@@ -189,7 +188,7 @@ class LoopRecorder:
         totals: dict[str, float] = collections.defaultdict(float)
         # The longest stretch of work, and of sleep: a sleep is the loop waiting for the frame's
         # timer, not what made the frame late, so it is the culprit only when no notable work ran.
-        longest: dict[bool, tuple[str, float]] = {}  # asleep -> (label, seconds)
+        work = sleep = ("", 0.0)  # (label, seconds)
         for (t, obj, kind), following in zip(
             records, [*records[1:], (end, None, None)], strict=True
         ):
@@ -198,10 +197,10 @@ class LoopRecorder:
                 continue
             label = describe(obj, kind)
             totals[label] += span
-            asleep = label == ASLEEP
-            if span > longest.get(asleep, ("", 0.0))[1]:
-                longest[asleep] = (label, span)
-        work, sleep = longest.get(False, ("", 0.0)), longest.get(True, ("", 0.0))
+            if label == ASLEEP:
+                sleep = max(sleep, (label, span), key=lambda stretch: stretch[1])
+            else:
+                work = max(work, (label, span), key=lambda stretch: stretch[1])
         culprit, culprit_s = work if work[1] >= NOTABLE_WORK or work[1] >= sleep[1] else sleep
         if not culprit:
             culprit = "nothing recorded (loop idle or outside Python and Qt events)"
