@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -227,57 +228,62 @@ class _Slow(QWidget):
         return super().event(event)
 
 
-def test_a_stall_is_blamed_on_what_ran_in_it(qtbot: QtBot) -> None:
+@pytest.fixture
+def recorder() -> Iterator[LoopRecorder]:
+    """A started recorder; stopped after the test, which must undo all it installed."""
     recorder = LoopRecorder()
     recorder.start()
     try:
-        slow = _Slow()
-        qtbot.addWidget(slow)
-        start = time.monotonic()
-        QApplication.sendEvent(slow, QEvent(QEvent.Type.User))
-        loop = asyncio.new_event_loop()
-        try:
-            handle = asyncio.Handle(lambda: time.sleep(0.08), (), loop)
-            handle._run()
-        finally:
-            loop.close()
-        end = time.monotonic()
-        stall = recorder.explain(start, end)
-        assert "_Slow" in stall.culprit and stall.culprit_ms >= 100
-        labels = dict(stall.by_label)
-        assert any("callback" in label and ms >= 70 for label, ms in labels.items())
-
-        class Ticker:  # frame times as a ticker records them
-            frame_times = [start - 0.016, start, end]
-
-        frames = FrameIntervals()
-        frames.take(Ticker())
-        log = StallLog(recorder)
-        log.add(frames.long)
-        log.add(frames.long)  # another screen's ticker saw the same stall
-        assert log.count == 1 and "_Slow" in log.stalls[0].culprit
-        assert "_Slow" in "\n".join(log.lines("after warm-up"))
+        yield recorder
     finally:
         recorder.stop()
     assert asyncio.Handle._run is not None and not recorder.ring
 
 
-def test_a_sleep_of_the_loop_is_not_the_event_before_nor_a_culprit(qtbot: QtBot) -> None:
-    recorder = LoopRecorder()
-    recorder.start()
+def _slow_event(qtbot: QtBot) -> float:
+    """Deliver a 120 ms event; returns when it began (monotonic)."""
+    slow = _Slow()
+    qtbot.addWidget(slow)
+    start = time.monotonic()
+    QApplication.sendEvent(slow, QEvent(QEvent.Type.User))
+    return start
+
+
+def test_a_stall_is_blamed_on_what_ran_in_it(qtbot: QtBot, recorder: LoopRecorder) -> None:
+    start = _slow_event(qtbot)
+    loop = asyncio.new_event_loop()
     try:
-        slow = _Slow()
-        qtbot.addWidget(slow)
-        start = time.monotonic()
-        QApplication.sendEvent(slow, QEvent(QEvent.Type.User))
-        qtbot.wait(200)  # nothing to run: the loop sleeps until the wait's timer
-        stall = recorder.explain(start, time.monotonic())
-        labels = dict(stall.by_label)
-        assert labels[ASLEEP] >= 150  # the sleep is in the record, and not the event's
-        assert "_Slow" in stall.culprit and 100 <= stall.culprit_ms < 150  # its own time
-        recorder.ring.clear()
-        start = time.monotonic()
-        qtbot.wait(100)  # nothing but the sleep: then the sleep is the culprit
-        assert recorder.explain(start, time.monotonic()).culprit == ASLEEP
+        handle = asyncio.Handle(lambda: time.sleep(0.08), (), loop)
+        handle._run()
     finally:
-        recorder.stop()
+        loop.close()
+    end = time.monotonic()
+    stall = recorder.explain(start, end)
+    assert "_Slow" in stall.culprit and stall.culprit_ms >= 100
+    labels = dict(stall.by_label)
+    assert any("callback" in label and ms >= 70 for label, ms in labels.items())
+
+    class Ticker:  # frame times as a ticker records them
+        frame_times = [start - 0.016, start, end]
+
+    frames = FrameIntervals()
+    frames.take(Ticker())
+    log = StallLog(recorder)
+    log.add(frames.long)
+    log.add(frames.long)  # another screen's ticker saw the same stall
+    assert log.count == 1 and "_Slow" in log.stalls[0].culprit
+    assert "_Slow" in "\n".join(log.lines("after warm-up"))
+
+
+def test_a_sleep_of_the_loop_is_not_the_event_before_nor_a_culprit(
+    qtbot: QtBot, recorder: LoopRecorder
+) -> None:
+    start = _slow_event(qtbot)
+    qtbot.wait(200)  # nothing to run: the loop sleeps until the wait's timer
+    stall = recorder.explain(start, time.monotonic())
+    labels = dict(stall.by_label)
+    assert labels[ASLEEP] >= 150  # the sleep is in the record, and not the event's
+    assert "_Slow" in stall.culprit and 100 <= stall.culprit_ms < 150  # its own time
+    start = time.monotonic()
+    qtbot.wait(100)  # nothing but the sleep: then the sleep is the culprit
+    assert recorder.explain(start, time.monotonic()).culprit == ASLEEP
