@@ -25,14 +25,16 @@ import logging
 from collections.abc import Callable
 from itertools import pairwise
 
-from PySide6.QtCore import QPoint, QRect, QSize, QTimer
+from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QRegion
 from PySide6.QtWidgets import QWidget
+
+from kiosk.widgets.frames import AlignedTimer
 
 log = logging.getLogger(__name__)
 
 AHEAD_S = 1.0  # how long before its flip the next page is fed and drawn
-STEP_MS = 4  # between two parts: the ticker's frames (every 16.7 ms) run in between
+STEP_MS = 4  # between two parts at least; the ticker's frames run in between
 BANDS = 8  # the frame's background is filled in this many steps: in one, 12-14 ms at 4K
 
 
@@ -82,10 +84,8 @@ class NextFrame:
         self._todo: list[QWidget | QRect] = []  # parts to render, bands of background to fill
         self._done: list[QRect] = []
         self._size = QSize()
-        self._timer = QTimer(window)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(STEP_MS)
-        self._timer.timeout.connect(self._step)
+        # A step runs just after a ticker frame (kiosk.widgets.frames), a few per frame at most.
+        self._timer = AlignedTimer(STEP_MS, self._step, window, single_shot=True)
 
     @property
     def page(self) -> QWidget | None:

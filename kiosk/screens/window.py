@@ -32,6 +32,7 @@ from kiosk.screens.identify import IdentifyView
 from kiosk.screens.matching import Monitor
 from kiosk.screens.page import PageView
 from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.frames import AlignedTimer
 from kiosk.widgets.render import GlSurface, grab, render_choice
 from kiosk.widgets.theme import Style
 
@@ -182,14 +183,11 @@ class ScreenWindow(WallWindow):
         )
         self.notice.hide()
         self.phase = 0.0  # seconds added to the next rotation interval once (see stagger)
-        self._rotation = QTimer(self)
-        self._rotation.setSingleShot(True)
-        self._rotation.timeout.connect(self.next_page)
+        # Flips and the drawing ahead run just after a ticker frame (kiosk.widgets.frames).
+        self._rotation = AlignedTimer(0, self.next_page, self, single_shot=True)
         # The next page drawn ahead of its flip, part by part (kiosk.screens.ahead).
         self._ahead = NextFrame(self, self.wall_style.background, PageView.parts)  # type: ignore[arg-type]
-        self._ahead_timer = QTimer(self)
-        self._ahead_timer.setSingleShot(True)
-        self._ahead_timer.timeout.connect(self.draw_ahead)
+        self._ahead_timer = AlignedTimer(0, self.draw_ahead, self, single_shot=True)
         self._arm_rotation()
         self.awake = True
         self.shift_step = 0
@@ -429,6 +427,12 @@ class ScreenWindow(WallWindow):
             if rotation.transition == "fade" and not self.wall_style.gpu and delay > 2 * AHEAD_S:
                 self._ahead_timer.start(round((delay - AHEAD_S) * 1000))
 
+    def hold(self) -> None:
+        """Stop this screen's rotation until the next flip arms it again (a benchmark flips it
+        by hand and must not have the rotation flip it too)."""
+        self._rotation.stop()
+        self._ahead_timer.stop()
+
     def stagger(self, seconds: float) -> None:
         """Flip ``seconds`` later than the rotation would, this once: screens that rotate on
         their own then flip apart, and a wall never paints every new page in the same instant
@@ -472,10 +476,8 @@ class _FadeOver(QWidget):
         self._length = 0.0
         self._parts: list[QRect] = []
         self._stills: list[_Still] = []
-        self._timer = QTimer(self)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(33)  # 30 frames a second: a dissolve needs no more
-        self._timer.timeout.connect(self._tick)
+        # 30 frames a second, every other ticker frame, right after it: a dissolve needs no more.
+        self._timer = AlignedTimer(33, self._tick, self)
         # Translucent: the live strips it leaves out show through its holes (see GlSurface).
         self.surface = GlSurface(self, self.paint, translucent=True) if gpu else None
         self.hide()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import (
     QColor,
     QFontInfo,
@@ -35,6 +35,7 @@ from kiosk.analytics.sentiment import negative_term
 from kiosk.config.widgets import WidgetOptions
 from kiosk.hub import Sample, SourceState, StreamView
 from kiosk.values import TimeSeries
+from kiosk.widgets.frames import AlignedTimer
 from kiosk.widgets.legibility import title_row_px
 from kiosk.widgets.theme import Style
 
@@ -54,8 +55,8 @@ def _stagger(interval_ms: int) -> int:
     Qt aligns coarse timers, and a page's widgets start theirs together, so every widget on
     every screen refreshed in the same instant and repainted in one burst (19 ms of work at
     once at 500 mentions/s: a ticker frame came late). Successive widgets get phases a golden
-    ratio apart, which keep any number of them evenly spread; the timers are precise, so they
-    keep their phase.
+    ratio apart, which keep any number of them evenly spread; the timers keep their phase (and
+    run just after a frame: kiosk.widgets.frames).
     """
     return round((next(_phases) * 0.6180339887) % 1.0 * interval_ms)
 
@@ -95,12 +96,10 @@ class KioskWidget(QWidget):
         # Opaque: the widget paints its own corners in the page's colour, so Qt need not
         # repaint the page behind it whenever the widget changes.
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self._visible_timers: list[QTimer] = []
-        self._refresh = self.visible_timer(1000 / self.refresh_hz, self.refresh, precise=True)
-        self._kick = QTimer(self)  # starts the refresh timer at this widget's own phase
-        self._kick.setSingleShot(True)
-        self._kick.setTimerType(Qt.TimerType.PreciseTimer)
-        self._kick.timeout.connect(self._start_refreshing)
+        self._visible_timers: list[AlignedTimer] = []
+        self._refresh = self.visible_timer(1000 / self.refresh_hz, self.refresh)
+        # Starts the refresh timer at this widget's own phase.
+        self._kick = AlignedTimer(0, self._start_refreshing, self, single_shot=True)
         self.veil = _StaleVeil(self)
         self.veil.hide()
         self.freshness = _Freshness(self)
@@ -179,15 +178,11 @@ class KioskWidget(QWidget):
     def is_stale(self) -> bool:
         return self._stale
 
-    def visible_timer(
-        self, interval_ms: float, slot: Callable[[], None], *, precise: bool = False
-    ) -> QTimer:
-        """A timer that runs only while the widget is shown: hidden pages cost nothing."""
-        timer = QTimer(self)
-        timer.setInterval(max(1, round(interval_ms)))
-        if precise:
-            timer.setTimerType(Qt.TimerType.PreciseTimer)
-        timer.timeout.connect(slot)
+    def visible_timer(self, interval_ms: float, slot: Callable[[], None]) -> AlignedTimer:
+        """A timer that runs only while the widget is shown: hidden pages cost nothing. It is
+        on the wall's frame clock (kiosk.widgets.frames): one under 40 ms steps on the wall's
+        frames, a slower one runs just after a frame, out of the tickers' way."""
+        timer = AlignedTimer(interval_ms, slot, self)
         self._visible_timers.append(timer)
         return timer
 

@@ -56,7 +56,7 @@ class PostWallWidget(KioskWidget):
         self.waiting: collections.deque[Mention] = collections.deque(maxlen=WAITING)
         self._last_card = -1e9
         self._slide_from = -1e9
-        self._frame = self.visible_timer(16, self._animate, precise=True)
+        self._frame = self.visible_timer(16, self._animate)
         self.deck = _Deck(self)
         self.deck.hide()  # until the first card: the base draws the placeholder
 

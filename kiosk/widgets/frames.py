@@ -1,0 +1,216 @@
+"""One frame clock for the wall: every moving thing steps on it, other work runs just after it.
+
+Each ticker had a 60 Hz timer of its own, at its own phase, and every other periodic thing (a
+panel's refresh, the demo's batches, the analytics' second) ran whenever its own timer fired,
+often just as a frame was due: that frame came late (p99 of the ticker interval 19-21 ms on
+three 4K screens at 500 mentions/s, with 17 ms wanted). Now:
+
+- :class:`FrameClock` runs one precise timer while anything moves; each frame it steps every
+  frame timer (tickers, the post wall), in the order they started;
+- right after that, the periodic jobs that are due run (panels' refreshes: their repaints follow
+  at once, in the frame's slack), a few per frame and the most overdue first, so that a second's
+  refreshes are spread over the second's frames instead of landing on one;
+- asyncio work that can wait for a good moment (``await after_frame()``: the demo's batches,
+  the analytics' tick) resumes after a frame, one such task per frame.
+
+While nothing moves the clock does not tick: jobs run at their own time and ``after_frame``
+returns at once, so an idle wall wakes no more often than before.
+
+The timers are :class:`AlignedTimer`, with the part of QTimer's interface the widgets use; each
+is a child of its widget, so a deleted widget's timers are dropped, never called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, QTimer
+
+log = logging.getLogger(__name__)
+
+FRAME_MS = 17  # 60 Hz, at QTimer's millisecond resolution (what each ticker's timer had)
+FRAME_LIMIT_MS = 40  # a timer at least this fast steps on frames; slower ones are jobs
+JOBS_PER_FRAME = 2  # periodic jobs run after one frame, at most (a 4K panel repaint: 2-5 ms)
+LATE_S = 0.5  # a job this overdue runs even past that limit: none starves on a busy wall
+
+
+class AlignedTimer(QObject):
+    """A timer on the wall's :class:`FrameClock`: ``start``, ``stop``, ``isActive``,
+    ``interval``, ``setInterval``, ``setSingleShot`` as on QTimer.
+
+    A frame timer (interval under :data:`FRAME_LIMIT_MS`) is stepped on the clock's frames
+    (a 30 fps one on every other frame); any other is a job run after a frame once due.
+    """
+
+    def __init__(
+        self,
+        interval_ms: float,
+        slot: Callable[[], None],
+        parent: QObject,
+        *,
+        clock: FrameClock | None = None,
+        single_shot: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._slot = slot
+        self._interval = max(1, round(interval_ms))
+        self._single = single_shot
+        self._active = False
+        self.due = 0.0  # monotonic seconds
+        self.failed = False  # its slot raised (logged the first time)
+
+    def __repr__(self) -> str:
+        return f"timer of {getattr(self._slot, '__qualname__', self._slot)!r}"
+
+    @property
+    def clock(self) -> FrameClock:
+        return self._clock or wall_clock()
+
+    @property
+    def frame(self) -> bool:
+        return self._interval < FRAME_LIMIT_MS and not self._single
+
+    def interval(self) -> int:
+        return self._interval
+
+    def setInterval(self, interval_ms: float) -> None:
+        self._interval = max(1, round(interval_ms))
+
+    def setSingleShot(self, single: bool) -> None:
+        self._single = single
+
+    def isActive(self) -> bool:
+        return self._active
+
+    def start(self, interval_ms: int | None = None) -> None:
+        self.stop()
+        if interval_ms is not None:
+            self.setInterval(interval_ms)
+        self._active = True
+        # A frame timer steps on the next frame; a job once its interval has passed.
+        self.due = time.monotonic() + (0 if self.frame else self._interval / 1000)
+        self.clock.add(self)
+
+    def stop(self) -> None:
+        if self._active:
+            self._active = False
+            self.clock.remove(self)
+
+    def fire(self, now: float) -> None:
+        """Run the slot; a periodic timer keeps its phase (the next due is one interval on)."""
+        if self._single:
+            self.stop()
+        else:
+            self.due = max(self.due + self._interval / 1000, now)
+        self._slot()
+
+
+class FrameClock:
+    """Frames for every frame timer, jobs after them; see the module's docstring."""
+
+    def __init__(self, frame_ms: int = FRAME_MS) -> None:
+        self._frames: list[AlignedTimer] = []
+        self._jobs: list[AlignedTimer] = []
+        self._waiters: list[asyncio.Future[None]] = []
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+        self._frame_ms = frame_ms
+        self.frames = 0  # frames stepped so far
+
+    @property
+    def running(self) -> bool:
+        """Whether frames are being stepped (something on the wall moves)."""
+        return bool(self._frames)
+
+    def add(self, timer: AlignedTimer) -> None:
+        (self._frames if timer.frame else self._jobs).append(timer)
+        self._schedule()
+
+    def remove(self, timer: AlignedTimer) -> None:
+        for timers in (self._frames, self._jobs):
+            if timer in timers:
+                timers.remove(timer)
+        self._schedule()
+
+    async def after_frame(self) -> None:
+        """Return just after a frame (one waiting task per frame), or at once while nothing
+        moves: for work that may come a few milliseconds later but not in a frame's way."""
+        if not self.running:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        await waiter
+
+    def _schedule(self) -> None:
+        """Tick every frame while anything moves; else wake when the next job is due."""
+        if self._frames:
+            if not self._timer.isActive() or self._timer.isSingleShot():
+                self._timer.setSingleShot(False)
+                self._timer.start(self._frame_ms)
+            return
+        self._release(len(self._waiters))  # no more frames to wait for
+        if not self._jobs:
+            self._timer.stop()
+            return
+        wait_ms = (min(job.due for job in self._jobs) - time.monotonic()) * 1000
+        self._timer.setSingleShot(True)
+        self._timer.start(max(0, round(wait_ms)))
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        if self._frames:
+            self.frames += 1
+            for timer in list(self._frames):  # every frame; a 30 fps one every other frame
+                if timer.interval() <= self._frame_ms or now >= timer.due - self._frame_ms / 2000:
+                    self._run(timer, now)
+        self._release(1)
+        self._run_jobs(now, limit=JOBS_PER_FRAME if self._frames else len(self._jobs))
+        if not self._frames:
+            self._schedule()
+
+    def _run_jobs(self, now: float, limit: int) -> None:
+        due = sorted((job for job in self._jobs if job.due <= now), key=lambda job: job.due)
+        for count, job in enumerate(due):
+            if count >= limit and job.due > now - LATE_S:
+                break
+            self._run(job, now)
+
+    def _run(self, timer: AlignedTimer, now: float) -> None:
+        if not shiboken6.isValid(timer):  # its widget was deleted without being hidden
+            self.remove(timer)
+            return
+        try:
+            timer.fire(now)
+        except Exception:  # one widget's fault must not stop every other ticker on the wall
+            if not timer.failed:  # logged once, not 60 times a second
+                timer.failed = True
+                log.exception("%s failed; the wall runs on without it", timer)
+
+    def _release(self, count: int) -> None:
+        while count > 0 and self._waiters:
+            waiter = self._waiters.pop(0)
+            if not waiter.done():
+                waiter.set_result(None)
+                count -= 1
+
+
+_clock: FrameClock | None = None
+
+
+def wall_clock() -> FrameClock:
+    """The process's frame clock (one wall per process), made on first use."""
+    global _clock
+    if _clock is None:
+        _clock = FrameClock()
+    return _clock
+
+
+async def after_frame() -> None:
+    """:meth:`FrameClock.after_frame` of the wall's clock."""
+    await wall_clock().after_frame()

@@ -1,0 +1,133 @@
+"""The wall's frame clock (kiosk.widgets.frames): one frame for every moving thing, other timed
+work just after a frame and spread over frames, nothing ticking while nothing moves."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QObject
+
+from kiosk.widgets.frames import (
+    FRAME_MS,
+    JOBS_PER_FRAME,
+    LATE_S,
+    AlignedTimer,
+    FrameClock,
+)
+
+
+@pytest.fixture
+def clock(qapp):
+    made = FrameClock()
+    yield made
+    made._timer.stop()
+
+
+def _timer(clock, owner, ms, calls, name, **kwargs):
+    return AlignedTimer(ms, lambda: calls.append(name), owner, clock=clock, **kwargs)
+
+
+def test_frame_timers_step_together_in_the_order_they_started(clock, qapp):
+    owner, calls = QObject(), []
+    first = _timer(clock, owner, FRAME_MS, calls, "a")
+    second = _timer(clock, owner, FRAME_MS, calls, "b")
+    half = _timer(clock, owner, 33, calls, "half")  # a 30 fps fade: every other frame
+    for timer in (first, second, half):
+        timer.start()
+    assert clock.running
+    for _ in range(6):
+        time.sleep(FRAME_MS / 1000)
+        clock._tick()
+    assert calls.count("a") == calls.count("b") == 6
+    assert calls[:2] == ["a", "b"]
+    assert 3 <= calls.count("half") <= 4  # its first step on the first frame, then every other
+
+    for timer in (first, second, half):
+        timer.stop()
+    assert not clock.running
+    assert not clock._timer.isActive()  # nothing moves, nothing due: the clock sleeps
+
+
+def test_jobs_run_after_the_frame_a_few_per_frame_and_none_starves(clock, qapp):
+    owner, calls = QObject(), []
+    _timer(clock, owner, FRAME_MS, calls, "frame").start()
+    jobs = [_timer(clock, owner, 1000, calls, f"job{n}") for n in range(6)]
+    for n, job in enumerate(jobs):
+        job.start()
+        job.due = time.monotonic() - 0.1 + n * 0.01  # all due, job0 the most overdue
+    clock._tick()
+    assert calls[0] == "frame"  # the frame first, the jobs after it
+    assert len(calls) == 1 + JOBS_PER_FRAME
+    assert calls[1:] == ["job0", "job1"]  # the most overdue first
+
+    for job in jobs:  # all of them overdue by more than LATE_S: all run at once
+        job.due = time.monotonic() - LATE_S - 0.1
+    calls.clear()
+    clock._tick()
+    assert sorted(calls[1:]) == sorted(f"job{n}" for n in range(6))
+    assert all(job.due > time.monotonic() for job in jobs)  # next one later, at its phase
+
+
+def test_without_frames_a_job_runs_at_its_own_time(clock, qtbot):
+    owner, calls = QObject(), []
+    single = _timer(clock, owner, 0, calls, "once", single_shot=True)
+    periodic = _timer(clock, owner, 50, calls, "every 50 ms")
+    single.start(30)
+    periodic.start()
+    qtbot.waitUntil(lambda: calls.count("every 50 ms") >= 3, timeout=2000)
+    assert calls.count("once") == 1
+    assert not single.isActive()
+    assert clock.frames == 0  # no 60 Hz wake-ups for a wall where nothing moves
+    periodic.stop()
+    assert not clock._timer.isActive()
+
+
+def test_after_frame_waits_for_a_frame_only_while_frames_run(clock, qtbot):
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(asyncio.wait_for(clock.after_frame(), 0.5))  # nothing moves
+
+        owner, calls = QObject(), []
+        _timer(clock, owner, FRAME_MS, calls, "frame").start()
+        waiters = [loop.create_task(clock.after_frame()) for _ in range(2)]
+        loop.run_until_complete(asyncio.sleep(0))  # both wait now
+        clock._tick()
+        loop.run_until_complete(asyncio.sleep(0))
+        assert [task.done() for task in waiters] == [True, False]  # one per frame
+        clock._tick()
+        loop.run_until_complete(asyncio.wait_for(asyncio.gather(*waiters), 0.5))
+    finally:
+        loop.close()
+
+
+def test_a_deleted_widgets_timer_is_dropped_not_called(clock, qapp):
+    owner, calls = QObject(), []
+    _timer(clock, owner, FRAME_MS, calls, "frame").start()
+    gone = QObject()
+    doomed = _timer(clock, gone, FRAME_MS, calls, "deleted")
+    doomed.start()
+    shiboken6.delete(gone)  # C++ deletes the child timer with it, never stopped
+    assert not shiboken6.isValid(doomed)
+    clock._tick()
+    clock._tick()
+    assert calls == ["frame", "frame"]
+
+
+def test_a_failing_timer_does_not_stop_the_others(clock, qapp, caplog):
+    owner, calls = QObject(), []
+
+    def broken() -> None:
+        raise ValueError("bad value")
+
+    AlignedTimer(FRAME_MS, broken, owner, clock=clock).start()
+    _timer(clock, owner, FRAME_MS, calls, "after").start()
+    with caplog.at_level(logging.ERROR, logger="kiosk.widgets.frames"):
+        clock._tick()
+        clock._tick()
+    assert calls == ["after", "after"]
+    failures = [r for r in caplog.records if r.exc_info and "bad value" in str(r.exc_info[1])]
+    assert len(failures) == 1  # once, not once a frame
