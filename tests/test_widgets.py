@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
@@ -325,6 +326,39 @@ class TestTicker:
         widget.refresh()
         qtbot.waitUntil(lambda: len(widget.frame_times) >= 5, timeout=2000)
         assert widget.strip.shift == round(widget.frame_times[-1] * widget.speed)
+
+    def test_the_next_post_is_drawn_after_a_frame_not_in_the_one_admitting_it(
+        self, qtbot: QtBot, hub: Hub
+    ) -> None:
+        """A 4K post takes milliseconds to draw: the frame that admits it only places it; it
+        was drawn just before, as a job on the frame clock, the same as it would be in the
+        frame."""
+        widget, mono = self.make(qtbot, hub)
+        hub.append("s.mentions", [mention(i) for i in range(6)])
+        widget.refresh()  # the strip starts filled: those are drawn at once
+        drawn_in: list[str] = []
+        draw = widget._draw_item  # type: ignore[attr-defined]
+
+        def traced(post: Mention) -> QPixmap:
+            drawn_in.append(sys._getframe(1).f_code.co_name)
+            return draw(post)
+
+        widget._draw_item = traced  # type: ignore[attr-defined]
+        seen = {item.mention.id for item in widget.items}  # type: ignore[attr-defined]
+        first = len(seen)
+        for _ in range(1200):  # twenty seconds of frames, the frame clock's jobs after each
+            mono.now += 1 / 60
+            widget._frame_tick()  # type: ignore[attr-defined]
+            if widget._prepare.isActive():  # type: ignore[attr-defined]
+                qtbot.waitUntil(lambda: not widget._prepare.isActive(), timeout=1000)  # type: ignore[attr-defined]
+            seen |= {item.mention.id for item in widget.items}  # type: ignore[attr-defined]
+            if len(seen) >= first + 2:
+                break
+        assert len(seen) >= first + 2
+        assert drawn_in and set(drawn_in) == {"_prepare_next"}
+        last = widget.items[-1]  # type: ignore[attr-defined]
+        fresh = draw(last.mention)
+        assert fresh.toImage() == last.pixmap.toImage()
 
     def test_frames_only_scroll_until_a_post_leaves_or_enters(self, qtbot: QtBot, hub: Hub) -> None:
         """A frame does the strip's bookkeeping only when it is due, yet the posts on it are

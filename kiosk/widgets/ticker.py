@@ -32,6 +32,7 @@ from kiosk.config.widgets import TickerOptions
 from kiosk.hub import Sample, StreamView
 from kiosk.values import Mention
 from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.frames import AlignedTimer
 from kiosk.widgets.platforms import draw_badge, platform_name
 from kiosk.widgets.posts import FreshPosts
 from kiosk.widgets.render import GlSurface
@@ -41,6 +42,10 @@ QUEUE_LENGTH = 24
 MAX_TEXT = 140
 GAP = 90  # px at 1080p between posts
 LOOKAHEAD = 0.5  # seconds: admit items slightly early, off-screen to the right
+# The post about to be admitted is drawn this long before, just after a frame (a job on the
+# frame clock), not in the frame that admits it: a 4K item takes 2-6 ms to draw, and the other
+# screens' tickers step in the same frame after this one.
+PREPARE_S = 0.1
 
 
 @dataclass
@@ -73,7 +78,10 @@ class TickerWidget(KioskWidget):
         self._due = -math.inf  # when advance() next has anything to do (see _next_change)
         self.strip = _Strip(self)
         self.strip.hide()  # until there is data: the base draws the placeholder
-        self.visible_timer(1000 / options.fps, self._frame_tick, precise=True)
+        self.visible_timer(1000 / options.fps, self._frame_tick)
+        self._prepared: tuple[Mention, QPixmap] | None = None  # the next post, drawn ahead
+        self._admits = -math.inf  # when the next queued post may enter (see advance)
+        self._prepare = AlignedTimer(0, self._prepare_next, self, single_shot=True)
 
     @property
     def speed(self) -> float:
@@ -168,13 +176,23 @@ class TickerWidget(KioskWidget):
             if next_entry > now + LOOKAHEAD:
                 break
             mention = self.queue.pop()  # newest first
-            pixmap = self._draw_item(mention)
+            prepared, self._prepared = self._prepared, None
+            if prepared is not None and prepared[0] is mention:
+                pixmap = prepared[1]
+            else:
+                pixmap = self._draw_item(mention)
             width = pixmap.width() / pixmap.devicePixelRatio()
             entered = next_entry if not self._started else max(next_entry, now)
             self.items.append(_Item(mention, pixmap, width, entered))
             self._started = True
             visible = visible or entered < now
         self._due = self._next_change()
+        if self.items:
+            last = self.items[-1]
+            self._admits = last.entered + (last.width + self.style_.px(GAP)) / self.speed
+            self._admits -= LOOKAHEAD
+        else:
+            self._admits = -math.inf
         return visible
 
     def _next_change(self) -> float:
@@ -205,6 +223,7 @@ class TickerWidget(KioskWidget):
         super().resizeEvent(event)
         self.strip.setGeometry(self.content_rect())
         self._due = -math.inf  # items leave later on a wider strip
+        self._prepared = None  # drawn for the old height
         self.veil.raise_()
         if event.size().height() != event.oldSize().height():
             self._redraw_items()
@@ -245,6 +264,13 @@ class TickerWidget(KioskWidget):
         if self.sample is None:
             return
         now = self.clock()
+        if (
+            self.queue
+            and now >= self._admits - PREPARE_S
+            and not self._prepare.isActive()
+            and (self._prepared is None or self._prepared[0] is not self.queue[-1])
+        ):
+            self._prepare.start()
         admitted = self.advance(now) if now >= self._due else False
         self.strip.shift = round(now * self.speed)
         dx = self.strip.shift - self.strip.painted_shift
@@ -258,6 +284,10 @@ class TickerWidget(KioskWidget):
         elif dx:
             self.strip.scroll(-dx, 0)
         self.strip.painted_shift = self.strip.shift
+
+    def _prepare_next(self) -> None:
+        if self.queue:
+            self._prepared = (self.queue[-1], self._draw_item(self.queue[-1]))
 
     def _draw_item(self, mention: Mention) -> QPixmap:
         style = self.style_
