@@ -48,6 +48,7 @@ __all__ = ["Runtime", "run_in_qt", "run_wall"]  # Runtime lives in kiosk.runtime
 from kiosk.screens.commands import serve_commands
 from kiosk.screens.wall import Wall
 from kiosk.widgets.fonts import load_bundled_fonts
+from kiosk.widgets.frames import after_frame
 
 if TYPE_CHECKING:
     from kiosk.fleet.remote import RemoteData
@@ -146,6 +147,7 @@ async def run_wall(
     wall has run for :data:`kiosk.recovery.STABLE_AFTER` seconds.
     """
     runtime = data_side(layout)  # sources here, or the data node's streams over MQTT
+    runtime.hub.pace = after_frame  # timed work waits for the end of a ticker frame
     state = StatePublisher(path)  # which TV shows what, for `kiosk screens` and `kiosk identify`
     approvals = ModerationQueue(DecisionStore.in_cache_dir())  # decisions outlive a restart
     wall = Wall(layout, runtime.hub, windowed=windowed, state=state, approvals=approvals)
@@ -157,6 +159,7 @@ async def run_wall(
 
     def new_sources(edited: Layout) -> Hub:
         fresh = data_side(edited)
+        fresh.hub.pace = after_frame
         fresh.start()
         old = runtimes.pop()
         runtimes.append(fresh)

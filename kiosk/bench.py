@@ -30,6 +30,7 @@ from kiosk.screens.ahead import AHEAD_S
 from kiosk.screens.wall import STAGGER
 from kiosk.screens.window import ScreenWindow
 from kiosk.stalls import LoopRecorder, StackSampler, StallLog
+from kiosk.widgets.frames import after_frame
 
 PSS_EVERY = 10  # seconds between PSS samples; RSS is sampled every second
 
@@ -155,6 +156,7 @@ async def run_bench(
     loop_stalls = StallLog(recorder, sampler=sampler) if recorder is not None else None
     start_stalls = StallLog(recorder, sampler=sampler) if recorder is not None else None
     runtime = Runtime(layout)
+    runtime.hub.pace = after_frame  # as the wall does (kiosk.app)
     runtime.start()
     windows: list[ScreenWindow] = []
     for config in layout.screens:
@@ -251,6 +253,8 @@ async def _time_flips(windows: list[ScreenWindow], rounds: int = 2) -> dict[str,
     of the fade, a synchronous repaint): as the rotation does it, with the next page drawn
     ahead (kiosk.screens.ahead), and unprepared, as a pin, a takeover or a command flips."""
     times: dict[str, list[float]] = {"drawn ahead": [], "unprepared": []}
+    for window in windows:  # no flip by the rotation in the middle of a measured one
+        window.hold()
     for window in windows:
         if len(window.pages) < 2:
             continue
@@ -263,6 +267,7 @@ async def _time_flips(windows: list[ScreenWindow], rounds: int = 2) -> dict[str,
             window.next_page()
             window.repaint()
             times[kind].append((time.perf_counter() - start) * 1000)
+            window.hold()
             await asyncio.sleep(window.screen_config.rotation.fade + 0.5)
     return times
 

@@ -14,7 +14,7 @@ import collections
 import enum
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 Subscriber = Callable[[str, Sequence[Any]], None]
+
+
+async def at_once() -> None:
+    """The hub's :attr:`Hub.pace` without a wall: no moment is better than another."""
+
 
 DEFAULT_MENTION_CAPACITY = 500
 
@@ -115,6 +120,10 @@ class Hub:
         # source's confirmation when it began, which is the last one true of this stream).
         self._trouble: dict[str, tuple[Status, float | None]] = {}
         self._broken_subscribers: set[Subscriber] = set()  # the callables, not ids: ids get reused
+        # Awaited by work that runs on its own clock and may come a few ms later (the demo's
+        # batches, the analytics' second): a wall sets it to wait for the end of a ticker frame
+        # (kiosk.widgets.frames.after_frame), so that work does not hold a frame up.
+        self.pace: Callable[[], Awaitable[None]] = at_once
 
     # -- declaring and reading -------------------------------------------------------------
 

@@ -109,6 +109,7 @@ class Runtime:
     async def _tick_analytics(self) -> None:
         while True:
             await asyncio.sleep(1.0)
+            await self.hub.pace()
             for analytics in self.analytics:
                 analytics.tick()
             for view in self.views:

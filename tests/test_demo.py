@@ -15,7 +15,14 @@ import pytest
 
 from kiosk.hub import Hub, SourceState
 from kiosk.sources import demo_corpus as corpus
-from kiosk.sources.demo import Crisis, DemoGenerator, DemoOptions, DemoSource, daily_factor
+from kiosk.sources.demo import (
+    BATCH_POSTS,
+    Crisis,
+    DemoGenerator,
+    DemoOptions,
+    DemoSource,
+    daily_factor,
+)
 from kiosk.values import Kind, Mention
 
 T0 = 1_790_000_000.0  # a fixed epoch: 2026-09-21, far from any DST switch
@@ -277,6 +284,37 @@ def test_the_source_backfills_then_streams_until_cancelled() -> None:
     assert sample is not None and len(sample.value) == 500  # the stream keeps its newest 500
     assert all(started - backfill - 1 <= m.at <= ended for m in sample.value)
     assert sample.value[-1].at >= started  # live posts came after the backfill
+
+
+def test_live_batches_wait_for_the_hubs_pace_and_stay_small_at_a_high_rate() -> None:
+    """On a wall the hub's pace waits for the end of a ticker frame; a batch is handed over only
+    after it, and at 500/s in batches of about BATCH_POSTS, not a quarter second's 125."""
+    hub = Hub(clock=time.time)
+    source = DemoSource("social", steady(rate=500, backfill=0), hub)
+    source.declare()
+    batches: list[int] = []
+    hub.subscribe("social.mentions", lambda _name, batch: batches.append(len(batch)))
+    paced: list[int] = []  # how many batches had been handed over at each wait
+
+    async def pace() -> None:
+        paced.append(len(batches))
+        await asyncio.sleep(0.01)  # the frame still to come
+        assert len(batches) == paced[-1]  # nothing was handed over while waiting
+
+    hub.pace = pace
+
+    async def main() -> None:
+        task = asyncio.create_task(source.run())
+        await asyncio.sleep(1.0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert len(batches) >= 8
+    assert len(paced) >= len(batches)  # every batch came after a wait
+    assert max(batches) <= 3 * BATCH_POSTS  # a late tick may carry more, never 125 at once
+    assert sum(batches) == pytest.approx(500, rel=0.35)
 
 
 def test_a_long_backfill_is_fine_for_the_last_hour_and_coarse_before() -> None:
