@@ -1,7 +1,8 @@
 """Composition root: QApplication, the asyncio loop inside it (qasync), sources, analytics, wall.
 
 Everything runs on one thread: sources are asyncio tasks in the Qt event loop, analytics run in
-the hub's subscriber calls, widgets poll the hub on their own timers.
+the hub's subscriber calls, widgets poll the hub on timers of the wall's frame clock
+(kiosk.widgets.frames), which runs them just after a ticker frame.
 """
 
 from __future__ import annotations
