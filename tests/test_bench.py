@@ -1,9 +1,15 @@
-"""kiosk bench names what the UI thread was doing during the longest ticker intervals."""
+"""kiosk bench names what the UI thread was doing during the longest ticker intervals, and
+samples memory without costing that thread anything."""
 
 from __future__ import annotations
 
+import threading
 import time
 
+import psutil
+import pytest
+
+from kiosk.bench import PSS_EVERY_S, PssSampler
 from kiosk.stalls import StackSampler
 
 
@@ -28,3 +34,27 @@ def test_a_stall_is_put_down_to_the_code_that_ran() -> None:
     assert "_busy_for" in where, sampler.places(start, end)
     assert count >= 5
     assert not any("_busy_for" in place for place, _ in sampler.places(end + 0.01, after))
+
+
+def test_pss_is_sampled_four_times_a_second_by_a_thread_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reading smaps costs milliseconds at 4K: the UI thread must not, and the samples must be
+    frequent enough to see a flip's frame drawn ahead (it lives about two seconds)."""
+    readers: list[str] = []
+    read = psutil.Process.memory_full_info
+
+    def spied(self: psutil.Process) -> object:
+        readers.append(threading.current_thread().name)
+        return read(self)
+
+    monkeypatch.setattr(psutil.Process, "memory_full_info", spied)
+    sampler = PssSampler(every=0.05)
+    sampler.start()
+    time.sleep(0.6)
+    sampler.stop()
+    assert len(sampler.samples) >= 5
+    assert set(readers) == {"PSS sampler"}
+    assert 0 < max(sampler.samples) <= psutil.Process().memory_info().rss * 1.1
+    assert 0 < sampler.cpu_seconds < 0.6  # its own thread's time, kept apart from the run's
+    assert PSS_EVERY_S <= 0.25
