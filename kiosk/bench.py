@@ -28,7 +28,7 @@ from kiosk.app import Runtime
 from kiosk.config import Layout
 from kiosk.config.layout import Render
 from kiosk.screens.ahead import AHEAD_S
-from kiosk.screens.wall import STAGGER
+from kiosk.screens.wall import stagger_for
 from kiosk.screens.window import ScreenWindow
 from kiosk.stalls import LoopRecorder, StackSampler, StallLog
 from kiosk.widgets.frames import after_frame
@@ -206,7 +206,7 @@ async def run_bench(
         window.resize(*size)
         window.show()
         if not window.synced:  # as the wall does: screens rotating on their own flip apart
-            window.stagger((len(windows) * STAGGER) % max(window.page_duration, STAGGER))
+            window.stagger(stagger_for(window, len(windows)))
         windows.append(window)
     tickers = [
         w

@@ -274,6 +274,12 @@ class ScreenWindow(WallWindow):
     def page_duration(self) -> float:
         return self.screen_config.pages[self._page].duration
 
+    @property
+    def flip_span(self) -> float:
+        """How long a rotation's flip holds the frame drawn ahead (a picture of the whole
+        window: 32 MB at 4K), from its drawing to the last part lifted after the fade."""
+        return AHEAD_S + self.screen_config.rotation.fade + LIFT_S
+
     def next_page(self, step: int = 1) -> None:
         """Advance the rotation by ``step`` pages, -1 goes back (unless pinned or taken over)."""
         if self.pinned is None and len(self.pages) > 1:
@@ -440,6 +446,9 @@ class ScreenWindow(WallWindow):
         self.phase = max(0.0, seconds)
         if self._rotation.isActive():
             self._arm_rotation()
+
+
+LIFT_S = 0.5  # after a fade, its parts are lifted one per fade frame: ~15 parts at 30 a second
 
 
 class _FadeOver(QWidget):
