@@ -249,3 +249,28 @@ def test_a_new_render_setting_rebuilds_the_windows(qtbot: QtBot) -> None:
         assert after.drawing.why.startswith("render: auto")  # no GL here: software, and why
     finally:
         wall.close()
+
+
+@needs_xvfb
+def test_a_ticker_shows_its_posts_after_every_flip_on_a_real_x_server(
+    display: str, tmp_path: Path
+) -> None:
+    """The rotation draws the next page ahead of its flip. On a page with a chart, drawing a
+    ticker's strip that had been shown before left it blank on screen after the flip back (1
+    colour: the panel's), on xcb only: the strip is live through a flip and is no longer drawn
+    ahead. Without the chart, or offscreen, the strip was fine."""
+    chart = {"type": "timeseries", "at": [0, 0, 12, 7], "data": "social.volume", "window": "1h"}
+    ticker = {"type": "ticker", "at": [0, 7, 12, 1], "data": "social.mentions"}
+    demo = {"type": "demo", "brands": ["Acme", "Globex"], "rate": 20, "seed": 3, "backfill": "10m"}
+    pages = [{"title": title, "duration": "4s", "widgets": [chart, ticker]} for title in "AB"]
+    layout = {
+        "sources": {"social": demo},
+        "screens": [{"name": "a", "match": {"any": True}, "pages": pages}],
+    }
+    path = tmp_path / "layout.yaml"
+    path.write_text(yaml.safe_dump(layout, sort_keys=False))
+    done = _run(["tests/flip_strip_probe.py", str(path), "14"], display, "xcb")
+    assert done.returncode == 0, done.stderr[-3000:]
+    flips = [int(line.split()[2]) for line in done.stdout.splitlines() if line.startswith("flip")]
+    assert len(flips) >= 3, done.stdout  # to B, back to A, to B again
+    assert min(flips) > 5, flips

@@ -186,7 +186,12 @@ class ScreenWindow(WallWindow):
         # Flips and the drawing ahead run just after a ticker frame (kiosk.widgets.frames).
         self._rotation = AlignedTimer(0, self.next_page, self, single_shot=True)
         # The next page drawn ahead of its flip, part by part (kiosk.screens.ahead).
-        self._ahead = NextFrame(self, self.wall_style.background, PageView.parts)  # type: ignore[arg-type]
+        self._ahead = NextFrame(
+            self,
+            self.wall_style.background,
+            PageView.parts,  # type: ignore[arg-type]
+            live_part=lambda part: part.live_part() if isinstance(part, KioskWidget) else None,
+        )
         self._ahead_timer = AlignedTimer(0, self.draw_ahead, self, single_shot=True)
         self._arm_rotation()
         self.awake = True
