@@ -80,7 +80,7 @@ class TickerWidget(KioskWidget):
         self.strip.hide()  # until there is data: the base draws the placeholder
         self.visible_timer(1000 / options.fps, self._frame_tick)
         self._prepared: tuple[Mention, QPixmap] | None = None  # the next post, drawn ahead
-        self._admits = -math.inf  # when the next queued post may enter (see advance)
+        self._admits = -math.inf  # when the next queued post may enter (set by advance)
         self._prepare = AlignedTimer(0, self._prepare_next, self, single_shot=True)
 
     @property
@@ -167,8 +167,7 @@ class TickerWidget(KioskWidget):
         visible = False
         while self.queue:
             if self.items:
-                last = self.items[-1]
-                next_entry = last.entered + (last.width + self.style_.px(GAP)) / self.speed
+                next_entry = self._entry_after(self.items[-1])
             elif not self._started:
                 next_entry = now - self._fill_offset()
             else:
@@ -186,28 +185,24 @@ class TickerWidget(KioskWidget):
             self.items.append(_Item(mention, pixmap, width, entered))
             self._started = True
             visible = visible or entered < now
+        self._admits = self._entry_after(self.items[-1]) - LOOKAHEAD if self.items else -math.inf
         self._due = self._next_change()
-        if self.items:
-            last = self.items[-1]
-            self._admits = last.entered + (last.width + self.style_.px(GAP)) / self.speed
-            self._admits -= LOOKAHEAD
-        else:
-            self._admits = -math.inf
         return visible
+
+    def _entry_after(self, item: _Item) -> float:
+        """When a post may enter after ``item``: once its end and a gap have come in."""
+        return item.entered + (item.width + self.style_.px(GAP)) / self.speed
 
     def _next_change(self) -> float:
         """When :meth:`advance` next changes anything: the first item has left on the left (items
-        leave in the order they came, being spaced apart), or the next queued post may enter.
+        leave in the order they came, being spaced apart), or the next queued post may enter
+        (``_admits``, set just before).
         A frame before then only scrolls: 60 times a second, that is most frames."""
         if not self.items:
             return -math.inf if self.queue else math.inf
-        speed = self.speed
-        first, last = self.items[0], self.items[-1]
-        due = first.entered + (self.content_rect().width() + first.width) / speed
-        if self.queue:
-            enters = last.entered + (last.width + self.style_.px(GAP)) / speed - LOOKAHEAD
-            due = min(due, enters)
-        return due
+        first = self.items[0]
+        due = first.entered + (self.content_rect().width() + first.width) / self.speed
+        return min(due, self._admits) if self.queue else due
 
     def _fill_offset(self) -> float:
         # The first post starts on screen rather than at the far right: no empty strip on start.
@@ -243,10 +238,7 @@ class TickerWidget(KioskWidget):
             width = pixmap.width() / pixmap.devicePixelRatio()
             entered = item.entered
             if redrawn:  # no earlier than the last one's end, as advance() spaces them
-                last = redrawn[-1]
-                entered = max(
-                    entered, last.entered + (last.width + self.style_.px(GAP)) / self.speed
-                )
+                entered = max(entered, self._entry_after(redrawn[-1]))
             redrawn.append(_Item(item.mention, pixmap, width, entered))
         self.items = redrawn
         self._due = -math.inf
