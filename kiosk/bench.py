@@ -8,6 +8,7 @@ notes can be compared and reproduced. Nothing here asserts a time: benchmarks re
 from __future__ import annotations
 
 import asyncio
+import collections
 import math
 import os
 import platform
@@ -108,7 +109,8 @@ class BenchResult:
 
 
 class PssSampler:
-    """The process's PSS, four times a second, from a thread of its own.
+    """The process's PSS and RSS, four times a second, from a thread of its own, in fixed
+    memory (a soak runs for hours): the peaks, RSS after ten minutes, PSS by whole MB.
 
     Reading smaps walks the page tables: milliseconds at 4K, which the UI thread must not spend
     (sampled there, it was read every 10 s and missed the flips, when a 4K frame drawn ahead
@@ -118,25 +120,45 @@ class PssSampler:
 
     def __init__(self, every: float = PSS_EVERY_S) -> None:
         self.every = every
-        self.samples: list[int] = []  # bytes
+        self.pss_mb: collections.Counter[int] = collections.Counter()  # samples per whole MB
+        self.pss_peak = self.rss_peak = 0  # bytes
+        self.rss_at_10min: int | None = None
         self.cpu_seconds = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="PSS sampler", daemon=True)
+
+    @property
+    def samples(self) -> int:
+        return self.pss_mb.total()
+
+    def median_mb(self) -> float:
+        """The median PSS, to the MB (0 before any sample)."""
+        middle, seen = self.samples / 2, 0
+        for mb in sorted(self.pss_mb):
+            seen += self.pss_mb[mb]
+            if seen >= middle:
+                return float(mb)
+        return 0.0
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(5)
+        if self._thread.is_alive():
+            self._thread.join(5)
 
     def _run(self) -> None:
         process = psutil.Process()
-        began = time.thread_time()
+        began, cpu_began = time.monotonic(), time.thread_time()
         while not self._stop.wait(self.every):
             memory = process.memory_full_info()
-            self.samples.append(getattr(memory, "pss", memory.rss))
-        self.cpu_seconds = time.thread_time() - began
+            pss = getattr(memory, "pss", memory.rss)
+            self.pss_mb[round(pss / 2**20)] += 1
+            self.pss_peak, self.rss_peak = max(self.pss_peak, pss), max(self.rss_peak, memory.rss)
+            if self.rss_at_10min is None and time.monotonic() - began >= 600:
+                self.rss_at_10min = memory.rss
+        self.cpu_seconds = time.thread_time() - cpu_began
 
 
 def with_rate(layout: Layout, rate: float | None) -> Layout:
@@ -190,6 +212,7 @@ async def run_bench(
         sampler.start()
     loop_stalls = StallLog(recorder, sampler=sampler) if recorder is not None else None
     start_stalls = StallLog(recorder, sampler=sampler) if recorder is not None else None
+    memory = PssSampler()  # started with the measured run, stopped in any case
     runtime = Runtime(layout)
     runtime.hub.pace = after_frame  # as the wall does (kiosk.app)
     runtime.start()
@@ -230,25 +253,16 @@ async def run_bench(
         rss_start = process.memory_info().rss
         cpu_start = _cpu(process)
         wall_start = time.monotonic()
-        rss_peak = 0
-        rss_10min: int | None = None
-        ticks = 0
-        pss = PssSampler()
-        pss.start()
+        memory.start()
         while (elapsed := time.monotonic() - wall_start) < seconds:
             await asyncio.sleep(min(1.0, seconds - elapsed))
-            rss = process.memory_info().rss
-            rss_peak = max(rss_peak, rss)
-            if rss_10min is None and elapsed >= 600:
-                rss_10min = rss
-            ticks += 1
             for ticker in tickers:  # drained every second: an hour of frames in fixed memory
                 frames.take(ticker)
                 if loop_stalls is not None:
                     loop_stalls.add(frames.long)
-        pss.stop()
+        memory.stop()
         elapsed = time.monotonic() - wall_start
-        cpu = _cpu(process) - cpu_start - pss.cpu_seconds
+        cpu = _cpu(process) - cpu_start - memory.cpu_seconds
         for ticker in tickers:
             frames.take(ticker)
             if loop_stalls is not None:
@@ -259,13 +273,13 @@ async def run_bench(
         return BenchResult(
             seconds=elapsed,
             cpu_seconds=cpu,
-            rss_peak_mb=rss_peak / 2**20,
-            pss_peak_mb=max(pss.samples, default=0) / 2**20,
-            pss_median_mb=float(np.median(pss.samples)) / 2**20 if pss.samples else 0.0,
-            pss_samples=len(pss.samples),
+            rss_peak_mb=memory.rss_peak / 2**20,
+            pss_peak_mb=memory.pss_peak / 2**20,
+            pss_median_mb=memory.median_mb(),
+            pss_samples=memory.samples,
             rss_start_mb=rss_start / 2**20,
             rss_end_mb=rss_end / 2**20,
-            rss_at_10min_mb=rss_10min / 2**20 if rss_10min is not None else None,
+            rss_at_10min_mb=None if memory.rss_at_10min is None else memory.rss_at_10min / 2**20,
             frames=frames,
             mentions=counted(),
             flips=flips,
@@ -279,6 +293,7 @@ async def run_bench(
             recorder.stop()
         if sampler is not None:
             sampler.stop()
+        memory.stop()
         await runtime.stop()
         for window in windows:
             window.close()

@@ -9,7 +9,7 @@ import time
 import psutil
 import pytest
 
-from kiosk.bench import PSS_EVERY_S, PssSampler
+from kiosk.bench import PssSampler
 from kiosk.stalls import StackSampler
 
 
@@ -53,8 +53,19 @@ def test_pss_is_sampled_four_times_a_second_by_a_thread_of_its_own(
     sampler.start()
     time.sleep(0.6)
     sampler.stop()
-    assert len(sampler.samples) >= 5
+    assert sampler.samples >= 5
     assert set(readers) == {"PSS sampler"}
-    assert 0 < max(sampler.samples) <= psutil.Process().memory_info().rss * 1.1
+    rss = psutil.Process().memory_info().rss
+    assert 0 < sampler.pss_peak <= sampler.rss_peak <= rss * 1.1
+    assert 0 < sampler.median_mb() <= sampler.pss_peak / 2**20 + 1
     assert 0 < sampler.cpu_seconds < 0.6  # its own thread's time, kept apart from the run's
-    assert PSS_EVERY_S <= 0.25
+    assert sampler.rss_at_10min is None
+
+
+def test_the_median_pss_comes_from_samples_kept_by_the_megabyte() -> None:
+    sampler = PssSampler()
+    assert sampler.median_mb() == 0.0
+    sampler.pss_mb.update({300: 5, 330: 2, 360: 1})  # a flip's peaks do not move the median
+    assert sampler.median_mb() == 300.0
+    sampler.pss_mb.update({330: 4})
+    assert sampler.median_mb() == 330.0
