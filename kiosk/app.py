@@ -132,6 +132,14 @@ def _remote(data: DataSide) -> RemoteData | None:
     return data if fleet is not None and isinstance(data, fleet.RemoteData) else None
 
 
+def paced_data_side(layout: Layout) -> DataSide:
+    """:func:`kiosk.runtime.data_side` whose timed work waits for the end of a ticker frame
+    (``Hub.pace``: the wall's frame clock, kiosk.widgets.frames)."""
+    side = data_side(layout)
+    side.hub.pace = after_frame
+    return side
+
+
 async def run_wall(
     layout: Layout,
     *,
@@ -147,8 +155,7 @@ async def run_wall(
     service manager starts a fresh one before a leak hurts. ``on_stable`` is called once the
     wall has run for :data:`kiosk.recovery.STABLE_AFTER` seconds.
     """
-    runtime = data_side(layout)  # sources here, or the data node's streams over MQTT
-    runtime.hub.pace = after_frame  # timed work waits for the end of a ticker frame
+    runtime = paced_data_side(layout)  # sources here, or the data node's streams over MQTT
     state = StatePublisher(path)  # which TV shows what, for `kiosk screens` and `kiosk identify`
     approvals = ModerationQueue(DecisionStore.in_cache_dir())  # decisions outlive a restart
     wall = Wall(layout, runtime.hub, windowed=windowed, state=state, approvals=approvals)
@@ -159,8 +166,7 @@ async def run_wall(
     stopping: set[asyncio.Task[None]] = set()  # strong refs until the old sources are down
 
     def new_sources(edited: Layout) -> Hub:
-        fresh = data_side(edited)
-        fresh.hub.pace = after_frame
+        fresh = paced_data_side(edited)
         fresh.start()
         old = runtimes.pop()
         runtimes.append(fresh)
