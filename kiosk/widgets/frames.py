@@ -14,7 +14,8 @@ three 4K screens at 500 mentions/s, with 17 ms wanted). Now:
   the analytics' tick) resumes after a frame, one such task per frame.
 
 While nothing moves the clock does not tick: jobs run at their own time and ``after_frame``
-returns at once, so an idle wall wakes no more often than before.
+returns at once. The browser screen without its ticker (one 1080p screen at 100/s, offscreen,
+40 s) cost 1.12 and 1.09 CPU-s/min with a QTimer per widget, 0.92 and 0.96 on this clock.
 
 The timers are :class:`AlignedTimer`, with the part of QTimer's interface the widgets use; each
 is a child of its widget, so a deleted widget's timers are dropped, never called.
@@ -40,7 +41,7 @@ LATE_S = 0.5  # a job this overdue runs even past that limit: none starves on a 
 
 class AlignedTimer(QObject):
     """A timer on the wall's :class:`FrameClock`: ``start``, ``stop``, ``isActive``,
-    ``interval``, ``setInterval``, ``setSingleShot`` as on QTimer.
+    ``interval`` and ``setInterval`` as on QTimer (single-shot is fixed when it is made).
 
     A frame timer (interval under :data:`FRAME_LIMIT_MS`) is stepped on the clock's frames
     (a 30 fps one on every other frame); any other is a job run after a frame once due.
@@ -80,9 +81,6 @@ class AlignedTimer(QObject):
 
     def setInterval(self, interval_ms: float) -> None:
         self._interval = max(1, round(interval_ms))
-
-    def setSingleShot(self, single: bool) -> None:
-        self._single = single
 
     def isActive(self) -> bool:
         return self._active
