@@ -31,7 +31,8 @@ MAX_BACKFILL = 30 * DAY  # as far back as the longest derived stream (volume_hou
 FINE_BACKFILL = 3600.0  # seconds of history generated finely; older history is coarser
 TICK_SECONDS = 0.25  # at most 4 batches a second: each wake-up costs
 # Posts per batch, at most: at 500/s a quarter second's 125 posts took the UI thread 5-14 ms to
-# hand over, more than what is left of a frame; 25 take 1-3 ms, so a high rate batches faster.
+# hand over, more than what is left of a frame; 25 took 1-4 ms (the stall record), so a high rate
+# batches faster.
 BATCH_POSTS = 25
 _CLASSES = (corpus.POSITIVE, corpus.NEUTRAL, corpus.NEGATIVE)
 _SENTIMENT_RANGE = {

@@ -43,7 +43,7 @@ MAX_TEXT = 140
 GAP = 90  # px at 1080p between posts
 LOOKAHEAD = 0.5  # seconds: admit items slightly early, off-screen to the right
 # The post about to be admitted is drawn this long before, just after a frame (a job on the
-# frame clock), not in the frame that admits it: a 4K item takes 2-6 ms to draw, and the other
+# frame clock), not in the frame that admits it: a 4K item took up to 6 ms to draw, and the other
 # screens' tickers step in the same frame after this one.
 PREPARE_S = 0.1
 
