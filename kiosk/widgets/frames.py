@@ -100,9 +100,12 @@ class AlignedTimer(QObject):
             self.clock.remove(self)
 
     def fire(self, now: float) -> None:
-        """Run the slot; a periodic timer keeps its phase (the next due is one interval on)."""
+        """Run the slot. A frame timer is next due one interval after this step (a 30 fps fade
+        steps on every other frame); a job keeps its phase (one interval after its last due)."""
         if self._single:
             self.stop()
+        elif self.frame:
+            self.due = now + self._interval / 1000
         else:
             self.due = max(self.due + self._interval / 1000, now)
         self._slot()
