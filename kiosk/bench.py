@@ -32,6 +32,7 @@ from kiosk.screens.ahead import AHEAD_S
 from kiosk.screens.wall import stagger_for
 from kiosk.screens.window import ScreenWindow
 from kiosk.stalls import LoopRecorder, StackSampler, StallLog
+from kiosk.widgets import ticker as ticker_widget
 from kiosk.widgets.frames import after_frame
 
 PSS_EVERY_S = 0.25  # between PSS samples: a flip's frame drawn ahead lives about two seconds
@@ -213,6 +214,7 @@ async def run_bench(
     loop_stalls = StallLog(recorder, sampler=sampler) if recorder is not None else None
     start_stalls = StallLog(recorder, sampler=sampler) if recorder is not None else None
     memory = PssSampler()  # started with the measured run, stopped in any case
+    ticker_widget.time_frames = True  # a tape times its frames only when asked (a call each)
     runtime = Runtime(layout)
     runtime.hub.pace = after_frame  # as the wall does (kiosk.app)
     runtime.start()

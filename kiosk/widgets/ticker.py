@@ -5,6 +5,13 @@ the strip at ``entered_i`` and sits at ``x = width - (now - entered_i) × speed`
 draws the item where it should be by then (no stall, no jump back), new data only joins the queue
 (it never moves what is on screen), and a day of uptime cannot accumulate rounding drift.
 Each item is rendered once to a pixmap, so a frame is a few blits.
+
+On a software-drawn screen at 60 fps the frames run without Python: the items sit side by side
+on a long opaque band (:class:`_Tape`) that a QPropertyAnimation slides left, and Qt scrolls its
+pixels and paints the columns it exposes, all in C++. Python runs only when a post enters or
+leaves (every few seconds). On one 1080p screen under Xvfb that took the ticker from about
+2 CPU-s/min to about 1 (see the README's figures). A GL surface, or another frame rate, steps
+the strip from Python on the wall's frame clock instead, as before.
 """
 
 from __future__ import annotations
@@ -16,23 +23,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtCore import QPoint, QPointF, QPropertyAnimation, QRect, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QHideEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
     QPixmap,
     QResizeEvent,
+    QShowEvent,
 )
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from kiosk.analytics.views import matcher
 from kiosk.config.widgets import TickerOptions
 from kiosk.hub import Sample, StreamView
 from kiosk.values import Mention
 from kiosk.widgets.base import KioskWidget
-from kiosk.widgets.frames import AlignedTimer
+from kiosk.widgets.frames import AlignedTimer, wall_clock
 from kiosk.widgets.platforms import draw_badge, platform_name
 from kiosk.widgets.posts import FreshPosts
 from kiosk.widgets.render import GlSurface
@@ -46,6 +55,14 @@ LOOKAHEAD = 0.5  # seconds: admit items slightly early, off-screen to the right
 # frame clock), not in the frame that admits it: a 4K item took up to 6 ms to draw, and the other
 # screens' tickers step in the same frame after this one.
 PREPARE_S = 0.1
+TAPE_FPS = 60  # what Qt's animation timer runs at (16 ms): a ticker at this rate uses a tape
+TAPE_SPAN_S = 600.0  # the tape's slide is planned this far ahead, then planned again
+LEAVE_S = 5.0  # ... this long before its end
+STEP_MIN_MS = 16.0  # a tape's steps come no closer than a frame (posts enter 0.5 s early)
+
+# Record every frame's time in ``frame_times`` (for ``kiosk bench``). Off, a tape's frames run
+# no Python at all; the Python-stepped strip records them anyway (one append a frame).
+time_frames = False
 
 
 @dataclass
@@ -78,7 +95,11 @@ class TickerWidget(KioskWidget):
         self._due = -math.inf  # when advance() next has anything to do (see _next_change)
         self.strip = _Strip(self)
         self.strip.hide()  # until there is data: the base draws the placeholder
-        self.visible_timer(1000 / options.fps, self._frame_tick)
+        self.tape = _Tape(self) if self.strip.surface is None and options.fps == TAPE_FPS else None
+        if self.tape is None:
+            self.visible_timer(1000 / options.fps, self._frame_tick)
+        else:  # Qt moves the tape; Python only when a post enters or leaves
+            self._step = AlignedTimer(0, self._frame_tick, self, single_shot=True)
         self._prepared: tuple[Mention, QPixmap] | None = None  # the next post, drawn ahead
         self._admits = -math.inf  # when the next queued post may enter (set by advance)
         self._prepare = AlignedTimer(0, self._prepare_next, self, single_shot=True)
@@ -99,8 +120,16 @@ class TickerWidget(KioskWidget):
         super().hide_posts(is_hidden)
         self.fresh.hidden = is_hidden
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.tape is not None and self._started:
+            self._frame_tick()  # place the tape for now and set it moving
+
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
+        if self.tape is not None:
+            self.tape.halt()
+            self._step.stop()
         self.frame_times.append(math.nan)  # the benchmark must not count a hidden stretch
 
     def live_part(self) -> QWidget:
@@ -144,6 +173,8 @@ class TickerWidget(KioskWidget):
         self.strip.show()
         self.queue.extend(self.fresh(mentions))  # a full queue drops the oldest: show what is new
         self._due = -math.inf
+        if self.tape is not None and self.isVisible():
+            self._step.start(0)
         if not self._started:  # fill the strip now, not on the next frame
             now = self.clock()
             self.advance(now)
@@ -242,7 +273,7 @@ class TickerWidget(KioskWidget):
             redrawn.append(_Item(item.mention, pixmap, width, entered))
         self.items = redrawn
         self._due = -math.inf
-        self.strip.update()
+        self.strip.redraw()
 
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
         """The strip child draws the posts; the panel around it is the base's."""
@@ -265,6 +296,12 @@ class TickerWidget(KioskWidget):
             self._prepare.start()
         admitted = self.advance(now) if now >= self._due else False
         self.strip.shift = round(now * self.speed)
+        if self.tape is not None:  # a step, not a frame: Qt moves the tape between steps
+            self.tape.follow(now, moving=self.clock is time.monotonic and self.isVisible())
+            self.strip.painted_shift = self.strip.shift
+            if self.isVisible():
+                self._step.start(round(self._next_step_ms(now)))
+            return
         dx = self.strip.shift - self.strip.painted_shift
         width = self.strip.width()
         self.frame_times.append(now)
@@ -276,6 +313,14 @@ class TickerWidget(KioskWidget):
         elif dx:
             self.strip.scroll(-dx, 0)
         self.strip.painted_shift = self.strip.shift
+
+    def _next_step_ms(self, now: float) -> float:
+        """Milliseconds to the tape's next step: a post is due to leave or enter (or to be drawn
+        ahead of entering), or the tape's planned slide is near its end."""
+        at = min(self._due, self.tape.replan_at if self.tape is not None else math.inf)
+        if self.queue and not self._prepare.isActive():
+            at = min(at, self._admits - PREPARE_S)
+        return max(STEP_MIN_MS, min((at - now) * 1000, TAPE_SPAN_S * 1000))
 
     def _prepare_next(self) -> None:
         if self.queue:
@@ -346,9 +391,15 @@ class _Strip(QWidget):
         self.surface = GlSurface(self, self.paint) if ticker.style_.gpu else None
 
     def redraw(self) -> None:
-        """Repaint the whole strip, on whichever surface draws it."""
+        """Repaint the whole strip, on whichever surface draws it (a tape: lay it out again)."""
         if self.surface is not None:
             self.surface.update()
+        elif self.ticker.tape is not None:
+            self.ticker.tape.replan_at = -math.inf
+            self.ticker.tape.follow(
+                self.ticker.clock(),
+                moving=self.ticker.clock is time.monotonic and self.ticker.isVisible(),
+            )
         else:
             super().update()
 
@@ -368,3 +419,92 @@ class _Strip(QWidget):
             if x <= region.right() and x + item.width >= region.left():
                 y = (height - item.pixmap.height() / item.pixmap.devicePixelRatio()) / 2
                 painter.drawPixmap(QPointF(x, y), item.pixmap)
+
+
+class _Tape(QWidget):
+    """The posts side by side on a long opaque band inside the strip, slid left by a
+    QPropertyAnimation: each frame Qt moves it, scrolls its pixels and paints the columns that
+    come in (the band's fill and the posts' pixmaps, as QLabels), with no Python in the frame.
+
+    A post's place on the band is fixed when it enters: ``round(width + entered × speed)`` less
+    the band's ``origin``, and the band sits at ``origin - now × speed``; so a post is where the
+    strip's clock puts it, as on the Python-stepped strip. The slide is planned
+    :data:`TAPE_SPAN_S` ahead, then planned again from the new time (the band re-based).
+    """
+
+    def __init__(self, ticker: TickerWidget) -> None:
+        super().__init__(ticker.strip)
+        self.ticker = ticker
+        self.setAutoFillBackground(True)  # opaque: Qt scrolls it instead of repainting under it
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(ticker.style_.panel))
+        self.setPalette(palette)
+        self.labels: dict[int, tuple[_Item, QLabel]] = {}  # by id() of the item shown
+        self.origin = 0
+        self.speed = 0.0
+        self.planned = (0, 0, 0.0)  # the strip's width, height and speed it was planned for
+        self.replan_at = -math.inf  # when the slide must be planned again
+        self.motion = QPropertyAnimation(self, b"pos", self)
+        if time_frames:
+            self.motion.valueChanged.connect(self._timed)
+
+    def _timed(self, _value: object) -> None:
+        self.ticker.frame_times.append(time.monotonic())
+
+    def halt(self) -> None:
+        self.motion.stop()
+        wall_clock().moving(self.motion, False)
+        self.replan_at = -math.inf  # shown again: from where the clock is then
+
+    def follow(self, now: float, *, moving: bool) -> None:
+        """Lay the posts on the band as the ticker has them now, and keep it sliding."""
+        ticker, strip = self.ticker, self.ticker.strip
+        width, height, speed = strip.width(), strip.height(), ticker.speed
+        stopped = self.motion.state() != QPropertyAnimation.State.Running
+        if now >= self.replan_at or self.planned != (width, height, speed) or (moving and stopped):
+            self._plan(now, width, height, speed, moving=moving)
+        if not moving:  # driven by hand (a stand-in clock): where the clock says, exactly
+            if self.motion.state() != QPropertyAnimation.State.Stopped:
+                self.halt()
+            self.move(self.origin - round(now * speed), 0)
+        current = {id(item): item for item in ticker.items}
+        for key in [key for key in self.labels if key not in current]:
+            label = self.labels.pop(key)[1]
+            label.hide()
+            label.deleteLater()
+        for key, item in current.items():
+            if key not in self.labels:
+                label = QLabel(self)
+                label.setPixmap(item.pixmap)
+                self.labels[key] = (item, label)
+                self._place(item, label, width, height)
+                label.show()
+
+    def _plan(self, now: float, width: int, height: int, speed: float, *, moving: bool) -> None:
+        items = self.ticker.items
+        # Room on the left for every post still on the strip, and to the right for the span.
+        pad = width + math.ceil(sum(item.width for item in items))
+        self.origin = round(now * speed) - pad
+        self.speed = speed
+        self.planned = (width, height, speed)
+        span = math.ceil(speed * (TAPE_SPAN_S + LOOKAHEAD + LEAVE_S))
+        self.setGeometry(self.origin - round(now * speed), 0, pad + 2 * width + span, height)
+        for item, label in self.labels.values():
+            self._place(item, label, width, height)
+        self.motion.stop()
+        wall_clock().moving(self.motion, moving)  # while it moves, work waits for after a frame
+        if moving:
+            self.motion.setStartValue(QPoint(self.origin - round(now * speed), 0))
+            self.motion.setEndValue(QPoint(self.origin - round((now + TAPE_SPAN_S) * speed), 0))
+            self.motion.setDuration(round(TAPE_SPAN_S * 1000))
+            self.motion.start()
+        self.replan_at = now + TAPE_SPAN_S - LEAVE_S
+
+    def _place(self, item: _Item, label: QLabel, width: int, height: int) -> None:
+        logical = item.pixmap.height() / item.pixmap.devicePixelRatio()
+        label.setGeometry(
+            round(width + item.entered * self.speed) - self.origin,
+            round((height - logical) / 2),
+            math.ceil(item.width),
+            math.ceil(logical),
+        )
