@@ -9,7 +9,7 @@ import time
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QVariantAnimation
 
 from kiosk.widgets import frames
 from kiosk.widgets.frames import (
@@ -149,3 +149,64 @@ def test_a_failing_timer_does_not_stop_the_others(clock, qapp, caplog):
     assert calls == ["after", "after"]
     failures = [r for r in caplog.records if r.exc_info and "bad value" in str(r.exc_info[1])]
     assert len(failures) == 1  # once, not once a frame
+
+
+def test_the_first_moment_just_after_a_beat(clock):
+    clock.beat = 1000.0
+    after = frames.BEAT_AFTER_S
+    assert clock._after_beat(1000.0) == pytest.approx(1000.0 + after)
+    assert clock._after_beat(1000.0 + after) == pytest.approx(1000.0 + after)
+    assert clock._after_beat(1000.0 + after + 1e-4) == pytest.approx(1000.0 + frames.BEAT_S + after)
+    assert clock._after_beat(1000.5) == pytest.approx(1000.0 + 32 * frames.BEAT_S + after)
+    assert clock._after_beat(999.9) == pytest.approx(1000.0 - 6 * frames.BEAT_S + after)  # earlier
+
+
+def test_while_a_qt_animation_runs_jobs_and_waiters_come_just_after_its_frames(clock, qtbot):
+    """A tape moves on Qt's animation timer, not on the clock's: the clock learns its beat and
+    wakes for periodic work and for ``after_frame`` just after a beat, not between two."""
+    owner = QObject()
+    motion = QVariantAnimation(owner)
+    motion.setStartValue(0.0)
+    motion.setEndValue(1.0)
+    motion.setDuration(600_000)
+    beats: list[float] = []
+    motion.valueChanged.connect(lambda _value: beats.append(time.monotonic()))
+    motion.start()
+    clock.moving(motion, True)
+    assert clock.animated
+    ran: list[float] = []
+    job = AlignedTimer(50, lambda: ran.append(time.monotonic()), owner, clock=clock)
+    job.start()
+    released: list[float] = []  # when the clock let a waiter go
+    release = clock._release
+
+    def timed_release(count: int) -> None:
+        waiting = len(clock._waiters)
+        release(count)
+        released.extend([time.monotonic()] * (waiting - len(clock._waiters)))
+
+    clock._release = timed_release
+    loop = asyncio.new_event_loop()
+    try:
+        waiters = [loop.create_task(clock.after_frame()) for _ in range(2)]
+        loop.run_until_complete(asyncio.sleep(0))  # both wait now
+        qtbot.waitUntil(lambda: len(ran) >= 20 and len(released) >= 2, timeout=5000)
+        loop.run_until_complete(asyncio.wait_for(asyncio.gather(*waiters), 0.5))
+    finally:
+        loop.close()
+    assert released[1] - released[0] >= frames.BEAT_S / 2  # one waiter a beat
+    assert clock.beat is not None
+    assert clock.frames == 0  # no frames of its own: the animation's beat
+
+    def since_beat(moment: float) -> float:
+        return moment - max(beat for beat in beats if beat <= moment)
+
+    judged = [moment for moment in ran + released if moment > beats[0] + frames.BEAT_S]
+    late = [since_beat(moment) for moment in judged if since_beat(moment) > 0.006]
+    assert len(judged) >= 18
+    assert len(late) <= 2, f"{len(late)} of {len(judged)} wakes were not just after a beat: {late}"
+    motion.stop()
+    clock.moving(motion, False)
+    assert not clock.animated
+    job.stop()
+    assert not clock._timer.isActive()

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QAbstractAnimation, QRectF, QSize
 from PySide6.QtGui import QFontMetrics, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Theme
@@ -31,6 +32,7 @@ from kiosk.hub import Hub, SourceState
 from kiosk.values import Breakdown, Kind, Mention, Metric, RankEntry, Ranking, TimeSeries
 from kiosk.widgets import ticker as ticker_module
 from kiosk.widgets.base import KioskWidget
+from kiosk.widgets.frames import wall_clock
 from kiosk.widgets.registry import WIDGETS, create_widget
 from kiosk.widgets.theme import BrandColours, Style
 from kiosk.widgets.timeseries import TimeseriesWidget
@@ -342,19 +344,54 @@ class TestTicker:
         widget.hide()
         assert tape.motion.state() == QAbstractAnimation.State.Stopped  # a hidden page: no frames
 
+    def test_a_ticker_fed_while_hidden_slides_once_shown(self, qtbot: QtBot, hub: Hub) -> None:
+        """A page is fed before it shows (drawn ahead, or rotated back to): its tape slides from
+        when it shows, and stops when it hides, for the wall's frame clock too."""
+        widget = create_widget(OPTIONS["ticker"], hub, STYLE)
+        qtbot.addWidget(widget)
+        widget.resize(*SIZE["ticker"])
+        hub.append("s.mentions", [mention(i) for i in range(3)])
+        widget.refresh()
+        tape = widget.tape  # type: ignore[attr-defined]
+        assert tape.motion.state() == QAbstractAnimation.State.Stopped
+        widget.show()
+        qtbot.waitUntil(lambda: tape.motion.state() == QAbstractAnimation.State.Running)
+        assert wall_clock().animated
+        assert tape.labels  # the posts it was fed, on the tape
+        widget.hide()
+        assert tape.motion.state() == QAbstractAnimation.State.Stopped
+        assert tape.motion not in wall_clock()._motions
+
+    @pytest.mark.parametrize("span", [ticker_module.TAPE_SPAN_S, 1.5])
     def test_the_tape_shows_what_the_python_stepped_strip_paints(
-        self, qtbot: QtBot, hub: Hub
+        self, qtbot: QtBot, hub: Hub, monkeypatch: pytest.MonkeyPatch, span: float
     ) -> None:
         """The same posts at the same pixels: the tape's picture (Qt painting a band and a label
-        per post) against the strip's own paint of the items at the same clock."""
+        per post) against the strip's own paint of the items at the same clock; also after the
+        tape was planned again (a short span here), a post withdrawn and the strip resized."""
+        monkeypatch.setattr(ticker_module, "TAPE_SPAN_S", span)
+        monkeypatch.setattr(ticker_module, "LEAVE_S", min(ticker_module.LEAVE_S, span / 3))
         widget, mono = self.make(qtbot, hub)
         hub.append("s.mentions", [mention(i, "Trains cancelled at the station") for i in range(6)])
         widget.refresh()
+        origins = set()
         for _ in range(200):  # posts leave and enter on the way
             mono.now += 1 / 30
             widget._frame_tick()  # type: ignore[attr-defined]
+            origins.add(widget.tape.origin)  # type: ignore[attr-defined]
+        assert (len(origins) > 1) == (span < 6)  # planned again, or not, within 6.7 s
         strip = widget.strip  # type: ignore[attr-defined]
         assert len(widget.tape.labels) == len(widget.items) >= 2  # type: ignore[attr-defined]
+        self._same_picture(strip)
+        widget.withdraw(widget.items[-1].mention.id)  # type: ignore[attr-defined]
+        assert len(widget.tape.labels) == len(widget.items)  # type: ignore[attr-defined]
+        widget.resize(widget.width() - 200, widget.height() + 30)
+        mono.now += 1 / 30
+        widget._frame_tick()  # type: ignore[attr-defined]
+        self._same_picture(strip)
+
+    @staticmethod
+    def _same_picture(strip: QWidget) -> None:
         shown = strip.grab().toImage()
         painted = QImage(strip.size() * strip.devicePixelRatioF(), QImage.Format.Format_RGB32)
         painted.setDevicePixelRatio(strip.devicePixelRatioF())

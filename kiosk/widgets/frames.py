@@ -172,9 +172,10 @@ class FrameClock:
         self._listening = None
 
     def _after_beat(self, at: float) -> float:
-        """The first moment at or after ``at`` that is just after a beat."""
+        """The first moment at or after ``at`` that is just after a beat (a beat later while
+        the beat is not known yet: one waiter a frame from the start)."""
         if self.beat is None:
-            return at
+            return at + BEAT_S
         beats = math.ceil((at - self.beat - BEAT_AFTER_S) / BEAT_S)
         return self.beat + beats * BEAT_S + BEAT_AFTER_S
 

@@ -284,7 +284,7 @@ class TickerWidget(KioskWidget):
         Items are drawn at integer pixels ``anchor - round(now × speed)``, so pixels drawn on an
         earlier frame and scrolled since line up exactly with pixels drawn now.
         """
-        if self.sample is None:
+        if self.sample is None and not self._started:  # nothing yet (a continued strip has)
             return
         now = self.clock()
         if (
