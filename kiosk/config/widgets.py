@@ -206,7 +206,10 @@ class TickerOptions(WidgetOptions):
         default=60,
         ge=10,
         le=144,
-        description="Frames per second: fewer cost less CPU and move less smoothly.",
+        description=(
+            "Frames per second. At 60 (the default, drawn in software) Qt slides the posts with"
+            " no Python in a frame; another rate steps them from Python, frame by frame."
+        ),
     )
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.MENTIONS,)
 

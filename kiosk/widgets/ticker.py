@@ -291,7 +291,7 @@ class TickerWidget(KioskWidget):
             self.queue
             and now >= self._admits - PREPARE_S
             and not self._prepare.isActive()
-            and (self._prepared is None or self._prepared[0] is not self.queue[-1])
+            and not self._is_prepared()
         ):
             self._prepare.start()
         admitted = self.advance(now) if now >= self._due else False
@@ -318,9 +318,15 @@ class TickerWidget(KioskWidget):
         """Milliseconds to the tape's next step: a post is due to leave or enter (or to be drawn
         ahead of entering), or the tape's planned slide is near its end."""
         at = min(self._due, self.tape.replan_at if self.tape is not None else math.inf)
-        if self.queue and not self._prepare.isActive():
+        if self.queue and not self._prepare.isActive() and not self._is_prepared():
             at = min(at, self._admits - PREPARE_S)
         return max(STEP_MIN_MS, min((at - now) * 1000, TAPE_SPAN_S * 1000))
+
+    def _is_prepared(self) -> bool:
+        """Whether the next post to enter is drawn already."""
+        return (
+            self._prepared is not None and bool(self.queue) and self._prepared[0] is self.queue[-1]
+        )
 
     def _prepare_next(self) -> None:
         if self.queue:
