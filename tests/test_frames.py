@@ -210,3 +210,14 @@ def test_while_a_qt_animation_runs_jobs_and_waiters_come_just_after_its_frames(c
     assert not clock.animated
     job.stop()
     assert not clock._timer.isActive()
+
+
+def test_a_frame_timer_started_between_beats_does_not_make_the_clock_skip_the_next(clock, qapp):
+    owner, calls = QObject(), []
+    motion = QVariantAnimation(owner)
+    clock.moving(motion, True)
+    clock.beat = time.monotonic() - 0.0005  # a beat just went: the frame after it is 0.5 ms off
+    _timer(clock, owner, FRAME_MS, calls, "a").start()
+    assert clock._timer.isSingleShot() and clock._timer.remainingTime() <= 2
+    _timer(clock, owner, FRAME_MS, calls, "b").start()  # ... and before it, another one
+    assert clock._timer.remainingTime() <= 2, "the coming frame was put off to the next beat"

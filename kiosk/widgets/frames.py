@@ -208,6 +208,9 @@ class FrameClock:
         if self._frames and animated and self.beat is not None:
             if now - self.beat > BEAT_RELEARN_S:
                 self._listen()
+            timer = self._timer
+            if timer.isActive() and timer.isSingleShot() and timer.remainingTime() <= BEAT_S * 1000:
+                return  # the coming beat's frame is set: a timer started now must not skip it
             self._timer.setSingleShot(True)
             self._timer.start(max(0, round((self._after_beat(now + BEAT_AFTER_S) - now) * 1000)))
             return
