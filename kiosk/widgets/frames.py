@@ -200,7 +200,7 @@ class FrameClock:
             self._schedule()
         await waiter
 
-    def _schedule(self) -> None:
+    def _schedule(self, *, ticked: bool = False) -> None:
         """Tick every frame while anything moves (on the animations' beat while they run); else
         wake when the next job is due (just after a beat while animations run)."""
         now = time.monotonic()
@@ -209,10 +209,16 @@ class FrameClock:
             if now - self.beat > BEAT_RELEARN_S:
                 self._listen()
             timer = self._timer
-            if timer.isActive() and timer.isSingleShot() and timer.remainingTime() <= BEAT_S * 1000:
+            if ticked:  # the next beat's frame, not this one's again (a timer may fire early)
+                wake = self._after_beat(now + BEAT_S / 2)
+            elif (
+                timer.isActive() and timer.isSingleShot() and timer.remainingTime() <= BEAT_S * 1000
+            ):
                 return  # the coming beat's frame is set: a timer started now must not skip it
-            self._timer.setSingleShot(True)
-            self._timer.start(max(0, round((self._after_beat(now + BEAT_AFTER_S) - now) * 1000)))
+            else:
+                wake = self._after_beat(now)
+            timer.setSingleShot(True)
+            timer.start(max(0, round((wake - now) * 1000)))
             return
         if self._frames:
             if not self._timer.isActive() or self._timer.isSingleShot():
@@ -230,7 +236,7 @@ class FrameClock:
         if animated:  # just after one of the animations' beats
             if self.beat is None or now - self.beat > BEAT_RELEARN_S:
                 self._listen()
-            wake = self._after_beat(wake)
+            wake = self._after_beat(max(wake, now + BEAT_S / 2) if ticked else wake)
         wait_ms = (wake - now) * 1000
         self._timer.setSingleShot(True)
         self._timer.start(max(0, round(wait_ms)))
@@ -246,7 +252,7 @@ class FrameClock:
         beating = self._frames or self.animated
         self._run_jobs(now, limit=JOBS_PER_FRAME if beating else len(self._jobs))
         if not self._frames or self._timer.isSingleShot():
-            self._schedule()
+            self._schedule(ticked=True)
 
     def _run_jobs(self, now: float, limit: int) -> None:
         due = sorted((job for job in self._jobs if job.due <= now), key=lambda job: job.due)
