@@ -344,6 +344,31 @@ class TestTicker:
         widget.hide()
         assert tape.motion.state() == QAbstractAnimation.State.Stopped  # a hidden page: no frames
 
+    def test_without_the_benchmark_a_tape_times_its_frames_in_bursts(
+        self, qtbot: QtBot, hub: Hub, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The wall's status and /metrics give each screen's ticker frame interval p99: a tape
+        times a burst of its frames now and then (a Python call each), not every frame."""
+        monkeypatch.setattr(ticker_module, "TIMED_S", 0.3)
+        monkeypatch.setattr(ticker_module, "TIMED_EVERY_S", 0.9)
+        widget = make(qtbot, hub, OPTIONS["ticker"])
+        hub.append("s.mentions", [mention(1)])
+        widget.refresh()
+        stamps = widget.frame_times  # type: ignore[attr-defined]
+        qtbot.waitUntil(lambda: sum(1 for t in stamps if math.isnan(t)) >= 2, timeout=4000)
+        bursts: list[list[float]] = [[]]
+        for stamp in stamps:
+            if math.isnan(stamp):
+                bursts.append([])
+            else:
+                bursts[-1].append(stamp)
+        timed = [burst for burst in bursts if burst]
+        assert len(timed) >= 2
+        assert all(burst[-1] - burst[0] < 0.45 for burst in timed)  # 0.3 s of frames each
+        assert all(np.median(np.diff(burst)) < 0.03 for burst in timed if len(burst) > 3)
+        gap = timed[1][0] - timed[0][-1]
+        assert 0.45 < gap < 1.0  # then 0.6 s untimed
+
     def test_a_ticker_fed_while_hidden_slides_once_shown(self, qtbot: QtBot, hub: Hub) -> None:
         """A page is fed before it shows (drawn ahead, or rotated back to): its tape slides from
         when it shows, and stops when it hides, for the wall's frame clock too."""

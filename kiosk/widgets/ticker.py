@@ -60,9 +60,12 @@ TAPE_SPAN_S = 600.0  # the tape's slide is planned this far ahead, then planned 
 LEAVE_S = 5.0  # ... this long before its end
 STEP_MIN_MS = 16.0  # a tape's steps come no closer than a frame (posts enter 0.5 s early)
 
-# Record every frame's time in ``frame_times`` (for ``kiosk bench``). Off, a tape's frames run
-# no Python at all; the Python-stepped strip records them anyway (one append a frame).
+# Record every frame's time in ``frame_times`` (for ``kiosk bench``). Off, a tape times its
+# frames in bursts (below), for the wall's status and /metrics (ticker frame interval p99), and
+# its other frames run no Python at all; the Python-stepped strip records every frame anyway.
 time_frames = False
+TIMED_S = 2.0  # a tape times its frames this long ...
+TIMED_EVERY_S = 10.0  # ... in every this long: a fifth of its frames, a Python call each
 
 
 @dataclass
@@ -451,15 +454,33 @@ class _Tape(QWidget):
         self.planned = (0, 0, 0.0)  # the strip's width, height and speed it was planned for
         self.replan_at = -math.inf  # when the slide must be planned again
         self.motion = QPropertyAnimation(self, b"pos", self)
-        if time_frames:
-            self.motion.valueChanged.connect(self._timed)
+        self.timing = False  # whether each frame's time goes into the ticker's frame_times
+        self._bursts = AlignedTimer(0, self._next_burst, self, single_shot=True)
 
     def _timed(self, _value: object) -> None:
         self.ticker.frame_times.append(time.monotonic())
 
+    def _time(self, on: bool) -> None:
+        if on == self.timing:
+            return
+        if on:
+            self.motion.valueChanged.connect(self._timed)
+        else:
+            self.motion.valueChanged.disconnect(self._timed)
+            self.ticker.frame_times.append(math.nan)  # no interval spans the untimed stretch
+        self.timing = on
+
+    def _next_burst(self) -> None:
+        """Start or end a burst of timed frames (every frame for ``kiosk bench``)."""
+        self._time(time_frames or not self.timing)
+        if not time_frames:
+            self._bursts.start(round((TIMED_S if self.timing else TIMED_EVERY_S - TIMED_S) * 1000))
+
     def halt(self) -> None:
         self.motion.stop()
         wall_clock().moving(self.motion, False)
+        self._bursts.stop()
+        self._time(False)
         self.replan_at = -math.inf  # shown again: from where the clock is then
 
     def follow(self, now: float, *, moving: bool) -> None:
@@ -504,6 +525,8 @@ class _Tape(QWidget):
             self.motion.setEndValue(QPoint(self.origin - round((now + TAPE_SPAN_S) * speed), 0))
             self.motion.setDuration(round(TAPE_SPAN_S * 1000))
             self.motion.start()
+            if not self._bursts.isActive():
+                self._next_burst()
         self.replan_at = now + TAPE_SPAN_S - LEAVE_S
 
     def _place(self, item: _Item, label: QLabel, width: int, height: int) -> None:
