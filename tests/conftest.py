@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import shiboken6
 
 SCREENS_FILE = Path(__file__).with_name("screens3.json")
 
@@ -44,5 +45,17 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    from kiosk.widgets import frames
+    from kiosk.widgets.ticker import _Tape
+
+    # Tickers' tapes the tests left alive stop sliding, and the wall's frame clock (one per
+    # process, shared by every test) lets go of its timers and animations. A full run
+    # segfaulted in Python's final teardown after every test had passed (no Python frame in
+    # faulthandler's report); the running animations and the clock are what this suite's
+    # process-wide Qt state gained when tickers became tapes.
+    for thing in gc.get_objects():
+        if isinstance(thing, _Tape) and shiboken6.isValid(thing):
+            thing.halt()
+    frames.wall_clock().close()
     gc.collect()
     gc.enable()

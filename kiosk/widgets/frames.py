@@ -157,6 +157,18 @@ class FrameClock:
                 self._listen()
         self._schedule()
 
+    def close(self) -> None:
+        """Stop ticking and let go of every timer, waiter and animation (at the end of a
+        process: nothing of the clock's is left to run while Qt and Python tear down)."""
+        self._timer.stop()
+        if self._listening is not None and shiboken6.isValid(self._listening):
+            self._listening.valueChanged.disconnect(self._heard)  # type: ignore[attr-defined]
+        self._listening = None
+        self._release(len(self._waiters))
+        self._frames.clear()
+        self._jobs.clear()
+        self._motions.clear()
+
     def _listen(self) -> None:
         """Take the time of the next frame of a running animation as the beat."""
         if self._listening is not None and shiboken6.isValid(self._listening):
