@@ -25,7 +25,7 @@ from kiosk.widgets.frames import (
 def clock(qapp):
     made = FrameClock()
     yield made
-    made._timer.stop()
+    made.close()
 
 
 def _timer(clock, owner, ms, calls, name, **kwargs):
@@ -221,3 +221,22 @@ def test_a_frame_timer_started_between_beats_does_not_make_the_clock_skip_the_ne
     assert clock._timer.isSingleShot() and clock._timer.remainingTime() <= 2
     _timer(clock, owner, FRAME_MS, calls, "b").start()  # ... and before it, another one
     assert clock._timer.remainingTime() <= 2, "the coming frame was put off to the next beat"
+
+
+def test_close_lets_go_of_timers_waiters_and_animations(clock, qapp):
+    owner, calls = QObject(), []
+    _timer(clock, owner, FRAME_MS, calls, "frame").start()
+    _timer(clock, owner, 1000, calls, "job").start()
+    motion = QVariantAnimation(owner)
+    clock.moving(motion, True)
+    loop = asyncio.new_event_loop()
+    try:
+        waiter = loop.create_task(clock.after_frame())
+        loop.run_until_complete(asyncio.sleep(0))
+        clock.close()
+        loop.run_until_complete(asyncio.wait_for(waiter, 0.5))  # let go, not left hanging
+    finally:
+        loop.close()
+    assert not clock._timer.isActive()
+    assert not clock.running and not clock.animated
+    assert clock._listening is None and not clock._jobs
