@@ -207,8 +207,8 @@ class TickerOptions(WidgetOptions):
         ge=10,
         le=144,
         description=(
-            "Frames per second. At 60 (the default, drawn in software) Qt slides the posts with"
-            " no Python in a frame; another rate steps them from Python, frame by frame."
+            "Frames per second. At 60 (the default, drawn in software) Qt slides the posts,"
+            " with no Python in most frames; another rate steps them from Python every frame."
         ),
     )
     accepts: ClassVar[tuple[Kind, ...]] = (Kind.MENTIONS,)

@@ -8,10 +8,11 @@ Each item is rendered once to a pixmap, so a frame is a few blits.
 
 On a software-drawn screen at 60 fps the frames run without Python: the items sit side by side
 on a long opaque band (:class:`_Tape`) that a QPropertyAnimation slides left, and Qt scrolls its
-pixels and paints the columns it exposes, all in C++. Python runs only when a post enters or
-leaves (every few seconds). On one 1080p screen under Xvfb that took the ticker from about
-2 CPU-s/min to about 1 (see the README's figures). A GL surface, or another frame rate, steps
-the strip from Python on the wall's frame clock instead, as before.
+pixels and paints the columns it exposes, all in C++. Python runs when a post enters or
+leaves (every few seconds) and, for the wall's frame-interval figure, once a frame in a short
+burst now and then. The browser screen (one 1080p screen under Xvfb) went from 2.65 to 2.26
+CPU-s/min (medians of four alternated runs; README's figures). A GL surface, or another frame
+rate, steps the strip from Python on the wall's frame clock instead, as before.
 """
 
 from __future__ import annotations
@@ -300,7 +301,7 @@ class TickerWidget(KioskWidget):
         admitted = self.advance(now) if now >= self._due else False
         self.strip.shift = round(now * self.speed)
         if self.tape is not None:  # a step, not a frame: Qt moves the tape between steps
-            self.tape.follow(now, moving=self.clock is time.monotonic and self.isVisible())
+            self.follow_tape(now)
             self.strip.painted_shift = self.strip.shift
             if self.isVisible():
                 self._step.start(round(self._next_step_ms(now)))
@@ -316,6 +317,12 @@ class TickerWidget(KioskWidget):
         elif dx:
             self.strip.scroll(-dx, 0)
         self.strip.painted_shift = self.strip.shift
+
+    def follow_tape(self, now: float) -> None:
+        """Lay the tape out for ``now``; it slides by itself on the real clock while shown, and
+        is placed by hand on a stand-in clock (tests step it frame by frame)."""
+        if self.tape is not None:
+            self.tape.follow(now, moving=self.clock is time.monotonic and self.isVisible())
 
     def _next_step_ms(self, now: float) -> float:
         """Milliseconds to the tape's next step: a post is due to leave or enter (or to be drawn
@@ -403,12 +410,8 @@ class _Strip(QWidget):
         """Repaint the whole strip, on whichever surface draws it (a tape: lay it out again)."""
         if self.surface is not None:
             self.surface.update()
-        elif self.ticker.tape is not None:
-            self.ticker.tape.replan_at = -math.inf
-            self.ticker.tape.follow(
-                self.ticker.clock(),
-                moving=self.ticker.clock is time.monotonic and self.ticker.isVisible(),
-            )
+        elif self.ticker.tape is not None:  # labels for new or redrawn posts, none for gone ones
+            self.ticker.follow_tape(self.ticker.clock())
         else:
             super().update()
 
@@ -450,7 +453,6 @@ class _Tape(QWidget):
         self.setPalette(palette)
         self.labels: dict[int, tuple[_Item, QLabel]] = {}  # by id() of the item shown
         self.origin = 0
-        self.speed = 0.0
         self.planned = (0, 0, 0.0)  # the strip's width, height and speed it was planned for
         self.replan_at = -math.inf  # when the slide must be planned again
         self.motion = QPropertyAnimation(self, b"pos", self)
@@ -512,7 +514,6 @@ class _Tape(QWidget):
         # Room on the left for every post still on the strip, and to the right for the span.
         pad = width + math.ceil(sum(item.width for item in items))
         self.origin = round(now * speed) - pad
-        self.speed = speed
         self.planned = (width, height, speed)
         span = math.ceil(speed * (TAPE_SPAN_S + LOOKAHEAD + LEAVE_S))
         self.setGeometry(self.origin - round(now * speed), 0, pad + 2 * width + span, height)
@@ -532,7 +533,7 @@ class _Tape(QWidget):
     def _place(self, item: _Item, label: QLabel, width: int, height: int) -> None:
         logical = item.pixmap.height() / item.pixmap.devicePixelRatio()
         label.setGeometry(
-            round(width + item.entered * self.speed) - self.origin,
+            round(width + item.entered * self.planned[2]) - self.origin,
             round((height - logical) / 2),
             math.ceil(item.width),
             math.ceil(logical),
