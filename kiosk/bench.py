@@ -214,7 +214,7 @@ async def run_bench(
     loop_stalls = StallLog(recorder, sampler=sampler) if recorder is not None else None
     start_stalls = StallLog(recorder, sampler=sampler) if recorder is not None else None
     memory = PssSampler()  # started with the measured run, stopped in any case
-    ticker_widget.time_frames = True  # a tape times its frames only when asked (a call each)
+    timed_before, ticker_widget.time_frames = ticker_widget.time_frames, True  # every frame
     runtime = Runtime(layout)
     runtime.hub.pace = after_frame  # as the wall does (kiosk.app)
     runtime.start()
@@ -300,6 +300,7 @@ async def run_bench(
         for window in windows:
             window.close()
             window.deleteLater()
+        ticker_widget.time_frames = timed_before  # tapes made later time bursts again
 
 
 async def _time_flips(windows: list[ScreenWindow], rounds: int = 2) -> dict[str, list[float]]:

@@ -153,8 +153,6 @@ class FrameClock:
             self._motions.remove(motion)
         if running:
             self._motions.append(motion)
-            if self.beat is None or time.monotonic() - self.beat > BEAT_RELEARN_S:
-                self._listen()
         self._schedule()
 
     def close(self) -> None:
@@ -169,8 +167,11 @@ class FrameClock:
         self._jobs.clear()
         self._motions.clear()
 
-    def _listen(self) -> None:
-        """Take the time of the next frame of a running animation as the beat."""
+    def _listen(self, now: float) -> None:
+        """Take the time of the next frame of a running animation as the beat, unless the beat
+        was heard within :data:`BEAT_RELEARN_S`."""
+        if self.beat is not None and now - self.beat <= BEAT_RELEARN_S:
+            return
         if self._listening is not None and shiboken6.isValid(self._listening):
             return
         self._listening = next(iter(self._motions), None)
@@ -217,9 +218,9 @@ class FrameClock:
         wake when the next job is due (just after a beat while animations run)."""
         now = time.monotonic()
         animated = self.animated
+        if animated:
+            self._listen(now)
         if self._frames and animated and self.beat is not None:
-            if now - self.beat > BEAT_RELEARN_S:
-                self._listen()
             timer = self._timer
             if ticked:  # the next beat's frame, not this one's again (a timer may fire early)
                 wake = self._after_beat(now + BEAT_S / 2)
@@ -246,8 +247,6 @@ class FrameClock:
             self._timer.stop()
             return
         if animated:  # just after one of the animations' beats
-            if self.beat is None or now - self.beat > BEAT_RELEARN_S:
-                self._listen()
             wake = self._after_beat(max(wake, now + BEAT_S / 2) if ticked else wake)
         wait_ms = (wake - now) * 1000
         self._timer.setSingleShot(True)
