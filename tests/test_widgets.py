@@ -1013,6 +1013,77 @@ def test_geo_map_zooms_to_a_country(qtbot: QtBot, hub: Hub) -> None:
     widget.grab().save("/tmp/geo_map_country.png")
 
 
+def test_a_maps_land_is_drawn_off_the_ui_thread_once_for_the_wall(
+    qtbot: QtBot, hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The soak's longest stall was a map drawing its land in a paint (57-67 ms): the land is
+    asked for as soon as the map has its size, drawn by the worker, and shared by maps that show
+    the same region at the same size."""
+    import threading
+
+    from kiosk.config.widgets import GeoMapOptions
+    from kiosk.values import Place, Places
+    from kiosk.widgets import geo_map
+
+    drawn_in: list[str] = []
+    draw = geo_map.draw_land
+
+    def spy(wanted: geo_map.Land) -> QImage:
+        drawn_in.append(threading.current_thread().name)
+        return draw(wanted)
+
+    monkeypatch.setattr(geo_map, "draw_land", spy)
+    hub.declare("s.places", Kind.PLACES)
+    options = GeoMapOptions(at=(0, 0, 6, 4), data="s.places", title="Map")
+    maps = [create_widget(options, hub, STYLE) for _ in range(2)]
+    for widget in maps:
+        qtbot.addWidget(widget)
+        widget.resize(900, 500)
+        widget.show()  # its resize is delivered now, its first paint in a later turn
+    jobs = [widget._land_job for widget in maps]  # type: ignore[attr-defined]
+    assert jobs[0] is not None and jobs[0] is jobs[1]  # asked at the resize, one for both
+    qtbot.waitUntil(lambda: all(widget._land is not None for widget in maps))  # type: ignore[attr-defined]
+    assert len(drawn_in) == 1 and drawn_in[0].startswith("kiosk-charts")
+    hub.publish("s.places", Places((Place("Paris", 48.86, 2.35, 120, -0.6),)))
+    maps[0].refresh()
+    picture = maps[0].grab().toImage()
+    land = STYLE.grid.rgb() & 0xFFFFFF
+    siberia = maps[0].project(62.0, 95.0, maps[0].frame(maps[0].content_rect()))
+    assert picture.pixel(round(siberia.x()), round(siberia.y())) & 0xFFFFFF == land
+    assert len(drawn_in) == 1  # the paint used the worker's picture
+
+
+def test_outlines_projected_at_once_are_the_outlines_projected_point_by_point(qapp: object) -> None:
+    from PySide6.QtCore import QPointF, QRectF
+    from PySide6.QtGui import QColor, QPainterPath, QPolygonF
+
+    from kiosk.widgets.geo_map import ring_path, world_outlines
+
+    bounds, frame = (-180.0, -60.0, 180.0, 85.0), QRectF(10.5, 20.25, 1200.0, 480.0)
+
+    def point(lon: float, lat: float) -> QPointF:
+        west, south, east, north = bounds
+        x = frame.left() + (lon - west) / (east - west) * frame.width()
+        return QPointF(x, frame.top() + (north - lat) / (north - south) * frame.height())
+
+    one_by_one = QPainterPath()
+    for ring in world_outlines():
+        one_by_one.addPolygon(QPolygonF([point(lon, lat) for lon, lat in ring]))
+        one_by_one.closeSubpath()
+    pictures = []
+    for path in (one_by_one, ring_path(world_outlines(), bounds, frame)):
+        image = QImage(1220, 520, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(0)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillPath(path, QColor("#334455"))
+        painter.setPen(QColor("#101010"))
+        painter.drawPath(path)
+        painter.end()
+        pictures.append(image)
+    assert pictures[0] == pictures[1]
+
+
 def test_an_unknown_country_is_a_layout_error() -> None:
     from kiosk.config import LayoutError, parse_layout
 

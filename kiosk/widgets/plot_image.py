@@ -32,7 +32,7 @@ import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pyqtgraph as pg
@@ -44,6 +44,9 @@ from PySide6.QtWidgets import QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 from kiosk.widgets.render import line_pieces
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Owner = TypeVar("Owner")
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,7 +129,7 @@ def draw(picture: PlotPicture) -> QImage:
                 outline = pg.arrayToQPath(
                     np.concatenate((xs[:1], xs, xs[-1:])), np.concatenate((base, ys, base))
                 )
-                _draw_path(painter, outline)
+                draw_path(painter, outline)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         for trace in ordered:
@@ -137,7 +140,7 @@ def draw(picture: PlotPicture) -> QImage:
             pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
             painter.setPen(pen)
             for piece in line_pieces(px(trace.x), py(trace.y)):
-                _draw_path(painter, piece)
+                draw_path(painter, piece)
     finally:
         painter.end()
     return _with_ratio(image, picture.dpr)
@@ -161,7 +164,7 @@ def _native_draw_path() -> Callable[[int, int], None] | None:
 _draw_path_unlocked = _native_draw_path()
 
 
-def _draw_path(painter: QPainter, path: QPainterPath) -> None:
+def draw_path(painter: QPainter, path: QPainterPath) -> None:
     """``painter.drawPath(path)``, with the GIL let go where :func:`_native_draw_path` can."""
     if _draw_path_unlocked is None:
         painter.drawPath(path)
@@ -177,11 +180,43 @@ def _with_ratio(image: QImage, dpr: float) -> QImage:
 class _Deliveries(QObject):
     """Carries finished pictures from the worker to the UI thread (a queued signal)."""
 
-    finished = Signal(object, object)  # the item's weak reference, the future of its picture
+    finished = Signal(object, object, object)  # the owner's weak reference, its taker, the future
 
 
 _worker: ThreadPoolExecutor | None = None
 _deliveries: _Deliveries | None = None
+
+
+def worker() -> ThreadPoolExecutor:
+    """The one thread that draws pictures off the UI thread (charts, maps' land): one, so it
+    keeps to the second core and leaves the first to the UI thread."""
+    global _worker, _deliveries
+    if _worker is None or _deliveries is None:
+        _worker = ThreadPoolExecutor(1, thread_name_prefix="kiosk-charts")
+        _deliveries = _Deliveries()  # lives in the UI thread: its slot runs there
+        _deliveries.finished.connect(_deliver, Qt.ConnectionType.QueuedConnection)
+    return _worker
+
+
+def deliver(future: Future[T], owner: Owner, take: Callable[[Owner, Future[T]], None]) -> None:
+    """Once ``future`` is done, ``take(owner, future)`` runs in the UI thread, if ``owner`` (a
+    QObject or QGraphicsItem) is still alive then."""
+    worker()
+    deliveries, ref = _deliveries, weakref.ref(owner)
+
+    def done(finished: Future[T]) -> None:  # in the worker thread: a queued signal
+        if deliveries is not None:
+            deliveries.finished.emit(ref, take, finished)
+
+    future.add_done_callback(done)
+
+
+def _deliver(
+    ref: weakref.ref[Any], take: Callable[[Any, Future[Any]], None], future: Future[Any]
+) -> None:
+    owner = ref()
+    if owner is not None and shiboken6.isValid(owner):  # it may have gone meanwhile
+        take(owner, future)
 
 
 @dataclass(eq=False)
@@ -201,23 +236,14 @@ drawn = 0  # pictures the worker was asked to draw (a test counts them)
 
 
 def _post(item: PlotImage, picture: PlotPicture) -> Future[QImage]:
-    global _worker, _deliveries, drawn
-    if _worker is None or _deliveries is None:
-        _worker = ThreadPoolExecutor(1, thread_name_prefix="kiosk-charts")
-        _deliveries = _Deliveries()  # lives in the UI thread: its slot runs there
-        _deliveries.finished.connect(_deliver, Qt.ConnectionType.QueuedConnection)
-    deliveries, ref = _deliveries, weakref.ref(item)
+    global drawn
     entry = next((e for e in _shared if picture.same(e.picture)), None)
     if entry is None:
-        entry = _Shared(picture, _worker.submit(draw, picture), set())
+        entry = _Shared(picture, worker().submit(draw, picture), set())
         drawn += 1
         _shared.append(entry)
     entry.users.add(id(item))
-
-    def done(finished: Future[QImage]) -> None:  # in the worker thread: a queued signal
-        deliveries.finished.emit(ref, finished)
-
-    entry.future.add_done_callback(done)
+    deliver(entry.future, item, PlotImage.take_image)
     return entry.future
 
 
@@ -233,12 +259,6 @@ def _release(user: int, keep: Future[QImage] | None = None) -> None:
 def _forget(future: Future[QImage]) -> None:
     """A picture that failed is not shared: the next ask draws it anew."""
     _shared[:] = [entry for entry in _shared if entry.future is not future]
-
-
-def _deliver(ref: weakref.ref[PlotImage], future: Future[QImage]) -> None:
-    item = ref()
-    if item is not None and shiboken6.isValid(item):  # its chart may have gone meanwhile
-        item.take_image(future)
 
 
 @dataclass
