@@ -306,3 +306,27 @@ def test_a_wall_fed_by_its_own_sources_does_not_load_the_fleet_or_token_librarie
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_memory_floor_benchmark_measures_its_last_step() -> None:
+    """benchmarks/memory_floor.py's last import step (every module kiosk run imports) runs in
+    a child and prints PSS, anonymous and file-backed MB and the module count: the benchmark
+    does not rot when a module moves."""
+    import importlib.util
+
+    script = ROOT / "benchmarks" / "memory_floor.py"
+    spec = importlib.util.spec_from_file_location("memory_floor", script)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    result = subprocess.run(
+        [sys.executable, str(script), "--step", str(len(bench.STEPS) - 1), "--settle", "0.2"],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    pss, anon, file, modules = result.stdout.split()
+    assert float(pss) > 50 and float(anon) > 0 and float(file) > 0
+    assert int(modules) > 500  # kiosk.app and its imports were imported
