@@ -1,12 +1,14 @@
 """``type: geo_map``: where mentions come from, as dots on country outlines (Natural Earth),
 countries shaded by their mentions (``mode: countries``), or both, with a legend.
 
-The outlines are drawn once per size into a picture (equirectangular, cropped to the region) by
-the charts' worker thread (kiosk.widgets.plot_image), started as soon as the map has its size
-(a page drawn ahead lays its maps out a second before its flip), and shared by every map on the
-wall that shows the same region at the same size: in the UI thread, the world's 10,600 points
-took 17 ms (57-67 ms on a busy 3-screen wall, the longest stall of the soak). Each refresh draws
-only the shades and the dots: dot area proportional to mentions, colour by
+The outlines are drawn once per size into a picture (equirectangular, cropped to the region),
+with every country's outline as a path for the shades, by the charts' worker thread
+(kiosk.widgets.plot_image): started as soon as the map has its size (a page drawn ahead lays its
+maps out a second before its flip), and shared by every map on the wall that shows the same
+region at the same size. In the UI thread the world's 10,600 points took 17 ms and the
+countries' paths 20 ms (57-67 ms on a busy 3-screen wall, the longest stall of the soak).
+
+Each refresh draws only the shades and the dots: dot area proportional to mentions, colour by
 mean sentiment; a country's shade by the mentions of the places in it, in five steps that a
 room reads from across it better than a smooth ramp. No tile server, works offline.
 """
@@ -88,8 +90,8 @@ class GeoMapWidget(KioskWidget):
         super().__init__(options, stream, style, parent)
         self._land: QImage | None = None  # the land shown (perhaps of a former size)
         self._land_wanted: Land | None = None
-        self._land_job: Future[QImage] | None = None  # the land for this size
-        self._shapes: dict[str, QPainterPath] = {}  # country → its outline on the pixmap
+        self._land_job: Future[Drawn] | None = None  # the land for this size
+        self._shapes: dict[str, QPainterPath] = {}  # country → its outline, content pixels
         self._shades: dict[str, int] = {}  # country → step 0 … SHADES - 1
         self._steps: tuple[float, ...] = ()  # the least count of each step, for the legend
         # Which country each place is in needs the country index: built off the UI thread,
@@ -174,14 +176,9 @@ class GeoMapWidget(KioskWidget):
         if rect.width() <= 0 or rect.height() <= 0:
             return
         frame = self.frame(rect)
-        local = frame.translated(-rect.left(), -rect.top())
         job = self._ask_land(rect)
         if self._land is None:  # a first paint waits for its land (most often long drawn):
             self._take_land(job)  # a map is never shown without it
-        if self._shades and not self._shapes:  # outlines as paths, once per size
-            shapes = country_shapes(self.options.bounds if self.options.country else None)
-            bounds = self.options.bounds
-            self._shapes = {key: ring_path(rings, bounds, local) for key, rings in shapes.items()}
         if self._land is not None:  # a former size's until this one's comes
             painter.drawImage(QRectF(rect), self._land)
         if self.sample is None:
@@ -345,8 +342,9 @@ class GeoMapWidget(KioskWidget):
         if rect.isValid():  # the land is drawn from now on, before the first paint needs it
             self._ask_land(rect)
 
-    def _ask_land(self, rect: QRect) -> Future[QImage]:
-        """The land for a content rectangle ``rect``: shared, drawn by the worker."""
+    def _ask_land(self, rect: QRect) -> Future[Drawn]:
+        """The land and the countries' outlines for a content rectangle ``rect``: shared,
+        made by the worker."""
         ratio = self.devicePixelRatioF()
         frame = self.frame(rect).translated(-rect.left(), -rect.top())
         wanted = Land(
@@ -361,20 +359,20 @@ class GeoMapWidget(KioskWidget):
         )
         if wanted != self._land_wanted or self._land_job is None:
             self._land_wanted, self._land_job = wanted, land(wanted)
-            self._shapes = {}  # the countries' outlines for the new size too
+            self._shapes = {}  # the former size's would be misplaced: none until they come
             deliver(self._land_job, self, GeoMapWidget._take_land)
         return self._land_job
 
-    def _take_land(self, job: Future[QImage]) -> None:
+    def _take_land(self, job: Future[Drawn]) -> None:
         if job is not self._land_job:
             return  # drawn for a size the map no longer has
         try:
-            image = job.result()  # waits, at a first paint only
+            drawn = job.result()  # waits, at a first paint only
         except Exception:
             log.exception("a map's land could not be drawn")
             return
-        if image is not self._land:
-            self._land = image
+        if drawn.image is not self._land:
+            self._land, self._shapes = drawn.image, drawn.shapes
             self.update()
 
 
@@ -393,19 +391,29 @@ class Land:
     outline_rgba: int  # the coasts and borders: the panel's colour
 
 
-_lands: weakref.WeakValueDictionary[Land, Future[QImage]] = weakref.WeakValueDictionary()
+@dataclass(frozen=True, eq=False)
+class Drawn:
+    """A map's land, and every country's outline as a path in the same pixels (logical,
+    relative to the picture) for the shades: made once per region and size in the worker
+    (the world's 177 countries took 20 ms in a first paint)."""
+
+    image: QImage
+    shapes: dict[str, QPainterPath]
 
 
-def land(wanted: Land) -> Future[QImage]:
-    """The land picture, drawn by the charts' worker, shared while a map holds it."""
+_lands: weakref.WeakValueDictionary[Land, Future[Drawn]] = weakref.WeakValueDictionary()
+
+
+def land(wanted: Land) -> Future[Drawn]:
+    """The land and outlines, made by the charts' worker, shared while a map holds them."""
     job = _lands.get(wanted)
     if job is None:
         job = _lands[wanted] = worker().submit(draw_land, wanted)
     return job
 
 
-def draw_land(wanted: Land) -> QImage:
-    """The land on a transparent picture (any thread)."""
+def draw_land(wanted: Land) -> Drawn:
+    """The land on a transparent picture, and the countries' outlines (any thread)."""
     image = QImage(
         max(1, wanted.width), max(1, wanted.height), QImage.Format.Format_ARGB32_Premultiplied
     )
@@ -430,7 +438,9 @@ def draw_land(wanted: Land) -> QImage:
             _fill(painter, ring_path(rings, wanted.bounds, frame), colour, outline)
     finally:
         painter.end()
-    return image
+    countries = country_shapes(wanted.bounds if wanted.country else None)
+    shapes = {key: ring_path(rings, wanted.bounds, frame) for key, rings in countries.items()}
+    return Drawn(image, shapes)
 
 
 def _fill(painter: QPainter, path: QPainterPath, colour: QColor, outline: QColor) -> None:
