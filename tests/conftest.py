@@ -57,5 +57,18 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         if isinstance(thing, _Tape) and shiboken6.isValid(thing):
             thing.halt()
     frames.wall_clock().close()
+    # The widgets the tests left open go now, while Python can still run their handlers. Left
+    # to Python's teardown, PySide deletes them there, each closing its window: the Hide event
+    # reached a ticker's Python hideEvent in a half-finalized interpreter and shiboken crashed
+    # reporting it (gdb, 2026-12-05: PepException_GetArgs < storePythonOverrideErrorOrPrint <
+    # QWidget::event < hideChildren < ~QWidget < PySide::destroyQCoreApplication <
+    # Py_FinalizeEx; exit 139 after all 1,306 tests had passed).
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        for widget in app.topLevelWidgets():
+            if shiboken6.isValid(widget):
+                shiboken6.delete(widget)
     gc.collect()
     gc.enable()
