@@ -1054,6 +1054,34 @@ def test_a_maps_land_is_drawn_off_the_ui_thread_once_for_the_wall(
     assert len(drawn_in) == 1  # the paint used the worker's picture
 
 
+def test_a_land_that_cannot_be_drawn_is_said_once_and_the_map_still_shows(
+    qtbot: QtBot, hub: Hub, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from kiosk.config.widgets import GeoMapOptions
+    from kiosk.values import Place, Places
+    from kiosk.widgets import geo_map
+
+    def broken(wanted: geo_map.Land) -> geo_map.Drawn:
+        raise ValueError("no outlines")
+
+    monkeypatch.setattr(geo_map, "draw_land", broken)
+    hub.declare("s.places", Kind.PLACES)
+    widget = create_widget(GeoMapOptions(at=(0, 0, 6, 4), data="s.places"), hub, STYLE)
+    qtbot.addWidget(widget)
+    widget.resize(700, 400)
+    widget.show()
+    hub.publish("s.places", Places((Place("Paris", 48.86, 2.35, 120, -0.6),)))
+    widget.refresh()
+    for _ in range(3):  # three paints: one message, and the dots without land
+        picture = widget.grab().toImage()
+    said = [r for r in caplog.records if "land could not be drawn" in r.getMessage()]
+    assert len(said) == 1
+    paris = widget.project(48.86, 2.35, widget.frame(widget.content_rect()))
+    assert (
+        picture.pixel(round(paris.x()), round(paris.y())) & 0xFFFFFF != STYLE.panel.rgb() & 0xFFFFFF
+    )
+
+
 def test_outlines_projected_at_once_are_the_outlines_projected_point_by_point(qapp: object) -> None:
     from PySide6.QtCore import QPointF, QRectF
     from PySide6.QtGui import QColor, QPainterPath, QPolygonF
