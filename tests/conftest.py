@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import shiboken6
 
 SCREENS_FILE = Path(__file__).with_name("screens3.json")
 
@@ -50,20 +50,6 @@ _exit_status = 0
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     global _exit_status
     _exit_status = int(exitstatus)
-    from kiosk.widgets import frames
-    from kiosk.widgets.ticker import _Tape
-
-    # Tickers' tapes the tests left alive stop sliding, and the wall's frame clock (one per
-    # process, shared by every test) lets go of its timers and animations. A full run
-    # segfaulted in Python's final teardown after every test had passed (no Python frame in
-    # faulthandler's report); the running animations and the clock are what this suite's
-    # process-wide Qt state gained when tickers became tapes.
-    for thing in gc.get_objects():
-        if isinstance(thing, _Tape) and shiboken6.isValid(thing):
-            thing.halt()
-    frames.wall_clock().close()
-    gc.collect()
-    gc.enable()
 
 
 @pytest.hookimpl(trylast=True)
@@ -76,10 +62,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     the widgets 1,300 tests left open, and a ticker's Python hideEvent ran in a half-finalized
     interpreter. Deleting them ourselves at the session's end segfaulted too (in
     shiboken6.delete). The wall does not end that way (`kiosk run` exits 0 on SIGTERM), so the
-    suite skips that teardown; a failed test still exits non-zero.
+    suite skips that teardown; a failed test still exits non-zero. (Session 11 had halted the
+    tapes and closed the frame clock here, guessing at the cause; it was not that.)
     """
-    import sys
-
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(_exit_status)
