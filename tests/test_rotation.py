@@ -6,12 +6,12 @@ Runs on the three simulated monitors of tests/screens3.json (HDMI-1, HDMI-2, DP-
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect
 from PySide6.QtGui import QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import Runtime
@@ -194,7 +194,7 @@ def test_the_rotation_draws_the_next_page_ahead_and_lifts_it_part_by_part(
     qtbot.wait(100)
     page = window.pages[1]
     qtbot.waitUntil(lambda: window._ahead.page is page, timeout=4000)  # 1 s before the flip
-    assert page.widgets[0].sample is not None  # fed ahead
+    qtbot.waitUntil(lambda: page.widgets[0].sample is not None)  # fed ahead
     assert page.geometry() == window.stack.currentWidget().geometry()  # laid out as shown
     qtbot.waitUntil(lambda: not window._ahead._todo, timeout=1000)  # every part drawn
     counter = _PaintCounter()
@@ -217,6 +217,36 @@ def test_the_rotation_draws_the_next_page_ahead_and_lifts_it_part_by_part(
     assert painted == sorted(painted) and counter.paints <= len(page.widgets)
     assert max(b - a for a, b in zip([0, *painted], [*painted, counter.paints], strict=True)) <= 1
     assert distance(on_screen(window), window.grab().toImage()) == 0
+
+
+def test_the_page_drawn_ahead_is_fed_one_widget_per_step_before_any_part_is_drawn(
+    qtbot: QtBot, walls: list[Wall]
+) -> None:
+    """Feeding a whole page in one go held the soak's tickers for 60 ms (a word cloud laid out
+    afresh took 14-23 ms of it): each widget is fed in a step of its own, and every part is
+    drawn after the last one is fed, from what it was fed."""
+    window, _ = fading_window(qtbot, walls, pages("One", "Two"), "0.2s")
+    page = window.pages[1]
+    steps: list[tuple[str, int]] = []  # (what, steps left after it)
+    ahead = window._ahead
+    for widget in page.widgets:
+        fed = widget.refresh
+
+        def feed(widget: QWidget = widget, fed: Callable[[], None] = fed) -> None:
+            fed()
+            steps.append((type(widget).__name__, len(ahead._todo)))
+
+        widget.refresh = feed  # type: ignore[method-assign]
+    fed_by_data = [widget for widget in page.widgets if widget.stream is not None]
+    assert fed_by_data and all(widget.sample is None for widget in fed_by_data)
+    window.draw_ahead()
+    assert all(widget.sample is None for widget in fed_by_data)  # not in the call itself
+    qtbot.waitUntil(lambda: not ahead._todo, timeout=2000)
+    assert [name for name, _ in steps] == [type(widget).__name__ for widget in page.widgets]
+    left = [count for _, count in steps]
+    assert left == sorted(left, reverse=True) and len(set(left)) == len(left)  # one per step
+    assert left[-1] == BANDS + len(page.parts())  # all fed before the first band or part
+    assert all(widget.sample is not None for widget in fed_by_data)
 
 
 def test_the_frame_drawn_ahead_fills_its_background_a_band_per_step(

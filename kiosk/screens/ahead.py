@@ -7,10 +7,11 @@ new page live once more, in one go again.
 
 - What the screen shows is not drawn again: the fade blends into the backing store's pixels
   (kiosk.screens.window._FadeOver).
-- The next page is drawn ahead, :data:`AHEAD_S` before its flip: it is fed first (charts start
-  their pictures in their worker), then each part (header, banner, every widget) is rendered
-  into the frame in its own turn of the event loop (:class:`NextFrame`), so the ticker frames
-  run between parts.
+- The next page is drawn ahead, :data:`AHEAD_S` before its flip: it is fed first, one widget
+  per turn of the event loop (charts start their pictures in their worker; a word cloud laid
+  out afresh took 14-23 ms, and the whole page fed in one go held the soak's tickers for 60
+  ms), then each part (header, banner, every widget) is rendered into the frame in its own
+  turn (:class:`NextFrame`), so the ticker frames run between steps.
 - When the fade has ended, the still frame is lifted part by part (:class:`~kiosk.screens.
   window._FadeOver` uncovers one part per frame), so the live page is painted one widget at a
   time rather than all in one paint.
@@ -22,7 +23,7 @@ holds: those screens draw both frames at the flip.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
@@ -65,7 +66,7 @@ def lay_out(page: QWidget) -> None:
 
 class NextFrame:
     """Draws ``page`` as ``window`` will show it, one part per event-loop turn (the page laid
-    out first: :func:`lay_out`).
+    out first: :func:`lay_out`), after feeding it one ``feed`` per turn.
 
     ``parts(page)`` names the page's parts in the order they are drawn; each is rendered at its
     place in the window. :meth:`take` hands the finished frame over, with where each part is
@@ -86,7 +87,8 @@ class NextFrame:
         self._live_part = live_part
         self._page: QWidget | None = None
         self._frame: QPixmap | None = None
-        self._todo: list[QWidget | QRect] = []  # parts to render, bands of background to fill
+        # Widgets to feed, bands of background to fill, parts to render: one per step.
+        self._todo: list[Callable[[], object] | QRect | QWidget] = []
         self._done: list[QRect] = []
         self._size = QSize()
         # A step runs just after a ticker frame (kiosk.widgets.frames), a few per frame at most.
@@ -96,7 +98,9 @@ class NextFrame:
     def page(self) -> QWidget | None:
         return self._page
 
-    def start(self, page: QWidget) -> None:
+    def start(self, page: QWidget, feed: Sequence[Callable[[], object]] = ()) -> None:
+        """Draw ``page`` from the next steps on, after calling each of ``feed`` (a widget's
+        refresh) in a step of its own."""
         self.cancel()
         window = self._window
         ratio = window.devicePixelRatioF()
@@ -107,6 +111,7 @@ class NextFrame:
         self._page, self._frame, self._size = page, frame, window.size()
         edges = [window.height() * band // BANDS for band in range(BANDS + 1)]
         self._todo = [
+            *feed,
             *(QRect(0, top, window.width(), bottom - top) for top, bottom in pairwise(edges)),
             *(part for part in self._parts(page) if part.isVisibleTo(page)),
         ]
@@ -122,7 +127,15 @@ class NextFrame:
         if self._frame is None or not self._todo:
             return
         part = self._todo.pop(0)
-        painter = QPainter(self._frame)
+        if isinstance(part, QRect | QWidget):
+            self._draw(part, self._frame)
+        else:
+            part()  # a widget fed before any part is drawn: its picture is the fed one
+        if self._todo:
+            self._timer.start()
+
+    def _draw(self, part: QRect | QWidget, frame: QPixmap) -> None:
+        painter = QPainter(frame)
         try:
             if isinstance(part, QRect):
                 painter.fillRect(part, self._background)
@@ -132,9 +145,6 @@ class NextFrame:
                 self._done.append(where)
         finally:
             painter.end()
-
-        if self._todo:
-            self._timer.start()
 
     def _render(self, part: QWidget, painter: QPainter, at: QPoint) -> None:
         """Render ``part`` at ``at``; a part with a live area (a ticker's strip) without it.
