@@ -284,9 +284,9 @@ class StallLog:
 
     def lines(self, when: str) -> list[str]:
         if not self.count:
-            return [f"stalls {when} (ticker intervals ≥ 50 ms): none"]
+            return [f"stalls {when} (frame intervals ≥ 50 ms): none"]
         lines = [
-            f"stalls {when} (ticker intervals ≥ 50 ms), by Qt event and asyncio callback, with"
+            f"stalls {when} (frame intervals ≥ 50 ms), by Qt event and asyncio callback, with"
             f" the Python code sampled in them: {self.count}; longest:"
         ]
         lines.extend(f"  {stall.line()}" for stall in self.stalls)

@@ -8,9 +8,13 @@ import time
 
 import psutil
 import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
 
-from kiosk.bench import PssSampler
+from kiosk.bench import BenchResult, PssSampler, report, run_bench
+from kiosk.config import parse_layout
 from kiosk.stalls import StackSampler
+from tests.qt_loop import in_qt_loop
 
 
 def _busy_for(seconds: float) -> None:
@@ -69,3 +73,30 @@ def test_the_median_pss_comes_from_samples_kept_by_the_megabyte() -> None:
     assert sampler.median_mb() == 300.0
     sampler.pss_mb.update({330: 4})
     assert sampler.median_mb() == 330.0
+
+
+def test_a_wall_without_a_ticker_is_timed_by_a_probe_and_its_freeze_explained(
+    qapp: QApplication,
+) -> None:
+    """A KPI wall has no ticker, but a freeze stops its clock, its fades and the commands sent
+    to it all the same: a 16 ms probe timer stands in for the frames, and a 150 ms freeze after
+    the warm-up is reported with the code that ran in it."""
+    layout = parse_layout(
+        "sources:\n  social: {type: demo, rate: 20, seed: 3}\n"
+        "screens:\n- name: kpis\n  match: {any: true}\n  pages:\n  - title: Pulse\n    widgets:\n"
+        "    - {type: kpi, at: [0, 0, 12, 8], data: social.rate, title: Mentions}\n"
+    )
+
+    async def main() -> BenchResult:
+        QTimer.singleShot(1500, lambda: _busy_for(0.15))  # after the warm-up, in the UI thread
+        return await run_bench(layout, seconds=2.0, warmup=1.0, size=(640, 360))
+
+    result = in_qt_loop(qapp, main)
+    assert result.probed
+    assert result.frames.count > 60  # about 120 intervals of 16 ms in 2 s
+    assert 16 <= result.frames.percentile(50) < 40
+    assert result.frames.max_ms >= 140
+    text = report(result, rate=None, screens=1, size=(640, 360))
+    assert "no ticker on the screens: a 16 ms probe timer's interval" in text
+    assert result.loop_stalls is not None and result.loop_stalls.count == 1
+    assert "_busy_for" in "\n".join(result.loop_stalls.lines("after warm-up"))
