@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import psutil
 import qasync
-from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
@@ -31,6 +30,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication
 
+from kiosk.collector import Collector, settle_in
 from kiosk.config import Layout
 from kiosk.control.decisions import DecisionStore
 from kiosk.control.moderation_queue import ModerationQueue
@@ -105,11 +105,9 @@ def run_in_qt(main: Callable[[], Awaitable[T]]) -> T:
     interpreter exits): a crash at interpreter shutdown is still a crash on an unattended wall.
     """
     app = qt_application()
-    # Python's cycle collector must not run in the middle of a Qt paint: if it frees a
-    # Python-owned Qt object there (a torn-down widget, a pyqtgraph label), Qt segfaults inside
-    # QPainter (seen in the test suite, and reproduced every time by collecting in a paint).
-    # pyqtgraph's collector turns automatic collection off and collects from a timer instead.
-    collector = GarbageCollector(interval=1.0)
+    # Python's cycle collector must not run in a Qt paint (Qt segfaults when it frees a Qt
+    # object there), nor walk the whole process every few minutes: see kiosk.collector.
+    collector = Collector()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
@@ -119,7 +117,7 @@ def run_in_qt(main: Callable[[], Awaitable[T]]) -> T:
     finally:
         loop.close()
         asyncio.set_event_loop(None)
-        collector.timer.stop()
+        collector.stop()
         _shutdown_qt(app)
         gc.enable()
 
@@ -286,6 +284,7 @@ def _report_when_data_is_on_screen(wall: Wall) -> QTimer:
         if not waiting:
             timer.stop()
             log.info("every screen shows data %.1f s after start", time.time() - started)
+            settle_in(0)  # the start's objects, walked by no later collection
 
     timer.timeout.connect(check)
     timer.start(100)

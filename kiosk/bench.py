@@ -29,6 +29,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from kiosk.analytics.moderation import Moderator
 from kiosk.app import Runtime
+from kiosk.collector import settle_in
 from kiosk.config import Layout
 from kiosk.config.layout import Render
 from kiosk.screens.ahead import AHEAD_S
@@ -271,6 +272,7 @@ async def run_bench(
     try:
         warm = FrameIntervals()
         warm_until = time.monotonic() + warmup
+        settle_in(warmup / 2)  # as a wall does once its screens show data (kiosk.collector)
         while (left := warm_until - time.monotonic()) > 0:
             await asyncio.sleep(min(1.0, left))
             for ticker in tickers:

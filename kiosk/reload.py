@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer
 
+from kiosk.collector import settle_in
 from kiosk.config import Layout, LayoutError, load_layout
 from kiosk.config.errors import LayoutIssue
 from kiosk.hub import Hub
@@ -22,6 +23,7 @@ from kiosk.screens.wall import Wall
 log = logging.getLogger(__name__)
 
 SETTLE_MS = 300  # an editor's save is several file events; read once they stop
+RESETTLE_S = 10.0  # after an applied edit, the garbage collector settles again (kiosk.collector)
 
 
 @dataclass(frozen=True)
@@ -112,4 +114,5 @@ class LayoutReloader(QObject):
         self.wall.apply(layout, hub)
         self.wall.show_notice("")
         log.info("layout %s applied", self.path.name)
+        settle_in(RESETTLE_S)  # the old layout's pages and sources are garbage by then
         return ReloadOutcome(True)

@@ -1,0 +1,108 @@
+"""Python's cycle collector for the wall: run from the UI thread's loop, never in a paint, and
+kept from stalling the screens.
+
+Python's automatic collection can run in the middle of a Qt paint; if it frees a Python-owned Qt
+object there (a torn-down widget, a pyqtgraph label), Qt segfaults inside QPainter (seen in the
+test suite, and reproduced every time by collecting in a paint). pyqtgraph's
+``GarbageCollector`` turns automatic collection off and collects from a timer instead, and the
+wall used it. But it forces a full collection every eleventh gen-1 collection (a couple of
+minutes on a busy wall), and a full collection walks every object the process has: 45 ms on the
+browser screen (118,000 objects), 77 ms on the crisis room (235,000), long enough to hold every
+ticker and fade on the wall (``kiosk bench``'s probe found them on walls without a ticker).
+
+:class:`Collector` collects from a timer the same way, and
+
+- runs a full collection only when the oldest generation has grown by a quarter since the last
+  one, after CPython's own rule (which counts the objects that entered it; this counts what
+  stayed, since reference counting frees the rest: garbage in cycles stays, so it can make at
+  most a fifth of that generation). The young generations, collected as before, catch the
+  short-lived cycles;
+- :meth:`Collector.settle`, once the wall is up, collects everything once and freezes what is
+  left (``gc.freeze``): the modules, the layout, the widgets and the sources' backfill are never
+  walked again, so later full collections walk only what was made since (the start's objects
+  live as long as the process; a layout reload settles again, after unfreezing, so the old
+  layout's objects are collected).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+
+from PySide6.QtCore import QTimer
+
+log = logging.getLogger(__name__)
+
+CHECK_MS = 1000  # how often the timer looks at the generations' counts
+GROWTH = 0.25  # full collection once the oldest generation grew by this share (after CPython)
+
+_active: Collector | None = None
+
+
+class Collector:
+    """Collects from a timer in the thread it is made in (the UI thread); see the module."""
+
+    def __init__(self, interval_ms: int = CHECK_MS) -> None:
+        global _active
+        self.threshold = gc.get_threshold()
+        self.full_collections = 0
+        self._oldest = len(gc.get_objects(generation=2))  # after the last full collection
+        gc.disable()
+        self.timer = QTimer()
+        self.timer.timeout.connect(self.check)
+        self.timer.start(interval_ms)
+        self._settle = QTimer()
+        self._settle.setSingleShot(True)
+        self._settle.timeout.connect(self.settle)
+        _active = self
+
+    def check(self) -> None:
+        young, middle, _ = gc.get_count()
+        if young <= self.threshold[0]:
+            return
+        if middle <= self.threshold[1]:
+            gc.collect(0)
+            return
+        gc.collect(1)  # its survivors are now in the oldest generation
+        oldest = len(gc.get_objects(generation=2))
+        if oldest - self._oldest > self._oldest * GROWTH:
+            self._full()
+
+    def _full(self) -> None:
+        gc.collect(2)
+        self.full_collections += 1
+        self._oldest = len(gc.get_objects(generation=2))
+
+    def settle(self) -> None:
+        """Collect everything, then freeze what is left: it is not walked again."""
+        started = time.perf_counter()
+        gc.unfreeze()  # what an earlier settle froze may be garbage now (an old layout's)
+        self._full()
+        gc.freeze()
+        self._oldest = 0
+        log.info(
+            "garbage collector settled: %d objects frozen in %.0f ms",
+            gc.get_freeze_count(),
+            (time.perf_counter() - started) * 1000,
+        )
+
+    def settle_in(self, seconds: float) -> None:
+        """:meth:`settle` in ``seconds`` (again later if asked again before)."""
+        self._settle.start(round(seconds * 1000))
+
+    def stop(self) -> None:
+        """Stop collecting, frozen objects thawed; automatic collection stays off until the
+        caller turns it on (after Qt's teardown: it must not run in a last paint)."""
+        global _active
+        self.timer.stop()
+        self._settle.stop()
+        gc.unfreeze()
+        if _active is self:
+            _active = None
+
+
+def settle_in(seconds: float) -> None:
+    """Settle the running wall's collector in ``seconds``; nothing outside a wall (tests, CLI)."""
+    if _active is not None:
+        _active.settle_in(seconds)
