@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,9 +10,10 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import Runtime
+from kiosk.collector import Collector
 from kiosk.config import load_layout
 from kiosk.hub import Hub
-from kiosk.reload import LayoutReloader
+from kiosk.reload import RESETTLE_S, LayoutReloader
 from kiosk.screens.wall import Wall
 
 LAYOUT = """
@@ -75,3 +77,26 @@ def test_new_sources_restart_the_data_side(qtbot: QtBot, setup: tuple) -> None: 
     assert len(hubs) == 1 and wall.hub is hubs[0]
     assert wall.screen_windows["marketing"] is not marketing  # widgets now read the new hub
     assert not reloader.reload()  # nothing changed since
+
+
+def test_an_applied_edit_settles_the_garbage_collector_again_and_a_broken_one_does_not(
+    qtbot: QtBot,
+    setup: tuple,  # type: ignore[type-arg]
+) -> None:
+    """The old layout's screens were frozen with the start's objects (kiosk.collector): some
+    seconds after an edit is applied the collector thaws, collects them and freezes again."""
+    path, _, reloader, _ = setup
+    enabled = gc.isenabled()
+    collector = Collector(interval_ms=10_000)
+    try:
+        path.write_text("screens: [")  # broken: nothing applied, nothing to settle
+        assert not reloader.reload_now().applied
+        assert not collector._settle.isActive()
+        path.write_text(LAYOUT.replace("title: Care", "title: Customer care"))
+        assert reloader.reload_now().applied
+        assert collector._settle.isActive()
+        assert collector._settle.remainingTime() > (RESETTLE_S - 1) * 1000
+    finally:
+        collector.stop()
+        if enabled:
+            gc.enable()
