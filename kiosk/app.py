@@ -60,6 +60,7 @@ T = TypeVar("T")
 
 EXIT_RESTART = 75  # EX_TEMPFAIL: stopped on purpose to be started afresh (memory guard)
 MEMORY_CHECK_MS = 10_000
+SETTLE_ANYWAY_S = 60.0  # the garbage collector settles by then even if no screen shows data
 
 
 _HARMLESS_QT_MESSAGES = (
@@ -195,7 +196,8 @@ async def run_wall(
     runtime.start()
     assignment = wall.bind()
     notifier.ready(f"{len(assignment.bound)} of {len(layout.screens)} screens shown")
-    shown = _report_when_data_is_on_screen(wall)
+    shown = _report_when_data_is_on_screen(wall)  # and settles the collector then
+    settle_in(SETTLE_ANYWAY_S)  # a wall whose sources are all down settles too
     lateness = lateness_log_from_env()  # KIOSK_LATENESS_LOG: soak runs measure freezes
     paints = paint_log_from_env()  # KIOSK_PAINT_LOG: fleet benchmarks time flips and values
     commands, api = await serve_commands(  # kiosk ctl; localhost by default
