@@ -750,3 +750,20 @@ def test_kiosk_ctl_fleet_sends_to_every_box_and_an_ended_emergency_leaves_nothin
             await execs.stop()
 
     asyncio.run(scenario())
+
+
+def test_an_outbox_clearing_a_retained_emergency_survives_the_brokers_echo() -> None:
+    """The broker echoes the cleared (empty) retained message back to the sender, from the MQTT
+    client's thread, possibly before ``send`` has forgotten it: CI once failed with a KeyError
+    in ``send`` there. Here the echo comes inside the publish itself, the worst case."""
+    published: list[tuple[str, bytes]] = []
+
+    def publish(topic: str, payload: bytes) -> None:
+        published.append((topic, payload))
+        outbox.received(topic, payload)  # the echo, at once
+
+    outbox = Outbox("hq", publish)
+    first = outbox.send({"command": "emergency", "text": "Evacuate"})
+    ended = outbox.send({"command": "end_emergency"})
+    assert (command_topic("hq", first), b"") in published  # the emergency was cleared
+    assert set(outbox.retained) == {ended}

@@ -194,8 +194,10 @@ class Outbox:
         if name in LASTING:
             for old, what in list(self.retained.items()):
                 if what in LASTING:
+                    # Forgotten first: the broker's echo of the clearing (``received``, from
+                    # the MQTT client's thread) may forget it too, at any moment.
+                    self.retained.pop(old, None)
                     self._publish(command_topic(self.site, old), b"")
-                    del self.retained[old]
         command_id, payload = envelope(command, expires_in=expires_in, by=by)
         self._publish(command_topic(self.site, command_id), payload)
         self.retained[command_id] = str(name)
