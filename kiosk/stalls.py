@@ -79,20 +79,37 @@ class StackSampler:
         self._stop = threading.Event()
         self._main = threading.main_thread().ident
         self._thread = threading.Thread(target=self._run, name="stack-sampler", daemon=True)
+        # The frames a sample touched, let go by the UI thread (:meth:`release`): a frame whose
+        # function has returned owns its locals, and dropping the last reference here destroyed
+        # a Qt object in this thread, which deadlocked with the UI thread (a hung bench in CI).
+        self._held: list[object] = []
+        self._lock = threading.Lock()
 
     def start(self) -> None:
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.wait(SAMPLE_EVERY):
-            frame = sys._current_frames().get(self._main or 0)
+            touched: list[object] = []
+            frames = sys._current_frames()
+            frame = frames.get(self._main or 0)
             if frame is not None:
-                self.samples.append((time.monotonic(), _where(frame)))
+                self.samples.append((time.monotonic(), _where(frame, touched)))
+            with self._lock:
+                self._held.append((frames, touched))
+                del frames, frame, touched
+
+    def release(self) -> None:
+        """Let go of the sampled frames, from the UI thread (call it now and then)."""
+        with self._lock:
+            held, self._held = self._held, []
+        del held
 
     def stop(self) -> None:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(1.0)
+        self.release()
 
     def places(self, start: float, end: float, at_most: int = 3) -> list[tuple[str, int]]:
         """The places sampled between ``start`` and ``end``, most often first."""
@@ -101,11 +118,13 @@ class StackSampler:
         return doing.most_common(at_most)
 
 
-def _where(frame: Any) -> str:
-    """``kiosk/widgets/timeseries.py:_set_scale → pyqtgraph/…/AxisItem.py:paint``."""
+def _where(frame: Any, touched: list[object]) -> str:
+    """``kiosk/widgets/timeseries.py:_set_scale → pyqtgraph/…/AxisItem.py:paint``; every frame
+    object walked goes into ``touched``."""
     innermost = _place(frame)
     ours = None
     while frame is not None:
+        touched.append(frame)
         name = frame.f_code.co_filename
         if "/kiosk/" in name and not name.endswith(("bench.py", "stalls.py")):
             ours = _place(frame)
@@ -268,7 +287,10 @@ class StallLog:
         self._seen: list[tuple[float, float]] = []
 
     def add(self, intervals: list[tuple[float, float]]) -> None:
-        """Explain each (start, end) monotonic interval once (screens' tickers share stalls)."""
+        """Explain each (start, end) monotonic interval once (screens' tickers share stalls).
+        Called from the UI thread, it also lets go of the sampler's frames there."""
+        if self.sampler is not None:
+            self.sampler.release()
         for start, end in intervals:
             if any(a <= start + 0.005 and end - 0.005 <= b for a, b in self._seen[-64:]):
                 continue
