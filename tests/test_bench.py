@@ -100,3 +100,37 @@ def test_a_wall_without_a_ticker_is_timed_by_a_probe_and_its_freeze_explained(
     assert "no ticker on the screens: a 16 ms probe timer's interval" in text
     assert result.loop_stalls is not None and result.loop_stalls.count == 1
     assert "_busy_for" in "\n".join(result.loop_stalls.lines("after warm-up"))
+
+
+class _Noted:
+    """Says in which thread it is freed."""
+
+    def __init__(self, freed_in: list[str]) -> None:
+        self._freed_in = freed_in
+
+    def __del__(self) -> None:
+        self._freed_in.append(threading.current_thread().name)
+
+
+def _busy_holding(thing: object, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:  # Python lines only: the innermost frame sampled is this one
+        pass
+    del end
+
+
+def test_the_sampler_never_frees_what_a_sampled_function_owned_in_its_own_thread() -> None:
+    """A frame whose function has returned owns its locals: the sampler dropping the last
+    reference freed them in its thread, and a Qt object freed there deadlocked with the UI
+    thread (CI's soak hung). What the sampled frames owned is freed by the UI thread."""
+    freed_in: list[str] = []
+    sampler = StackSampler()
+    sampler.start()
+    try:
+        _busy_holding(_Noted(freed_in), 0.1)  # sampled while it runs; the note is its local
+        time.sleep(0.05)  # the sampler samples on after the function returned
+        assert freed_in == []  # still held for the UI thread
+        sampler.release()
+    finally:
+        sampler.stop()
+    assert freed_in == [threading.main_thread().name]
