@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
@@ -171,8 +172,13 @@ class PageView(QWidget):
     def prepare(self) -> None:
         """Feed every widget the latest data before the page is shown, so it never shows a
         placeholder or an old picture for a frame (the flip shows a finished page)."""
-        for widget in self.widgets:
-            widget.refresh()
+        for feed in self.feeds():
+            feed()
+
+    def feeds(self) -> list[Callable[[], None]]:
+        """:meth:`prepare` in steps, one per widget: a page drawn ahead takes one per turn of
+        the event loop (kiosk.screens.ahead)."""
+        return [widget.refresh for widget in self.widgets]
 
     def parts(self) -> list[QWidget]:
         """What the page is made of, as drawn one at a time (kiosk.screens.ahead)."""

@@ -417,7 +417,7 @@ class ScreenWindow(WallWindow):
         if page is self.stack.currentWidget():
             return
         lay_out(page)  # first: a chart draws its picture at the size it will be shown
-        self._ahead.start(page, feed=[widget.refresh for widget in page.widgets])
+        self._ahead.start(page, feed=page.feeds())
 
     def picture(self) -> QPixmap:
         """What the window shows, as a picture (GL charts included)."""
