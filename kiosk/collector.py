@@ -46,7 +46,6 @@ class Collector:
     def __init__(self, interval_ms: int = CHECK_MS) -> None:
         global _active
         self.threshold = gc.get_threshold()
-        self.full_collections = 0
         self._oldest = len(gc.get_objects(generation=2))  # after the last full collection
         gc.disable()
         self.timer = QTimer()
@@ -71,7 +70,6 @@ class Collector:
 
     def _full(self) -> None:
         gc.collect(2)
-        self.full_collections += 1
         self._oldest = len(gc.get_objects(generation=2))
 
     def settle(self) -> None:
