@@ -14,7 +14,7 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -53,6 +53,7 @@ from kiosk.widgets.frames import after_frame
 
 if TYPE_CHECKING:
     from kiosk.fleet.remote import RemoteData
+    from kiosk.screens.window import ScreenWindow
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ async def run_wall(
     runtime.start()
     assignment = wall.bind()
     notifier.ready(f"{len(assignment.bound)} of {len(layout.screens)} screens shown")
-    shown = _report_when_data_is_on_screen(wall)  # and settles the collector then
+    shown = when_data_is_on_screen(lambda: wall.screen_windows.values())  # and settles then
     settle_in(SETTLE_ANYWAY_S)  # a wall whose sources are all down settles too
     lateness = lateness_log_from_env()  # KIOSK_LATENESS_LOG: soak runs measure freezes
     paints = paint_log_from_env()  # KIOSK_PAINT_LOG: fleet benchmarks time flips and values
@@ -270,16 +271,17 @@ async def run_wall(
     return exit_code
 
 
-def _report_when_data_is_on_screen(wall: Wall) -> QTimer:
+def when_data_is_on_screen(windows: Callable[[], Iterable[ScreenWindow]]) -> QTimer:
     """Log once how long after the process started every screen showed data (what a restart
-    costs the people looking at the wall; with cached sources it is the start-up time)."""
+    costs the people looking at the wall; with cached sources it is the start-up time), and
+    settle the garbage collector then (kiosk.collector). ``kiosk bench`` does the same."""
     started = psutil.Process().create_time()
     timer = QTimer()
 
     def check() -> None:
         waiting = [
             widget
-            for window in wall.screen_windows.values()
+            for window in windows()
             for widget in window.current_widgets()
             if widget.stream is not None and widget.sample is None
         ]

@@ -28,8 +28,7 @@ import psutil
 from PySide6.QtCore import Qt, QTimer
 
 from kiosk.analytics.moderation import Moderator
-from kiosk.app import Runtime
-from kiosk.collector import settle_in
+from kiosk.app import Runtime, when_data_is_on_screen
 from kiosk.config import Layout
 from kiosk.config.layout import Render
 from kiosk.screens.ahead import AHEAD_S
@@ -269,10 +268,10 @@ async def run_bench(
     if probe is not None:
         probe.start()
         tickers = [probe]
+    shown = when_data_is_on_screen(lambda: windows)  # the collector settles then, as a wall's
     try:
         warm = FrameIntervals()
         warm_until = time.monotonic() + warmup
-        settle_in(warmup / 2)  # as a wall does once its screens show data (kiosk.collector)
         while (left := warm_until - time.monotonic()) > 0:
             await asyncio.sleep(min(1.0, left))
             for ticker in tickers:
@@ -322,6 +321,7 @@ async def run_bench(
             probed=probe is not None,
         )
     finally:
+        shown.stop()
         if probe is not None:
             probe.stop()
         if recorder is not None:
