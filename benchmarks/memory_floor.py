@@ -29,8 +29,8 @@ STEPS: list[tuple[str, list[str]]] = [
     ("+ numpy and pyqtgraph (as kiosk imports it: kiosk.qt_imports)", ["numpy", "pyqtgraph"]),
     ("+ the rest of the required stack: qasync, pyyaml, httpx", ["qasync", "yaml", "httpx"]),
     (
-        "+ kiosk's other libraries: pydantic, aiohttp (control API), babel",
-        ["pydantic", "aiohttp.web", "babel.dates", "babel.numbers"],
+        "+ kiosk's other libraries: pydantic, h11 (control API), babel",
+        ["pydantic", "h11", "babel.dates", "babel.numbers"],
     ),
     ("+ kiosk's layout model (every source's options)", ["kiosk.config.layout"]),
     ("+ the rest of kiosk's modules (kiosk run imports)", ["kiosk.cli", "kiosk.app"]),

@@ -1,4 +1,4 @@
-"""The wall's HTTP API: the command model over JSON, served by aiohttp in the wall's own loop.
+"""The wall's HTTP API: the command model over JSON, served in the wall's own loop.
 
 The wall's asyncio loop is Qt's (qasync), so a request is handled on the UI thread between two
 paints: a command reaches the windows without any locking. No Qt is imported here; the wall is
@@ -8,23 +8,22 @@ Requests are checked in this order, and the first failure answers: a body over 6
 too many wrong tokens from the address (429), the token (401), the token's scope for the
 command named (403), the body as JSON (400), the command against the layout (422, with every
 issue's field path). Only then does anything change.
+
+The HTTP itself (h11 over asyncio streams) is in :mod:`kiosk.control.http`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
 import math
+import mimetypes
 import ssl
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-
-from aiohttp import web
 
 from kiosk.config.control import Control, Scope, split_listen
 from kiosk.control.audit import AuditLog
@@ -44,6 +43,7 @@ from kiosk.control.commands import (
     validate,
 )
 from kiosk.control.figures import WallFigures
+from kiosk.control.http import Handler, Request, Response, Router, Server, json_response
 from kiosk.control.openapi import openapi
 
 if TYPE_CHECKING:
@@ -66,8 +66,7 @@ PAGE_POLICY = (
     "frame-ancestors 'none'"
 )
 ALL_SCOPES: frozenset[Scope] = frozenset({"view", "operate", "admin"})
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+IDLE_TIMEOUT = 60.0  # seconds a connection may wait between requests, or within one
 
 
 class CommandTarget(Protocol):
@@ -92,12 +91,12 @@ class Caller:
     scopes: frozenset[Scope]
 
 
-CALLER = web.RequestKey("caller", Caller)
+CALLER = "caller"  # the request's context key for its Caller
 
 
-def problem(status: int, error: str, **more: Any) -> web.Response:
+def problem(status: int, error: str, **more: Any) -> Response:
     """A JSON error body: ``{"error": what is wrong, ...}``."""
-    return web.json_response({"error": error, **more}, status=status)
+    return json_response({"error": error, **more}, status=status)
 
 
 class ControlServer:
@@ -118,7 +117,6 @@ class ControlServer:
         self.audit = audit
         self.host, configured = split_listen(config.listen)
         self._port = configured if port is None else port
-        self._runner: web.AppRunner | None = None
         # Wrong tokens per address, in a moving minute (the limits library, in memory; imported
         # only where there are tokens to check: a wall's memory is issue #14's).
         self._failures: tuple[MovingWindowRateLimiter, RateLimitItem] | None = None
@@ -130,27 +128,29 @@ class ControlServer:
             limit = RateLimitItemPerMinute(config.failed_tokens_per_minute)
             self._failures = (MovingWindowRateLimiter(MemoryStorage()), limit)
         self._warned: set[str] = set()  # addresses already logged as locked out
-        self.app = web.Application(client_max_size=MAX_BODY, middlewares=[self._errors, self._auth])
-        self.app.router.add_get("/openapi.json", self._openapi)
-        self.app.router.add_get("/v1/status", self._status)
-        self.app.router.add_get("/v1/screens/{screen}/screenshot", self._screenshot)
-        self.app.router.add_post("/v1/commands", self._command)
-        self.app.router.add_get("/v1/moderation", self._moderation)
-        self.app.router.add_get("/metrics", self._metrics)
-        self.app.router.add_get("/v1/screens", self._screens)
-        self.app.router.add_get("/v1/audit", self._audit)
-        self.app.router.add_get("/v1/fleet", self._fleet)
-        self.app.router.add_get("/v1/fleet/{box}/{screen}/thumbnail", self._fleet_thumbnail)
-        self.app.router.add_get("/", self._page)
-        self.app.router.add_static(WEB_PREFIX, WEB_DIR)
+        self._static = {path.name for path in WEB_DIR.iterdir() if path.is_file()}
+        routes = Router()
+        routes.get("/openapi.json", self._openapi)
+        routes.get("/v1/status", self._status)
+        routes.get("/v1/screens/{screen}/screenshot", self._screenshot)
+        routes.post("/v1/commands", self._command)
+        routes.get("/v1/moderation", self._moderation)
+        routes.get("/metrics", self._metrics)
+        routes.get("/v1/screens", self._screens)
+        routes.get("/v1/audit", self._audit)
+        routes.get("/v1/fleet", self._fleet)
+        routes.get("/v1/fleet/{box}/{screen}/thumbnail", self._fleet_thumbnail)
+        routes.get("/", self._page)
+        routes.get(WEB_PREFIX + "{name}", self._web_file)
+        self.server = Server(
+            routes, self._auth, problem, max_body=MAX_BODY, idle_timeout=IDLE_TIMEOUT
+        )
 
     @property
     def port(self) -> int:
         """The port listened on (the real one when 0 was asked for)."""
-        if self._runner is not None:
-            for address in self._runner.addresses:
-                return int(address[1])
-        return self._port
+        address = self.server.address
+        return self._port if address is None else address[1]
 
     @property
     def url(self) -> str:
@@ -161,15 +161,7 @@ class ControlServer:
     async def start(self) -> None:
         """Listen. Raises OSError when the port is taken (the caller logs it; the wall runs)."""
         context = self._tls()
-        runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, self.host, self._port, backlog=32, ssl_context=context)
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
+        await self.server.start(self.host, self._port, ssl_context=context, backlog=32)
         scheme = "tokens" if self.config.tokens else "no tokens: localhost only"
         log.info("control API on %s (%s)", self.url, scheme)
 
@@ -185,56 +177,33 @@ class ControlServer:
         return context
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
+        await self.server.stop()
 
-    # -- middlewares -----------------------------------------------------------------------
+    # -- the check of every request ----------------------------------------------------------
 
-    @web.middleware
-    async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Every answer is JSON, aiohttp's own errors (404, 405, 413) included."""
-        try:
-            return await handler(request)
-        except web.HTTPException as error:
-            if error.status < 400:
-                raise
-            text = error.reason if error.status != 413 else f"body over {MAX_BODY} bytes"
-            response = problem(error.status, text)
-            if "WWW-Authenticate" in error.headers:
-                response.headers["WWW-Authenticate"] = error.headers["WWW-Authenticate"]
-            return response
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a bug must cost one request, not the wall
-            log.exception("control API: %s %s failed", request.method, request.path)
-            return problem(500, "internal error; see the wall's log")
-
-    @web.middleware
-    async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        length = request.content_length
-        if length is not None and length > MAX_BODY:
-            return problem(413, f"body over {MAX_BODY} bytes")
+    async def _auth(self, request: Request, handler: Handler) -> Response:
+        """The token, and its address's count of wrong ones; the page and the API description
+        are served without. (The body's size was checked before: kiosk.control.http.)"""
         if request.path in PUBLIC_PATHS or request.path.startswith(WEB_PREFIX):
             response = await handler(request)
             if request.path != "/openapi.json":
                 response.headers["Content-Security-Policy"] = PAGE_POLICY
                 response.headers["Cache-Control"] = "no-cache"  # a phone gets an updated page
             return response
-        address = request.remote or "?"
+        address = request.remote
         if self._failures is not None and not self._failures[0].test(self._failures[1], address):
             return self._locked_out(address)
-        caller = self._caller(request.headers.get("Authorization", ""))
+        caller = self._caller(request.headers.get("authorization", ""))
         if caller is None:
             if self._failures is not None:
                 self._failures[0].hit(self._failures[1], address)
             response = problem(401, "a valid token is needed: Authorization: Bearer TOKEN")
             response.headers["WWW-Authenticate"] = 'Bearer realm="kiosk"'
             return response
-        request[CALLER] = caller
+        request.context[CALLER] = caller
         return await handler(request)
 
-    def _locked_out(self, address: str) -> web.Response:
+    def _locked_out(self, address: str) -> Response:
         """429 for an address that sent too many wrong tokens: guessing costs a minute a try."""
         assert self._failures is not None
         failures, limit = self._failures
@@ -266,21 +235,21 @@ class ControlServer:
 
     # -- routes ----------------------------------------------------------------------------
 
-    async def _openapi(self, request: web.Request) -> web.Response:
-        return web.json_response(openapi())
+    async def _openapi(self, request: Request) -> Response:
+        return json_response(openapi())
 
-    async def _moderation(self, request: web.Request) -> web.Response:
+    async def _moderation(self, request: Request) -> Response:
         """The posts waiting for approval (newest first) and the recent decisions."""
         if (denied := _denied(request, "status")) is not None:
             return denied
-        return web.json_response(self.wall.moderation())
+        return json_response(self.wall.moderation())
 
-    async def _status(self, request: web.Request) -> web.Response:
+    async def _status(self, request: Request) -> Response:
         if (denied := _denied(request, "status")) is not None:
             return denied
-        return web.json_response(self.wall.status())
+        return json_response(self.wall.status())
 
-    async def _screenshot(self, request: web.Request) -> web.StreamResponse:
+    async def _screenshot(self, request: Request) -> Response:
         if (denied := _denied(request, "screenshot")) is not None:
             return denied
         command = {"command": "screenshot", "screen": request.match_info["screen"]}
@@ -288,12 +257,12 @@ class ControlServer:
             command["width"] = request.query["width"]
         return self._run(command)
 
-    async def _screens(self, request: web.Request) -> web.Response:
+    async def _screens(self, request: Request) -> Response:
         """The layout's screens with their groups and page titles (what commands may name)."""
         if (denied := _denied(request, "status")) is not None:
             return denied
         entries = self.wall.directory().screens
-        return web.json_response(
+        return json_response(
             {
                 "screens": [
                     {"name": e.name, "groups": sorted(e.groups), "pages": list(e.pages)}
@@ -302,7 +271,7 @@ class ControlServer:
             }
         )
 
-    async def _fleet(self, request: web.Request) -> web.Response:
+    async def _fleet(self, request: Request) -> Response:
         """Every box of the site (online, role, screens, data and heartbeat ages, thumbnails'
         ages); 404 on a wall that takes no data over MQTT."""
         if (denied := _denied(request, "status")) is not None:
@@ -310,9 +279,9 @@ class ControlServer:
         boxes = self.wall.fleet()
         if boxes is None:
             return problem(404, "this wall is not part of a fleet (no data: mqtt:)")
-        return web.json_response({"boxes": boxes})
+        return json_response({"boxes": boxes})
 
-    async def _fleet_thumbnail(self, request: web.Request) -> web.Response:
+    async def _fleet_thumbnail(self, request: Request) -> Response:
         """The last JPEG a box published of one of its screens."""
         if (denied := _denied(request, "status")) is not None:
             return denied
@@ -320,10 +289,10 @@ class ControlServer:
         jpeg = self.wall.fleet_thumbnail(box, screen)
         if jpeg is None:
             return problem(404, f"no thumbnail of {screen} on {box} (yet)")
-        return web.Response(body=jpeg, content_type="image/jpeg",
-                            headers={"Cache-Control": "no-store"})  # fmt: skip
+        return Response(body=jpeg, content_type="image/jpeg",
+                        headers={"Cache-Control": "no-store"})  # fmt: skip
 
-    async def _audit(self, request: web.Request) -> web.Response:
+    async def _audit(self, request: Request) -> Response:
         """The newest applied commands, newest first: ``?limit=`` 1 to 500, default 50."""
         if (denied := _denied(request, "status")) is not None:
             return denied
@@ -331,22 +300,31 @@ class ControlServer:
         if not raw.isdigit() or not 1 <= int(raw) <= AUDIT_LIMIT:
             issue = {"path": ["limit"], "message": f"a whole number from 1 to {AUDIT_LIMIT}"}
             return problem(422, f"limit: {issue['message']}", issues=[issue])
-        return web.json_response({"entries": self.audit.last(int(raw))})
+        return json_response({"entries": self.audit.last(int(raw))})
 
-    async def _page(self, request: web.Request) -> web.FileResponse:
-        return web.FileResponse(WEB_DIR / "index.html")
+    async def _page(self, request: Request) -> Response:
+        return Response(body=(WEB_DIR / "index.html").read_bytes(), content_type="text/html")
 
-    async def _metrics(self, request: web.Request) -> web.Response:
+    async def _web_file(self, request: Request) -> Response:
+        """The control page's scripts and styles: only the files of the folder, by name."""
+        name = request.match_info["name"]
+        if name not in self._static:  # "..", a second folder, a file made up: not there
+            return problem(404, "not found")
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        charset = "; charset=utf-8" if kind.startswith("text/") else ""
+        return Response(body=(WEB_DIR / name).read_bytes(), content_type=kind + charset)
+
+    async def _metrics(self, request: Request) -> Response:
         """Prometheus text format (scope view)."""
         if (denied := _denied(request, "metrics")) is not None:
             return denied
         from kiosk.control.metrics import CONTENT_TYPE, exposition  # prometheus_client, on use
 
         body = exposition(self.wall.figures())
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+        return Response(body=body, content_type=CONTENT_TYPE)
 
-    async def _command(self, request: web.Request) -> web.StreamResponse:
-        raw = await request.read()
+    async def _command(self, request: Request) -> Response:
+        raw = request.body
         try:
             data = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -354,9 +332,9 @@ class ControlServer:
         name = data.get("command") if isinstance(data, dict) else None
         if (denied := _denied(request, name if isinstance(name, str) else "")) is not None:
             return denied
-        return self._run(data, request[CALLER])
+        return self._run(data, request.context[CALLER])
 
-    def _run(self, data: object, caller: Caller | None = None) -> web.StreamResponse:
+    def _run(self, data: object, caller: Caller | None = None) -> Response:
         try:
             validated = validate(data, self.wall.directory())
         except CommandError as error:
@@ -368,9 +346,9 @@ class ControlServer:
                 png = self.wall.screenshot(command)
             except NotShownError as error:
                 return problem(409, str(error))
-            return web.Response(body=png, content_type="image/png")
+            return Response(body=png, content_type="image/png")
         if isinstance(command, Status):
-            return web.json_response(self.wall.status(command))
+            return json_response(self.wall.status(command))
         assert caller is not None
         try:
             if isinstance(command, Decide):  # approve / reject / hide: who decided is kept
@@ -389,11 +367,11 @@ class ControlServer:
         detail = command.model_dump(mode="json", exclude_defaults=True)
         detail["command"] = command.command
         self.audit.record(caller.name, detail, list(validated.screens))
-        return web.json_response({"ok": True, "command": command.command, **result})
+        return json_response({"ok": True, "command": command.command, **result})
 
 
-def _denied(request: web.Request, command: str) -> web.Response | None:
-    caller: Caller = request[CALLER]
+def _denied(request: Request, command: str) -> Response | None:
+    caller: Caller = request.context[CALLER]
     needed = scope_of(command)
     if needed in caller.scopes:
         return None
