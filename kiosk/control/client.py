@@ -12,9 +12,15 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+from kiosk.lazy import lazy_import
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_import("httpx")
+
 
 DEFAULT_URL = "http://127.0.0.1:8700"
 EXIT_OK, EXIT_UNREACHABLE, EXIT_REFUSED, EXIT_UNAUTHORISED = 0, 1, 2, 3

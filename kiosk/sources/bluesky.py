@@ -29,14 +29,14 @@ import json
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
 from pydantic import Field, field_validator, model_validator
 
 from kiosk.analytics.places import country_of, locate, place_fields
 from kiosk.analytics.queries import Listener, ListeningOptions
 from kiosk.analytics.sentiment import enrich
+from kiosk.lazy import lazy_import
 from kiosk.sources.base import register
 from kiosk.sources.bluesky_profiles import FollowerCounts, author_did, parse_profiles, profiles_url
 from kiosk.sources.listening import ListeningSource
@@ -44,6 +44,11 @@ from kiosk.sources.mastodon import parse_time
 from kiosk.sources.parsing import DATA_ERRORS, count, describe, parse_off_loop
 from kiosk.sources.polling import FetchError, HttpOptions, PollInterval, http_address
 from kiosk.values import Mention
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_import("httpx")
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,16 @@ from __future__ import annotations
 import collections
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
+from kiosk.lazy import lazy_import
 from kiosk.sources.parsing import DATA_ERRORS, count, describe, finite
 from kiosk.sources.polling import FetchError
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_import("httpx")
 
 PROFILES = "/xrpc/app.bsky.actor.getProfiles"
 BATCH = 25  # the API's limit of actors per call

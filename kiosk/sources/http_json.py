@@ -30,20 +30,25 @@ import logging
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-import httpx
-import jmespath
-import jmespath.exceptions
 import numpy as np
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from kiosk.config.types import LAYOUT_MODEL, LONGEST_HISTORY, SECOND, Duration
+from kiosk.lazy import lazy_import
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.parsing import DATA_ERRORS, describe
 from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSource, PollingSource
 from kiosk.sources.posts import NewPosts, PostFields, read_post
 from kiosk.values import Breakdown, Kind, Mention, Metric, RankEntry, Ranking, TimeSeries
+
+if TYPE_CHECKING:
+    import httpx
+    import jmespath
+else:
+    httpx = lazy_import("httpx")
+    jmespath = lazy_import("jmespath")
 
 log = logging.getLogger(__name__)
 S = TypeVar("S")

@@ -26,22 +26,28 @@ import json
 import logging
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
-import httpx
-from httpx_sse import SSEError
 from pydantic import Field, field_validator, model_validator
 
 from kiosk.analytics.places import country_of, locate, place_fields
 from kiosk.analytics.queries import Listener, ListeningOptions, words_of
 from kiosk.analytics.sentiment import enrich
+from kiosk.lazy import lazy_import
 from kiosk.sources.base import register
 from kiosk.sources.listening import ListeningSource
 from kiosk.sources.parsing import DATA_ERRORS, count, describe
 from kiosk.sources.polling import FetchError, HttpOptions, PollInterval, backoff_delay, http_address
 from kiosk.sources.streaming import check_event_stream, read_events, refused
 from kiosk.values import Mention
+
+if TYPE_CHECKING:
+    import httpx
+    import httpx_sse
+else:
+    httpx = lazy_import("httpx")
+    httpx_sse = lazy_import("httpx_sse")
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +243,7 @@ class MastodonSource(ListeningSource):
                             self._streamed(tag, event.data)
         except (httpx.TimeoutException, TimeoutError):
             raise FetchError(f"{host}: the stream for #{tag} went quiet") from None
-        except SSEError:
+        except httpx_sse.SSEError:
             self.streaming = False
             log.info("source %s: %s streams no events: polling only", self.name, host)
             return

@@ -39,9 +39,8 @@ import hashlib
 import json
 import logging
 import math
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import httpx
 import numpy as np
 from pydantic import (
     AfterValidator,
@@ -53,12 +52,18 @@ from pydantic import (
 )
 
 from kiosk.config.types import LAYOUT_MODEL, LONGEST_HISTORY, MINUTE, SECOND, Duration
+from kiosk.lazy import lazy_import
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import BadValueError, check_stream_names, epoch_seconds
 from kiosk.sources.parsing import DATA_ERRORS, describe, finite, parse_off_loop, plain, shown
 from kiosk.sources.polling import HttpOptions, HttpSource, StreamError
 from kiosk.sources.posts import NewPosts, PostFields, read_post
 from kiosk.values import Kind, Mention, Metric, RankEntry, Ranking, TimeSeries
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_import("httpx")
 
 log = logging.getLogger(__name__)
 

@@ -30,17 +30,22 @@ import random
 from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar, cast
 
-import httpx
 from pydantic import AfterValidator, Field
 
 from kiosk.config.types import DAY, HOUR, LONGEST_HISTORY, MINUTE, SECOND, Duration
 from kiosk.hub import Hub, SourceState
+from kiosk.lazy import lazy_import
 from kiosk.redaction import redact
 from kiosk.sources.base import Source, SourceOptions
 from kiosk.sources.cache import decode_value, default_cache_dir, encode_value, write_atomically
 from kiosk.values import Kind, Mention
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_import("httpx")
 
 log = logging.getLogger(__name__)
 

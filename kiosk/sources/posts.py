@@ -16,16 +16,20 @@ import hashlib
 import math
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import jmespath
-import jmespath.exceptions
 from pydantic import AfterValidator, BaseModel, Field
 
 from kiosk.analytics.sentiment import enrich
 from kiosk.config.markets import country_names
 from kiosk.config.types import LAYOUT_MODEL
+from kiosk.lazy import lazy_import
 from kiosk.values import Mention
+
+if TYPE_CHECKING:
+    import jmespath
+else:
+    jmespath = lazy_import("jmespath")
 
 SEEN = 20_000  # post ids remembered per stream: a poll that answers the same posts adds none
 MAX_TEXT = 5000  # characters kept of a post's text

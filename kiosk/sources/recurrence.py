@@ -15,11 +15,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
-
+from kiosk.lazy import lazy_import
 from kiosk.sources.parsing import DATA_ERRORS, DeadlineExceeded, deadline
+
+if TYPE_CHECKING:
+    from dateutil import rrule  # type: ignore[import-untyped]
+else:
+    rrule = lazy_import("dateutil.rrule")
 
 MAX_REPEATS = 500  # of one event in the window (two days): more than one each 6 minutes
 MAX_TOTAL = 3000  # of all repeating events in the window: each costs ~0.5 ms to expand
@@ -126,7 +130,7 @@ def _count(event: Any, low: datetime, high: datetime) -> int | None:
     for moment in _extra_dates(event):
         count += bool(low <= moment <= high)
     for rule in _rules(event):
-        steps = rrulestr(rule.to_ical().decode(), dtstart=first, ignoretz=True)
+        steps = rrule.rrulestr(rule.to_ical().decode(), dtstart=first, ignoretz=True)
         for step, moment in enumerate(itertools.islice(steps, MAX_STEPS + 1)):
             if moment > high:
                 break

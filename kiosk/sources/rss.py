@@ -21,26 +21,27 @@ import functools
 import io
 import logging
 import time
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-import httpx
 import numpy as np
 from pydantic import Field, TypeAdapter
 
 from kiosk.analytics.sentiment import enrich
+from kiosk.lazy import lazy_import
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.parsing import DATA_ERRORS, describe
 from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSource, PollInterval
 from kiosk.values import Kind, Mention, TimeSeries
 
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_import("httpx")
+
 log = logging.getLogger(__name__)
 
 HOURS = 24
 MAX_SEEN = 5000  # entry ids remembered (with their times) for dedupe and the hourly counts
-_ENTRY_ERRORS: tuple[type[Exception], ...] = (
-    httpx.InvalidURL,
-    *DATA_ERRORS,
-)  # a link with a control character
 MAX_TEXT = 2000  # characters of an entry's title and summary kept: a headline, not an article
 _SEEN_ON_DISK: TypeAdapter[list[tuple[str, float, str]]] = TypeAdapter(list[tuple[str, float, str]])
 
@@ -105,7 +106,9 @@ def parse_feed(body: bytes, headers: httpx.Headers, url: str) -> Feed:
     for entry in parsed.entries:
         try:
             entries.append(_entry(entry))
-        except _ENTRY_ERRORS:
+        except DATA_ERRORS:
+            unreadable += 1
+        except httpx.InvalidURL:  # a link with a control character
             unreadable += 1
     return Feed(author, lang, entries, unreadable)
 

@@ -20,13 +20,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import httpx
-from httpx_sse import ServerSentEvent, SSEError
 from pydantic import AfterValidator, Field
 
 from kiosk.config.types import HOUR, SECOND, Duration
+from kiosk.lazy import lazy_import
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import BadValueError, StreamSpec, _search, check_stream_names, extract
 from kiosk.sources.parsing import DATA_ERRORS, describe
@@ -39,6 +38,13 @@ from kiosk.sources.streaming import (
     refused,
 )
 from kiosk.values import Kind
+
+if TYPE_CHECKING:
+    import httpx
+    import httpx_sse
+else:
+    httpx = lazy_import("httpx")
+    httpx_sse = lazy_import("httpx_sse")
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +146,7 @@ class SseSource(HttpSource):
             raise FetchError(f"{host} said nothing for {options.idle:g}s") from None
         except httpx.ConnectError:
             raise FetchError(f"cannot connect to {host}") from None
-        except SSEError as error:
+        except httpx_sse.SSEError as error:
             raise FetchError(f"{host} did not answer with an event stream ({error})") from None
         except httpx.HTTPError as error:
             if not alive:
@@ -156,7 +162,7 @@ class SseSource(HttpSource):
         limit = self.options.max_event_bytes
         self.stream_trouble("data", f"an event larger than {limit:,} bytes was skipped")
 
-    def _take(self, event: ServerSentEvent) -> None:
+    def _take(self, event: httpx_sse.ServerSentEvent) -> None:
         if event.id:
             self.last_event_id = event.id
         if event.retry is not None:

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncGenerator, Callable
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import httpx
-from httpx_sse import ServerSentEvent, SSEError
-
+from kiosk.lazy import lazy_import
 from kiosk.sources.polling import FetchError, parse_retry_after
 
+if TYPE_CHECKING:
+    import httpx
+    import httpx_sse
+else:
+    httpx = lazy_import("httpx")
+    httpx_sse = lazy_import("httpx_sse")
+
 MAX_EVENT_BYTES = 1 << 20  # 1 MiB: a post, a page of stats; far more is a broken server
-KEEPALIVE = ServerSentEvent()  # yielded for a comment line (": ping"): a sign of life
 
 
 def body_of(response: httpx.Response) -> AsyncGenerator[bytes, None]:
@@ -44,7 +48,7 @@ def check_event_stream(response: httpx.Response) -> None:
     """Raise SSEError unless the answer is ``text/event-stream`` (as httpx-sse does)."""
     content_type = response.headers.get("content-type", "").partition(";")[0]
     if "text/event-stream" not in content_type:
-        raise SSEError(f"expected Content-Type text/event-stream, got {content_type!r}")
+        raise httpx_sse.SSEError(f"expected Content-Type text/event-stream, got {content_type!r}")
 
 
 async def read_events(
@@ -52,8 +56,8 @@ async def read_events(
     *,
     max_event_bytes: int = MAX_EVENT_BYTES,
     oversized: Callable[[], None] = lambda: None,
-) -> AsyncGenerator[ServerSentEvent, None]:
-    """The events of ``response`` (and :data:`KEEPALIVE` for comments); ``oversized()`` is
+) -> AsyncGenerator[httpx_sse.ServerSentEvent, None]:
+    """The events of ``response`` (an empty one for a comment); ``oversized()`` is
     called for each event skipped for its size. Use it inside ``contextlib.aclosing``."""
     reader = EventReader(max_event_bytes)
     async with contextlib.aclosing(body_of(response)) as chunks:
@@ -83,8 +87,8 @@ class EventReader:
         self._id_here = False  # this event set it: dispatched even without data
         self._retry: int | None = None
 
-    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        events: list[ServerSentEvent] = []
+    def feed(self, chunk: bytes) -> list[httpx_sse.ServerSentEvent]:
+        events: list[httpx_sse.ServerSentEvent] = []
         start, size = 0, len(chunk)
         if self._trailing_cr and chunk[:1] == b"\n":
             start = 1  # the \n of a \r\n split between two chunks
@@ -121,7 +125,7 @@ class EventReader:
             return
         self._line += part
 
-    def _end_line(self) -> ServerSentEvent | None:
+    def _end_line(self) -> httpx_sse.ServerSentEvent | None:
         blank = self._line_seen == 0
         line = self._line.decode("utf-8", errors="replace")
         self._line.clear()
@@ -134,16 +138,18 @@ class EventReader:
         self._event_bytes += len(line) + 1
         return self._decode(line)
 
-    def _decode(self, line: str) -> ServerSentEvent | None:
+    def _decode(self, line: str) -> httpx_sse.ServerSentEvent | None:
         if not line:
             self._event_bytes = 0
             if not (self._event or self._data or self._id_here or self._retry is not None):
                 return None
-            event = ServerSentEvent(self._event, "\n".join(self._data), self._id, self._retry)
+            event = httpx_sse.ServerSentEvent(
+                self._event, "\n".join(self._data), self._id, self._retry
+            )
             self._event, self._data, self._retry, self._id_here = "", [], None, False
             return event
         if line.startswith(":"):
-            return KEEPALIVE
+            return httpx_sse.ServerSentEvent()  # a comment line (": ping"): a sign of life
         field, _, value = line.partition(":")
         value = value.removeprefix(" ")
         if field == "event":
