@@ -9,3 +9,44 @@ __version__ = "0.1.0"
 # A None in sys.modules makes that import fail, and httpx then leaves its CLI out, as it does
 # where they are not installed.
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
+def _without_pydantic_plugins() -> None:
+    """Keep pydantic from looking for plugins, which costs 2.3 MB of every wall's memory.
+
+    pydantic asks its plugin loader, on the first model it builds, for the plugins installed as
+    entry points; the loader imports ``importlib.metadata`` (with email, zipfile, csv...: 2.3 MB
+    of PSS, issue #14) and scans every installed package's metadata. kiosk uses no plugin, and
+    a wall should not have its layout checked by one that happens to be installed. pydantic's
+    own switch (``PYDANTIC_DISABLE_PLUGINS``) skips the scan but not the import, so the loader
+    is stood in for: ``get_plugins()`` finds none; any other name is read from the real one.
+    """
+    import types
+    from importlib.machinery import PathFinder
+
+    name = "pydantic.plugin._loader"
+    if name in sys.modules:
+        return
+    stand_in = types.ModuleType(name)
+
+    def get_plugins() -> tuple[()]:
+        return ()
+
+    def forward(attr: str) -> object:  # a newer pydantic asking for more: the real loader's
+        package = sys.modules.get("pydantic.plugin")
+        spec = (
+            None
+            if attr.startswith("__") or package is None
+            else (PathFinder.find_spec(name, package.__path__))
+        )
+        if spec is None or spec.loader is None:
+            raise AttributeError(attr)
+        real = types.ModuleType(name)
+        spec.loader.exec_module(real)
+        return getattr(real, attr)
+
+    vars(stand_in).update(get_plugins=get_plugins, __getattr__=forward)
+    sys.modules[name] = stand_in
+
+
+_without_pydantic_plugins()

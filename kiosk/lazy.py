@@ -1,10 +1,12 @@
-"""Modules loaded when first used, not when kiosk is imported (the standard library's recipe).
+"""Modules imported when first used, not when kiosk is imported.
 
 Every source type is imported to build the layout's model, but a wall runs only the sources its
 layout names: a demo or file wall never touches httpx, jmespath or dateutil, which cost about
-7 MB of its memory (PSS; issue #14's goal for a 1080p wall is 130 MB). A module taken through
-:func:`lazy_import` is found at once (a missing one fails at import, as before) and executed on
-the first attribute read, which for the sources is in the wall's event loop.
+7 MB of its memory (PSS; issue #14's goal for a 1080p wall is 130 MB). :func:`lazy_import`
+checks at once that the module can be found (a missing one fails at import, as before) and
+imports it on the first attribute read, through the import system and its lock: safe from any
+thread (the standard library's LazyLoader is not, before Python 3.12), and other modules that
+import the same name get the real module.
 
 Write, so that type checkers still see the module::
 
@@ -16,21 +18,24 @@ Write, so that type checkers still see the module::
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
 from types import ModuleType
+from typing import Any
+
+
+class _Lazy(ModuleType):
+    """Stands for a module until an attribute is read; then every read goes to the module."""
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self.__name__), attr)
 
 
 def lazy_import(name: str) -> ModuleType:
-    """``name`` as a module that runs its code on first use (at once if already imported)."""
+    """``name`` as a module imported on first use (the module itself if already imported)."""
     if (module := sys.modules.get(name)) is not None:
         return module
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
+    if importlib.util.find_spec(name) is None:
         raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+    return _Lazy(name)

@@ -26,8 +26,6 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 DOMAIN = "kiosk"
 LOCALES_DIR = Path(__file__).parent / "locales"
@@ -87,6 +85,9 @@ def translations(language: str) -> gettext.NullTranslations:
     """The compiled catalogue of ``language`` (English: the msgids themselves)."""
     if language == "en":
         return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo  # 1 MB, for rooms not in English only
+    from babel.messages.pofile import read_po
+
     po = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     with po.open("rb") as source:
         catalog = read_po(source, locale=language, domain=DOMAIN)

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import ctypes
 import ctypes.util
-import email.utils
 import hashlib
 import json
 import logging
@@ -43,9 +42,12 @@ from kiosk.sources.cache import decode_value, default_cache_dir, encode_value, w
 from kiosk.values import Kind, Mention
 
 if TYPE_CHECKING:
+    from email import utils as email_utils
+
     import httpx
 else:
     httpx = lazy_import("httpx")
+    email_utils = lazy_import("email.utils")
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +198,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         seconds = float(value)
     else:
         try:
-            when = email.utils.parsedate_to_datetime(value)
+            when = email_utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
         if when.tzinfo is None:

@@ -15,11 +15,17 @@ Kalverstraat" is fine.
 
 from __future__ import annotations
 
+import functools
 import re
-
-import phonenumbers
+from typing import TYPE_CHECKING
 
 from kiosk.analytics.moderation_rules import PERSONAL_DATA, Finding
+from kiosk.lazy import lazy_import
+
+if TYPE_CHECKING:
+    import phonenumbers
+else:  # 1.8 MB, asked only about a post with eight digits or more
+    phonenumbers = lazy_import("phonenumbers")
 
 REGIONS = ("NL", "BE", "FR", "IT", "GB", "DE", "ES", "US")
 _FIRST_REGIONS = {"en": "GB", "nl": "NL", "fr": "FR", "it": "IT", "de": "DE", "es": "ES"}
@@ -150,8 +156,10 @@ def _has_phone(text: str, lang: str) -> bool:
             continue
         # Asking about the candidate alone: the matcher on a whole post, for eight regions,
         # takes a millisecond.
-        for match in phonenumbers.PhoneNumberMatcher(raw, region, leniency=_POSSIBLE):
-            if phonenumbers.number_type(match.number) in _BUSINESS_LINES:
+        for match in phonenumbers.PhoneNumberMatcher(
+            raw, region, leniency=phonenumbers.Leniency.POSSIBLE
+        ):
+            if phonenumbers.number_type(match.number) in _business_lines():
                 continue  # "call us free on 0800 …" is a company's number, not a person's
             if (
                 match.raw_string[:1] in "+0("
@@ -171,11 +179,10 @@ def _personal(raw: str, region: str) -> bool:
         return False
     return (
         phonenumbers.is_possible_number(number)
-        and phonenumbers.number_type(number) not in _BUSINESS_LINES
+        and phonenumbers.number_type(number) not in _business_lines()
     )
 
 
-_POSSIBLE = phonenumbers.Leniency.POSSIBLE
 # Freephone, shared-cost and company-wide ranges per region, in national digits (0800, 0900,
 # UK 03…, French 0969, Italian 800/199): numbers phonenumbers may not know as valid, and never
 # a person's.
@@ -189,11 +196,15 @@ _BUSINESS_PREFIXES = {
     "ES": r"(?:90[0-2]|80[0-9])",
     "US": r"1?(?:800|888|877|866|855|844|833)",
 }
-_BUSINESS_LINES = frozenset(
-    {
-        phonenumbers.PhoneNumberType.TOLL_FREE,
-        phonenumbers.PhoneNumberType.PREMIUM_RATE,
-        phonenumbers.PhoneNumberType.SHARED_COST,
-        phonenumbers.PhoneNumberType.UAN,
-    }
-)
+
+
+@functools.cache
+def _business_lines() -> frozenset[int]:
+    return frozenset(
+        {
+            phonenumbers.PhoneNumberType.TOLL_FREE,
+            phonenumbers.PhoneNumberType.PREMIUM_RATE,
+            phonenumbers.PhoneNumberType.SHARED_COST,
+            phonenumbers.PhoneNumberType.UAN,
+        }
+    )
