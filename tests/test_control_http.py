@@ -131,6 +131,12 @@ def test_malformed_oversized_and_chunked_requests_are_answered_and_closed() -> N
             ),
             "chunked_over": await raw(server, chunked_over),
             "chunked_ok": await raw(server, chunked_ok, read_for=0.5),
+            "expect": await raw(
+                server,
+                b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                b"Expect: 100-continue\r\n\r\nok",
+                read_for=0.5,
+            ),
         }
 
     got = run(scenario)
@@ -141,6 +147,10 @@ def test_malformed_oversized_and_chunked_requests_are_answered_and_closed() -> N
     assert status_and_json(got["chunked_over"])[0] == 413
     status, body = status_and_json(got["chunked_ok"])
     assert (status, body["body"]) == (200, "abcde")
+    interim, _, final = got["expect"].partition(b"\r\n\r\n")
+    assert interim.startswith(b"HTTP/1.1 100 ")  # as curl waits for before sending a body
+    status, body = status_and_json(final)
+    assert (status, body["body"]) == (200, "ok")
 
 
 def test_a_stalled_client_neither_blocks_others_nor_stays_forever() -> None:

@@ -213,6 +213,8 @@ class Server:
             if length is not None and length > self.max_body:
                 await self._answer_alone(conn, writer, 413, f"body over {self.max_body} bytes")
                 return
+            if conn.they_are_waiting_for_100_continue:  # curl, for a body over 1 KiB
+                writer.write(conn.send(h11.InformationalResponse(status_code=100, headers=[])))
             try:
                 request.body = await self._body(conn, reader)
             except h11.RemoteProtocolError as error:
