@@ -24,7 +24,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 M_MMAP_THRESHOLD = -3  # glibc's malloc.h
-BIG_BUFFER = 2**20  # bytes: a 4K chart picture (2-4 MB) is above, a 4K frame far above, a glyph far below
+BIG_BUFFER = 2**20  # bytes: a 4K chart picture (2-4 MB) and frame (33 MB) are above, a glyph below
 
 
 def _uses_pyside(module: object) -> bool:
