@@ -128,7 +128,12 @@ class ControlServer:
             limit = RateLimitItemPerMinute(config.failed_tokens_per_minute)
             self._failures = (MovingWindowRateLimiter(MemoryStorage()), limit)
         self._warned: set[str] = set()  # addresses already logged as locked out
-        self._static = {path.name for path in WEB_DIR.iterdir() if path.is_file()}
+        # The control page's files, read once: serving the page reads no disk in the UI thread.
+        self._web = {
+            path.name: (path.read_bytes(), _content_type(path.name))
+            for path in WEB_DIR.iterdir()
+            if path.is_file()
+        }
         routes = Router()
         routes.get("/openapi.json", self._openapi)
         routes.get("/v1/status", self._status)
@@ -303,16 +308,19 @@ class ControlServer:
         return json_response({"entries": self.audit.last(int(raw))})
 
     async def _page(self, request: Request) -> Response:
-        return Response(body=(WEB_DIR / "index.html").read_bytes(), content_type="text/html")
+        return self._file("index.html")
 
     async def _web_file(self, request: Request) -> Response:
-        """The control page's scripts and styles: only the files of the folder, by name."""
-        name = request.match_info["name"]
-        if name not in self._static:  # "..", a second folder, a file made up: not there
+        """The control page's scripts and styles."""
+        return self._file(request.match_info["name"])
+
+    def _file(self, name: str) -> Response:
+        """One of the page's files, by name only: "..", a second folder or a made-up name is not
+        among them (404)."""
+        if (found := self._web.get(name)) is None:
             return problem(404, "not found")
-        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        charset = "; charset=utf-8" if kind.startswith("text/") else ""
-        return Response(body=(WEB_DIR / name).read_bytes(), content_type=kind + charset)
+        body, kind = found
+        return Response(body=body, content_type=kind)
 
     async def _metrics(self, request: Request) -> Response:
         """Prometheus text format (scope view)."""
@@ -368,6 +376,11 @@ class ControlServer:
         detail["command"] = command.command
         self.audit.record(caller.name, detail, list(validated.screens))
         return json_response({"ok": True, "command": command.command, **result})
+
+
+def _content_type(name: str) -> str:
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return f"{kind}; charset=utf-8" if kind.startswith("text/") else kind
 
 
 def _denied(request: Request, command: str) -> Response | None:
