@@ -108,16 +108,6 @@ class Router:
         return 405 if allowed else 404
 
 
-REASONS = {
-    400: "bad request",
-    404: "not found",
-    405: "method not allowed",
-    413: "body too large",
-    431: "request headers too large",
-    500: "internal error",
-}
-
-
 class Server:
     """Serves ``router`` on one address, through ``middleware``.
 
@@ -203,7 +193,7 @@ class Server:
                 event = await self._next(conn, reader)
             except h11.RemoteProtocolError as error:
                 status = error.error_status_hint
-                await self._answer_alone(conn, writer, status, str(error) or REASONS[status])
+                await self._answer_alone(conn, writer, status, str(error) or _phrase(status))
                 return
             if isinstance(event, h11.ConnectionClosed):
                 return
@@ -260,7 +250,7 @@ class Server:
             status = found
 
             async def missing(request: Request) -> Response:
-                return self.problem(status, REASONS[status])
+                return self.problem(status, _phrase(status))
 
             handler = missing
         else:
@@ -296,7 +286,7 @@ class Server:
             ("Content-Length", str(len(response.body))),
             *response.headers.items(),
         ]
-        reason = _reason(response.status)
+        reason = _phrase(response.status).encode()
         data = conn.send(h11.Response(status_code=response.status, headers=headers, reason=reason))
         if response.body and not head_only:
             data += conn.send(h11.Data(data=response.body))
@@ -309,11 +299,13 @@ class _TooLargeError(Exception):
     pass
 
 
-def _reason(status: int) -> bytes:
+def _phrase(status: int) -> str:
+    """The status line's words ("Not Found"), also the error text of an answer the server
+    gives by itself."""
     try:
-        return HTTPStatus(status).phrase.encode()
+        return HTTPStatus(status).phrase
     except ValueError:
-        return b""
+        return ""
 
 
 def _request(event: h11.Request, remote: str) -> Request:
