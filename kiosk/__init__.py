@@ -32,18 +32,20 @@ def _without_pydantic_plugins() -> None:
     def get_plugins() -> tuple[()]:
         return ()
 
+    real: list[types.ModuleType] = []  # the real loader, run once if ever asked for more
+
     def forward(attr: str) -> object:  # a newer pydantic asking for more: the real loader's
         package = sys.modules.get("pydantic.plugin")
-        spec = (
-            None
-            if attr.startswith("__") or package is None
-            else (PathFinder.find_spec(name, package.__path__))
-        )
-        if spec is None or spec.loader is None:
+        if attr.startswith("__") or package is None:
             raise AttributeError(attr)
-        real = types.ModuleType(name)
-        spec.loader.exec_module(real)
-        return getattr(real, attr)
+        if not real:
+            spec = PathFinder.find_spec(name, package.__path__)
+            if spec is None or spec.loader is None:
+                raise AttributeError(attr)
+            module = types.ModuleType(name)
+            spec.loader.exec_module(module)
+            real.append(module)
+        return getattr(real[0], attr)
 
     vars(stand_in).update(get_plugins=get_plugins, __getattr__=forward)
     sys.modules[name] = stand_in

@@ -56,8 +56,26 @@ def test_a_missing_module_fails_at_once() -> None:
     assert lazy_import("json") is sys.modules["json"]  # one already there is returned as is
 
 
-def test_pydantic_finds_no_plugins_and_reads_the_rest_from_its_loader() -> None:
+def test_pydantic_s_loader_stand_in_reads_other_names_from_the_real_loader_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # That it keeps importlib.metadata out is checked in a fresh interpreter above (it fails
+    # without the stand-in); here, what a newer pydantic asking the loader for more would get.
+    from importlib.machinery import PathFinder
+
     from pydantic.plugin import _loader
 
-    assert list(_loader.get_plugins()) == []
-    assert _loader.PYDANTIC_ENTRY_POINT_GROUP == "pydantic"  # a name kiosk does not stand in for
+    assert _loader.PYDANTIC_ENTRY_POINT_GROUP == "pydantic"  # not stood in for: the real one's
+    found: list[str] = []
+    find_spec = PathFinder.find_spec
+
+    def counted(name: str, *args: object) -> object:
+        found.append(name)
+        return find_spec(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PathFinder, "find_spec", counted)
+    assert _loader.PYDANTIC_ENTRY_POINT_GROUP == "pydantic"
+    assert _loader._loading_plugins is False
+    assert found == []  # the real loader was found and run once, not once per name read
+    with pytest.raises(AttributeError):
+        _loader.no_such_name  # noqa: B018
