@@ -12,12 +12,13 @@ sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 def _without_pydantic_plugins() -> None:
-    """Keep pydantic from looking for plugins, which costs 2.3 MB of every wall's memory.
+    """Keep pydantic from looking for plugins: importing its loader costs 2.3 MB of PSS.
 
     pydantic asks its plugin loader, on the first model it builds, for the plugins installed as
     entry points; the loader imports ``importlib.metadata`` (with email, zipfile, csv...: 2.3 MB
-    of PSS, issue #14) and scans every installed package's metadata. kiosk uses no plugin, and
-    a wall should not have its layout checked by one that happens to be installed. pydantic's
+    of PSS imported alone on top of the stack, issue #14) and scans every installed package's
+    metadata. kiosk uses no plugin, and a wall should not have its layout checked by one that
+    happens to be installed. pydantic's
     own switch (``PYDANTIC_DISABLE_PLUGINS``) skips the scan but not the import, so the loader
     is stood in for: ``get_plugins()`` finds none; any other name is read from the real one.
     """

@@ -1,8 +1,8 @@
 """Modules imported when first used, not when kiosk is imported.
 
 Every source type is imported to build the layout's model, but a wall runs only the sources its
-layout names: a demo or file wall never touches httpx, jmespath or dateutil, which cost about
-7 MB of its memory (PSS; issue #14's goal for a 1080p wall is 130 MB). :func:`lazy_import`
+layout names: a demo or file wall never touches httpx, jmespath or dateutil (issue #14's
+screen at 1080p: PSS 144 -> 141.5 MB once they were left out). :func:`lazy_import`
 checks at once that the module can be found (a missing one fails at import, as before) and
 imports it on the first attribute read, through the import system and its lock: safe from any
 thread (the standard library's LazyLoader is not, before Python 3.12), and other modules that
