@@ -321,14 +321,22 @@ def test_a_ticker_on_both_pages_scrolls_on_through_the_flip(
     old, new = window.pages[0].widgets[1], window.pages[1].widgets[1]
     assert isinstance(old, TickerWidget) and isinstance(new, TickerWidget)
     qtbot.waitUntil(lambda: len(old.items) >= 2, timeout=2000)
+    shown = [(i.mention.id, i.entered) for i in old.items]
     window.next_page()
     # The same posts at the same places: the strip goes on, it does not start over.
-    assert [(i.mention.id, i.entered) for i in new.items][: len(old.items)] == [
-        (i.mention.id, i.entered) for i in old.items
-    ]
+    assert [(i.mention.id, i.entered) for i in new.items][: len(shown)] == shown
     # The strip is left out of the fade, so it keeps moving while the page fades in.
     strip = QRect(new.strip.mapTo(window, QPoint(0, 0)), new.strip.size())
     assert window._fade.isVisible() and not window._fade.mask().intersects(strip)
+    # The hidden page's ticker keeps no pictures of the posts that went on without it ...
+    assert not old.isVisible() and old.items == [] and old._prepared is None
+    assert old.tape is not None and old.tape.labels == {}
+    # ... and takes the strip over again when its page comes back.
+    qtbot.wait(500)
+    shown = [(i.mention.id, i.entered) for i in new.items]
+    window.next_page()
+    assert old.isVisible() and [(i.mention.id, i.entered) for i in old.items][: len(shown)] == shown
+    assert shown and old.tape.labels and new.items == []
 
 
 def test_cut_flips_at_once_and_a_pin_holds(qtbot: QtBot, walls: list[Wall]) -> None:

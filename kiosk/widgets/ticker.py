@@ -75,6 +75,7 @@ class _Item:
     pixmap: QPixmap
     width: float  # logical pixels
     entered: float  # monotonic seconds when its left edge was at the right edge
+    drawn_for: int = 0  # the strip's height (logical pixels) its type was sized for
 
 
 class TickerWidget(KioskWidget):
@@ -105,6 +106,7 @@ class TickerWidget(KioskWidget):
         else:  # Qt moves the tape; Python only when a post enters or leaves
             self._step = AlignedTimer(0, self._frame_tick, self, single_shot=True)
         self._prepared: tuple[Mention, QPixmap] | None = None  # the next post, drawn ahead
+        self._handed_on = False  # the page shown next took this strip over (continue_from)
         self._admits = -math.inf  # when the next queued post may enter (set by advance)
         self._prepare = AlignedTimer(0, self._prepare_next, self, single_shot=True)
 
@@ -135,6 +137,17 @@ class TickerWidget(KioskWidget):
             self.tape.halt()
             self._step.stop()
         self.frame_times.append(math.nan)  # the benchmark must not count a hidden stretch
+        if self._handed_on:
+            self._let_go()
+
+    def _let_go(self) -> None:
+        """Drop the posts' pictures of a strip that went on on the page shown now: hidden, it
+        would keep pictures of posts long gone from the screen (at 4K each is 1-3 MB, and a
+        wall has a hidden ticker per rotating screen). If its page comes back, it takes the
+        strip over again (continue_from)."""
+        self._handed_on = False
+        self.items, self._prepared = [], None
+        self.follow_tape(self.clock())  # no posts: the band's labels go
 
     def live_part(self) -> QWidget:
         return self.strip
@@ -150,6 +163,8 @@ class TickerWidget(KioskWidget):
             or self.fresh.moderate != other.fresh.moderate
         ):
             return False
+        other._handed_on = True  # it lets its pictures go once its page is hidden
+        self._handed_on = False
         self.items = list(other.items)
         self.note_text("items", other.text_parts.get("items"))  # its items, its type
         self.queue = collections.deque(other.queue, maxlen=QUEUE_LENGTH)
@@ -217,7 +232,7 @@ class TickerWidget(KioskWidget):
                 pixmap = self._draw_item(mention)
             width = pixmap.width() / pixmap.devicePixelRatio()
             entered = next_entry if not self._started else max(next_entry, now)
-            self.items.append(_Item(mention, pixmap, width, entered))
+            self.items.append(_Item(mention, pixmap, width, entered, self._line_height()))
             self._started = True
             visible = visible or entered < now
         self._admits = self._entry_after(self.items[-1]) - LOOKAHEAD if self.items else -math.inf
@@ -261,11 +276,8 @@ class TickerWidget(KioskWidget):
     def _redraw_items(self) -> None:
         """Draw the items again for the strip's new height: a page's ticker is fed before the
         page is laid out (PageView.prepare), and its first posts were drawn in 4 px type."""
-        height = self.content_rect().height()
-        if not self.items or all(
-            round(item.pixmap.height() / item.pixmap.devicePixelRatio()) == height
-            for item in self.items
-        ):
+        height = self._line_height()
+        if not self.items or all(item.drawn_for == height for item in self.items):
             return
         redrawn: list[_Item] = []
         for item in self.items:
@@ -274,7 +286,7 @@ class TickerWidget(KioskWidget):
             entered = item.entered
             if redrawn:  # no earlier than the last one's end, as advance() spaces them
                 entered = max(entered, self._entry_after(redrawn[-1]))
-            redrawn.append(_Item(item.mention, pixmap, width, entered))
+            redrawn.append(_Item(item.mention, pixmap, width, entered, height))
         self.items = redrawn
         self._due = -math.inf
         self.strip.redraw()
@@ -342,9 +354,16 @@ class TickerWidget(KioskWidget):
         if self.queue:
             self._prepared = (self.queue[-1], self._draw_item(self.queue[-1]))
 
+    def _line_height(self) -> int:
+        return max(1, self.content_rect().height())
+
     def _draw_item(self, mention: Mention) -> QPixmap:
+        """The post as a picture as tall as what is drawn (type, badge and dot), not as the
+        strip: its rows above and below would be the strip's fill, which the strip paints
+        anyway (a 4K strip is 270 px tall and the type 0.36 of it; every post on screen and
+        the next one are pictures of up to 140 characters). The strip centres it."""
         style = self.style_
-        height = max(1, self.content_rect().height())
+        height = self._line_height()
         ratio = self.devicePixelRatioF()
         text = mention.text if len(mention.text) <= MAX_TEXT else mention.text[: MAX_TEXT - 1] + "…"
         who = mention.author
@@ -361,17 +380,26 @@ class TickerWidget(KioskWidget):
         dot = round(height * 0.18)
         badge = round(height * 0.42)
         parts = []
+        tallest = max(dot, badge)
         x = dot + style.px(16) + badge + style.px(12)
         for part, font in ((who, who_font), (meta, meta_font), (text, text_font)):
             measure.setFont(font)
-            advance = measure.fontMetrics().horizontalAdvance(part)
+            metrics = measure.fontMetrics()
+            advance = metrics.horizontalAdvance(part)
             parts.append((part, font, x, advance))
             x += advance + style.px(18)
+            # the line's height, or its glyphs' where a fallback font (emoji) reaches further
+            tallest = max(tallest, metrics.height(), metrics.boundingRect(part).height())
         measure.end()
-        pixmap = QPixmap(round(x * ratio), round(height * ratio))
+        # Two pixels of room above and below for antialiasing; as many rows cut above as
+        # below, so the strip centres it at whole pixels, where it was drawn on the full height.
+        top = max(0, height - tallest - 4) // 2
+        band = height - 2 * top
+        pixmap = QPixmap(round(x * ratio), round(band * ratio))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = self.text_painter(pixmap, "items")
+        painter.translate(0, -top)  # drawn where it sits on the strip's full height
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
