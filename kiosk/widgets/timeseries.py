@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from kiosk.config.widgets import TimeseriesOptions
 from kiosk.hub import Sample, StreamView
@@ -41,6 +41,9 @@ class TimeseriesWidget(KioskWidget):
         super().__init__(options, stream, style, parent)
         self.legend: list[tuple[str, QColor, float]] = []
         self.plot = pg.PlotWidget(parent=self, background=style.panel)
+        # pyqtgraph caches the view's background in a picture of the whole view (2-8 MB per
+        # chart at 4K, one per chart on every page): a plain fill, cheaper to fill than to copy.
+        self.plot.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
         if style.gpu:  # the plot's viewport becomes a QOpenGLWidget: Qt's GL paint engine
             self.plot.useOpenGL(True)
             smooth_lines(self.plot.viewport())
