@@ -415,6 +415,23 @@ class TestTicker:
         widget._frame_tick()  # type: ignore[attr-defined]
         self._same_picture(strip)
 
+    def test_the_tape_is_as_tall_as_the_posts_and_the_strips_fill_stays(
+        self, qtbot: QtBot, hub: Hub
+    ) -> None:
+        """A frame moves only the rows with type in them: the tape is the posts' band, centred
+        on the strip (whose rows above and below are its fill and never move)."""
+        widget, mono = self.make(qtbot, hub)
+        hub.append("s.mentions", [mention(i, "Trains cancelled at the station") for i in range(4)])
+        widget.refresh()
+        mono.now += 1 / 30
+        widget._frame_tick()  # type: ignore[attr-defined]
+        tape, strip = widget.tape, widget.strip  # type: ignore[attr-defined]
+        assert tape.height() == widget.band() < 0.7 * strip.height()  # type: ignore[attr-defined]
+        assert tape.y() == (strip.height() - tape.height()) // 2
+        assert tape.labels and all(
+            tape.rect().contains(label.geometry()) for _, label in tape.labels.values()
+        )
+
     @staticmethod
     def _same_picture(strip: QWidget) -> None:
         shown = strip.grab().toImage()

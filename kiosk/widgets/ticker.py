@@ -27,6 +27,8 @@ from typing import Any
 from PySide6.QtCore import QPoint, QPointF, QPropertyAnimation, QRect, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
+    QFont,
+    QFontMetrics,
     QHideEvent,
     QPainter,
     QPaintEvent,
@@ -357,6 +359,27 @@ class TickerWidget(KioskWidget):
     def _line_height(self) -> int:
         return max(1, self.content_rect().height())
 
+    def _fonts(self, height: int) -> tuple[QFont, QFont, QFont]:
+        """The author's, the handle's and the text's type: it follows the strip's height (a
+        two-row ticker reads from twice as far)."""
+        line = height / self.style_.unit
+        style = self.style_
+        return (
+            style.font(line * 0.34, 700),
+            style.font(line * 0.27, 400),
+            style.font(line * 0.36, 400),
+        )
+
+    def band(self) -> int:
+        """How tall a post is drawn on this strip (type, badge and dot, with room for
+        antialiasing): the posts' pictures and the tape are this tall, centred on the strip,
+        whose rows above and below are its fill and never move."""
+        height = self._line_height()
+        tallest = max(
+            round(height * 0.42), *(QFontMetrics(f).height() for f in self._fonts(height))
+        )
+        return _centred(height, tallest)
+
     def _draw_item(self, mention: Mention) -> QPixmap:
         """The post as a picture as tall as what is drawn (type, badge and dot), not as the
         strip: its rows above and below would be the strip's fill, which the strip paints
@@ -368,19 +391,13 @@ class TickerWidget(KioskWidget):
         text = mention.text if len(mention.text) <= MAX_TEXT else mention.text[: MAX_TEXT - 1] + "…"
         who = mention.author
         meta = f"@{mention.handle} · {platform_name(mention.platform)}"
-        # Type follows the strip's height: a two-row ticker reads from twice as far.
-        line = height / style.unit
-        who_font, meta_font, text_font = (
-            style.font(line * 0.34, 700),
-            style.font(line * 0.27, 400),
-            style.font(line * 0.36, 400),
-        )
+        who_font, meta_font, text_font = self._fonts(height)
         probe = QPixmap(1, 1)
         measure = QPainter(probe)
         dot = round(height * 0.18)
         badge = round(height * 0.42)
         parts = []
-        tallest = max(dot, badge)
+        tallest = 0
         x = dot + style.px(16) + badge + style.px(12)
         for part, font in ((who, who_font), (meta, meta_font), (text, text_font)):
             measure.setFont(font)
@@ -388,13 +405,12 @@ class TickerWidget(KioskWidget):
             advance = metrics.horizontalAdvance(part)
             parts.append((part, font, x, advance))
             x += advance + style.px(18)
-            # the line's height, or its glyphs' where a fallback font (emoji) reaches further
-            tallest = max(tallest, metrics.height(), metrics.boundingRect(part).height())
+            tallest = max(tallest, metrics.boundingRect(part).height())
         measure.end()
-        # Two pixels of room above and below for antialiasing; as many rows cut above as
-        # below, so the strip centres it at whole pixels, where it was drawn on the full height.
-        top = max(0, height - tallest - 4) // 2
-        band = height - 2 * top
+        # The band every post fits (the tape's height), or taller where a fallback font's
+        # glyphs (emoji) reach further than the line; centred on the strip at whole pixels.
+        band = max(self.band(), _centred(height, tallest))
+        top = (height - band) // 2
         pixmap = QPixmap(round(x * ratio), round(band * ratio))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
@@ -416,6 +432,12 @@ class TickerWidget(KioskWidget):
             )
         painter.end()
         return pixmap
+
+
+def _centred(height: int, tallest: int) -> int:
+    """A band of ``tallest`` rows and two more above and below (antialiasing) on a strip of
+    ``height``, with as many rows left above it as below, so it sits at whole pixels."""
+    return height - 2 * (max(0, height - tallest - 4) // 2)
 
 
 class _Strip(QWidget):
@@ -481,7 +503,8 @@ class _Tape(QWidget):
         self.setPalette(palette)
         self.labels: dict[int, tuple[_Item, QLabel]] = {}  # by id() of the item shown
         self.origin = 0
-        self.planned = (0, 0, 0.0)  # the strip's width, height and speed it was planned for
+        # the strip's width, height, speed and the band's height it was planned for
+        self.planned: tuple[int, int, float, int] = (0, 0, 0.0, 0)
         self.replan_at = -math.inf  # when the slide must be planned again
         self.motion = QPropertyAnimation(self, b"pos", self)
         self.timing = False  # whether each frame's time goes into the ticker's frame_times
@@ -517,13 +540,21 @@ class _Tape(QWidget):
         """Lay the posts on the band as the ticker has them now, and keep it sliding."""
         ticker, strip = self.ticker, self.ticker.strip
         width, height, speed = strip.width(), strip.height(), ticker.speed
+        band = max(
+            [ticker.band()]
+            + [
+                round(item.pixmap.height() / item.pixmap.devicePixelRatio())
+                for item in ticker.items
+            ]
+        )
+        planned = (width, height, speed, min(band, height))
         stopped = self.motion.state() != QPropertyAnimation.State.Running
-        if now >= self.replan_at or self.planned != (width, height, speed) or (moving and stopped):
-            self._plan(now, width, height, speed, moving=moving)
+        if now >= self.replan_at or self.planned != planned or (moving and stopped):
+            self._plan(now, planned, moving=moving)
         if not moving:  # driven by hand (a stand-in clock): where the clock says, exactly
             if self.motion.state() != QPropertyAnimation.State.Stopped:
                 self.halt()
-            self.move(self.origin - round(now * speed), 0)
+            self.move(self.origin - round(now * speed), self.y())
         current = {id(item): item for item in ticker.items}
         for key in [key for key in self.labels if key not in current]:
             label = self.labels.pop(key)[1]
@@ -534,35 +565,41 @@ class _Tape(QWidget):
                 label = QLabel(self)
                 label.setPixmap(item.pixmap)
                 self.labels[key] = (item, label)
-                self._place(item, label, width, height)
+                self._place(item, label)
                 label.show()
 
-    def _plan(self, now: float, width: int, height: int, speed: float, *, moving: bool) -> None:
+    def _plan(self, now: float, planned: tuple[int, int, float, int], *, moving: bool) -> None:
+        """Lay the band out for ``planned`` (the strip's width, height, speed, the band's
+        height): as tall as the posts, centred on the strip, so a frame moves and shows only
+        the rows with type in them (at 1080p 59 of 119; the strip's fill does not move)."""
+        width, height, speed, band = planned
         items = self.ticker.items
         # Room on the left for every post still on the strip, and to the right for the span.
         pad = width + math.ceil(sum(item.width for item in items))
         self.origin = round(now * speed) - pad
-        self.planned = (width, height, speed)
+        self.planned = planned
         span = math.ceil(speed * (TAPE_SPAN_S + LOOKAHEAD + LEAVE_S))
-        self.setGeometry(self.origin - round(now * speed), 0, pad + 2 * width + span, height)
+        top = (height - band) // 2
+        self.setGeometry(self.origin - round(now * speed), top, pad + 2 * width + span, band)
         for item, label in self.labels.values():
-            self._place(item, label, width, height)
+            self._place(item, label)
         self.motion.stop()
         wall_clock().moving(self.motion, moving)  # while it moves, work waits for after a frame
         if moving:
-            self.motion.setStartValue(QPoint(self.origin - round(now * speed), 0))
-            self.motion.setEndValue(QPoint(self.origin - round((now + TAPE_SPAN_S) * speed), 0))
+            self.motion.setStartValue(QPoint(self.origin - round(now * speed), top))
+            self.motion.setEndValue(QPoint(self.origin - round((now + TAPE_SPAN_S) * speed), top))
             self.motion.setDuration(round(TAPE_SPAN_S * 1000))
             self.motion.start()
             if not self._bursts.isActive():
                 self._next_burst()
         self.replan_at = now + TAPE_SPAN_S - LEAVE_S
 
-    def _place(self, item: _Item, label: QLabel, width: int, height: int) -> None:
+    def _place(self, item: _Item, label: QLabel) -> None:
+        width, _, speed, band = self.planned
         logical = item.pixmap.height() / item.pixmap.devicePixelRatio()
         label.setGeometry(
-            round(width + item.entered * self.planned[2]) - self.origin,
-            round((height - logical) / 2),
+            round(width + item.entered * speed) - self.origin,
+            (band - round(logical)) // 2,
             math.ceil(item.width),
             math.ceil(logical),
         )
