@@ -15,6 +15,7 @@ import ctypes
 import ctypes.util
 import functools
 import importlib.util
+import linecache
 import logging
 import sys
 import types
@@ -64,6 +65,8 @@ def load_qt() -> None:
         return
     if hasattr(feature, "_mod_uses_pyside"):
         feature._mod_uses_pyside = _uses_pyside
+        # what it read before this (PySide's and shiboken's own modules, enum.py: 0.45 MB)
+        linecache.clearcache()
     else:
         log.debug("PySide6.support.feature has no _mod_uses_pyside; left as it is")
     load_pyqtgraph()

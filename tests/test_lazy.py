@@ -79,3 +79,39 @@ def test_pydantic_s_loader_stand_in_reads_other_names_from_the_real_loader_once(
     assert found == []  # the real loader was found and run once, not once per name read
     with pytest.raises(AttributeError):
         _loader.no_such_name  # noqa: B018
+
+
+RUNTIME = """
+import linecache, mimetypes, sys
+from kiosk.qt_imports import load_qt
+load_qt()
+print(sorted(name for name in linecache.cache if "enum" in name or "shiboken" in name))
+import numpy as np
+from kiosk.control.api import _content_type
+from kiosk.widgets.timeseries import peaks
+x = np.arange(1440.0)
+print(len(peaks(x, x, 850)[0]), [_content_type(n) for n in ("index.html", "app.js", "app.css")])
+print(mimetypes.inited, "numpy.ma" in sys.modules)
+"""
+
+
+def test_a_wall_keeps_no_source_lines_mime_table_or_masked_arrays_it_does_not_use() -> None:
+    """What a running wall loaded for nothing: PySide's reading of its own modules' source
+    before kiosk turns that off (0.45 MB of lines), the system's MIME table to name three files
+    (0.3 MB), and numpy.ma, which np.unique imports to find chart buckets (1.3 MB)."""
+    done = subprocess.run(
+        [sys.executable, "-c", RUNTIME],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines, answers, loaded = done.stdout.split("\n")[:3]
+    assert lines == "[]"
+    types = (
+        "['text/html; charset=utf-8', 'text/javascript; charset=utf-8', 'text/css; charset=utf-8']"
+    )
+    assert answers == f"850 {types}"
+    assert loaded == "False False"
