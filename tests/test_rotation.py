@@ -18,6 +18,7 @@ from kiosk.app import Runtime
 from kiosk.config import Layout, parse_layout
 from kiosk.hub import Hub, SourceState
 from kiosk.screens.ahead import AHEAD_S, BANDS
+from kiosk.screens.page import PageView
 from kiosk.screens.takeover import TakeoverRule
 from kiosk.screens.wall import Wall
 from kiosk.screens.window import LIFT_S, ScreenWindow
@@ -267,7 +268,14 @@ def test_the_frame_drawn_ahead_fills_its_background_a_band_per_step(
     qtbot.waitUntil(lambda: not ahead._todo, timeout=2000)
     taken = ahead.take(page)
     assert taken is not None
-    frame, places = taken
+    assert_whole_frame(window, page, *taken)
+
+
+def assert_whole_frame(
+    window: ScreenWindow, page: QWidget, frame: QPixmap, places: list[QRect]
+) -> None:
+    """``frame`` is what a fill in one go and every part of ``page`` at ``places`` give."""
+    assert isinstance(page, PageView)
     expected = QPixmap(frame.size())
     expected.setDevicePixelRatio(frame.devicePixelRatio())
     expected.fill(window.wall_style.background)
@@ -276,6 +284,29 @@ def test_the_frame_drawn_ahead_fills_its_background_a_band_per_step(
         part.render(painter, where.topLeft())
     painter.end()
     assert distance(frame.toImage(), expected.toImage()) == 0
+
+
+def test_the_frame_is_drawn_in_the_last_moments_before_the_flip_and_finished_at_it(
+    qtbot: QtBot, walls: list[Wall]
+) -> None:
+    """The frame drawn ahead is a 4K wall's biggest buffer (33 MB) and lives until the fade
+    after the flip ends: the page is fed AHEAD_S before its flip, as before, but its parts are
+    drawn only in the last DRAW_S, and what is not drawn when the flip comes is drawn then."""
+    window, _ = fading_window(qtbot, walls, pages("One", "Two"), "0.2s")
+    page = window.pages[1]
+    ahead = window._ahead
+    ahead.start(page, feed=page.feeds(), draw_in=0.4)
+    qtbot.waitUntil(lambda: all(isinstance(step, QRect | QWidget) for step in ahead._todo))
+    assert ahead._frame is None and len(ahead._todo) == BANDS + len(page.parts())
+    qtbot.wait(200)
+    assert ahead._frame is None  # fed, not drawn: nothing held yet
+    qtbot.waitUntil(lambda: not ahead._todo, timeout=2000)  # drawn once its time came
+    assert ahead.finished_at_flip == 0
+    ahead.start(page, feed=page.feeds(), draw_in=60.0)  # the flip comes before the time
+    qtbot.waitUntil(lambda: all(isinstance(step, QRect | QWidget) for step in ahead._todo))
+    taken = ahead.take(page)
+    assert taken is not None and ahead.finished_at_flip == 1
+    assert_whole_frame(window, page, *taken)
 
 
 class _PaintCounter(QObject):

@@ -7,11 +7,12 @@ new page live once more, in one go again.
 
 - What the screen shows is not drawn again: the fade blends into the backing store's pixels
   (kiosk.screens.window._FadeOver).
-- The next page is drawn ahead, :data:`AHEAD_S` before its flip: it is fed first, one widget
-  per turn of the event loop (charts start their pictures in their worker; a word cloud laid
-  out afresh took 14-23 ms, and the whole page fed in one go held the soak's tickers for 60
-  ms), then each part (header, banner, every widget) is rendered into the frame in its own
-  turn (:class:`NextFrame`), so the ticker frames run between steps.
+- The next page is drawn ahead of its flip: it is fed :data:`AHEAD_S` before, one widget per
+  turn of the event loop (charts start their pictures in their worker; a word cloud laid out
+  afresh took 14-23 ms, and the whole page fed in one go held the soak's tickers for 60 ms),
+  then, in the last :data:`DRAW_S`, each part (header, banner, every widget) is rendered into
+  the frame in its own turn (:class:`NextFrame`), so the ticker frames run between steps. Parts
+  not drawn when the flip comes are drawn then.
 - When the fade has ended, the still frame is lifted part by part (:class:`~kiosk.screens.
   window._FadeOver` uncovers one part per frame), so the live page is painted one widget at a
   time rather than all in one paint.
@@ -23,6 +24,8 @@ holds: those screens draw both frames at the flip.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 
@@ -34,7 +37,12 @@ from kiosk.widgets.frames import AlignedTimer
 
 log = logging.getLogger(__name__)
 
-AHEAD_S = 1.0  # how long before its flip the next page is fed and drawn
+AHEAD_S = 1.0  # how long before its flip the next page is fed (its charts' pictures start)
+# ... and in the last this long it is drawn. The frame is the wall's biggest buffer (33 MB at
+# 4K) and lives until the fade after the flip has ended; drawn from AHEAD_S on, three 4K
+# screens held one 44-45 % of the time, on the edge of the wall's median memory. Drawing takes
+# 0.3-0.5 s of steps at 3x4K and 500/s; what is not drawn at the flip is drawn then (take).
+DRAW_S = 0.6
 STEP_MS = 4  # between two parts at least; the ticker's frames run in between
 BANDS = 8  # the frame's background is filled in this many steps: in one, 12-14 ms at 4K
 
@@ -91,6 +99,8 @@ class NextFrame:
         self._todo: list[Callable[[], object] | QRect | QWidget] = []
         self._done: list[QRect] = []
         self._size = QSize()
+        self._draw_from = -math.inf  # monotonic seconds: no part is drawn before
+        self.finished_at_flip = 0  # frames whose last parts were drawn at the flip (take)
         # A step runs just after a ticker frame (kiosk.widgets.frames), a few per frame at most.
         self._timer = AlignedTimer(STEP_MS, self._step, window, single_shot=True)
 
@@ -98,17 +108,18 @@ class NextFrame:
     def page(self) -> QWidget | None:
         return self._page
 
-    def start(self, page: QWidget, feed: Sequence[Callable[[], object]] = ()) -> None:
+    def start(
+        self,
+        page: QWidget,
+        feed: Sequence[Callable[[], object]] = (),
+        draw_in: float = 0.0,
+    ) -> None:
         """Draw ``page`` from the next steps on, after calling each of ``feed`` (a widget's
-        refresh) in a step of its own."""
+        refresh) in a step of its own; its parts not before ``draw_in`` seconds from now."""
         self.cancel()
         window = self._window
-        ratio = window.devicePixelRatioF()
-        # Not filled here: a new 4K picture's first fill is 33 MB of fresh pages, 12-14 ms in
-        # one go. Its background is filled band by band, as steps like the parts.
-        frame = QPixmap(round(window.width() * ratio), round(window.height() * ratio))
-        frame.setDevicePixelRatio(ratio)
-        self._page, self._frame, self._size = page, frame, window.size()
+        self._page, self._frame, self._size = page, None, window.size()
+        self._draw_from = time.monotonic() + draw_in
         edges = [window.height() * band // BANDS for band in range(BANDS + 1)]
         self._todo = [
             *feed,
@@ -124,15 +135,31 @@ class NextFrame:
         self._todo, self._done = [], []
 
     def _step(self) -> None:
-        if self._frame is None or not self._todo:
+        if self._page is None or not self._todo:
+            return
+        drawing = isinstance(self._todo[0], QRect | QWidget)
+        wait = self._draw_from - time.monotonic()
+        if drawing and wait > 0:  # fed: the parts are drawn in the last DRAW_S before the flip
+            self._timer.start(max(STEP_MS, math.ceil(wait * 1000)))
             return
         part = self._todo.pop(0)
         if isinstance(part, QRect | QWidget):
-            self._draw(part, self._frame)
+            self._draw(part, self._new_frame())
         else:
             part()  # a widget fed before any part is drawn: its picture is the fed one
         if self._todo:
-            self._timer.start()
+            self._timer.start(STEP_MS)
+
+    def _new_frame(self) -> QPixmap:
+        """The frame, made at the first part drawn. Not filled here: a new 4K picture's first
+        fill is 33 MB of fresh pages, 12-14 ms in one go; its background is filled band by
+        band, as steps like the parts."""
+        if self._frame is None:
+            ratio = self._window.devicePixelRatioF()
+            size = self._size
+            self._frame = QPixmap(round(size.width() * ratio), round(size.height() * ratio))
+            self._frame.setDevicePixelRatio(ratio)
+        return self._frame
 
     def _draw(self, part: QRect | QWidget, frame: QPixmap) -> None:
         painter = QPainter(frame)
@@ -166,7 +193,16 @@ class NextFrame:
                 child.render(painter, at + child.pos())
 
     def take(self, page: QWidget) -> tuple[QPixmap, list[QRect]] | None:
-        """The finished frame of ``page`` and its parts' places; None if there is none."""
+        """The finished frame of ``page`` and its parts' places; None if there is none. A page
+        fed but not all drawn yet has its last parts drawn now (fewer than a whole window)."""
+        fed = not any(callable(part) and not isinstance(part, QWidget) for part in self._todo)
+        if page is self._page and self._todo and fed and self._size == self._window.size():
+            self.finished_at_flip += 1
+            log.debug("flip: %d parts of the next page drawn at the flip", len(self._todo))
+            for part in self._todo:
+                if isinstance(part, QRect | QWidget):
+                    self._draw(part, self._new_frame())
+            self._todo = []
         ready = (
             page is self._page
             and self._frame is not None

@@ -27,7 +27,7 @@ from kiosk.config import Page, Screen, Theme
 from kiosk.config.layout import Render, Span
 from kiosk.control.moderation_queue import ModerationQueue
 from kiosk.hub import Hub
-from kiosk.screens.ahead import AHEAD_S, NextFrame, lay_out, on_screen
+from kiosk.screens.ahead import AHEAD_S, DRAW_S, NextFrame, lay_out, on_screen
 from kiosk.screens.identify import IdentifyView
 from kiosk.screens.matching import Monitor
 from kiosk.screens.page import PageView
@@ -417,7 +417,7 @@ class ScreenWindow(WallWindow):
         if page is self.stack.currentWidget():
             return
         lay_out(page)  # first: a chart draws its picture at the size it will be shown
-        self._ahead.start(page, feed=page.feeds())
+        self._ahead.start(page, feed=page.feeds(), draw_in=max(0.0, AHEAD_S - DRAW_S))
 
     def picture(self) -> QPixmap:
         """What the window shows, as a picture (GL charts included)."""
