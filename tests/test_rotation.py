@@ -6,6 +6,7 @@ Runs on the three simulated monitors of tests/screens3.json (HDMI-1, HDMI-2, DP-
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -304,9 +305,16 @@ def test_the_frame_is_drawn_in_the_last_moments_before_the_flip_and_finished_at_
     assert ahead.finished_at_flip == 0
     ahead.start(page, feed=page.feeds(), draw_in=60.0)  # the flip comes before the time
     qtbot.waitUntil(lambda: all(isinstance(step, QRect | QWidget) for step in ahead._todo))
+    qtbot.wait(100)  # waiting for its time
     taken = ahead.take(page)
     assert taken is not None and ahead.finished_at_flip == 1
     assert_whole_frame(window, page, *taken)
+    # The next page's first step comes at once again, not after the wait the last one was in.
+    fed: list[float] = []
+    ahead.start(page, feed=[lambda: fed.append(time.monotonic())], draw_in=0.0)
+    started = time.monotonic()
+    qtbot.waitUntil(lambda: bool(fed), timeout=2000)
+    assert fed[0] - started < 0.2
 
 
 class _PaintCounter(QObject):

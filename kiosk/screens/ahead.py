@@ -127,7 +127,7 @@ class NextFrame:
             *(part for part in self._parts(page) if part.isVisibleTo(page)),
         ]
         self._done = []
-        self._timer.start()
+        self._timer.start(STEP_MS)  # not a wait left from the last frame (_step)
 
     def cancel(self) -> None:
         self._timer.stop()
