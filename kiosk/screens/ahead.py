@@ -194,8 +194,9 @@ class NextFrame:
 
     def take(self, page: QWidget) -> tuple[QPixmap, list[QRect]] | None:
         """The finished frame of ``page`` and its parts' places; None if there is none. A page
-        fed but not all drawn yet has its last parts drawn now (fewer than a whole window)."""
-        fed = not any(callable(part) and not isinstance(part, QWidget) for part in self._todo)
+        fed but not all drawn yet has its parts left drawn now (at most what a flip without a
+        frame would draw)."""
+        fed = all(isinstance(part, QRect | QWidget) for part in self._todo)
         if page is self._page and self._todo and fed and self._size == self._window.size():
             self.finished_at_flip += 1
             log.debug("flip: %d parts of the next page drawn at the flip", len(self._todo))
