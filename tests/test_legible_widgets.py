@@ -366,13 +366,13 @@ def test_a_ticker_post_is_a_picture_of_its_type_not_of_the_strip(qtbot: QtBot, h
     hub.append("s.posts", [post(i, text) for i, text in enumerate(texts)])
     widget.refresh()
     strip = widget.content_rect().height()
-    assert widget.items and all(item.drawn_for == strip for item in widget.items)
     for i, text in enumerate(texts):  # each post as the strip draws it when it enters
         image = widget._draw_item(post(i, text)).toImage()
         assert image.height() < 0.7 * strip
         alpha = qimage_alpha(image)
         assert alpha.any()
         assert not alpha[0].any() and not alpha[-1].any(), text
+    assert widget.items and all(item.drawn_for == strip for item in widget.items)
 
 
 def test_a_chart_legend_shows_whole_entries_only(qtbot: QtBot, hub: Hub) -> None:
