@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiosk", description=__doc__.splitlines()[0])
+    summary = (__doc__ or "kiosk").splitlines()[0]  # python -OO drops docstrings
+    parser = argparse.ArgumentParser(prog="kiosk", description=summary)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 

@@ -62,6 +62,14 @@ def test_check_accepts_every_example_layout() -> None:
     assert result.stdout.count(": ok (") == len(shipped)
 
 
+def test_kiosk_runs_where_python_drops_docstrings() -> None:
+    """``python -OO`` (PYTHONOPTIMIZE=2) leaves ``__doc__`` None: the argument parser's summary
+    came from it, and every command failed with a traceback before it started."""
+    result = kiosk("check", str(ROOT / "layouts" / "demo.yaml"), PYTHONOPTIMIZE="2")
+    assert_clean_exit(result)
+    assert "ok" in result.stdout
+
+
 def test_check_reports_every_error_and_exits_2(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text(
