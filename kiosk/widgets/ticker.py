@@ -383,8 +383,8 @@ class TickerWidget(KioskWidget):
     def _draw_item(self, mention: Mention) -> QPixmap:
         """The post as a picture as tall as what is drawn (type, badge and dot), not as the
         strip: its rows above and below would be the strip's fill, which the strip paints
-        anyway (a 4K strip is 270 px tall and the type 0.36 of it; every post on screen and
-        the next one are pictures of up to 140 characters). The strip centres it."""
+        anyway (issue #14's screen at 4K: a post 84 rows of the strip's 182; every post on
+        screen and the next one are pictures of up to 140 characters). The strip centres it."""
         style = self.style_
         height = self._line_height()
         ratio = self.devicePixelRatioF()
@@ -571,7 +571,8 @@ class _Tape(QWidget):
     def _plan(self, now: float, planned: tuple[int, int, float, int], *, moving: bool) -> None:
         """Lay the band out for ``planned`` (the strip's width, height, speed, the band's
         height): as tall as the posts, centred on the strip, so a frame moves and shows only
-        the rows with type in them (at 1080p 59 of 119; the strip's fill does not move)."""
+        the rows with type in them (issue #14's screen: 45 of the strip's 91 at 1080p, 84 of
+        182 at 4K; the strip's fill does not move)."""
         width, height, speed, band = planned
         items = self.ticker.items
         # Room on the left for every post still on the strip, and to the right for the span.
