@@ -52,6 +52,7 @@ from kiosk.widgets.theme import Style
 
 QUEUE_LENGTH = 24
 MAX_TEXT = 140
+DOT, BADGE = 0.18, 0.42  # a post's sentiment dot and platform badge, of the strip's height
 GAP = 90  # px at 1080p between posts
 LOOKAHEAD = 0.5  # seconds: admit items slightly early, off-screen to the right
 # The post about to be admitted is drawn this long before, just after a frame (a job on the
@@ -77,7 +78,7 @@ class _Item:
     pixmap: QPixmap
     width: float  # logical pixels
     entered: float  # monotonic seconds when its left edge was at the right edge
-    drawn_for: int = 0  # the strip's height (logical pixels) its type was sized for
+    drawn_for: int  # the strip's height (logical pixels) its type was sized for
 
 
 class TickerWidget(KioskWidget):
@@ -376,7 +377,7 @@ class TickerWidget(KioskWidget):
         whose rows above and below are its fill and never move."""
         height = self._line_height()
         tallest = max(
-            round(height * 0.42), *(QFontMetrics(f).height() for f in self._fonts(height))
+            round(height * BADGE), *(QFontMetrics(f).height() for f in self._fonts(height))
         )
         return _centred(height, tallest)
 
@@ -394,8 +395,8 @@ class TickerWidget(KioskWidget):
         who_font, meta_font, text_font = self._fonts(height)
         probe = QPixmap(1, 1)
         measure = QPainter(probe)
-        dot = round(height * 0.18)
-        badge = round(height * 0.42)
+        dot = round(height * DOT)
+        badge = round(height * BADGE)
         parts = []
         tallest = 0
         x = dot + style.px(16) + badge + style.px(12)
