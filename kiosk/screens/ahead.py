@@ -196,13 +196,13 @@ class NextFrame:
         """The finished frame of ``page`` and its parts' places; None if there is none. A page
         fed but not all drawn yet has its parts left drawn now (at most what a flip without a
         frame would draw)."""
-        fed = all(isinstance(part, QRect | QWidget) for part in self._todo)
-        if page is self._page and self._todo and fed and self._size == self._window.size():
+        left = [part for part in self._todo if isinstance(part, QRect | QWidget)]
+        fed = len(left) == len(self._todo)
+        if page is self._page and left and fed and self._size == self._window.size():
             self.finished_at_flip += 1
-            log.debug("flip: %d parts of the next page drawn at the flip", len(self._todo))
-            for part in self._todo:
-                if isinstance(part, QRect | QWidget):
-                    self._draw(part, self._new_frame())
+            log.debug("flip: %d parts of the next page drawn at the flip", len(left))
+            for part in left:
+                self._draw(part, self._new_frame())
             self._todo = []
         ready = (
             page is self._page

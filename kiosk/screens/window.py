@@ -417,7 +417,7 @@ class ScreenWindow(WallWindow):
         if page is self.stack.currentWidget():
             return
         lay_out(page)  # first: a chart draws its picture at the size it will be shown
-        self._ahead.start(page, feed=page.feeds(), draw_in=max(0.0, AHEAD_S - DRAW_S))
+        self._ahead.start(page, feed=page.feeds(), draw_in=AHEAD_S - DRAW_S)
 
     def picture(self) -> QPixmap:
         """What the window shows, as a picture (GL charts included)."""
