@@ -35,9 +35,11 @@ print("httpx._client" in sys.modules)
 """
 
 
-def test_a_demo_wall_imports_no_http_client_until_a_source_needs_one() -> None:
+def fresh_python(code: str, *args: str) -> list[str]:
+    """The lines ``code`` prints in a fresh interpreter (nothing imported yet), which must
+    exit cleanly."""
     done = subprocess.run(
-        [sys.executable, "-c", CHECK, str(ROOT / "layouts" / "demo.yaml")],
+        [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -45,7 +47,11 @@ def test_a_demo_wall_imports_no_http_client_until_a_source_needs_one() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    unloaded, loaded_on_use = done.stdout.split("\n")[:2]
+    return done.stdout.split("\n")
+
+
+def test_a_demo_wall_imports_no_http_client_until_a_source_needs_one() -> None:
+    unloaded, loaded_on_use = fresh_python(CHECK, str(ROOT / "layouts" / "demo.yaml"))[:2]
     assert unloaded == "[]"
     assert loaded_on_use == "True"
 
@@ -99,16 +105,7 @@ def test_a_wall_keeps_no_source_lines_mime_table_or_masked_arrays_it_does_not_us
     """What a running wall loaded for nothing: PySide's reading of its own modules' source
     before kiosk turns that off (0.45 MB of lines), the system's MIME table to name three files
     (0.3 MB), and numpy.ma, which np.unique imports to find chart buckets (1.3 MB)."""
-    done = subprocess.run(
-        [sys.executable, "-c", RUNTIME],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    lines, answers, loaded = done.stdout.split("\n")[:3]
+    lines, answers, loaded = fresh_python(RUNTIME)[:3]
     assert lines == "[]"
     types = (
         "['text/html; charset=utf-8', 'text/javascript; charset=utf-8', 'text/css; charset=utf-8']"
