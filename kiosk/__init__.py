@@ -18,10 +18,11 @@ def _without_pydantic_plugins() -> None:
     entry points; the loader imports ``importlib.metadata`` (with email, zipfile, csv...: 2.3 MB
     of PSS imported alone on top of the stack, issue #14) and scans every installed package's
     metadata. kiosk uses no plugin, and a wall should not have its layout checked by one that
-    happens to be installed. pydantic's
-    own switch (``PYDANTIC_DISABLE_PLUGINS``) skips the scan but not the import, so the loader
-    is stood in for: ``get_plugins()`` finds none; any other name is read from the real one.
+    happens to be installed. pydantic's own switch (``PYDANTIC_DISABLE_PLUGINS``) skips the scan
+    but not the import, so the loader is stood in for: ``get_plugins()`` finds none; any other
+    name is read from the real one, run once if a newer pydantic ever asks.
     """
+    import functools
     import types
     from importlib.machinery import PathFinder
 
@@ -33,20 +34,23 @@ def _without_pydantic_plugins() -> None:
     def get_plugins() -> tuple[()]:
         return ()
 
-    real: list[types.ModuleType] = []  # the real loader, run once if ever asked for more
+    @functools.cache
+    def real_loader(path: tuple[str, ...]) -> types.ModuleType | None:
+        spec = PathFinder.find_spec(name, list(path))
+        if spec is None or spec.loader is None:
+            return None
+        module = types.ModuleType(name)
+        spec.loader.exec_module(module)
+        return module
 
     def forward(attr: str) -> object:  # a newer pydantic asking for more: the real loader's
         package = sys.modules.get("pydantic.plugin")
-        if attr.startswith("__") or package is None:
+        real = None
+        if not attr.startswith("__") and package is not None:
+            real = real_loader(tuple(package.__path__))
+        if real is None:
             raise AttributeError(attr)
-        if not real:
-            spec = PathFinder.find_spec(name, package.__path__)
-            if spec is None or spec.loader is None:
-                raise AttributeError(attr)
-            module = types.ModuleType(name)
-            spec.loader.exec_module(module)
-            real.append(module)
-        return getattr(real[0], attr)
+        return getattr(real, attr)
 
     vars(stand_in).update(get_plugins=get_plugins, __getattr__=forward)
     sys.modules[name] = stand_in
