@@ -112,3 +112,22 @@ def test_a_wall_keeps_no_source_lines_mime_table_or_masked_arrays_it_does_not_us
     )
     assert answers == f"850 {types}"
     assert loaded == "False False"
+
+
+WIDGET_MODULES = """
+import sys
+from kiosk.qt_imports import load_qt
+load_qt()
+import kiosk.app, kiosk.control.api
+from kiosk.widgets.registry import WIDGETS, widget_class
+modules = {kind: WIDGETS[kind].partition(":")[0] for kind in WIDGETS}
+print(sorted(kind for kind, module in modules.items() if module in sys.modules))
+widget_class("kpi")
+print(sorted(kind for kind, module in modules.items() if module in sys.modules))
+"""
+
+
+def test_a_wall_imports_the_widget_types_its_pages_show_and_no_other() -> None:
+    before, after = fresh_python(WIDGET_MODULES)[:2]
+    assert before == "[]"
+    assert after == "['kpi']"

@@ -33,7 +33,7 @@ from kiosk.values import Breakdown, Kind, Mention, Metric, RankEntry, Ranking, T
 from kiosk.widgets import ticker as ticker_module
 from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.frames import wall_clock
-from kiosk.widgets.registry import WIDGETS, create_widget
+from kiosk.widgets.registry import WIDGETS, create_widget, widget_class
 from kiosk.widgets.theme import BrandColours, Style
 from kiosk.widgets.timeseries import TimeseriesWidget
 
@@ -145,6 +145,8 @@ PUBLISH: dict[str, Callable[[Hub], None]] = {
 
 def test_every_layout_widget_type_has_a_qt_class() -> None:
     assert set(WIDGETS) == set(WIDGET_OPTIONS)
+    for kind in WIDGETS:  # each "module:class" names a widget class
+        assert issubclass(widget_class(kind), KioskWidget), kind
 
 
 @pytest.mark.parametrize("kind", sorted(OPTIONS))
