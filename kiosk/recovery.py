@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 from kiosk.config import Layout
-from kiosk.sources.cache import default_cache_dir, write_atomically
+from kiosk.paths import default_cache_dir
+from kiosk.sources.cache import write_atomically
 
 log = logging.getLogger(__name__)
 

@@ -439,7 +439,7 @@ def test_cache_false_writes_nothing(tmp_path: Path) -> None:
 def test_the_cache_dir_follows_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kiosk.sources.cache import default_cache_dir
+    from kiosk.paths import default_cache_dir
 
     monkeypatch.setenv("KIOSK_CACHE_DIR", str(tmp_path / "k"))
     assert default_cache_dir() == tmp_path / "k"

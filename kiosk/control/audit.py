@@ -13,6 +13,8 @@ import logging
 from pathlib import Path
 from typing import Any, cast
 
+from kiosk.paths import default_cache_dir
+
 log = logging.getLogger(__name__)
 
 AUDIT_FILE = "audit.jsonl"
@@ -27,8 +29,6 @@ class AuditLog:
 
     @classmethod
     def in_cache_dir(cls) -> AuditLog:
-        from kiosk.sources.cache import default_cache_dir
-
         return cls(default_cache_dir() / AUDIT_FILE)
 
     def record(self, who: str, command: dict[str, Any], screens: list[str]) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from kiosk.sources.cache import decode_value, default_cache_dir, write_atomically
+from kiosk.paths import default_cache_dir
+from kiosk.sources.cache import decode_value, write_atomically
 from kiosk.values import Kind, Mention
 
 log = logging.getLogger(__name__)

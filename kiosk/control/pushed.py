@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from kiosk.sources.cache import default_cache_dir, write_atomically
+from kiosk.paths import default_cache_dir
+from kiosk.sources.cache import write_atomically
 from kiosk.values import Mention
 
 log = logging.getLogger(__name__)

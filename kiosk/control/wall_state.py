@@ -20,6 +20,8 @@ from pathlib import Path
 import psutil
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from kiosk.paths import default_cache_dir
+
 log = logging.getLogger(__name__)
 
 STATE_FILE = "state.json"
@@ -40,8 +42,6 @@ def state_dir(environ: Mapping[str, str] | None = None) -> Path:
         return Path(runtime.split(":")[0])  # one path per RuntimeDirectory= entry
     if xdg := env.get("XDG_RUNTIME_DIR"):
         return Path(xdg) / "kiosk"
-    from kiosk.sources.cache import default_cache_dir
-
     return default_cache_dir()
 
 

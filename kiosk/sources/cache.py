@@ -21,14 +21,6 @@ from pydantic import BaseModel, Field, TypeAdapter
 from kiosk.values import Alert, Breakdown, Kind, Mention, Metric, Places, Ranking, TimeSeries
 
 
-def default_cache_dir() -> Path:
-    """``$KIOSK_CACHE_DIR``, else ``$XDG_CACHE_HOME/kiosk``, else ``~/.cache/kiosk``."""
-    if explicit := os.environ.get("KIOSK_CACHE_DIR"):
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kiosk"
-
-
 def write_atomically(path: Path, text: str, *, mode: int | None = None) -> None:
     """Write through a temporary file and ``os.replace``: a crash leaves the old file or the new.
 

@@ -36,9 +36,10 @@ from pydantic import AfterValidator, Field
 from kiosk.config.types import DAY, HOUR, LONGEST_HISTORY, MINUTE, SECOND, Duration
 from kiosk.hub import Hub, SourceState
 from kiosk.lazy import lazy_import
+from kiosk.paths import default_cache_dir
 from kiosk.redaction import redact
 from kiosk.sources.base import Source, SourceOptions
-from kiosk.sources.cache import decode_value, default_cache_dir, encode_value, write_atomically
+from kiosk.sources.cache import decode_value, encode_value, write_atomically
 from kiosk.values import Kind, Mention
 
 if TYPE_CHECKING:
