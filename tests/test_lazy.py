@@ -1,10 +1,11 @@
 """A wall loads the libraries of the sources it runs, not of every source type (issue #14).
 
 Every source module is imported to build the layout's model; httpx, httpx-sse, jmespath,
-dateutil and phonenumbers are taken through kiosk.lazy and imported on first use; babel's
-catalogue compiler only for a room not in English; pydantic's plugin loader (importlib.metadata)
-not at all. Checked in a fresh interpreter: what `kiosk run` imports, and a demo layout loaded,
-leave them unloaded; the first use of a lazy module imports it.
+dateutil, phonenumbers, csv, calendar and html.parser (Mastodon's posts) are taken through
+kiosk.lazy and imported on first use; babel's catalogue compiler only for a room not in
+English; pydantic's plugin loader (importlib.metadata) not at all. Checked in a fresh
+interpreter: what `kiosk run` imports, and a demo layout loaded, leave them unloaded; the first
+use of a lazy module imports it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import kiosk.app, kiosk.control.api
 from kiosk.config.loader import load_layout
 load_layout(sys.argv[1])
 real = ["httpx", "httpx_sse", "jmespath", "dateutil.rrule", "phonenumbers", "aiohttp",
-        "babel.messages", "importlib.metadata"]
+        "babel.messages", "importlib.metadata", "csv", "calendar", "html.parser"]
 print(sorted(name for name in real if name in sys.modules))
 import kiosk.sources.polling as polling
 polling.httpx.AsyncClient  # the first use

@@ -20,20 +20,25 @@ JMESPath: ``'"Share %"'``.
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
 from kiosk.config.types import LocalFile
+from kiosk.lazy import lazy_import
 from kiosk.sources.base import SourceOptions, register
 from kiosk.sources.http_json import StreamMapping, StreamSpecs
 from kiosk.sources.parsing import DATA_ERRORS, describe, parse_off_loop
 from kiosk.sources.polling import FetchError, PollingOptions, PollingSource, PollInterval
 from kiosk.values import Kind
+
+if TYPE_CHECKING:
+    import csv
+else:
+    csv = lazy_import("csv")  # a wall without CSV files does not load it
 
 SUFFIXES = {".json": "json", ".csv": "csv"}
 MAX_BYTES = 10_000_000  # as an HTTP source's default: a larger file is refused, not read

@@ -25,7 +25,6 @@ import contextlib
 import json
 import logging
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
@@ -45,9 +44,12 @@ from kiosk.values import Mention
 if TYPE_CHECKING:
     import httpx
     import httpx_sse
+
+    from kiosk.sources import html_text
 else:
     httpx = lazy_import("httpx")
     httpx_sse = lazy_import("httpx_sse")
+    html_text = lazy_import("kiosk.sources.html_text")  # html.parser: walls that read Mastodon
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +60,6 @@ _STATUS_ERRORS: tuple[type[Exception], ...] = (
     *DATA_ERRORS,
     AssertionError,
 )  # AssertionError: html.parser, broken tags
-_BLOCKS = frozenset({"p", "div", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"})
-_VOID = frozenset({"br", "img", "hr", "wbr", "input", "meta", "link", "source"})
-_UNREAD = frozenset({"script", "style", "template"})
 
 
 class MastodonOptions(ListeningOptions, HttpOptions):
@@ -342,7 +341,7 @@ def to_mention(status: Any, instance_host: str, now: float) -> Mention | None:
         acct, uri = account["acct"], status.get("uri") or status.get("url")
         if not (isinstance(acct, str) and acct and isinstance(uri, str) and uri):
             return None
-        text = html_to_text(status["content"])
+        text = html_text.html_to_text(status["content"], MAX_HTML)
         at = min(parse_time(status["created_at"]), now)
         followers = account.get("followers_count") or 0
         tags = tuple(t["name"] for t in status.get("tags") or () if isinstance(t.get("name"), str))
@@ -413,7 +412,7 @@ def _profile_location(account: Any) -> str:
         value = field.get("value") if isinstance(field, dict) else None
         label = name.strip().strip(":").casefold() if isinstance(name, str) else ""
         if label in _LOCATION_FIELDS and isinstance(value, str):
-            return html_to_text(value)[:200]
+            return html_text.html_to_text(value, MAX_HTML)[:200]
     return ""
 
 
@@ -434,48 +433,3 @@ def parse_time(value: Any) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.timestamp()
-
-
-class _Text(HTMLParser):
-    """Collects the visible text of a post's HTML; blocks and line breaks become new lines."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.open: list[tuple[str, bool, bool]] = []  # (tag, hidden, ellipsis)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br" or tag in _BLOCKS:
-            self.parts.append("\n")
-        if tag in _VOID:
-            return
-        classes = " ".join(value or "" for name, value in attrs if name == "class").split()
-        hidden = tag in _UNREAD or "invisible" in classes or bool(self.open and self.open[-1][1])
-        self.open.append((tag, hidden, "ellipsis" in classes))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _BLOCKS:
-            self.parts.append("\n")
-        if not any(open_tag == tag for open_tag, _, _ in self.open):
-            return  # a stray end tag
-        while self.open:
-            open_tag, hidden, ellipsis = self.open.pop()
-            if ellipsis and not hidden:
-                self.parts.append("…")  # Mastodon shortens long links; its CSS adds the dots
-            if open_tag == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
-        if not (self.open and self.open[-1][1]):
-            self.parts.append(data)
-
-
-def html_to_text(content: Any) -> str:
-    """The plain text of a post's HTML ``content``; TypeError if it is not text."""
-    if not isinstance(content, str):
-        raise TypeError("content is not text")
-    reader = _Text()
-    reader.feed(content[:MAX_HTML])
-    reader.close()
-    lines = (" ".join(line.split()) for line in "".join(reader.parts).split("\n"))
-    return "\n".join(line for line in lines if line)

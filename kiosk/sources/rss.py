@@ -16,7 +16,6 @@ and an entry counts as seen only once it has been published.
 
 from __future__ import annotations
 
-import calendar
 import functools
 import io
 import logging
@@ -34,8 +33,11 @@ from kiosk.sources.polling import FetchError, HttpAddress, HttpOptions, HttpSour
 from kiosk.values import Kind, Mention, TimeSeries
 
 if TYPE_CHECKING:
+    import calendar
+
     import httpx
 else:
+    calendar = lazy_import("calendar")  # loaded by the first feed read
     httpx = lazy_import("httpx")
 
 log = logging.getLogger(__name__)
