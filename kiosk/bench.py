@@ -389,7 +389,8 @@ def machine_lines() -> list[str]:
     memory_gb = psutil.virtual_memory().total / 2**30
     return [
         f"machine: {cpu}, {os.cpu_count()} cores, {memory_gb:.0f} GiB, {platform.platform()}",
-        f"python {platform.python_version()}, PySide6 {pyside_version}, "
+        f"python {platform.python_version()}{' -OO' if sys.flags.optimize >= 2 else ''}, "
+        f"PySide6 {pyside_version}, "
         f"pyqtgraph {pyqtgraph_version}, "
         f"Qt platform {os.environ.get('QT_QPA_PLATFORM', 'default')}",
         f"command: {' '.join([Path(sys.argv[0]).name, *sys.argv[1:]])}",

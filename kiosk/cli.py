@@ -1,7 +1,8 @@
 """The ``kiosk`` command: run, serve, session, check, screens, identify, shot, schema, bench, ctl…
 
 Qt is imported only by the commands that need it, so ``kiosk check`` and ``kiosk schema`` work
-on a machine without a display or GL libraries.
+on a machine without a display or GL libraries. The commands that run a wall start again under
+``python -OO`` before they import anything (:func:`restart_without_docstrings`).
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk import redaction
-from kiosk.config import Layout, LayoutError, layout_schema, load_layout
-from kiosk.paths import DEFAULT_LAYOUT
+from kiosk.paths import DEFAULT_LAYOUT, default_cache_dir
+
+if TYPE_CHECKING:
+    from kiosk.config import Layout
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_LAYOUT = 0, 1, 2
+WALL_COMMANDS = frozenset({"run", "bench"})  # they run a wall, or measure one as it runs
 
 
 class JournalFormatter(logging.Formatter):
@@ -38,6 +44,8 @@ log = logging.getLogger("kiosk")
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the command line (tests pass their arguments and stay in-process)
+        restart_without_docstrings(sys.argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     level = logging.DEBUG if getattr(args, "verbose", False) else logging.INFO
@@ -65,6 +73,31 @@ def main(argv: list[str] | None = None) -> int:
         load_qt()
     code: int = handler(args)
     return code
+
+
+def restart_without_docstrings(arguments: Sequence[str]) -> None:
+    """Replace this process by the same command under ``python -OO``, for a wall's commands.
+
+    A wall never reads a docstring, and holds every imported module's: kiosk's, PySide's,
+    pyqtgraph's, numpy's, pydantic's, the standard library's. Without them, one 1080p screen
+    on Xvfb (issue #14's screen) measured 137.6/137.7 -> 133.6/133.9 MB PSS (alternating
+    pairs). ``-OO`` also drops ``assert`` statements; kiosk's only narrow types for mypy.
+
+    The process keeps its pid (``exec``), so a supervisor (systemd, ``kiosk session``) sees no
+    change. ``PYTHONOPTIMIZE`` set in the environment, even to 0, is the user's choice and is
+    left as it is; it also marks the restarted process, so it never restarts again. Compiled
+    modules go to kiosk's cache folder (``PYTHONPYCACHEPREFIX``): an installed wall's packages
+    are not writable by its user, and Python would compile every module again at each start.
+    """
+    command = next((word for word in arguments if not word.startswith("-")), None)
+    if command not in WALL_COMMANDS or sys.flags.optimize >= 2 or "PYTHONOPTIMIZE" in os.environ:
+        return
+    environ = {**os.environ, "PYTHONOPTIMIZE": "2"}
+    environ.setdefault("PYTHONPYCACHEPREFIX", str(default_cache_dir() / "pycache"))
+    try:
+        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], environ)
+    except OSError as error:  # run as it is, with the docstrings
+        print(f"kiosk: could not restart under python -OO ({error})", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -193,6 +226,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(path: Path) -> Layout | None:
+    from kiosk.config import LayoutError, load_layout
+
     try:
         return load_layout(path)
     except LayoutError as error:
@@ -241,6 +276,8 @@ def _model_problem(layout: Layout) -> str | None:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from kiosk.config import layout_schema
+
     text = json.dumps(layout_schema(), indent=2) + "\n"
     if args.out is None:
         sys.stdout.write(text)
@@ -265,6 +302,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+    if sys.flags.optimize >= 2:
+        log.info("running without docstrings (python -OO); PYTHONOPTIMIZE=0 keeps them")
+    from kiosk.config import LayoutError, load_layout
     from kiosk.recovery import CRASHES_FOR_SAFE_MODE, StartLog, memory_limit_mb, safe_layout
     from kiosk.session import UNCLEAN_STARTS_ENV
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
+from kiosk.cli import restart_without_docstrings
 from kiosk.config import layout_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +69,76 @@ def test_kiosk_runs_where_python_drops_docstrings() -> None:
     result = kiosk("check", str(ROOT / "layouts" / "demo.yaml"), PYTHONOPTIMIZE="2")
     assert_clean_exit(result)
     assert "ok" in result.stdout
+
+
+def test_a_wall_runs_without_docstrings_in_the_same_process(tmp_path: Path) -> None:
+    """``kiosk run`` starts again under ``python -OO`` (exec: the pid a supervisor watches stays
+    the same); ``PYTHONOPTIMIZE=0`` keeps the docstrings."""
+    layout = tmp_path / "wall.yaml"
+    layout.write_text(
+        "sources: {social: {type: demo, rate: 5, seed: 1}}\n"
+        "screens: [{name: lobby, match: {any: true}, pages: [{title: P}]}]\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONOPTIMIZE"}
+    env |= {"QT_QPA_PLATFORM": "offscreen", "KIOSK_CACHE_DIR": str(tmp_path / "cache")}
+    env |= {"KIOSK_STATE_DIR": str(tmp_path)}
+    wall = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "run", str(layout), "--seconds", "30"],
+        env=env,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "state.json").exists():
+            assert wall.poll() is None, wall.communicate()[1]
+            assert time.monotonic() < deadline, "the wall wrote no state file"
+            time.sleep(0.1)
+        state = json.loads((tmp_path / "state.json").read_text())
+        assert state["pid"] == wall.pid
+        environ = Path(f"/proc/{wall.pid}/environ").read_bytes().split(b"\0")
+        assert b"PYTHONOPTIMIZE=2" in environ
+        assert f"PYTHONPYCACHEPREFIX={tmp_path / 'cache' / 'pycache'}".encode() in environ
+    finally:
+        wall.send_signal(signal.SIGTERM)
+        _, stderr = wall.communicate(timeout=60)
+    assert wall.returncode == 0, stderr[-3000:]
+    assert "running without docstrings (python -OO)" in stderr
+
+    kept = kiosk("run", str(layout), "--seconds", "1", **{**env, "PYTHONOPTIMIZE": "0"})
+    assert_clean_exit(kept)
+    assert "without docstrings" not in kept.stderr
+
+
+def test_only_a_wall_restarts_and_a_failed_restart_runs_as_it_is(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    calls: list[tuple[str, list[str], dict[str, str]]] = []
+
+    def execve(program: str, arguments: list[str], environ: dict[str, str]) -> None:
+        calls.append((program, arguments, environ))
+        raise OSError("no exec here")
+
+    monkeypatch.setattr(os, "execve", execve)
+    monkeypatch.delenv("PYTHONOPTIMIZE", raising=False)
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
+    monkeypatch.setenv("KIOSK_CACHE_DIR", str(tmp_path))
+    for words in (["check", "x.yaml"], ["schema"], ["session"], ["ctl", "status"], []):
+        restart_without_docstrings(words)
+    assert calls == []
+
+    restart_without_docstrings(["-v", "bench", "x.yaml", "--seconds", "5"])
+    [(program, arguments, environ)] = calls
+    assert program == sys.executable
+    assert arguments == [sys.executable, *sys.orig_argv[1:]]
+    assert environ["PYTHONOPTIMIZE"] == "2"
+    assert environ["PYTHONPYCACHEPREFIX"] == str(tmp_path / "pycache")
+    assert "could not restart under python -OO (no exec here)" in capsys.readouterr().err
+
+    monkeypatch.setenv("PYTHONOPTIMIZE", "0")  # the user's choice
+    restart_without_docstrings(["run"])
+    assert len(calls) == 1
 
 
 def test_check_reports_every_error_and_exits_2(tmp_path: Path) -> None:
