@@ -53,7 +53,6 @@ else:
 
 log = logging.getLogger(__name__)
 
-MAX_HTML = 50_000  # characters of a post's HTML read: instances allow 500 to 5,000 of text
 STREAM_IDLE = 90.0  # Mastodon sends a heartbeat every ~15 s: this much silence is a dead stream
 
 _STATUS_ERRORS: tuple[type[Exception], ...] = (
@@ -341,7 +340,7 @@ def to_mention(status: Any, instance_host: str, now: float) -> Mention | None:
         acct, uri = account["acct"], status.get("uri") or status.get("url")
         if not (isinstance(acct, str) and acct and isinstance(uri, str) and uri):
             return None
-        text = html_text.html_to_text(status["content"], MAX_HTML)
+        text = html_text.html_to_text(status["content"])
         at = min(parse_time(status["created_at"]), now)
         followers = account.get("followers_count") or 0
         tags = tuple(t["name"] for t in status.get("tags") or () if isinstance(t.get("name"), str))
@@ -412,7 +411,7 @@ def _profile_location(account: Any) -> str:
         value = field.get("value") if isinstance(field, dict) else None
         label = name.strip().strip(":").casefold() if isinstance(name, str) else ""
         if label in _LOCATION_FIELDS and isinstance(value, str):
-            return html_text.html_to_text(value, MAX_HTML)[:200]
+            return html_text.html_to_text(value)[:200]
     return ""
 
 
