@@ -63,6 +63,25 @@ def test_check_accepts_every_example_layout() -> None:
     assert result.stdout.count(": ok (") == len(shipped)
 
 
+def start_wall(layout: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """``kiosk run`` of ``layout`` for up to 30 s, once it has written its state file to
+    ``$KIOSK_STATE_DIR`` (``env`` is the whole environment)."""
+    wall = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "run", str(layout), "--seconds", "30"],
+        env=env,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (Path(env["KIOSK_STATE_DIR"]) / "state.json").exists():
+        if wall.poll() is not None or time.monotonic() > deadline:
+            wall.kill()
+            pytest.fail(f"the wall wrote no state file: {wall.communicate()[1][-3000:]}")
+        time.sleep(0.1)
+    return wall
+
+
 def test_kiosk_runs_where_python_drops_docstrings() -> None:
     """``python -OO`` (PYTHONOPTIMIZE=2) leaves ``__doc__`` None: the argument parser's summary
     came from it, and every command failed with a traceback before it started."""
@@ -82,19 +101,8 @@ def test_a_wall_runs_without_docstrings_in_the_same_process(tmp_path: Path) -> N
     env = {key: value for key, value in os.environ.items() if key != "PYTHONOPTIMIZE"}
     env |= {"QT_QPA_PLATFORM": "offscreen", "KIOSK_CACHE_DIR": str(tmp_path / "cache")}
     env |= {"KIOSK_STATE_DIR": str(tmp_path)}
-    wall = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli", "run", str(layout), "--seconds", "30"],
-        env=env,
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    wall = start_wall(layout, env)
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "state.json").exists():
-            assert wall.poll() is None, wall.communicate()[1]
-            assert time.monotonic() < deadline, "the wall wrote no state file"
-            time.sleep(0.1)
         state = json.loads((tmp_path / "state.json").read_text())
         assert state["pid"] == wall.pid
         environ = Path(f"/proc/{wall.pid}/environ").read_bytes().split(b"\0")
@@ -251,19 +259,8 @@ def test_identify_on_a_running_wall_and_what_screens_says_meanwhile(tmp_path: Pa
         "  - {name: lobby, match: {connector: HDMI-A-1}, pages: [{title: P}]}\n"
         "  - {name: care, match: {connector: DP-1}, pages: [{title: P}]}\n"
     )
-    wall = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli", "run", str(layout), "--seconds", "30"],
-        env={**os.environ, **env},
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    wall = start_wall(layout, {**os.environ, **env})
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "state.json").exists():
-            assert wall.poll() is None, wall.communicate()[1]
-            assert time.monotonic() < deadline, "the wall wrote no state file"
-            time.sleep(0.1)
         listing = json.loads(kiosk("screens", "--json", **env).stdout)
         assert listing["wall"]["running"] and listing["wall"]["pid"] == wall.pid
         shows = {row["connector"]: row["shows"] for row in listing["monitors"]}
