@@ -1,6 +1,6 @@
 """Modules imported when first used, not when kiosk is imported.
 
-Every source type is imported to build the layout's model, but a wall runs only the sources its
+A source type's module is imported when a layout names it, and a wall runs only the sources its
 layout names: a demo or file wall never touches httpx, jmespath or dateutil (issue #14's
 screen at 1080p: PSS 144 -> 141.5 MB once they were left out). :func:`lazy_import`
 checks at once that the module can be found (a missing one fails at import, as before) and

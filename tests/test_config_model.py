@@ -108,7 +108,9 @@ def test_the_layout_model_is_rebuilt_only_when_a_registry_changes(gauge_feed: No
     assert layout_model() is with_feed
     del SOURCES["gauge_feed"]
     try:
-        assert layout_model() is Layout
+        without = layout_model()
+        assert without is not with_feed and layout_model() is without
+        assert "gauge_feed" not in SOURCES
     finally:
         SOURCES["gauge_feed"] = GaugeFeed
     assert layout_model() is with_feed

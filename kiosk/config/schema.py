@@ -10,6 +10,7 @@ from typing import Any
 
 from kiosk.config.layout import layout_model
 from kiosk.config.types import Duration, format_duration
+from kiosk.sources import SOURCES
 
 SCHEMA_ID = "https://kiosk.invalid/kiosk-layout.schema.json"
 
@@ -20,6 +21,7 @@ def layout_schema() -> dict[str, Any]:
     Durations are strings such as ``45s``, and so are their defaults; their ranges are in
     their descriptions (``minimum`` is for numbers in JSON Schema, not for strings).
     """
+    SOURCES.load_all()  # every source type the format knows, not only those loaded so far
     schema = layout_model().model_json_schema(mode="validation")
     _write_durations(schema, _schema_pattern(Duration))
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}

@@ -1,32 +1,6 @@
-"""Data sources. Importing this package registers every source type (no Qt here)."""
+"""Data sources (no Qt here). Each type's module is imported when a layout names the type:
+see :class:`kiosk.sources.base.SourceRegistry`."""
 
-from kiosk.sources import (
-    bluesky,
-    demo,
-    file,
-    http_json,
-    ics,
-    mastodon,
-    opensearch,
-    prometheus,
-    rss,
-    sse,
-)
-from kiosk.sources.base import SOURCES, Source, SourceOptions, register
+from kiosk.sources.base import BUILT_IN, SOURCES, Source, SourceOptions, register
 
-__all__ = [
-    "SOURCES",
-    "Source",
-    "SourceOptions",
-    "bluesky",
-    "demo",
-    "file",
-    "http_json",
-    "ics",
-    "mastodon",
-    "opensearch",
-    "prometheus",
-    "register",
-    "rss",
-    "sse",
-]
+__all__ = ["BUILT_IN", "SOURCES", "Source", "SourceOptions", "register"]
