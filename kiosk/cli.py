@@ -82,6 +82,8 @@ def restart_without_docstrings(arguments: Sequence[str]) -> None:
     pyqtgraph's, numpy's, pydantic's, the standard library's. Without them, one 1080p screen
     on Xvfb (issue #14's screen) measured 137.6/137.7 -> 133.6/133.9 MB PSS (alternating
     pairs). ``-OO`` also drops ``assert`` statements; kiosk's only narrow types for mypy.
+    The code objects also leave out each instruction's columns (``PYTHONNODEBUGRANGES``, which
+    a user may set themselves): tracebacks lose their ``^^^`` marks, not their lines.
 
     The process keeps its pid (``exec``), so a supervisor (systemd, ``kiosk session``) sees no
     change. ``PYTHONOPTIMIZE`` set in the environment, even to 0, is the user's choice and is
@@ -93,11 +95,20 @@ def restart_without_docstrings(arguments: Sequence[str]) -> None:
     if command not in WALL_COMMANDS or sys.flags.optimize >= 2 or "PYTHONOPTIMIZE" in os.environ:
         return
     environ = {**os.environ, "PYTHONOPTIMIZE": "2"}
+    # Nor the column of every instruction (-X no_debug_ranges): only a traceback's ^^^ marks
+    # need it; files and lines stay.
+    environ.setdefault("PYTHONNODEBUGRANGES", "1")
     environ.setdefault("PYTHONPYCACHEPREFIX", str(default_cache_dir() / "pycache"))
     try:
         os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], environ)
     except OSError as error:  # run as it is, with the docstrings
         print(f"kiosk: could not restart under python -OO ({error})", file=sys.stderr)
+
+
+def _without_columns() -> bool:
+    """Whether code objects leave out their instructions' columns (``sys.flags`` does not say,
+    before Python 3.12): ``PYTHONNODEBUGRANGES`` set to anything, or ``-X no_debug_ranges``."""
+    return bool(os.environ.get("PYTHONNODEBUGRANGES")) or "no_debug_ranges" in sys._xoptions
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -303,7 +314,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILED
     if sys.flags.optimize >= 2:
-        log.info("running without docstrings (python -OO); PYTHONOPTIMIZE=0 keeps them")
+        log.info(
+            "running without docstrings (python -OO)%s; PYTHONOPTIMIZE=0 keeps them",
+            " or column positions" if _without_columns() else "",
+        )
     from kiosk.config import LayoutError, load_layout
     from kiosk.recovery import CRASHES_FOR_SAFE_MODE, StartLog, memory_limit_mb, safe_layout
     from kiosk.session import UNCLEAN_STARTS_ENV

@@ -106,13 +106,13 @@ def test_a_wall_runs_without_docstrings_in_the_same_process(tmp_path: Path) -> N
         state = json.loads((tmp_path / "state.json").read_text())
         assert state["pid"] == wall.pid
         environ = Path(f"/proc/{wall.pid}/environ").read_bytes().split(b"\0")
-        assert b"PYTHONOPTIMIZE=2" in environ
+        assert b"PYTHONOPTIMIZE=2" in environ and b"PYTHONNODEBUGRANGES=1" in environ
         assert f"PYTHONPYCACHEPREFIX={tmp_path / 'cache' / 'pycache'}".encode() in environ
     finally:
         wall.send_signal(signal.SIGTERM)
         _, stderr = wall.communicate(timeout=60)
     assert wall.returncode == 0, stderr[-3000:]
-    assert "running without docstrings (python -OO)" in stderr
+    assert "running without docstrings (python -OO) or column positions" in stderr
 
     kept = kiosk("run", str(layout), "--seconds", "1", **{**env, "PYTHONOPTIMIZE": "0"})
     assert_clean_exit(kept)
@@ -131,6 +131,7 @@ def test_only_a_wall_restarts_and_a_failed_restart_runs_as_it_is(
     monkeypatch.setattr(os, "execve", execve)
     monkeypatch.delenv("PYTHONOPTIMIZE", raising=False)
     monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
+    monkeypatch.delenv("PYTHONNODEBUGRANGES", raising=False)
     monkeypatch.setenv("KIOSK_CACHE_DIR", str(tmp_path))
     for words in (["check", "x.yaml"], ["schema"], ["session"], ["ctl", "status"], []):
         restart_without_docstrings(words)
@@ -140,7 +141,7 @@ def test_only_a_wall_restarts_and_a_failed_restart_runs_as_it_is(
     [(program, arguments, environ)] = calls
     assert program == sys.executable
     assert arguments == [sys.executable, *sys.orig_argv[1:]]
-    assert environ["PYTHONOPTIMIZE"] == "2"
+    assert environ["PYTHONOPTIMIZE"] == "2" and environ["PYTHONNODEBUGRANGES"] == "1"
     assert environ["PYTHONPYCACHEPREFIX"] == str(tmp_path / "pycache")
     assert "could not restart under python -OO (no exec here)" in capsys.readouterr().err
 
