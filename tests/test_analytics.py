@@ -534,6 +534,16 @@ def test_minute_counters_keep_capacity_slots_and_cap_terms_per_minute() -> None:
     assert "late" not in tags.totals(last - 40, last)
 
 
+def test_minute_counters_hold_one_string_per_term_for_every_minute() -> None:
+    """Each post brings its own copy of a handle or tag; the minutes share one."""
+    authors = MinuteCounters(capacity=31)
+    for minute in range(MINUTE0, MINUTE0 + 30):
+        authors.add("".join(["@ana", "_rossi"]), minute, 1)  # a new string object each time
+    keys = [next(iter(slot)) for slot in authors._slots if slot]
+    assert len(keys) == 30 and all(key is keys[0] for key in keys)
+    assert authors.totals(MINUTE0, MINUTE0 + 29) == {"@ana_rossi": 30}
+
+
 def test_a_quiet_source_still_publishes_zero_minutes_but_a_failed_one_does_not() -> None:
     hub, clock, analytics = setup(T0 + 30)
     hub.append("s.mentions", [mention(T0 + 1)])
