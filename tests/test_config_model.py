@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import jsonschema  # type: ignore[import-untyped]
 import pytest
@@ -21,7 +22,8 @@ from kiosk.config import (
     parse_layout,
     streams_of,
 )
-from kiosk.config.widgets import WIDGET_OPTIONS
+from kiosk.config.layout import Page, Screen, Span, Takeover
+from kiosk.config.widgets import WIDGET_OPTIONS, WidgetOptions
 from kiosk.sources import SOURCES, Source, SourceOptions
 from kiosk.sources.demo import DemoOptions
 from kiosk.values import Kind
@@ -196,3 +198,30 @@ def test_the_schema_has_sources_registered_later_and_no_environment(
     monkeypatch.setenv("KIOSK_T_SCHEMA_SECRET", "do-not-print-me")
     text = json.dumps(layout_schema())
     assert "GaugeFeedOptions" in text and "do-not-print-me" not in text
+
+
+class BannerOptions(WidgetOptions):
+    type: Literal["banner_test"] = "banner_test"
+    words: str
+    needs_data: ClassVar[bool] = False
+
+
+def test_a_widget_type_registered_later_is_validated_on_every_kind_of_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pages, screens, spans and takeovers are rebuilt with the new type; each keeps the
+    description the schema shows."""
+    monkeypatch.setitem(WIDGET_OPTIONS, "banner_test", BannerOptions)
+    widget = "{type: banner_test, at: [0, 0, 2, 2], words: Hello}"
+    text = (
+        "screens: [{name: a, match: {any: true}, pages: [{title: P, widgets: [W]}]}]\n"
+        "sources: {acme: {type: demo}}\n"
+        "takeovers: [{name: Crisis, when: {stream: acme.alerts, severity: critical},\n"
+        "  page: {title: T, widgets: [W]}}]\n"
+    )
+    layout = parse_layout(text.replace("[W]", f"[{widget}]"))
+    assert isinstance(layout.screens[0].pages[0].widgets[0], BannerOptions)
+    assert isinstance(layout.takeovers[0].page.widgets[0], BannerOptions)
+    definitions = layout_model().model_json_schema()["$defs"]
+    for model in (Page, Screen, Span, Takeover):
+        assert definitions[model.__name__]["description"] == inspect.cleandoc(model.__doc__ or "")

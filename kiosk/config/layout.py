@@ -14,7 +14,7 @@ import datetime
 import functools
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeVar, Union
 
 from pydantic import (
     AfterValidator,
@@ -39,6 +39,7 @@ from kiosk.sources import SOURCES, SourceOptions
 from kiosk.values import Kind
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def _a_locale(tag: str) -> str:
@@ -577,48 +578,23 @@ def _model_for(
 ) -> type[Layout]:
     fields: dict[str, Any] = {}
     if widgets != _WIDGETS_AT_IMPORT:
-        page = create_model(
-            "Page",
-            __base__=Page,
-            __module__=__name__,
-            __doc__=Page.__doc__,
-            widgets=(_list_of(_tagged_union(widgets)), Page.model_fields["widgets"]),
-        )
-        screen = create_model(
-            "Screen",
-            __base__=Screen,
-            __module__=__name__,
-            __doc__=Screen.__doc__,
-            pages=(_list_of(page), Screen.model_fields["pages"]),
-        )
-        takeover = create_model(
-            "Takeover",
-            __base__=Takeover,
-            __module__=__name__,
-            __doc__=Takeover.__doc__,
-            page=(page, Takeover.model_fields["page"]),
-        )
-        span = create_model(
-            "Span",
-            __base__=Span,
-            __module__=__name__,
-            __doc__=Span.__doc__,
-            pages=(_list_of(page), Span.model_fields["pages"]),
-        )
+        page = _retyped(Page, widgets=_list_of(_tagged_union(widgets)))
         fields = {
-            "screens": (_list_of(screen), Layout.model_fields["screens"]),
-            "takeovers": (_list_of(takeover), Layout.model_fields["takeovers"]),
-            "spans": (_list_of(span), Layout.model_fields["spans"]),
+            "screens": _list_of(_retyped(Screen, pages=_list_of(page))),
+            "takeovers": _list_of(_retyped(Takeover, page=page)),
+            "spans": _list_of(_retyped(Span, pages=_list_of(page))),
         }
     # No source type loaded: a layout without sources (any it had would have loaded theirs)
     choice = _tagged_union(sources) if sources else SourceOptions
-    model: type[Layout] = create_model(
-        "Layout",
-        __base__=Layout,
-        __module__=__name__,
-        __doc__=Layout.__doc__,  # the schema's description
-        sources=(_names_to(choice), Layout.model_fields["sources"]),
-        **fields,
+    return _retyped(Layout, sources=_names_to(choice), **fields)
+
+
+def _retyped(base: type[ModelT], **types: Any) -> type[ModelT]:
+    """A subclass of ``base`` whose fields in ``types`` take those types, each keeping its
+    default and description; and its docstring, which the schema shows."""
+    fields: dict[str, Any] = {name: (kind, base.model_fields[name]) for name, kind in types.items()}
+    model: type[ModelT] = create_model(
+        base.__name__, __base__=base, __module__=__name__, __doc__=base.__doc__, **fields
     )
     return model
 
