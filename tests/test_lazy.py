@@ -135,7 +135,7 @@ def test_a_wall_imports_the_widget_types_its_pages_show_and_no_other() -> None:
 
 
 SOURCE_MODULES = r"""
-import json, sys
+import sys
 from kiosk.config.loader import LayoutError, load_layout, parse_layout
 from kiosk.config.schema import layout_schema
 from kiosk.sources import BUILT_IN
@@ -154,8 +154,8 @@ try:
 except LayoutError as error:
     print(str(error).splitlines()[0])
 print(loaded() == sorted({m.rsplit(".", 1)[1] for m in BUILT_IN.values()}))
-schema = json.dumps(layout_schema())
-print(sorted(name for name in BUILT_IN if f'"{name}"' not in schema))
+sources = layout_schema()["properties"]["sources"]["additionalProperties"]
+print(sorted(BUILT_IN.keys() - sources["discriminator"]["mapping"].keys()))
 """
 
 
