@@ -369,13 +369,13 @@ def test_a_ticker_on_both_pages_scrolls_on_through_the_flip(
     assert window._fade.isVisible() and not window._fade.mask().intersects(strip)
     # The hidden page's ticker keeps no pictures of the posts that went on without it ...
     assert not old.isVisible() and old.items == [] and old._prepared is None
-    assert old.tape is not None and old.tape.labels == {}
+    assert old.tape is not None and old.tape.pictures == {}
     # ... and takes the strip over again when its page comes back.
     qtbot.wait(500)
     shown = [(i.mention.id, i.entered) for i in new.items]
     window.next_page()
     assert old.isVisible() and [(i.mention.id, i.entered) for i in old.items][: len(shown)] == shown
-    assert shown and old.tape.labels and new.items == []
+    assert shown and old.tape.pictures and new.items == []
 
 
 def test_cut_flips_at_once_and_a_pin_holds(qtbot: QtBot, walls: list[Wall]) -> None:

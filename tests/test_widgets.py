@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QAbstractAnimation, QRectF, QSize
+from PySide6.QtCore import QAbstractAnimation, QCoreApplication, QEvent, QRectF, QSize
 from PySide6.QtGui import QFontMetrics, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -275,6 +275,15 @@ def test_wrong_kind_of_value_keeps_the_last_good_picture(
     assert len([r for r in caplog.records if "kept its last picture" in r.getMessage()]) == 1
 
 
+def _shared(pixmap: QPixmap) -> bool:
+    """Whether another QPixmap shares ``pixmap``'s pixels (PySide has no ``isDetached``):
+    painting on a shared pixmap copies it first, and a copy has a new serial number, the
+    upper half of its cache key. Leaves ``pixmap`` unshared."""
+    serial = pixmap.cacheKey() >> 32
+    QPainter(pixmap).end()
+    return pixmap.cacheKey() >> 32 != serial
+
+
 class TestTicker:
     def make(self, qtbot: QtBot, hub: Hub) -> tuple[object, FakeClock]:
         widget = make(qtbot, hub, OPTIONS["ticker"])
@@ -384,7 +393,7 @@ class TestTicker:
         widget.show()
         qtbot.waitUntil(lambda: tape.motion.state() == QAbstractAnimation.State.Running)
         assert wall_clock().animated
-        assert tape.labels  # the posts it was fed, on the tape
+        assert tape.pictures  # the posts it was fed, on the tape
         widget.hide()
         assert tape.motion.state() == QAbstractAnimation.State.Stopped
         assert tape.motion not in wall_clock()._motions
@@ -393,7 +402,7 @@ class TestTicker:
     def test_the_tape_shows_what_the_python_stepped_strip_paints(
         self, qtbot: QtBot, hub: Hub, monkeypatch: pytest.MonkeyPatch, span: float
     ) -> None:
-        """The same posts at the same pixels: the tape's picture (Qt painting a band and a label
+        """The same posts at the same pixels: the tape's picture (Qt painting a band and a picture
         per post) against the strip's own paint of the items at the same clock; also after the
         tape was planned again (a short span here), a post withdrawn and the strip resized."""
         monkeypatch.setattr(ticker_module, "TAPE_SPAN_S", span)
@@ -408,10 +417,10 @@ class TestTicker:
             origins.add(widget.tape.origin)  # type: ignore[attr-defined]
         assert (len(origins) > 1) == (span < 6)  # planned again, or not, within 6.7 s
         strip = widget.strip  # type: ignore[attr-defined]
-        assert len(widget.tape.labels) == len(widget.items) >= 2  # type: ignore[attr-defined]
+        assert len(widget.tape.pictures) == len(widget.items) >= 2  # type: ignore[attr-defined]
         self._same_picture(strip)
         widget.withdraw(widget.items[-1].mention.id)  # type: ignore[attr-defined]
-        assert len(widget.tape.labels) == len(widget.items)  # type: ignore[attr-defined]
+        assert len(widget.tape.pictures) == len(widget.items)  # type: ignore[attr-defined]
         widget.resize(widget.width() - 200, widget.height() + 30)
         mono.now += 1 / 30
         widget._frame_tick()  # type: ignore[attr-defined]
@@ -430,9 +439,28 @@ class TestTicker:
         tape, strip = widget.tape, widget.strip  # type: ignore[attr-defined]
         assert tape.height() == widget.band() < 0.7 * strip.height()  # type: ignore[attr-defined]
         assert tape.y() == (strip.height() - tape.height()) // 2
-        assert tape.labels and all(
-            tape.rect().contains(label.geometry()) for _, label in tape.labels.values()
+        assert tape.pictures and all(
+            tape.rect().contains(picture.geometry()) for _, picture in tape.pictures.values()
         )
+
+    def test_a_post_that_left_the_tape_leaves_no_copy_behind(self, qtbot: QtBot, hub: Hub) -> None:
+        """Once a post has left and its picture is gone, nothing holds its pixmap: a QLabel
+        showed it through a QIcon, which kept a copy in QPixmapCache (10 MB of posts long
+        gone, on every wall with a ticker)."""
+        widget, mono = self.make(qtbot, hub)
+        hub.append("s.mentions", [mention(i, "Trains cancelled at the station") for i in range(6)])
+        widget.refresh()
+        mono.now += 1 / 30
+        widget._frame_tick()  # type: ignore[attr-defined]
+        first = widget.items[0]  # type: ignore[attr-defined]
+        widget.strip.grab()  # type: ignore[attr-defined]  # painted, as on screen
+        while first in widget.items:  # type: ignore[attr-defined]
+            mono.now += 1 / 30
+            widget._frame_tick()  # type: ignore[attr-defined]
+        widget.strip.grab()  # type: ignore[attr-defined]
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        assert not _shared(first.pixmap)
+        assert _shared(widget.items[-1].pixmap)  # type: ignore[attr-defined]  # on the tape
 
     @staticmethod
     def _same_picture(strip: QWidget) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, QPointF, QPropertyAnimation, QRect, QRectF, Qt
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QFont,
     QFontMetrics,
@@ -37,7 +38,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShowEvent,
 )
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from kiosk.analytics.views import matcher
 from kiosk.config.widgets import TickerOptions
@@ -150,7 +151,7 @@ class TickerWidget(KioskWidget):
         strip over again (continue_from)."""
         self._handed_on = False
         self.items, self._prepared = [], None
-        self.follow_tape(self.clock())  # no posts: the band's labels go
+        self.follow_tape(self.clock())  # no posts: the band's pictures go
 
     def live_part(self) -> QWidget:
         return self.strip
@@ -461,7 +462,7 @@ class _Strip(QWidget):
         """Repaint the whole strip, on whichever surface draws it (a tape: lay it out again)."""
         if self.surface is not None:
             self.surface.update()
-        elif self.ticker.tape is not None:  # labels for new or redrawn posts, none for gone ones
+        elif self.ticker.tape is not None:  # pictures for new or redrawn posts, none for gone ones
             self.ticker.follow_tape(self.ticker.clock())
         else:
             super().update()
@@ -487,7 +488,8 @@ class _Strip(QWidget):
 class _Tape(QWidget):
     """The posts side by side on a long opaque band inside the strip, slid left by a
     QPropertyAnimation: each frame Qt moves it, scrolls its pixels and paints the columns that
-    come in (the band's fill and the posts' pixmaps, as QLabels), with no Python in the frame.
+    come in (the band's fill and the posts' pixmaps, each a child's background: see
+    :func:`_picture`), with no Python in the frame.
 
     A post's place on the band is fixed when it enters: ``round(width + entered × speed)`` less
     the band's ``origin``, and the band sits at ``origin - now × speed``; so a post is where the
@@ -502,7 +504,7 @@ class _Tape(QWidget):
         palette = self.palette()
         palette.setColor(QPalette.ColorRole.Window, QColor(ticker.style_.panel))
         self.setPalette(palette)
-        self.labels: dict[int, tuple[_Item, QLabel]] = {}  # by id() of the item shown
+        self.pictures: dict[int, tuple[_Item, QWidget]] = {}  # by id() of the item shown
         self.origin = 0
         # the strip's width, height, speed and the band's height it was planned for
         self.planned: tuple[int, int, float, int] = (0, 0, 0.0, 0)
@@ -557,17 +559,16 @@ class _Tape(QWidget):
                 self.halt()
             self.move(self.origin - round(now * speed), self.y())
         current = {id(item): item for item in ticker.items}
-        for key in [key for key in self.labels if key not in current]:
-            label = self.labels.pop(key)[1]
-            label.hide()
-            label.deleteLater()
+        for key in [key for key in self.pictures if key not in current]:
+            picture = self.pictures.pop(key)[1]
+            picture.hide()
+            picture.deleteLater()
         for key, item in current.items():
-            if key not in self.labels:
-                label = QLabel(self)
-                label.setPixmap(item.pixmap)
-                self.labels[key] = (item, label)
-                self._place(item, label)
-                label.show()
+            if key not in self.pictures:
+                picture = _picture(self, item.pixmap)
+                self.pictures[key] = (item, picture)
+                self._place(item, picture)
+                picture.show()
 
     def _plan(self, now: float, planned: tuple[int, int, float, int], *, moving: bool) -> None:
         """Lay the band out for ``planned`` (the strip's width, height, speed, the band's
@@ -583,8 +584,8 @@ class _Tape(QWidget):
         span = math.ceil(speed * (TAPE_SPAN_S + LOOKAHEAD + LEAVE_S))
         top = (height - band) // 2
         self.setGeometry(self.origin - round(now * speed), top, pad + 2 * width + span, band)
-        for item, label in self.labels.values():
-            self._place(item, label)
+        for item, picture in self.pictures.values():
+            self._place(item, picture)
         self.motion.stop()
         wall_clock().moving(self.motion, moving)  # while it moves, work waits for after a frame
         if moving:
@@ -596,12 +597,30 @@ class _Tape(QWidget):
                 self._next_burst()
         self.replan_at = now + TAPE_SPAN_S - LEAVE_S
 
-    def _place(self, item: _Item, label: QLabel) -> None:
+    def _place(self, item: _Item, picture: QWidget) -> None:
         width, _, speed, band = self.planned
         logical = item.pixmap.height() / item.pixmap.devicePixelRatio()
-        label.setGeometry(
+        # Not a pixel past the picture: a background repeats (at a fractional device pixel
+        # ratio, a sliver of the post's first column would show after its end).
+        picture.setGeometry(
             round(width + item.entered * speed) - self.origin,
             (band - round(logical)) // 2,
-            math.ceil(item.width),
-            math.ceil(logical),
+            math.floor(item.width),
+            math.floor(logical),
         )
+
+
+def _picture(tape: _Tape, pixmap: QPixmap) -> QWidget:
+    """A post on the tape: a child whose background is the post's pixmap, which Qt paints
+    without Python (a widget with no paint event of its own), as it did a QLabel's.
+
+    Not a QLabel: Qt 6's QLabel shows a pixmap through a QIcon, which files a copy of every
+    pixmap it paints in QPixmapCache. The posts that had left the tape stayed there until
+    10 MB of them filled it: the browser screen's PSS grew by that much in its first ten
+    minutes (``tests/test_widgets.py`` holds the cache empty)."""
+    picture = QWidget(tape)
+    picture.setAutoFillBackground(True)
+    palette = picture.palette()
+    palette.setBrush(QPalette.ColorRole.Window, QBrush(pixmap))
+    picture.setPalette(palette)
+    return picture
