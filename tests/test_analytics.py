@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -518,20 +519,58 @@ def test_minute_counts_refuse_minutes_older_than_the_buffer() -> None:
     ]
 
 
-def test_minute_counters_keep_capacity_slots_and_cap_terms_per_minute() -> None:
-    tags = MinuteCounters(capacity=31, max_terms_per_minute=50)
+def test_minute_counters_keep_capacity_slots_and_their_largest_terms() -> None:
+    tags = MinuteCounters(capacity=31, keep=50)
     for minute in range(MINUTE0, MINUTE0 + 2 * 1440):
-        for term in range(60):
+        for term in range(120):
             tags.add(f"t{minute}-{term}", minute, 1)
-        tags.add("t-first", minute, 2)  # an already-known term past the cap still counts
+        tags.add("t-late", minute, 7)  # a big term after the long tail still counts, in full
     assert len(tags._slots) == 31 and len(tags._minute_in_slot) == 31
-    assert all(len(slot) <= 50 for slot in tags._slots)
-    assert tags.dropped == 2 * 1440 * 11
     last = MINUTE0 + 2 * 1440 - 1
-    assert tags.totals(last - 100, last)["t-first"] == 0  # never got in: the cap was reached
-    assert len(tags.totals(last - 100, last)) == 31 * 50  # only the horizon is kept
+    current = tags._slots[last % 31]
+    assert all(len(slot) <= 50 for slot in tags._slots if slot is not current)  # minutes over
+    assert len(current) < 100  # the minute being counted: twice as many, at most
+    totals = tags.totals(last - 100, last)
+    assert totals["t-late"] == 31 * 7
+    assert len(totals) <= 30 * 50 + 100  # only the horizon is kept
     tags.add("late", last - 31, 1)  # older than the horizon: dropped silently
     assert "late" not in tags.totals(last - 40, last)
+
+
+def test_minute_counters_rank_a_long_tail_as_exact_counts_do() -> None:
+    """Most posts by authors seen once, a few that reach many: the largest sums over 15
+    minutes are the exact ones, though each minute kept only its 300 largest."""
+    rng = np.random.default_rng(3)
+    reach = MinuteCounters(capacity=31)
+    exact: Counter[str] = Counter()
+    regulars = [f"regular{i}" for i in range(200)]
+    for minute in range(MINUTE0, MINUTE0 + 15):
+        for post in range(6000):  # 100 posts a second
+            regular = rng.random() < 0.1
+            who = regulars[int(rng.integers(200))] if regular else f"once{minute}-{post}"
+            followers = int(rng.pareto(1.2) * 300) + 1
+            reach.add(who, minute, followers)
+            exact[who] += followers
+    kept = reach.totals(MINUTE0, MINUTE0 + 14)
+    assert [who for who, _ in kept.most_common(20)] == [who for who, _ in exact.most_common(20)]
+    assert sum(len(slot) for slot in reach._slots) <= 15 * 600
+    assert reach.pruned > 0
+
+
+def test_counters_that_follow_keep_the_terms_their_leader_keeps() -> None:
+    """A tag's summed sentiment (negative too) keeps the tags the post counts keep, not its own
+    largest: otherwise the most disliked tags would lose their sentiment."""
+    counts = MinuteCounters(capacity=31, keep=10)
+    feeling = MinuteCounters(capacity=31, keep=10, follows=counts)
+    for minute in (MINUTE0, MINUTE0 + 1):
+        for i in range(40):
+            tag = f"#t{i}"
+            counts.add(tag, minute, 100 if i < 5 else 1)
+            feeling.add(tag, minute, -900 if i < 5 else 900)
+    first = MINUTE0 % 31
+    assert set(feeling._slots[first]) == set(counts._slots[first])
+    assert len(counts._slots[first]) == 10
+    assert all(feeling._slots[first][f"#t{i}"] == -900 for i in range(5))
 
 
 def test_minute_counters_hold_one_string_per_term_for_every_minute() -> None:
@@ -702,3 +741,25 @@ def test_authors_no_longer_counted_are_forgotten_at_the_cap(
     part.count(mention(handle="@dee", followers=10), 101 + TWO_WINDOWS, 1)
     part.count(mention(handle="@eve", followers=10), 101 + TWO_WINDOWS, 1)  # at the cap again
     assert set(part.known) == {"cy", "dee", "eve"}  # those still counted are kept
+
+
+def test_authors_seen_once_who_reach_few_leave_no_name_behind() -> None:
+    """A real stream's long tail: most authors post once to a few followers. Their names are
+    not kept (they leave the windows at the next pruning), those who rank are, with details."""
+    from kiosk.analytics.aggregators import Context, Settings, authors
+    from kiosk.config.alerts import AlertRules
+    from tests.posts import mention
+
+    part = authors.Authors(Context(Settings(), [], None, AlertRules(), 0.0))
+    rng = np.random.default_rng(5)
+    for minute in range(100, 115):
+        for post in range(3000):
+            loud = post % 500 == 0
+            handle = f"loud{post // 500}" if loud else f"a{minute}-{post}"
+            followers = 2_000_000 if loud else int(rng.pareto(1.2) * 300) + 1  # heavy-tailed
+            post_by = mention(author=handle.title(), handle=handle, followers=followers)
+            part.count(post_by, minute, 1)
+    assert len(part.known) < 15 * 3000 / 2  # was every author: 45,000 names (now 17,000)
+    ranked = part.reach.totals(100, 114).most_common(6)
+    assert [key for key, _ in ranked] == [f"loud{i}" for i in range(6)]
+    assert all(part.known[key][3] == 2_000_000 for key, _ in ranked)

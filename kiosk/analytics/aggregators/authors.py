@@ -13,7 +13,8 @@ from kiosk.platforms import platform_name
 from kiosk.values import Kind, Mention, RankEntry, Ranking
 
 TOP_AUTHORS = 20
-MAX_AUTHORS = 50_000  # names remembered for the ranking; pruned to those still counted
+MAX_AUTHORS = 20_000  # names remembered for the ranking; pruned to those still counted
+# (the windows keep at most 300 a minute: the cap leaves room for as many new ones)
 EVERY = 10.0  # seconds between rankings: reach moves slowly and costs ms to rank
 
 
@@ -39,16 +40,22 @@ class Authors:
         # One author across platforms: the same handle on X, Instagram and TikTok is one
         # person reaching people three ways, not three rows of "who drives it".
         key = str(mention.handle).lstrip("@").casefold()
+        brand_key = f"{mention.brand}\x1f{key}"
         if followers > 0:  # what drives a spike is who reached people
-            self.by_brand.add(f"{mention.brand}\x1f{key}", minute, followers * weight)
+            self.by_brand.add(brand_key, minute, followers * weight)
         reached = amount(mention, self.rank_by)
         if reached > 0:
             self.reach.add(key, minute, reached * weight)
         elif followers <= 0:
             return
-        if key not in self.known and len(self.known) >= MAX_AUTHORS:
-            self._forget()
         known = self.known.get(key)
+        if known is None:
+            # Only the names of those the windows keep: on a real stream most authors post once,
+            # reach few, and are let go at the minute's next pruning (20,000 names, 5 MB).
+            if not (self.reach.holds(key, minute) or self.by_brand.holds(brand_key, minute)):
+                return
+            if len(self.known) >= MAX_AUTHORS:
+                self._forget()
         platforms = known[2] if known is not None else ()
         if mention.platform not in platforms:
             platforms = (*platforms, str(mention.platform))

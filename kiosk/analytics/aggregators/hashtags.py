@@ -25,7 +25,8 @@ class Hashtags:
 
     def __init__(self, context: Context) -> None:
         self.counts = MinuteCounters(capacity=TWO_WINDOWS)
-        self.feeling = MinuteCounters(capacity=TWO_WINDOWS)  # sentiment in thousandths
+        # Sentiment in thousandths, for the tags the counts keep.
+        self.feeling = MinuteCounters(capacity=TWO_WINDOWS, follows=self.counts)
         # The same per brand ("Acme\x1f#acmedown"), so what drives a brand's spike is taken
         # from that brand's posts, not from the whole source ("Globex … driven by #AcmeDown").
         self.by_brand = MinuteCounters(capacity=TWO_WINDOWS)

@@ -21,7 +21,8 @@ class CityPlaces:
 
     def __init__(self, context: Context) -> None:
         self.counts = MinuteCounters(capacity=ONE_WINDOW)
-        self.feeling = MinuteCounters(capacity=ONE_WINDOW)  # sentiment in thousandths
+        # Sentiment in thousandths, for the places the counts keep.
+        self.feeling = MinuteCounters(capacity=ONE_WINDOW, follows=self.counts)
         self.by_brand = MinuteCounters(capacity=TWO_WINDOWS)  # "Acme\x1fLyon": a spike's
         self.coordinates: dict[str, tuple[float, float]] = {}
 
