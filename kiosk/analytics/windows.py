@@ -90,10 +90,10 @@ class MinuteCounters:
     behind by a newer one keeps ``keep``. A pruned term loses what it had counted in that minute
     (at most the smallest count kept, since it was not among the largest) and counts afresh
     if it comes again. The rankings read the largest sums over 15 minutes, which the largest
-    terms of each minute make: on a stream where most posts are by authors seen once (a real
-    one), the authors' counters had grown to 34 MB in 8 minutes at 100 posts a second, where
-    the former cap of 5,000 terms a minute left out every new term after it (an account with a
-    million followers, posting late in a busy minute, was not counted at all).
+    terms of each minute make. On a stream where most posts are by authors seen once (a real
+    one), at 100 posts a second, the analytics held 34 MB of Python objects after 8 minutes
+    when every minute kept its first 5,000 terms, and a new term after those was not counted
+    at all (an account with a million followers, posting late in a busy minute).
 
     Args:
         capacity: minutes kept.
@@ -127,7 +127,7 @@ class MinuteCounters:
             self._floor[slot] = 0
         if minute > self._latest:
             if self._leads and self._latest >= 0:
-                self._prune(self._latest % self.capacity, self._keep)  # that minute is over
+                self._prune(self._latest % self.capacity)  # that minute is over
             self._latest = minute
         counter = self._slots[slot]
         if term in counter:
@@ -137,11 +137,11 @@ class MinuteCounters:
         # or tag, and 30 minutes held 30 of them (issue #14's screen: 0.9 MB).
         counter[sys.intern(term)] = weight
         if self._leads and len(counter) >= 2 * self._keep:
-            self._prune(slot, self._keep)
+            self._prune(slot)
 
-    def _prune(self, slot: int, keep: int) -> None:
+    def _prune(self, slot: int) -> None:
         """Keep the ``keep`` largest terms of a slot's minute, in its followers too."""
-        kept = self._slots[slot]
+        kept, keep = self._slots[slot], self._keep
         if len(kept) > keep:
             self.pruned += len(kept) - keep
             largest = kept.most_common(keep)
@@ -157,7 +157,7 @@ class MinuteCounters:
 
     def holds(self, term: str, minute: int) -> bool:
         """Whether ``term`` may stay in ``minute``'s largest: it is counted there, as much as the
-        smallest term the minute kept when it was last pruned. One that is not will be let go
+        smallest count the minute kept when it was last pruned. One that is not will be let go
         at the next pruning, unless it comes again (a name to remember for it can wait)."""
         slot = minute % self.capacity
         if self._minute_in_slot[slot] != minute:
