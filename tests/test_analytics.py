@@ -743,6 +743,18 @@ def test_authors_no_longer_counted_are_forgotten_at_the_cap(
     assert set(part.known) == {"cy", "dee", "eve"}  # those still counted are kept
 
 
+def test_forgetting_names_leaves_room_for_new_ones() -> None:
+    """A forget walks every name the windows still hold, and keeps those. It must leave room for
+    many new names, or it runs on every new author: the windows once held up to 155,000
+    authors against a cap of 50,000 names, and a stream of new authors cost a walk of 155,000
+    per post (the UI thread stalled)."""
+    from kiosk.analytics.aggregators import TWO_WINDOWS, authors
+    from kiosk.analytics.windows import KEEP
+
+    held = (TWO_WINDOWS - 1) * KEEP + 2 * KEEP  # minutes over, and the one being counted
+    assert authors.MAX_AUTHORS - held >= held / 2
+
+
 def test_authors_seen_once_who_reach_few_leave_no_name_behind() -> None:
     """A real stream's long tail: most authors post once to a few followers. Their names are
     not kept (they leave the windows at the next pruning), those who rank are, with details."""
