@@ -616,8 +616,8 @@ def _picture(tape: _Tape, pixmap: QPixmap) -> QWidget:
 
     Not a QLabel: Qt 6's QLabel shows a pixmap through a QIcon, which files a copy of every
     pixmap it paints in QPixmapCache. The posts that had left the tape stayed there until
-    10 MB of them filled it: the browser screen's PSS grew by that much in its first ten
-    minutes (``tests/test_widgets.py`` holds the cache empty)."""
+    10 MB of them filled it: issue #14's screen grew by about that much in its first quarter
+    hour (``tests/test_widgets.py`` checks that no copy of a post that left is held)."""
     picture = QWidget(tape)
     picture.setAutoFillBackground(True)
     palette = picture.palette()
