@@ -30,6 +30,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication
 
+from kiosk import cores
 from kiosk.collector import Collector, settle_in
 from kiosk.config import Layout
 from kiosk.control.decisions import DecisionStore
@@ -100,13 +101,22 @@ def qt_application() -> QApplication:
     return app
 
 
-def run_in_qt(main: Callable[[], Awaitable[T]]) -> T:
+def run_in_qt(main: Callable[[], Awaitable[T]], *, one_core: bool = False) -> T:
     """Run ``main()`` inside a Qt event loop that is also the asyncio loop, then tear Qt down.
 
     Teardown is explicit (windows deleted, events flushed, the QApplication shut down before the
     interpreter exits): a crash at interpreter shutdown is still a crash on an unattended wall.
+    ``one_core`` (a wall, its bench) keeps the UI thread on one core (kiosk.cores), when this
+    call makes the QApplication.
     """
+    kept = one_core and QApplication.instance() is None and cores.keep_ui_thread() is not None
     app = qt_application()
+    sweeper = None
+    if kept:
+        cores.keep_started()
+        sweeper = QTimer()
+        sweeper.timeout.connect(cores.sweep)
+        sweeper.start(cores.SWEEP_MS)
     # Python's cycle collector must not run in a Qt paint (Qt segfaults when it frees a Qt
     # object there), nor walk the whole process every few minutes: see kiosk.collector.
     collector = Collector()
@@ -117,6 +127,9 @@ def run_in_qt(main: Callable[[], Awaitable[T]]) -> T:
             result: T = loop.run_until_complete(main())
             return result
     finally:
+        if sweeper is not None:
+            sweeper.stop()
+            cores.release()
         loop.close()
         asyncio.set_event_loop(None)
         collector.stop()

@@ -127,6 +127,30 @@ def test_the_keyboard_cannot_switch_to_a_text_console() -> None:
     assert "XF86Switch_VT_2" not in f2_key("--options", "srvrkeys:none")
 
 
+def assert_ui_thread_kept_on_one_core(runtime: Runtime) -> None:
+    """Under sway too the UI thread keeps to one core, with the thread Qt reads Wayland in
+    (kiosk.cores; tests/test_cores.py has it on X)."""
+    every = os.sched_getaffinity(0)
+    if len(every) < 2:
+        return
+    wall = runtime.wall()
+    time.sleep(2.5)  # threads Qt or libraries started since are spread every 2 s
+    threads = {t.id: os.sched_getaffinity(t.id) for t in wall.threads()}
+    ui = threads[wall.pid]
+    assert len(ui) == 1, threads
+    kept = {thread_name(wall.pid, t) for t, allowed in threads.items() if allowed == ui}
+    assert kept == {"python", "WaylandEventThr"}, threads  # the UI thread, Qt's readers
+    assert all(allowed in (ui, every) for allowed in threads.values()), threads
+    runtime.wait_log(r"the UI thread keeps to core \d")
+
+
+def thread_name(pid: int, tid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
+    except OSError:
+        return str(tid)
+
+
 def test_each_output_shows_its_own_screen_and_follows_a_new_one(session: Session) -> None:
     layout = marked_layout(
         session.box,
@@ -139,6 +163,7 @@ def test_each_output_shows_its_own_screen_and_follows_a_new_one(session: Session
     runtime = session.runtime(layout, outputs=3, size="1920x1080")
     runtime.start()
     runtime.wait_log(r"every screen shows data")
+    assert_ui_thread_kept_on_one_core(runtime)
     assert_one_fullscreen_window_each(
         runtime,
         {

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from kiosk.cores import spread
+
 LANGUAGES = ("en", "nl", "fr", "it")
 UNDETERMINED = "und"
 
@@ -171,8 +173,13 @@ def _identifier_if_loaded() -> Any:
     with _loading:
         if not _load_started:
             _load_started = True
-            threading.Thread(target=_identifier, name="language-model", daemon=True).start()
+            threading.Thread(target=_load_anywhere, name="language-model", daemon=True).start()
     return None
+
+
+def _load_anywhere() -> None:
+    spread()  # a second of CPU, not on the UI thread's core (kiosk.cores)
+    _identifier()
 
 
 @functools.cache

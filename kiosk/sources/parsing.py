@@ -32,6 +32,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
 
+from kiosk.cores import spread
 from kiosk.sources.polling import FetchError, StreamError
 
 log = logging.getLogger(__name__)
@@ -308,6 +309,7 @@ class _Workers:
     def prestart(self) -> None:
         """Start the idle workers now (and with them the forkserver), so that the first polls
         after a start do not pay for it."""
+        spread()  # the forkserver, and every worker it forks, inherit this thread's cores
         started = []
         try:
             for _ in range(MAX_IDLE_WORKERS):
@@ -329,6 +331,7 @@ class _Job:
         self.abandoned = threading.Event()
 
     def __call__(self) -> tuple[bool, Any]:
+        spread()  # an executor's thread: it may start the forkserver (prestart)
         worker = self.workers.take()
         self.worker = worker
         if self.abandoned.is_set():

@@ -41,6 +41,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
+from kiosk.cores import spread
 from kiosk.widgets.render import line_pieces
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,8 @@ def worker() -> ThreadPoolExecutor:
     keeps to the second core and leaves the first to the UI thread."""
     global _worker, _deliveries
     if _worker is None or _deliveries is None:
-        _worker = ThreadPoolExecutor(1, thread_name_prefix="kiosk-charts")
+        # on any core, not the UI thread's it would inherit (kiosk.cores)
+        _worker = ThreadPoolExecutor(1, thread_name_prefix="kiosk-charts", initializer=spread)
         _deliveries = _Deliveries()  # lives in the UI thread: its slot runs there
         _deliveries.finished.connect(_deliver, Qt.ConnectionType.QueuedConnection)
     return _worker

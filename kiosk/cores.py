@@ -1,0 +1,187 @@
+"""The UI thread keeps to one core.
+
+A wall's UI thread hands every ticker frame to the display server (the X server or the Wayland
+compositor) and, on X, waits for its reply before it draws the next one: some sixty hand-overs a
+second. Left to the scheduler, it and the server bounced between the cores of a 2-core machine:
+issue #14's screen under Xvfb had 2,410 migrations of kiosk's threads in 20 s, two a frame, each
+one on cold caches. Kept on one core, with the threads Qt reads the display's events and
+replies in (they wake the UI thread for each): none, and kiosk's CPU fell by about a fifth, the
+X server's by half (README, session 19).
+
+Only the UI thread and Qt's display readers stay there. A thread inherits the cores of the
+thread that starts it, so every other thread would share the UI thread's core; they run on
+every core the process may use instead: kiosk's own workers say so when they start
+(:func:`spread`: the chart worker, the language model, the parse workers and the thread that
+forks their forkserver), and a sweep every few seconds (:func:`sweep`) spreads the threads that
+libraries start (executors, Qt's pools, D-Bus).
+
+``KIOSK_UI_CORE``: ``auto`` (the default: the core the UI thread is on when the wall starts,
+when the process may run on two or more), ``off``, or a core's number.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+ENV = "KIOSK_UI_CORE"
+SWEEP_MS = 2000  # how often threads started since are spread (kiosk.app)
+# Qt's threads that read the display's events and replies and wake the UI thread for them
+# (names as the kernel has them, 15 characters): xcb's and Wayland's.
+READERS = ("QXcbEventQueue", "WaylandEventThr")
+
+
+@dataclass(frozen=True)
+class UiCore:
+    core: int  # the UI thread's core
+    cores: frozenset[int]  # every core the process may use: the other threads'
+    kept: frozenset[int]  # native ids of the threads that stay on ``core``
+
+
+_ui: UiCore | None = None
+
+
+def current() -> UiCore | None:
+    return _ui
+
+
+def _this_core() -> int | None:
+    """The core the calling thread runs on now (field 39 of /proc/thread-self/stat)."""
+    try:
+        stat = Path("/proc/thread-self/stat").read_text()
+        return int(stat.rsplit(")", 1)[1].split()[36])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _named(cores: set[int]) -> str:
+    return ",".join(str(core) for core in sorted(cores))
+
+
+def choose(setting: str, cores: set[int]) -> int | None:
+    """The core ``setting`` (``KIOSK_UI_CORE``) asks for among ``cores``, or None: off, one core
+    only, or a setting that cannot be followed (said in the log, the wall runs on)."""
+    value = setting.strip().lower() or "auto"
+    if value == "off":
+        return None
+    if value == "auto":
+        if len(cores) < 2:
+            return None
+        core = _this_core()
+        return core if core in cores else max(cores)
+    try:
+        core = int(value)
+    except ValueError:
+        log.warning(
+            "%s=%s: not auto, off or a core's number; the UI thread moves freely", ENV, setting
+        )
+        return None
+    if core not in cores:
+        log.warning(
+            "%s=%s: this process may run on cores %s only; the UI thread moves freely",
+            ENV,
+            setting,
+            _named(cores),
+        )
+        return None
+    return core
+
+
+def keep_ui_thread(setting: str | None = None) -> int | None:
+    """Keep the calling thread, the UI thread, on one core: call it before the QApplication is
+    made (the threads Qt starts then inherit the core), then :func:`keep_started`. Returns the
+    core, or None when it is not kept (Linux only)."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cores = os.sched_getaffinity(0)
+    core = choose(os.environ.get(ENV, "auto") if setting is None else setting, cores)
+    if core is None:
+        return None
+    try:
+        os.sched_setaffinity(0, {core})
+    except OSError as error:
+        log.warning("the UI thread could not be kept on core %d: %s", core, error)
+        return None
+    global _ui
+    _ui = UiCore(core, frozenset(cores), frozenset({threading.get_native_id()}))
+    return core
+
+
+def keep_started() -> None:
+    """Of the threads Qt started with the application, the display's event readers stay with the
+    UI thread (:data:`READERS`); every other thread is spread."""
+    global _ui
+    ui = _ui
+    if ui is None:
+        return
+    kept = set(ui.kept)
+    for thread in _threads():
+        try:
+            name = Path(f"/proc/self/task/{thread}/comm").read_text().strip()
+        except OSError:  # ended meanwhile
+            continue
+        if name.startswith(READERS):
+            kept.add(thread)
+    _ui = UiCore(ui.core, ui.cores, frozenset(kept))
+    sweep()
+    log.info(
+        "the UI thread keeps to core %d of %s, with %d display reader(s) (%s=off lets it move)",
+        ui.core,
+        _named(set(ui.cores)),
+        len(kept) - 1,
+        ENV,
+    )
+
+
+def spread() -> None:
+    """Let the calling thread run on every core the process may use (a no-op in a kept thread
+    or when nothing is kept). Worker threads call it first: they inherit the UI thread's core."""
+    ui = _ui
+    if ui is None or threading.get_native_id() in ui.kept:
+        return
+    try:
+        os.sched_setaffinity(0, ui.cores)
+    except OSError as error:  # a core taken away meanwhile: the sweep tries again
+        log.debug("spreading a thread: %s", error)
+
+
+def sweep() -> int:
+    """Spread every thread but the kept ones; returns how many were on the UI thread's core."""
+    ui = _ui
+    if ui is None:
+        return 0
+    moved = 0
+    for thread in _threads():
+        if thread in ui.kept:
+            continue
+        try:
+            if os.sched_getaffinity(thread) != ui.cores:
+                os.sched_setaffinity(thread, ui.cores)
+                moved += 1
+        except OSError:  # ended meanwhile
+            continue
+    return moved
+
+
+def _threads() -> list[int]:
+    try:
+        return [int(name) for name in os.listdir("/proc/self/task")]
+    except OSError:
+        return []
+
+
+def release() -> None:
+    """Forget the kept core (the UI thread runs anywhere again): for tests and teardown."""
+    global _ui
+    ui, _ui = _ui, None
+    if ui is not None:
+        for thread in ui.kept:
+            try:
+                os.sched_setaffinity(thread, ui.cores)
+            except OSError:
+                continue
