@@ -13,7 +13,10 @@ thread that starts it, so every other thread would share the UI thread's core; t
 every core the process may use instead: kiosk's own workers say so when they start
 (:func:`spread`: the chart worker, the language model, the parse workers and the thread that
 forks their forkserver), and a sweep every few seconds (:func:`sweep`) spreads the threads that
-libraries start (executors, Qt's pools, D-Bus).
+libraries start (executors, Qt's pools, D-Bus), onto every core but the UI thread's.
+
+Only while the UI thread is quiet: a busy one (a 3x4K wall: ~30 % of a core) must be free to move
+when its core is taken, or its frames come late (:func:`judge`, every :data:`WINDOW_S`).
 
 ``KIOSK_UI_CORE``: ``auto`` (the default: the core the UI thread is on when the wall starts,
 when the process may run on two or more), ``off``, or a core's number.
@@ -24,6 +27,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,13 +38,28 @@ SWEEP_MS = 2000  # how often threads started since are spread (kiosk.app)
 # Qt's threads that read the display's events and replies and wake the UI thread for them
 # (names as the kernel has them, 15 characters): xcb's and Wayland's.
 READERS = ("QXcbEventQueue", "WaylandEventThr")
+# A busy UI thread needs the scheduler's way out: when its core is taken (the display server
+# woken onto it, a worker), it must move. Kept to one core, a 3x4K wall's ticker p99 went from
+# 17.9 to 29-32 ms (its UI thread uses ~30 % of a core); a 1080p wall's (5-8 %) stayed at 16.9.
+# A start is busy: the wall moves freely for its first seconds, then keeps to its core.
+WINDOW_S = 5.0  # the UI thread's load is judged over this long
+BUSY = 0.18  # of a core: above, the UI thread moves freely ...
+IDLE = 0.12  # ... and below, it keeps to its core again (moving costs it about a fifth more)
 
 
-@dataclass(frozen=True)
+@dataclass
 class UiCore:
     core: int  # the UI thread's core
-    cores: frozenset[int]  # every core the process may use: the other threads'
-    kept: frozenset[int]  # native ids of the threads that stay on ``core``
+    cores: frozenset[int]  # every core the process may use
+    kept: frozenset[int]  # native ids of the threads that keep to ``core`` (while ``pinned``)
+    pinned: bool = True
+    since: tuple[float, float] = (0.0, 0.0)  # the load window's start: monotonic, thread CPU
+
+    @property
+    def others(self) -> frozenset[int]:
+        """Where every other thread of the wall runs: every core but the UI thread's while it
+        keeps to it (they would compete with it there), else every core."""
+        return self.cores - {self.core} if self.pinned else self.cores
 
 
 _ui: UiCore | None = None
@@ -108,14 +127,18 @@ def keep_ui_thread(setting: str | None = None) -> int | None:
         log.warning("the UI thread could not be kept on core %d: %s", core, error)
         return None
     global _ui
-    _ui = UiCore(core, frozenset(cores), frozenset({threading.get_native_id()}))
+    _ui = UiCore(
+        core,
+        frozenset(cores),
+        frozenset({threading.get_native_id()}),
+        since=(time.monotonic(), time.thread_time()),
+    )
     return core
 
 
 def keep_started() -> None:
     """Of the threads Qt started with the application, the display's event readers stay with the
     UI thread (:data:`READERS`); every other thread is spread."""
-    global _ui
     ui = _ui
     if ui is None:
         return
@@ -127,7 +150,7 @@ def keep_started() -> None:
             continue
         if name.startswith(READERS):
             kept.add(thread)
-    _ui = UiCore(ui.core, ui.cores, frozenset(kept))
+    ui.kept = frozenset(kept)
     sweep()
     log.info(
         "the UI thread keeps to core %d of %s, with %d display reader(s) (%s=off lets it move)",
@@ -145,27 +168,62 @@ def spread() -> None:
     if ui is None or threading.get_native_id() in ui.kept:
         return
     try:
-        os.sched_setaffinity(0, ui.cores)
+        os.sched_setaffinity(0, ui.others)
     except OSError as error:  # a core taken away meanwhile: the sweep tries again
         log.debug("spreading a thread: %s", error)
 
 
 def sweep() -> int:
-    """Spread every thread but the kept ones; returns how many were on the UI thread's core."""
+    """Spread every thread but the kept ones; returns how many were moved. Runs in the UI
+    thread (a timer, kiosk.app), which is also when its load is judged (:func:`judge`)."""
     ui = _ui
     if ui is None:
         return 0
+    judge(time.monotonic(), time.thread_time())
     moved = 0
     for thread in _threads():
         if thread in ui.kept:
             continue
         try:
-            if os.sched_getaffinity(thread) != ui.cores:
-                os.sched_setaffinity(thread, ui.cores)
+            if os.sched_getaffinity(thread) != ui.others:
+                os.sched_setaffinity(thread, ui.others)
                 moved += 1
         except OSError:  # ended meanwhile
             continue
     return moved
+
+
+def judge(now: float, cpu: float) -> None:
+    """Over each :data:`WINDOW_S`, the UI thread's share of a core (``cpu``: its CPU seconds):
+    above :data:`BUSY` it moves between cores freely, below :data:`IDLE` it keeps to its core
+    again."""
+    ui = _ui
+    if ui is None:
+        return
+    started, used = ui.since
+    if now - started < WINDOW_S:
+        return
+    share = (cpu - used) / (now - started)
+    ui.since = (now, cpu)
+    if ui.pinned and share > BUSY:
+        _pin(ui, False)
+        log.info(
+            "the UI thread is busy (%.0f %% of a core): it moves between cores freely", share * 100
+        )
+    elif not ui.pinned and share < IDLE:
+        _pin(ui, True)
+        log.info(
+            "the UI thread is quiet (%.0f %% of a core): it keeps to core %d", share * 100, ui.core
+        )
+
+
+def _pin(ui: UiCore, pinned: bool) -> None:
+    ui.pinned = pinned
+    for thread in ui.kept:
+        try:
+            os.sched_setaffinity(thread, {ui.core} if pinned else ui.cores)
+        except OSError:
+            continue
 
 
 def _threads() -> list[int]:
@@ -180,8 +238,4 @@ def release() -> None:
     global _ui
     ui, _ui = _ui, None
     if ui is not None:
-        for thread in ui.kept:
-            try:
-                os.sched_setaffinity(thread, ui.cores)
-            except OSError:
-                continue
+        _pin(ui, False)
