@@ -112,37 +112,18 @@ def choose(setting: str, cores: set[int]) -> int | None:
 
 
 def keep_ui_thread(setting: str | None = None) -> int | None:
-    """Keep the calling thread, the UI thread, on one core: call it before the QApplication is
-    made (the threads Qt starts then inherit the core), then :func:`keep_started`. Returns the
-    core, or None when it is not kept (Linux only)."""
+    """Keep the calling thread, the UI thread, and Qt's display readers (:data:`READERS`) on one
+    core. Call it once the QApplication exists and Qt's thread pools are made (kiosk.app): a
+    pool sizes itself by the cores its maker may use, and one made on the kept core would have
+    one thread. Returns the core, or None when nothing is kept (Linux only)."""
+    global _ui
     if not hasattr(os, "sched_setaffinity"):
         return None
     cores = os.sched_getaffinity(0)
     core = choose(os.environ.get(ENV, "auto") if setting is None else setting, cores)
     if core is None:
         return None
-    try:
-        os.sched_setaffinity(0, {core})
-    except OSError as error:
-        log.warning("the UI thread could not be kept on core %d: %s", core, error)
-        return None
-    global _ui
-    _ui = UiCore(
-        core,
-        frozenset(cores),
-        frozenset({threading.get_native_id()}),
-        since=(time.monotonic(), time.thread_time()),
-    )
-    return core
-
-
-def keep_started() -> None:
-    """Of the threads Qt started with the application, the display's event readers stay with the
-    UI thread (:data:`READERS`); every other thread is spread."""
-    ui = _ui
-    if ui is None:
-        return
-    kept = set(ui.kept)
+    kept = {threading.get_native_id()}
     for thread in _threads():
         try:
             name = Path(f"/proc/self/task/{thread}/comm").read_text().strip()
@@ -150,15 +131,24 @@ def keep_started() -> None:
             continue
         if name.startswith(READERS):
             kept.add(thread)
-    ui.kept = frozenset(kept)
+    ui = UiCore(core, frozenset(cores), frozenset(kept), pinned=False)
+    ui.since = (time.monotonic(), time.thread_time())
+    try:
+        os.sched_setaffinity(0, {core})
+    except OSError as error:
+        log.warning("the UI thread could not be kept on core %d: %s", core, error)
+        return None
+    _pin(ui, True)
+    _ui = ui
     sweep()
     log.info(
         "the UI thread keeps to core %d of %s, with %d display reader(s) (%s=off lets it move)",
-        ui.core,
-        _named(set(ui.cores)),
+        core,
+        _named(cores),
         len(kept) - 1,
         ENV,
     )
+    return core
 
 
 def spread() -> None:

@@ -53,7 +53,6 @@ def test_spread_and_sweep_free_every_thread_but_the_kept_ones() -> None:
 import json, os, threading
 from kiosk import cores
 core = cores.keep_ui_thread("auto")
-cores.keep_started()
 seen = {}
 def worker(name, spread):
     if spread:
@@ -98,7 +97,6 @@ import json, logging, os, threading
 from kiosk import cores
 logging.basicConfig(level=logging.INFO)
 core = cores.keep_ui_thread("auto")
-cores.keep_started()
 ui = cores.current()
 start, cpu = ui.since
 done = threading.Event()
@@ -141,6 +139,40 @@ print(json.dumps({"core": core, "seen": seen}))
 
 
 @needs_two_cores
+def test_qt_splits_large_pictures_among_as_many_threads_as_before() -> None:
+    """Qt's pool for large fills and smooth scales sizes itself by its maker's cores, once: the
+    wall makes it before its UI thread keeps to one core (made after, it had one thread and a
+    3x4K wall's ticker p99 went from 18 to 30 ms)."""
+    code = """
+import os
+from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+from kiosk import app, cores
+application = QApplication([])
+app._full_pools()
+cores.keep_ui_thread("auto")
+for _ in range(10):
+    QImage(3840, 2160, QImage.Format.Format_RGB32).scaled(1920, 1080,
+        Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+names = [open(f"/proc/self/task/{t}/comm").read().strip() for t in os.listdir("/proc/self/task")]
+print(names.count("Thread (pooled)"), QThreadPool.globalInstance().maxThreadCount())
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen"),
+    )
+    assert result.returncode == 0, result.stderr
+    pooled, global_pool = map(int, result.stdout.split())
+    assert pooled >= 2  # the scales ran in several threads (made on the kept core: one)
+    assert global_pool == len(CORES)
+
+
+@needs_two_cores
 def test_parse_workers_and_their_forkserver_run_on_every_core() -> None:
     """The forkserver is forked by the thread that starts the workers; every worker is forked
     by the forkserver: one started from a thread on the UI thread's core would keep it."""
@@ -150,7 +182,6 @@ import psutil
 from kiosk import cores
 from kiosk.sources import parsing
 cores.keep_ui_thread("auto")
-cores.keep_started()
 parsing.start_workers()
 deadline = time.monotonic() + 60
 me = psutil.Process()
