@@ -10,10 +10,10 @@ X server's by half (README, session 19).
 
 Only the UI thread and Qt's display readers stay there. A thread inherits the cores of the
 thread that starts it, so every other thread would share the UI thread's core; they run on
-every core the process may use instead: kiosk's own workers say so when they start
-(:func:`spread`: the chart worker, the language model, the parse workers and the thread that
-forks their forkserver), and a sweep every few seconds (:func:`sweep`) spreads the threads that
-libraries start (executors, Qt's pools, D-Bus), onto every core but the UI thread's.
+the other cores instead: kiosk's own workers move there when they start (:func:`spread`: the
+chart worker, the language model, the parse workers and the thread that forks their
+forkserver), and a sweep every few seconds (:func:`sweep`) moves the threads that libraries
+start (executors, Qt's pools, D-Bus).
 
 Only while the UI thread is quiet: a busy one (a 3x4K wall: ~30 % of a core) must be free to move
 when its core is taken, or its frames come late (:func:`judge`, every :data:`WINDOW_S`).
@@ -152,8 +152,9 @@ def keep_ui_thread(setting: str | None = None) -> int | None:
 
 
 def spread() -> None:
-    """Let the calling thread run on every core the process may use (a no-op in a kept thread
-    or when nothing is kept). Worker threads call it first: they inherit the UI thread's core."""
+    """Move the calling thread off the UI thread's core (to every core while the UI thread moves
+    freely); a no-op in a kept thread or when nothing is kept. Worker threads call it first:
+    they inherit the UI thread's core. A process forked from here keeps what it inherits."""
     ui = _ui
     if ui is None or threading.get_native_id() in ui.kept:
         return
