@@ -104,7 +104,7 @@ def qt_application() -> QApplication:
     return app
 
 
-def _full_pools() -> bool:
+def _full_pools() -> None:
     """Make Qt's two thread pools now, before the UI thread keeps to one core (kiosk.cores):
     each sizes itself by the cores its maker may use, once. Made on the kept core, the pool
     that splits large fills and smooth scales among threads had one thread, and a 3x4K wall's
@@ -114,7 +114,6 @@ def _full_pools() -> bool:
     QImage(512, 512, QImage.Format.Format_RGB32).scaled(
         256, 256, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
     )
-    return True
 
 
 def run_in_qt(main: Callable[[], Awaitable[T]], *, one_core: bool = False) -> T:
@@ -128,10 +127,12 @@ def run_in_qt(main: Callable[[], Awaitable[T]], *, one_core: bool = False) -> T:
     made_here = QApplication.instance() is None
     app = qt_application()
     sweeper = None
-    if one_core and made_here and _full_pools() and cores.keep_ui_thread() is not None:
-        sweeper = QTimer()
-        sweeper.timeout.connect(cores.sweep)
-        sweeper.start(cores.SWEEP_MS)
+    if one_core and made_here:
+        _full_pools()
+        if cores.keep_ui_thread() is not None:
+            sweeper = QTimer()
+            sweeper.timeout.connect(cores.sweep)
+            sweeper.start(cores.SWEEP_MS)
     # Python's cycle collector must not run in a Qt paint (Qt segfaults when it frees a Qt
     # object there), nor walk the whole process every few minutes: see kiosk.collector.
     collector = Collector()

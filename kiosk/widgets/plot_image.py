@@ -193,7 +193,7 @@ def worker() -> ThreadPoolExecutor:
     keeps to the second core and leaves the first to the UI thread."""
     global _worker, _deliveries
     if _worker is None or _deliveries is None:
-        # on any core, not the UI thread's it would inherit (kiosk.cores)
+        # off the UI thread's core, which it would inherit (kiosk.cores)
         _worker = ThreadPoolExecutor(1, thread_name_prefix="kiosk-charts", initializer=spread)
         _deliveries = _Deliveries()  # lives in the UI thread: its slot runs there
         _deliveries.finished.connect(_deliver, Qt.ConnectionType.QueuedConnection)
