@@ -15,8 +15,9 @@ chart worker, the language model, the parse workers and the thread that forks th
 forkserver), and a sweep every few seconds (:func:`sweep`) moves the threads that libraries
 start (executors, Qt's pools, D-Bus).
 
-Only while the UI thread is quiet: a busy one (a 3x4K wall: ~30 % of a core) must be free to move
-when its core is taken, or its frames come late (:func:`judge`, every :data:`WINDOW_S`).
+Only while the UI thread is quiet: a busy one (a 3x4K wall's process uses ~27 % of a core) must
+be free to move when its core is taken, or its frames come late (:func:`judge`, every
+:data:`WINDOW_S`).
 
 ``KIOSK_UI_CORE``: ``auto`` (the default: the core the UI thread is on when the wall starts,
 when the process may run on two or more), ``off``, or a core's number.
@@ -39,9 +40,10 @@ SWEEP_MS = 2000  # how often threads started since are spread (kiosk.app)
 # (names as the kernel has them, 15 characters): xcb's and Wayland's.
 READERS = ("QXcbEventQueue", "WaylandEventThr")
 # A busy UI thread needs the scheduler's way out: when its core is taken (the display server
-# woken onto it, a worker), it must move. Kept to one core, a 3x4K wall's ticker p99 went from
-# 17.9 to 29-32 ms (its UI thread uses ~30 % of a core); a 1080p wall's (5-8 %) stayed at 16.9.
-# A start is busy: the wall moves freely for its first seconds, then keeps to its core.
+# woken onto it, a worker), it must move. Kept to one core for good, a 3x4K wall at 500/s (16
+# CPU-s/min in all, 27 % of a core) had a ticker p99 of 21.6 ms offscreen and 31.5 ms
+# on Xvfb, against 17.4-20.4 ms free; a 1080p wall (6-9 %) kept 16.9 ms. A start is busy
+# (28-54 % in its first window): a wall moves freely for its first seconds, then keeps to its core.
 WINDOW_S = 5.0  # the UI thread's load is judged over this long
 BUSY = 0.18  # of a core: above, the UI thread moves freely ...
 IDLE = 0.12  # ... and below, it keeps to its core again (moving costs it about a fifth more)
@@ -52,8 +54,8 @@ class UiCore:
     core: int  # the UI thread's core
     cores: frozenset[int]  # every core the process may use
     kept: frozenset[int]  # native ids of the threads that keep to ``core`` (while ``pinned``)
+    since: tuple[float, float]  # the load window's start: monotonic seconds, UI thread CPU
     pinned: bool = True
-    since: tuple[float, float] = (0.0, 0.0)  # the load window's start: monotonic, thread CPU
 
     @property
     def others(self) -> frozenset[int]:
@@ -131,15 +133,15 @@ def keep_ui_thread(setting: str | None = None) -> int | None:
             continue
         if name.startswith(READERS):
             kept.add(thread)
-    ui = UiCore(core, frozenset(cores), frozenset(kept), pinned=False)
-    ui.since = (time.monotonic(), time.thread_time())
     try:
         os.sched_setaffinity(0, {core})
     except OSError as error:
         log.warning("the UI thread could not be kept on core %d: %s", core, error)
         return None
-    _pin(ui, True)
-    _ui = ui
+    _ui = ui = UiCore(
+        core, frozenset(cores), frozenset(kept), (time.monotonic(), time.thread_time())
+    )
+    _pin(ui, True)  # Qt's readers too
     sweep()
     log.info(
         "the UI thread keeps to core %d of %s, with %d display reader(s) (%s=off lets it move)",
