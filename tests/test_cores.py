@@ -20,11 +20,26 @@ import pytest
 import yaml
 
 from kiosk import cores
+from tests.xvfb import x_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CORES = os.sched_getaffinity(0)
 
 needs_two_cores = pytest.mark.skipif(len(CORES) < 2, reason="one core: nothing to keep apart")
+
+
+def _child(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh Python (pinning there leaves the test process alone)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
+    )
+    assert result.returncode == 0, result.stderr
+    return result
 
 
 def test_auto_keeps_the_ui_thread_on_one_of_several_cores() -> None:
@@ -72,15 +87,7 @@ print(json.dumps({"core": core, "ui": sorted(os.sched_getaffinity(0)),
     "before": sorted(before), "after": sorted(after), "moved": moved}))
 done.set()
 """
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-    )
-    assert result.returncode == 0, result.stderr
+    result = _child(code)
     seen = json.loads(result.stdout)
     every, core = sorted(CORES), seen["core"]
     others = [c for c in every if c != core]
@@ -116,15 +123,7 @@ seen.append((sorted(os.sched_getaffinity(0)), sorted(os.sched_getaffinity(worker
 done.set()
 print(json.dumps({"core": core, "seen": seen}))
 """
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-    )
-    assert result.returncode == 0, result.stderr
+    result = _child(code)
     answer = json.loads(result.stdout)
     every, core = sorted(CORES), answer["core"]
     others = [c for c in every if c != core]
@@ -158,15 +157,7 @@ for _ in range(10):
 names = [open(f"/proc/self/task/{t}/comm").read().strip() for t in os.listdir("/proc/self/task")]
 print(names.count("Thread (pooled)"), QThreadPool.globalInstance().maxThreadCount())
 """
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen"),
-    )
-    assert result.returncode == 0, result.stderr
+    result = _child(code, QT_QPA_PLATFORM="offscreen")
     pooled, global_pool = map(int, result.stdout.split())
     assert pooled >= 2  # the scales ran in several threads (made on the kept core: one)
     assert global_pool == len(CORES)
@@ -191,15 +182,7 @@ time.sleep(0.5)
 print(json.dumps({"ui": sorted(os.sched_getaffinity(0)), "children": [
     sorted(os.sched_getaffinity(child.pid)) for child in me.children(recursive=True)]}))
 """
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-    )
-    assert result.returncode == 0, result.stderr
+    result = _child(code)
     seen = json.loads(result.stdout.splitlines()[-1])
     assert len(seen["ui"]) == 1
     assert len(seen["children"]) >= 3  # the forkserver and two idle workers
@@ -211,24 +194,8 @@ print(json.dumps({"ui": sorted(os.sched_getaffinity(0)), "children": [
 def display() -> Iterator[str]:
     if shutil.which("Xvfb") is None:
         pytest.skip("needs Xvfb (Debian: xvfb)")
-    read, write = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as answer:
-        number = answer.readline().strip()
-    if not number:
-        server.kill()
-        pytest.fail("Xvfb did not start")
-    try:
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(10)
+    with x_server(1280, 720) as name:
+        yield name
 
 
 def _layout(folder: Path) -> Path:

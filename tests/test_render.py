@@ -24,6 +24,7 @@ from kiosk.app import Runtime
 from kiosk.config import parse_layout
 from kiosk.screens.wall import Wall
 from kiosk.widgets.render import GlProbe, choose
+from tests.xvfb import x_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREEN = ROOT / "benchmarks" / "browser_screen.yaml"  # the screen of issue #14
@@ -39,33 +40,8 @@ needs_xvfb = pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
     """A private X server wide enough for two screens side by side."""
-    read, write = os.pipe()
-    server = subprocess.Popen(
-        [
-            "Xvfb",
-            "-displayfd",
-            str(write),
-            "-screen",
-            "0",
-            f"{SIZE[0] * 2}x{SIZE[1]}x24",
-            "-nolisten",
-            "tcp",
-        ],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as answer:
-        number = answer.readline().strip()
-    if not number:
-        server.kill()
-        pytest.fail("Xvfb did not start")
-    try:
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(10)
+    with x_server(SIZE[0] * 2, SIZE[1]) as name:
+        yield name
 
 
 def _run(code: list[str], display: str | None, platform: str) -> subprocess.CompletedProcess[str]:
