@@ -288,7 +288,7 @@ def test_the_source_backfills_then_streams_until_cancelled() -> None:
 
 def test_live_batches_wait_for_the_hubs_pace_and_stay_small_at_a_high_rate() -> None:
     """On a wall the hub's pace waits for the end of a ticker frame; a batch is handed over only
-    after it, and at 500/s in batches of about BATCH_POSTS, not a quarter second's 125."""
+    after it, and at 500/s in batches of about BATCH_POSTS, not a second's 500."""
     hub = Hub(clock=time.time)
     source = DemoSource("social", steady(rate=500, backfill=0), hub)
     source.declare()
@@ -313,7 +313,7 @@ def test_live_batches_wait_for_the_hubs_pace_and_stay_small_at_a_high_rate() -> 
     asyncio.run(main())
     assert len(batches) >= 8
     assert len(paced) >= len(batches)  # every batch came after a wait
-    assert max(batches) <= 3 * BATCH_POSTS  # a late tick may carry more, never 125 at once
+    assert max(batches) <= 3 * BATCH_POSTS  # a late tick may carry more, never 500 at once
     assert sum(batches) == pytest.approx(500, rel=0.35)
 
 

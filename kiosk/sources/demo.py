@@ -29,11 +29,15 @@ Language = Literal["en", "nl", "fr", "it"]
 MAX_BACKFILL_POSTS = 20_000
 MAX_BACKFILL = 30 * DAY  # as far back as the longest derived stream (volume_hourly) reaches
 FINE_BACKFILL = 3600.0  # seconds of history generated finely; older history is coarser
-TICK_SECONDS = 0.25  # at most 4 batches a second: each wake-up costs
+# A batch a second at most: each hand-over wakes the wall and costs ~1 ms before any post (the
+# numpy draws, the analytics' publication of counts). Issue #14's screen at 100/s, alternated on
+# Xvfb: 3.03/3.65 CPU-s/min with 4 batches a second, 2.43/2.49 with 2 (and the ticker taking posts
+# once a second, not 4 times).
+TICK_SECONDS = 1.0
 # Posts per batch, at most: at 500/s a quarter second's 125 posts took the UI thread 5-14 ms to
-# hand over, more than what is left of a frame; 25 took 1-4 ms (the stall record), so a high rate
-# batches faster.
-BATCH_POSTS = 25
+# hand over, more than what is left of a frame. On three 4K screens at 500/s, ticker p99 was
+# 18.2 ms with batches of 25, 17.7 with 50 and 20.9 with 100: a high rate batches faster.
+BATCH_POSTS = 50
 _CLASSES = (corpus.POSITIVE, corpus.NEUTRAL, corpus.NEGATIVE)
 _SENTIMENT_RANGE = {
     corpus.POSITIVE: (0.35, 0.95),

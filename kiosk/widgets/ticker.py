@@ -83,7 +83,10 @@ class _Item:
 
 
 class TickerWidget(KioskWidget):
-    refresh_hz = 4.0
+    # New posts join the queue once a second: the strip shows one every few seconds, and sources
+    # hand over at most a batch a second at 100/s (kiosk.sources.demo); four times a second woke
+    # the wall for nothing most of the time.
+    refresh_hz = 1.0
     options: TickerOptions
 
     def __init__(
