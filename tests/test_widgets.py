@@ -1272,6 +1272,15 @@ def test_posts_carry_their_platforms_badge(qtbot: QtBot, hub: Hub) -> None:
             (Metric(1234.2, 1000.0), Metric(1234.4, 1000.0)),
             Metric(1240.0, 1000.0),
         ),
+        (  # 60.01 % and 60.04 % both read "60.0 %" in the legend and "60 %" in the ring
+            "share_of_voice",
+            "s.share",
+            (
+                Breakdown((("Acme", 6001.0), ("Globex", 3999.0))),
+                Breakdown((("Acme", 6004.0), ("Globex", 3996.0))),
+            ),
+            Breakdown((("Acme", 6010.0), ("Globex", 3990.0))),
+        ),
     ],
 )
 def test_a_value_that_looks_the_same_is_not_repainted(

@@ -23,18 +23,28 @@ class ShareOfVoiceWidget(KioskWidget):
     refresh_hz = 1.0
     options: ShareOfVoiceOptions
 
-    def take(self, sample: Sample) -> None:
+    def take(self, sample: Sample) -> bool:
         if not isinstance(sample.value, Breakdown | Ranking):
             raise TypeError(f"expected a Breakdown or Ranking, got {type(sample.value).__name__}")
+        # Shares move a little every second at a busy rate, but the tile only changes when a
+        # figure it writes does (a tenth of a percent in the legend, whole percents in the ring
+        # and the bar; an arc then moves by under a pixel at 4K): repaint then, not every second.
+        lang = self.style_.lang
+        return self.shows_new(
+            tuple(
+                (label, lang.percent(share), lang.percent(share, 0))
+                for label, share in self._shares(sample.value)
+            )
+        )
 
     def shares(self) -> list[tuple[str, float]]:
         """Each part's share of the total, 0…1, in display order; empty when the total is 0.
 
         A ranking (``by: market``) is its top entries as parts, the rest as one "Other" part:
         a donut of 60 countries is read by nobody."""
-        if self.sample is None:
-            return []
-        value = self.sample.value
+        return self._shares(self.sample.value) if self.sample is not None else []
+
+    def _shares(self, value: Breakdown | Ranking) -> list[tuple[str, float]]:
         if isinstance(value, Ranking):
             top = tuple((entry.label, entry.value) for entry in value.entries[:TOP_PARTS])
             rest = sum(entry.value for entry in value.entries[TOP_PARTS:])
