@@ -205,3 +205,15 @@ def test_format_reads_figures_the_rooms_way() -> None:
     assert figure(1_234_567.0, "number", 0, None, nl) == "1.234.567"
     assert plain(figure(1_234_567.0, "compact", 0, None, nl)) == "1,2 mln."
     assert figure(0.4213, "percent", 1) == "42.1 %"  # without a room: as before
+
+
+def test_ages_are_formatted_once_and_the_kept_texts_stay_bounded() -> None:
+    """Every panel asks for its age once a second: the answer is kept, not asked of babel again,
+    and a wall up for weeks (ages in days, each a new text) does not keep them all."""
+    from kiosk.i18n import AGO_KEPT, Lang
+
+    lang = Lang("fr")
+    assert lang.ago(12.7) == lang.ago(12.2) == Lang("fr")._format_ago(12.0) == "il y a 12\xa0s"
+    for seconds in range(0, 86_400 * 900, 86_400):  # 900 different day counts
+        assert lang.ago(seconds) == Lang("fr")._format_ago(float(seconds))
+        assert len(lang._ago) <= AGO_KEPT

@@ -31,6 +31,7 @@ DOMAIN = "kiosk"
 LOCALES_DIR = Path(__file__).parent / "locales"
 LANGUAGES = ("en", "nl", "fr", "it", "de", "es")
 """Languages with a complete catalogue; English is the source language (its msgids)."""
+AGO_KEPT = 512  # texts of Lang.ago kept per language (a wall shows a handful)
 
 
 def N_(message: str) -> str:
@@ -109,6 +110,7 @@ class Lang:
         self.language = self.locale.language if self.locale.language in LANGUAGES else "en"
         self.zone = ZoneInfo(timezone) if timezone else None
         self._translations = translations(self.language)
+        self._ago: dict[float, str] = {}
 
     def __repr__(self) -> str:
         return f"Lang({self.tag!r}, {self.zone.key if self.zone else None!r})"
@@ -215,6 +217,16 @@ class Lang:
             if seconds >= size:
                 seconds = seconds // size * size
                 break
+        # Every panel asks once a second, and babel takes ~50 µs to answer: the few texts a
+        # wall shows are kept (a bounded dict: "3 d ago" and older are many but rare).
+        text = self._ago.get(seconds)
+        if text is None:
+            if len(self._ago) >= AGO_KEPT:
+                self._ago.clear()
+            text = self._ago[seconds] = self._format_ago(seconds)
+        return text
+
+    def _format_ago(self, seconds: float) -> str:
         for width in ("narrow", "short"):  # narrow reads best; French CLDR's narrow is "-12 s"
             text = babel_dates.format_timedelta(
                 timedelta(seconds=-seconds - 1e-6),  # "0 s ago", not "in 0 s"
