@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 from collections import Counter
 from typing import Any
 
@@ -792,3 +793,58 @@ def test_authors_seen_once_who_reach_few_leave_no_name_behind() -> None:
     ranked = part.reach.totals(100, 114).most_common(6)
     assert [key for key, _ in ranked] == [f"loud{i}" for i in range(6)]
     assert all(part.known[key][3] == 2_000_000 for key, _ in ranked)
+
+
+def _summed(slots: list, minute_in_slot: list, first: int, last: int) -> Counter:
+    """What a window's totals are: every minute's counter in it added up, afresh."""
+    total: Counter = Counter()
+    for minute in range(max(first, last - len(slots) + 1), last + 1):
+        if minute_in_slot[minute % len(slots)] == minute:
+            total.update(slots[minute % len(slots)])
+    return total
+
+
+def test_window_totals_kept_between_publications_equal_a_fresh_sum_with_late_posts() -> None:
+    """Sums of the minutes that are over are kept between publications; posts that come late
+    (a polled source's, minutes old), a minute's pruning and a ring slot taken over by a new
+    minute must leave every window's totals what summing its minutes afresh gives."""
+    from kiosk.analytics.aggregators import Context, Settings
+    from kiosk.analytics.aggregators.dimensions import DimensionBreakdown
+    from kiosk.config.alerts import AlertRules
+
+    rng = random.Random(14)
+    pruned = MinuteCounters(capacity=31, keep=6)  # a busy minute's tail is let go
+    counts = MinuteCounters(capacity=31, keep=100)  # never pruned within a minute
+    feeling = MinuteCounters(capacity=31, keep=100, follows=counts)
+    dimensions = DimensionBreakdown(Context(Settings(), [], None, AlertRules(), 0.0))
+    latest = 1000
+    for step in range(6000):
+        if rng.random() < 0.01:
+            latest += rng.choice((1, 1, 1, 2, 40))  # a new minute, now and then a gap
+        late = rng.random() < 0.2
+        minute = latest - (rng.choice((rng.randrange(1, 16), rng.randrange(16, 45))) if late else 0)
+        term = f"#t{rng.randrange(20)}"
+        for counter in (pruned, counts):
+            counter.add(term, minute, 1)
+        feeling.add(term, minute, rng.uniform(-1, 1))
+        post = mention(at=minute * 60.0 + 1, country=rng.choice(["NL", "FR", "IT"]))
+        dimensions.count(post, minute, 1)
+        if step % 25 == 0:  # a publication: the windows an aggregate asks for
+            for first, last in (
+                (latest - 14, latest),
+                (latest - 29, latest - 15),
+                (latest - 4, latest + 1),
+                (latest - 40, latest - 8),  # as wide as the ring: a slot taken over shows
+            ):
+                for counter in (pruned, counts):
+                    assert counter.totals(first, last) == _summed(
+                        counter._slots, counter._minute_in_slot, first, last
+                    )
+                kept = feeling.totals(first, last)
+                fresh = _summed(feeling._slots, feeling._minute_in_slot, first, last)
+                assert kept.keys() == fresh.keys()
+                assert all(kept[key] == pytest.approx(fresh[key], abs=1e-9) for key in kept)
+                assert dimensions.totals(first, last) == _summed(
+                    dimensions._slots, dimensions._minute_in_slot, first, last
+                )
+    assert pruned.pruned > 0  # the pruning path was taken
