@@ -848,3 +848,17 @@ def test_window_totals_kept_between_publications_equal_a_fresh_sum_with_late_pos
                     dimensions._slots, dimensions._minute_in_slot, first, last
                 )
     assert pruned.pruned > 0  # the pruning path was taken
+
+
+def test_pruning_the_running_minute_keeps_the_sums_of_the_minutes_that_are_over() -> None:
+    """A busy minute is pruned while it runs (every few hundred new authors): the sums of the
+    minutes before it stay kept, or every publication would sum its windows afresh again."""
+    counts = MinuteCounters(capacity=31, keep=2)
+    for minute in (1, 2, 3):
+        counts.add("#a", minute, 1)
+    assert counts.totals(1, 3) == Counter({"#a": 3})
+    for term in ("#b", "#c", "#d", "#e"):  # four terms in minute 3: twice keep, pruned
+        counts.add(term, 3, 1)
+    assert counts.pruned > 0
+    assert counts._closed._sums  # minutes 1-2 still summed
+    assert counts.totals(1, 3) == _summed(counts._slots, counts._minute_in_slot, 1, 3)

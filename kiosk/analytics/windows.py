@@ -206,7 +206,7 @@ class MinuteCounters:
     def _prune(self, slot: int) -> None:
         """Keep the ``keep`` largest terms of a slot's minute, in its followers too."""
         kept, keep = self._slots[slot], self._keep
-        self._closed.clear()
+        self._forget(slot)
         if len(kept) > keep:
             self.pruned += len(kept) - keep
             largest = kept.most_common(keep)
@@ -215,11 +215,18 @@ class MinuteCounters:
         minute = self._minute_in_slot[slot]
         for follower in self._followers:  # also a term let go just before a follower counted it
             theirs = follower._slots[slot]
-            follower._closed.clear()
+            follower._forget(slot)
             if follower._minute_in_slot[slot] == minute:
                 follower._slots[slot] = Counter(
                     {term: theirs[term] for term in kept if term in theirs}
                 )
+
+    def _forget(self, slot: int) -> None:
+        """The kept sums may hold ``slot``'s minute, which is about to change: let them go if it
+        is over. A busy minute is pruned while it runs (every few hundred new authors), and
+        letting them go then too made every publication sum its windows afresh again."""
+        if self._minute_in_slot[slot] < self._latest:
+            self._closed.clear()
 
     def holds(self, term: str, minute: int) -> bool:
         """Whether ``term`` may stay in ``minute``'s largest: it is counted there, as much as the
