@@ -210,10 +210,13 @@ def test_format_reads_figures_the_rooms_way() -> None:
 def test_ages_are_formatted_once_and_the_kept_texts_stay_bounded() -> None:
     """Every panel asks for its age once a second: the answer is kept, not asked of babel again,
     and a wall up for weeks (ages in days, each a new text) does not keep them all."""
-    from kiosk.i18n import AGO_KEPT, Lang
+    from kiosk.i18n import Lang, _ago_text
 
+    _ago_text.cache_clear()
     lang = Lang("fr")
-    assert lang.ago(12.7) == lang.ago(12.2) == Lang("fr")._format_ago(12.0) == "il y a 12\xa0s"
+    assert lang.ago(12.7) == lang.ago(12.2) == Lang("fr").ago(12.0) == "il y a 12\xa0s"
+    assert _ago_text.cache_info().misses == 1  # formatted once, for three asks
     for seconds in range(0, 86_400 * 900, 86_400):  # 900 different day counts
-        assert lang.ago(seconds) == Lang("fr")._format_ago(float(seconds))
-        assert len(lang._ago) <= AGO_KEPT
+        assert lang.ago(seconds) == _ago_text.__wrapped__(lang.locale, float(seconds))
+    info = _ago_text.cache_info()
+    assert info.maxsize is not None and info.currsize <= info.maxsize

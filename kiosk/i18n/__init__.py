@@ -18,7 +18,7 @@ import io
 import math
 import time
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -31,7 +31,6 @@ DOMAIN = "kiosk"
 LOCALES_DIR = Path(__file__).parent / "locales"
 LANGUAGES = ("en", "nl", "fr", "it", "de", "es")
 """Languages with a complete catalogue; English is the source language (its msgids)."""
-AGO_KEPT = 512  # texts of Lang.ago kept per language (a wall shows a handful)
 
 
 def N_(message: str) -> str:
@@ -101,6 +100,24 @@ def translations(language: str) -> gettext.NullTranslations:
     return compiled
 
 
+@lru_cache(maxsize=512)
+def _ago_text(locale: Locale, seconds: float) -> str:
+    """:meth:`Lang.ago`'s text for whole ``seconds``. Every panel asks once a second and babel
+    takes ~50 µs to answer, so the texts are kept (a wall shows a handful; "3 d ago" and older
+    are many but rare, hence the bound)."""
+    for width in ("narrow", "short"):  # narrow reads best; French CLDR's narrow is "-12 s"
+        text = babel_dates.format_timedelta(
+            timedelta(seconds=-seconds - 1e-6),  # "0 s ago", not "in 0 s"
+            threshold=1.0,
+            add_direction=True,
+            format=width,
+            locale=locale,
+        )
+        if not text.startswith(("-", "+", "−")):
+            break
+    return text
+
+
 class Lang:
     """One screen's language and time zone: words, numbers and times for that room."""
 
@@ -110,7 +127,6 @@ class Lang:
         self.language = self.locale.language if self.locale.language in LANGUAGES else "en"
         self.zone = ZoneInfo(timezone) if timezone else None
         self._translations = translations(self.language)
-        self._ago: dict[float, str] = {}
 
     def __repr__(self) -> str:
         return f"Lang({self.tag!r}, {self.zone.key if self.zone else None!r})"
@@ -217,27 +233,7 @@ class Lang:
             if seconds >= size:
                 seconds = seconds // size * size
                 break
-        # Every panel asks once a second, and babel takes ~50 µs to answer: the few texts a
-        # wall shows are kept (a bounded dict: "3 d ago" and older are many but rare).
-        text = self._ago.get(seconds)
-        if text is None:
-            if len(self._ago) >= AGO_KEPT:
-                self._ago.clear()
-            text = self._ago[seconds] = self._format_ago(seconds)
-        return text
-
-    def _format_ago(self, seconds: float) -> str:
-        for width in ("narrow", "short"):  # narrow reads best; French CLDR's narrow is "-12 s"
-            text = babel_dates.format_timedelta(
-                timedelta(seconds=-seconds - 1e-6),  # "0 s ago", not "in 0 s"
-                threshold=1.0,
-                add_direction=True,
-                format=width,
-                locale=self.locale,
-            )
-            if not text.startswith(("-", "+", "−")):
-                break
-        return text
+        return _ago_text(self.locale, seconds)
 
     def local(self, epoch: float) -> datetime:
         return (
