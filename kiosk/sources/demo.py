@@ -29,10 +29,12 @@ Language = Literal["en", "nl", "fr", "it"]
 MAX_BACKFILL_POSTS = 20_000
 MAX_BACKFILL = 30 * DAY  # as far back as the longest derived stream (volume_hourly) reaches
 FINE_BACKFILL = 3600.0  # seconds of history generated finely; older history is coarser
-# A batch a second at most: each hand-over wakes the wall and costs ~1 ms before any post (the
-# numpy draws, the analytics' publication of counts). Issue #14's screen at 100/s, alternated on
-# Xvfb: 3.03/3.65 CPU-s/min with 4 batches a second, 2.43/2.49 with 2 (and the ticker taking posts
-# once a second, not 4 times).
+# Batches at most a second apart, and fewer than before: each hand-over wakes the wall and costs
+# before any post (the numpy draws, the analytics' publication of counts): demo and analytics at
+# 100/s took 0.35 CPU-s/min in a tight loop but 1.02 with batches a quarter second apart and the
+# process idle between them, 0.63 a second apart. Issue #14's screen at 100/s, alternated on
+# Xvfb: 3.03/3.65 CPU-s/min with 4 batches a second, 2.43/2.49 with 2 (and the ticker taking
+# posts once a second, not 4 times).
 TICK_SECONDS = 1.0
 # Posts per batch, at most: at 500/s a quarter second's 125 posts took the UI thread 5-14 ms to
 # hand over, more than what is left of a frame. On three 4K screens at 500/s, ticker p99 was

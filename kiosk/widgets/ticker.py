@@ -83,9 +83,9 @@ class _Item:
 
 
 class TickerWidget(KioskWidget):
-    # New posts join the queue once a second: the strip shows one every few seconds, and sources
-    # hand over at most a batch a second at 100/s (kiosk.sources.demo); four times a second woke
-    # the wall for nothing most of the time.
+    # New posts join the queue once a second: the strip shows one every few seconds, and the demo
+    # hands over two batches a second at 100/s (kiosk.sources.demo), a polled source one every
+    # few seconds; four times a second woke the wall for nothing most of the time.
     refresh_hz = 1.0
     options: TickerOptions
 
