@@ -72,6 +72,24 @@ def load_qt() -> None:
     load_pyqtgraph()
 
 
+DEFERRED = "PySide6.QtOpenGL"  # imported by pyqtgraph on import, used only on the GL path
+
+
+class _Deferred(types.ModuleType):
+    """A stand-in for a module, imported on the first read of one of its names.
+
+    pyqtgraph keeps the stand-in (``QtOpenGL = importlib.import_module(...)``); after its import
+    the stand-in leaves ``sys.modules``, so the first name read imports the real module there.
+    """
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("__"):  # import machinery asks for __path__, __file__ ...
+            raise AttributeError(name)
+        if sys.modules.get(self.__name__) is self:  # read while pyqtgraph imports
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
+
+
 def load_pyqtgraph() -> None:
     """Import pyqtgraph with a Qt mirror that looks names up in PySide as they are used.
 
@@ -82,6 +100,12 @@ def load_pyqtgraph() -> None:
     each mirror is a module whose missing names are read from PySide's (PEP 562
     ``__getattr__``), and PySide's modules list no names while pyqtgraph imports, so it copies
     none. What pyqtgraph sets on its mirrors itself stays there.
+
+    pyqtgraph also imports PySide's OpenGL binding (``PySide6.QtOpenGL``) on import, for GL
+    curves and viewports; that binding's import maps 6.7 MB of its 8.9 MB library (measured on
+    Xvfb, one window), whether anything draws through GL or not. While pyqtgraph imports, that
+    name is a :class:`_Deferred` module that imports the binding the first time pyqtgraph reads
+    one of its names (the GL path); a wall in software never does.
     """
     if "pyqtgraph" in sys.modules:
         return
@@ -101,12 +125,16 @@ def load_pyqtgraph() -> None:
             sys.modules[mirror.__name__] = mirror
             listings[qt] = vars(qt).get("__dir__")
             qt.__dir__ = list  # type: ignore[method-assign]  # dir() -> []
+        if DEFERRED not in sys.modules:
+            sys.modules[DEFERRED] = _Deferred(DEFERRED)
         import pyqtgraph
     except Exception:  # pyqtgraph changed how it mirrors Qt: import it below, as it is
         log.warning("pyqtgraph's Qt mirror could not be made lazy", exc_info=True)
         for loaded in [name for name in sys.modules if name.partition(".")[0] == "pyqtgraph"]:
             del sys.modules[loaded]
     finally:
+        if isinstance(sys.modules.get(DEFERRED), _Deferred):  # later imports load the binding
+            del sys.modules[DEFERRED]
         for qt, listing in listings.items():
             if listing is None:
                 del qt.__dir__

@@ -158,3 +158,28 @@ def test_chart_sized_pictures_are_mapped_apart_and_given_back() -> None:
     old = "import kiosk.qt_imports as q; q.BIG_BUFFER = 4 * 2**20; q.load_qt()"
     assert _run(PICTURES.format(setup=setup)) == "[True, True, True, True, True, True]"
     assert _run(PICTURES.format(setup=old)) == "[False, True, False, True, False, True]"
+
+
+# pyqtgraph imports PySide's OpenGL binding on import (6.7 MB of its library mapped); a wall
+# drawn in software never reads it, so load_qt leaves it unloaded until pyqtgraph reads a name.
+DEFERRED_GL = """
+{setup}
+import sys
+import pyqtgraph as pg
+from pyqtgraph.graphicsItems import PlotCurveItem
+before = "PySide6.QtOpenGL" in sys.modules
+buffer = PlotCurveItem.QtOpenGL.QOpenGLBuffer  # what pyqtgraph's GL curves read first
+from PySide6 import QtOpenGL
+print(before, buffer is QtOpenGL.QOpenGLBuffer, sys.modules["PySide6.QtOpenGL"] is QtOpenGL)
+"""
+
+
+@pytest.mark.parametrize(
+    ("setup", "loaded"),
+    [
+        ("import PySide6.QtCore", "True"),
+        ("from kiosk.qt_imports import load_qt; load_qt()", "False"),
+    ],
+)
+def test_pyqtgraph_loads_the_opengl_binding_only_when_it_reads_it(setup: str, loaded: str) -> None:
+    assert _run(DEFERRED_GL.format(setup=setup)) == f"{loaded} True True"
