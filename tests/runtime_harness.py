@@ -1,11 +1,12 @@
 """The production runtime booted headless: ``kiosk session`` (sway + the wall) as the unit runs it.
 
-Used by ``tests/test_runtime.py`` and ``benchmarks/bench_runtime.py``. sway refuses to run as
-root, so under root (CI) every process of the runtime runs as ``nobody``, as the unit runs them
-as the ``kiosk`` user. Outputs come from wlroots' headless backend (pixman renderer, no GPU), or
-from its Wayland backend nested in a headless sway: sway 1.7's headless outputs can be created
-while it runs but not removed ("Unsupported output state fields"), while a nested output goes
-away when its window in the outer compositor is closed, as an unplugged TV does.
+Used by ``tests/test_runtime.py``, ``benchmarks/bench_runtime.py`` and
+``benchmarks/bench_runtime_screen.py``. sway refuses to run as root, so under root (CI) every
+process of the runtime runs as ``nobody``, as the unit runs them as the ``kiosk`` user. Outputs
+come from wlroots' headless backend (pixman renderer, no GPU), or from its Wayland backend
+nested in a headless sway: sway 1.7's headless outputs can be created while it runs but not
+removed ("Unsupported output state fields"), while a nested output goes away when its window in
+the outer compositor is closed, as an unplugged TV does.
 Screenshots come from ``grim -o OUTPUT``, the pixels the compositor sends to that output.
 """
 
