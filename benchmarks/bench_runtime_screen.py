@@ -10,7 +10,7 @@ page only, as the browser comparison does), and prints, after a warm-up:
 
 - the wall's and sway's CPU seconds per minute;
 - the wall's PSS, median and peak of samples four times a second;
-- the wl_shm buffers the wall has mapped at the end: how many, and their PSS.
+- the wl_shm buffers the wall has mapped: how many at most and at the end, and their PSS then.
 
     python benchmarks/bench_runtime_screen.py [--outputs 3] [--size 3840x2160] [--rate 500]
         [--seconds 60] [--warmup 15] [--one-page] [--renderer pixman|gles2]
@@ -36,6 +36,7 @@ from tests.runtime_harness import Box, Runtime, missing_tools  # noqa: E402
 
 SCREEN = ROOT / "benchmarks" / "browser_screen.yaml"
 SAMPLE_S = 0.25
+BUFFERS_EVERY = 4  # samples between two counts of the wall's buffers
 
 
 def layout(box: Box, outputs: int, rate: float, one_page: bool) -> Path:
@@ -96,9 +97,12 @@ def measure(args: argparse.Namespace) -> str:
         wall, sway = runtime.wall(), runtime.children("sway")
         wall_before, sway_before = cpu_seconds([wall]), cpu_seconds(sway)
         samples: list[float] = []
+        most = (0, 0.0)  # the most wl_shm buffers seen at once, and their PSS then
         began = time.monotonic()
         while time.monotonic() - began < args.seconds:
             samples.append(wall.memory_full_info().pss / 2**20)
+            if len(samples) % BUFFERS_EVERY == 1:  # the whole smaps: not at every sample
+                most = max(most, shm_buffers(wall.pid))
             time.sleep(SAMPLE_S)
         spent = time.monotonic() - began
         wall_cpu = (cpu_seconds([wall]) - wall_before) / spent * 60
@@ -111,7 +115,8 @@ def measure(args: argparse.Namespace) -> str:
         f"{args.outputs}×{args.size}, {args.rate:g} mentions/s, sway ({args.renderer}): "
         f"wall {wall_cpu:.2f} CPU-s/min, sway {sway_cpu:.2f}; wall PSS median "
         f"{statistics.median(samples):.0f} MB, peak {max(samples):.0f} MB ({len(samples)} "
-        f"samples); wl_shm buffers at the end: {buffers}, {buffers_mb:.0f} MB of the wall's PSS"
+        f"samples); wl_shm buffers: at most {most[0]} ({most[1]:.0f} MB of the wall's PSS), "
+        f"at the end {buffers} ({buffers_mb:.0f} MB)"
     )
 
 
