@@ -102,10 +102,10 @@ def load_pyqtgraph() -> None:
     none. What pyqtgraph sets on its mirrors itself stays there.
 
     pyqtgraph also imports PySide's OpenGL binding (``PySide6.QtOpenGL``) on import, for GL
-    curves and viewports; that binding's import maps 6.7 MB of its 8.9 MB library (measured on
-    Xvfb, one window), whether anything draws through GL or not. While pyqtgraph imports, that
-    name is a :class:`_Deferred` module that imports the binding the first time pyqtgraph reads
-    one of its names (the GL path); a wall in software never does.
+    curves and viewports; that binding's import maps up to 6.7 MB of its 8.9 MB library
+    (measured on Xvfb, one window), whether anything draws through GL or not. While pyqtgraph
+    imports, that name is a :class:`_Deferred` module that imports the binding the first time
+    pyqtgraph reads one of its names (the GL path); a wall in software never does.
     """
     if "pyqtgraph" in sys.modules:
         return
