@@ -35,6 +35,7 @@ from tests.runtime_harness import (  # noqa: E402
     Box,
     Runtime,
     colour_at,
+    cpu_seconds,
     marked_layout,
     near,
 )
@@ -88,17 +89,6 @@ def hot_plug(rounds: int, renderer: str) -> list[float]:
     finally:
         box.remove()
     return times
-
-
-def cpu_seconds(processes: list[psutil.Process]) -> float:
-    total = 0.0
-    for process in processes:
-        try:
-            times = process.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
 
 
 def sway_cpu(seconds: float, rate: float, renderer: str) -> float:

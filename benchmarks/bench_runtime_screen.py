@@ -32,7 +32,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.runtime_harness import Box, Runtime, missing_tools  # noqa: E402
+from tests.runtime_harness import Box, Runtime, cpu_seconds, missing_tools  # noqa: E402
 
 SCREEN = ROOT / "benchmarks" / "browser_screen.yaml"
 SAMPLE_S = 0.25
@@ -56,29 +56,10 @@ def layout(box: Box, outputs: int, rate: float, one_page: bool) -> Path:
     return path
 
 
-def cpu_seconds(processes: list[psutil.Process]) -> float:
-    total = 0.0
-    for process in processes:
-        try:
-            times = process.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
-
-
-def shm_buffers(pid: int) -> tuple[int, float]:
-    """The wl_shm buffers (memfd "wayland-shm") ``pid`` has mapped: how many, and their PSS."""
-    count, pss_kb, inside = 0, 0, False
-    with open(f"/proc/{pid}/smaps") as smaps:
-        for line in smaps:
-            head = line.split(maxsplit=5)
-            if "-" in head[0] and len(head) >= 5 and ":" in head[3]:  # a mapping's first line
-                inside = len(head) == 6 and "wayland-shm" in head[5]
-                count += inside
-            elif inside and line.startswith("Pss:"):
-                pss_kb += int(line.split()[1])
-    return count, pss_kb / 1024
+def shm_buffers(wall: psutil.Process) -> tuple[int, float]:
+    """The wl_shm buffers (memfd "wayland-shm") ``wall`` has mapped: how many, and their PSS."""
+    buffers = [part for part in wall.memory_maps(grouped=False) if "wayland-shm" in part.path]
+    return len(buffers), sum(part.pss for part in buffers) / 2**20
 
 
 def measure(args: argparse.Namespace) -> str:
@@ -102,12 +83,12 @@ def measure(args: argparse.Namespace) -> str:
         while time.monotonic() - began < args.seconds:
             samples.append(wall.memory_full_info().pss / 2**20)
             if len(samples) % BUFFERS_EVERY == 1:  # the whole smaps: not at every sample
-                most = max(most, shm_buffers(wall.pid))
+                most = max(most, shm_buffers(wall))
             time.sleep(SAMPLE_S)
         spent = time.monotonic() - began
         wall_cpu = (cpu_seconds([wall]) - wall_before) / spent * 60
         sway_cpu = (cpu_seconds(sway) - sway_before) / spent * 60
-        buffers, buffers_mb = shm_buffers(wall.pid)
+        buffers, buffers_mb = shm_buffers(wall)
         runtime.stop("session")
     finally:
         box.remove()

@@ -391,6 +391,18 @@ class OuterCompositor:
             self.process.wait()
 
 
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User and system CPU seconds of ``processes`` so far (one that is gone counts nothing)."""
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def colour_at(png: bytes, x: float, y: float) -> tuple[int, int, int]:
     """The pixel at (x, y), given as fractions of the image's width and height."""
     image = decode(png)
