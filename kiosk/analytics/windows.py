@@ -51,24 +51,24 @@ class ClosedSums(Generic[Term]):
         """The counts of minutes ``first`` … ``last`` (a new Counter the caller may keep), from
         the ring ``slots``; minutes before ``current`` come from a kept sum."""
         capacity = len(slots)
+
+        def add(total: Counter[Term], start: int, stop: int) -> Counter[Term]:
+            for minute in range(start, stop + 1):
+                if minute_in_slot[minute % capacity] == minute:
+                    total.update(slots[minute % capacity])
+            return total
+
         first = max(first, last - capacity + 1)
         end = min(last, current - 1)  # the last minute that is over
         total: Counter[Term] = Counter()
         if first <= end:
             closed = self._sums.get((first, end))
             if closed is None:
-                closed = Counter()
-                for minute in range(first, end + 1):
-                    if minute_in_slot[minute % capacity] == minute:
-                        closed.update(slots[minute % capacity])
                 if len(self._sums) >= self.KEPT:
                     self._sums.clear()
-                self._sums[(first, end)] = closed
+                closed = self._sums[(first, end)] = add(Counter(), first, end)
             total.update(closed)
-        for minute in range(max(first, end + 1), last + 1):
-            if minute_in_slot[minute % capacity] == minute:
-                total.update(slots[minute % capacity])
-        return total
+        return add(total, max(first, end + 1), last)
 
 
 class MinuteCounts:
