@@ -23,7 +23,8 @@ class ClosedSums(Generic[Term]):
     (issue #14's screen: 140 Counter updates a second). Minutes before ``current`` are summed
     once; a count that comes late into one of them is added to every sum that holds it
     (:meth:`late`), so a polled source's posts, often minutes old, keep the sums exact; anything
-    else that changes a minute that is over (a pruning, a new minute) calls :meth:`clear`.
+    else that changes a minute that is over (a pruning, a ring slot taken by a newer minute)
+    calls :meth:`clear`. A new minute clears them too: the windows asked for move with it.
     """
 
     KEPT = 8  # windows kept: an aggregate asks for two or three a second
