@@ -30,7 +30,9 @@ import gc
 import logging
 import time
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
+
+from kiosk.widgets.frames import AlignedTimer
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +49,20 @@ class Collector:
         global _active
         self.threshold = gc.get_threshold()
         self._oldest = len(gc.get_objects(generation=2))  # after the last full collection
+        self._full_due = False  # a gen-1 collection called for a full one: at the next check
         gc.disable()
-        self.timer = QTimer()
-        self.timer.timeout.connect(self.check)
-        self.timer.start(interval_ms)
+        self._owner = QObject()  # the timer's parent: an AlignedTimer is a child of something
+        self.timer = AlignedTimer(interval_ms, self.check, self._owner)
+        self.timer.start()
         self._settle = QTimer()
         self._settle.setSingleShot(True)
         self._settle.timeout.connect(self.settle)
         _active = self
 
     def check(self) -> None:
+        if self._full_due:
+            self._full()
+            return
         young, middle, _ = gc.get_count()
         if young <= self.threshold[0]:
             return
@@ -65,11 +71,11 @@ class Collector:
             return
         gc.collect(1)  # its survivors are now in the oldest generation
         oldest = len(gc.get_objects(generation=2))
-        if oldest - self._oldest > self._oldest * GROWTH:
-            self._full()
+        self._full_due = oldest - self._oldest > self._oldest * GROWTH
 
     def _full(self) -> None:
         gc.collect(2)
+        self._full_due = False
         self._oldest = len(gc.get_objects(generation=2))
 
     def settle(self) -> None:

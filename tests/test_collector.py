@@ -61,7 +61,14 @@ def test_a_full_collection_waits_for_the_oldest_generation_to_grow_by_a_quarter(
         young = [[] for _ in range(2 * collector.threshold[0])]
         collector.check()
         del young
-    assert _collections(2) == full + 1, (gc.get_count(), collector._oldest)
+        if collector._full_due:
+            break
+    # Not in the check whose gen-1 collection called for it: the frame's slack holds one.
+    assert _collections(2) == full, (gc.get_count(), collector._oldest)
+    collector.check()
+    assert _collections(2) == full + 1
+    collector.check()  # once: the long-lived objects are counted again after it
+    assert _collections(2) == full + 1
     del grown  # alive until here: the long-lived objects
 
 
