@@ -7,10 +7,12 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
 import pytest
+import shiboken6
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
@@ -301,3 +303,26 @@ def test_a_sleep_of_the_loop_is_not_the_event_before_nor_a_culprit(
     start = time.monotonic()
     qtbot.wait(100)  # nothing but the sleep: then the sleep is the culprit
     assert recorder.explain(start, time.monotonic()).culprit == ASLEEP
+
+
+def test_a_picture_finished_after_qt_shut_down_is_dropped_without_a_traceback(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PySide's QApplication.shutdown() deletes every QObject Python owns, the worker's carrier
+    too; a picture still being drawn then finished into a deleted signal source, and
+    concurrent.futures logged its traceback (`kiosk shot` of the gallery, once in CI)."""
+    plot_image.worker()
+    carrier = plot_image._Deliveries()
+    shiboken6.delete(carrier)  # as the shutdown does
+    monkeypatch.setattr(plot_image, "_deliveries", carrier)
+    owner = QWidget()
+    taken: list[object] = []
+    future: Future[int] = Future()
+    plot_image.deliver(future, owner, lambda who, done: taken.append(done))
+    caplog.set_level("DEBUG")
+    drawer = threading.Thread(target=future.set_result, args=(1,))  # the worker finishing
+    drawer.start()
+    drawer.join()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+    assert "after Qt shut down" in caplog.text
+    assert taken == []
