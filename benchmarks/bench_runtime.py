@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -31,6 +30,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import machine  # noqa: E402
 from tests.runtime_harness import (  # noqa: E402
     Box,
     Runtime,
@@ -146,13 +146,6 @@ def x11_cpu(seconds: float, rate: float) -> float:
     return used / seconds * 60
 
 
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.machine()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -161,8 +154,7 @@ def main() -> int:
     parser.add_argument("--renderer", default="pixman", choices=["pixman", "gles2"])
     parser.add_argument("--skip-x11", action="store_true")
     args = parser.parse_args()
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, "
-          f"{psutil.virtual_memory().total / 2**30:.0f} GiB; {platform.platform()}")  # fmt: skip
+    print(f"machine: {machine()}")
     print(f"command: {' '.join(sys.argv)}")
     starts = start_to_data(args.rounds, args.rate, args.renderer)
     print(

@@ -19,8 +19,6 @@ page only, as the browser comparison does), and prints, after a warm-up:
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import time
@@ -32,6 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import machine  # noqa: E402
 from tests.runtime_harness import Box, Runtime, cpu_seconds, missing_tools  # noqa: E402
 
 SCREEN = ROOT / "benchmarks" / "browser_screen.yaml"
@@ -115,10 +114,7 @@ def main() -> int:
     if missing:
         print(f"needs {', '.join(missing)} (make setup installs them)")
         return 1
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"{psutil.virtual_memory().total / 2**30:.0f} GiB; {platform.platform()}"
-    )
+    print(f"machine: {machine()}")
     print(f"command: {' '.join(sys.argv)}")
     print(measure(args))
     return 0
