@@ -381,5 +381,8 @@ def _shutdown_qt(app: QCoreApplication) -> None:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     app.processEvents()
     gc.collect()
+    charts = sys.modules.get("kiosk.widgets.plot_image")  # imported by a wall with charts only
+    if charts is not None:
+        charts.stop_worker()  # no picture may finish after the shutdown deleted its carrier
     # Destroy the QApplication now, while Python objects are alive, not during interpreter exit.
     app.shutdown()

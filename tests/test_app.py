@@ -49,3 +49,44 @@ def test_cycles_are_collected_by_a_timer_never_automatically_mid_paint() -> None
     assert done.returncode == 0, done.stderr[-2000:]
     # Off inside the loop, the cycle survives allocation, the timer frees it, back on after.
     assert done.stdout.split("\n")[0] == "(False, False, True) True"
+
+
+def test_a_chart_picture_still_drawn_at_the_end_finishes_before_qt_shuts_down() -> None:
+    """PySide's QApplication.shutdown() deletes every QObject Python owns, the chart worker's
+    carrier too: a picture that finished after it emitted on a deleted object from the worker
+    thread, and its traceback went to the log (`kiosk shot` of the gallery, once in CI)."""
+    script = textwrap.dedent(
+        """
+        import time
+        from kiosk.app import run_in_qt
+        from kiosk.widgets import plot_image
+        from PySide6.QtCore import QObject
+
+        owner, futures = QObject(), []
+
+        def slow():
+            time.sleep(0.3)
+            return "drawn"
+
+        async def main():
+            futures.append(plot_image.worker().submit(slow))
+            plot_image.deliver(futures[0], owner, lambda who, done: None)
+            # ends at once: the picture is still being drawn when Qt is torn down
+
+        run_in_qt(main)
+        print(futures[0].result(timeout=0))
+        """
+    )
+    env = {"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "drawn"  # finished before run_in_qt returned
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]

@@ -7,7 +7,6 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
@@ -305,24 +304,33 @@ def test_a_sleep_of_the_loop_is_not_the_event_before_nor_a_culprit(
     assert recorder.explain(start, time.monotonic()).culprit == ASLEEP
 
 
-def test_a_picture_finished_after_qt_shut_down_is_dropped_without_a_traceback(
-    qapp: QApplication, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_the_worker_stops_before_qt_shuts_down_with_no_picture_left_to_finish(
+    qapp: QApplication, caplog: pytest.LogCaptureFixture
 ) -> None:
     """PySide's QApplication.shutdown() deletes every QObject Python owns, the worker's carrier
     too; a picture still being drawn then finished into a deleted signal source, and
-    concurrent.futures logged its traceback (`kiosk shot` of the gallery, once in CI)."""
-    plot_image.worker()
-    carrier = plot_image._Deliveries()
-    shiboken6.delete(carrier)  # as the shutdown does
-    monkeypatch.setattr(plot_image, "_deliveries", carrier)
+    concurrent.futures logged its traceback (`kiosk shot` of the gallery, once in CI). The
+    shutdown stops the worker first (kiosk.app): the picture being drawn finishes while its
+    carrier is alive, the ones waiting are dropped, and none finishes after."""
+    started = threading.Event()
+
+    def slow() -> int:
+        started.set()
+        time.sleep(0.2)
+        return 1
+
+    drawing = plot_image.worker().submit(slow)
+    waiting = plot_image.worker().submit(lambda: 2)
     owner = QWidget()
-    taken: list[object] = []
-    future: Future[int] = Future()
-    plot_image.deliver(future, owner, lambda who, done: taken.append(done))
-    caplog.set_level("DEBUG")
-    drawer = threading.Thread(target=future.set_result, args=(1,))  # the worker finishing
-    drawer.start()
-    drawer.join()
+    for future in (drawing, waiting):
+        plot_image.deliver(future, owner, lambda who, done: None)
+    carrier = plot_image._deliveries
+    assert started.wait(2)
+    plot_image.stop_worker()
+    assert drawing.done() and drawing.result() == 1  # waited for
+    assert waiting.cancelled()
+    assert shiboken6.isValid(carrier)  # both were sent while it was alive
+    shiboken6.delete(carrier)  # as the shutdown does: nothing is left to emit on it
+    assert plot_image._worker is None and plot_image._deliveries is None
     assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
-    assert "after Qt shut down" in caplog.text
-    assert taken == []
+    assert plot_image.worker() is not None  # a later chart starts a new worker

@@ -200,6 +200,19 @@ def worker() -> ThreadPoolExecutor:
     return _worker
 
 
+def stop_worker() -> None:
+    """Let the picture being drawn finish, cancel the ones waiting, and let the worker go.
+
+    Before Qt shuts down (kiosk.app): PySide's ``QApplication.shutdown()`` deletes every QObject
+    Python owns, the carrier of finished pictures too, and a picture that finished after it
+    emitted on a deleted object from the worker thread (a traceback in ``kiosk shot``'s log, in
+    CI, once). A later :func:`worker` starts a new one."""
+    global _worker, _deliveries
+    if _worker is not None:
+        _worker.shutdown(wait=True, cancel_futures=True)
+    _worker = _deliveries = None
+
+
 def deliver(future: Future[T], owner: Owner, take: Callable[[Owner, Future[T]], None]) -> None:
     """Once ``future`` is done, ``take(owner, future)`` runs in the UI thread, if ``owner`` (a
     QObject or QGraphicsItem) is still alive then."""
@@ -207,15 +220,8 @@ def deliver(future: Future[T], owner: Owner, take: Callable[[Owner, Future[T]], 
     deliveries, ref = _deliveries, weakref.ref(owner)
 
     def done(finished: Future[T]) -> None:  # in the worker thread: a queued signal
-        if deliveries is None:
-            return
-        try:
+        if deliveries is not None:
             deliveries.finished.emit(ref, take, finished)
-        except RuntimeError:
-            # The wall shut down while this was drawn: PySide's QApplication.shutdown() deletes
-            # every QObject Python owns, this carrier too, and there is no one to take it.
-            # (An unguarded emit put a traceback in `kiosk shot`'s log, in CI, once.)
-            log.debug("a picture finished after Qt shut down; dropped")
 
     future.add_done_callback(done)
 
