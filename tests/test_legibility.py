@@ -36,6 +36,22 @@ def test_the_theme_sets_the_floor_for_each_screen(qapp: QApplication) -> None:
     assert Style.for_screen(Layout().theme, 1920, 1080).floor_px == 0  # none asked for
 
 
+def test_each_font_asked_for_is_a_copy_of_its_kind(qapp: QApplication) -> None:
+    """Style.font keeps one font per size and weight (a panel asks a dozen times a repaint);
+    what it hands out is the caller's own: changing it changes no other."""
+    layout = parse_layout(
+        "theme: {viewing_distance: 4, screen_diagonal: 55}\n"
+        "screens: [{name: a, match: {any: true}, pages: [{title: P}]}]\n"
+    )
+    style = Style.for_screen(layout.theme, 3840, 2160)
+    first = style.font(50, 700)
+    first.setPixelSize(7)
+    first.setItalic(True)
+    again = style.font(50, 700)
+    assert (again.pixelSize(), again.italic(), again.weight()) == (100, False, 700)
+    assert style.font(5).pixelSize() == style.floor_px  # the floor still holds
+
+
 def with_distance(layout: Layout) -> Layout:
     """``layout`` as the room it is for: its own viewing distance, or the default one."""
     if layout.theme.viewing_distance is not None:

@@ -510,7 +510,10 @@ class TextMeter(QPainter):
     # One signature for Qt's nine overloads: the text is the one str among the arguments.
     def drawText(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         if any(isinstance(arg, str) and arg.strip() for arg in (*args, *kwargs.values())):
-            size = QFontInfo(self.font()).pixelSize()
+            font = self.font()
+            size = font.pixelSize()  # what Style.font sets; a font set in points: as matched
+            if size <= 0:
+                size = QFontInfo(font).pixelSize()
             self._smallest = size if self._smallest is None else min(self._smallest, size)
         super().drawText(*args, **kwargs)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from PySide6.QtGui import QColor, QFont
@@ -96,6 +97,17 @@ BRAND_COLOURS = BrandColours()
 """Shared by every screen of the process."""
 
 
+@lru_cache(maxsize=256)
+def _font(family: str, pixels: int, weight: int) -> QFont:
+    """The font :meth:`Style.font` hands out copies of: a panel asks for a dozen fonts at
+    every repaint, and making one (four Qt calls, an enum) took 4.4 µs, a copy 1.4 µs."""
+    font = QFont(family)
+    font.setPixelSize(pixels)
+    font.setWeight(QFont.Weight(weight))
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    return font
+
+
 @dataclass(frozen=True)
 class Style:
     theme: ThemeLike
@@ -154,11 +166,7 @@ class Style:
     def font(self, size_at_1080p: float, weight: int = 400) -> QFont:
         """The type at ``size_at_1080p``, never below the legibility floor (:attr:`floor_px`):
         a widget that has no room for its text at the floor drops parts (see :meth:`legible`)."""
-        font = QFont(self.family)
-        font.setPixelSize(max(self.px(size_at_1080p), self.floor_px))
-        font.setWeight(QFont.Weight(weight))
-        font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
-        return font
+        return QFont(_font(self.family, max(self.px(size_at_1080p), self.floor_px), weight))
 
     def legible(self, size_at_1080p: float) -> bool:
         """Whether text at ``size_at_1080p`` is at or above the floor, so a part sized from
