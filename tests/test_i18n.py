@@ -227,19 +227,19 @@ def test_figures_are_formatted_once_per_locale_and_the_kept_texts_stay_bounded()
     once per locale; the rooms' ways stay apart, and the kept texts are bounded."""
     from babel.numbers import format_decimal
 
-    from kiosk.i18n import FIGURES_KEPT, _compact_text, _decimal_text, _percent_text
+    from kiosk.i18n import FIGURES_KEPT, _compact_text, _number_text, _percent_text
 
-    for kept in (_decimal_text, _compact_text, _percent_text):
+    for kept in (_number_text, _compact_text, _percent_text):
         kept.cache_clear()
     nl, en = Lang("nl-NL"), Lang("en")
     for _ in range(3):
         assert nl.number(1234.5, 1) == "1.234,5" and en.number(1234.5, 1) == "1,234.5"
         assert plain(nl.compact(98_765.0)) == "98,8K" and en.compact(98_765.0) == "98.8K"
         assert nl.percent(0.123) == "12,3%" and en.percent(0.123) == "12.3%"
-    assert _decimal_text.cache_info().misses == 2  # one text per locale, for three asks each
+    assert _number_text.cache_info().misses == 2  # one text per locale, for three asks each
     assert _compact_text.cache_info().misses == 2
     assert _percent_text.cache_info().misses == 2
     assert nl.number(-0.0) == nl.number(0.0) == "0"  # not "-0"
     for value in range(FIGURES_KEPT + 100):  # a figure a second for weeks: not all kept
         assert en.number(value) == format_decimal(value, format="#,##0", locale=en.locale)
-    assert _decimal_text.cache_info().currsize <= FIGURES_KEPT
+    assert _number_text.cache_info().currsize <= FIGURES_KEPT

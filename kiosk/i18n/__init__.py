@@ -127,19 +127,25 @@ FIGURES_KEPT = 2048
 
 
 @lru_cache(maxsize=FIGURES_KEPT)
-def _decimal_text(locale: Locale, value: float, pattern: str) -> str:
+def _number_text(locale: Locale, value: float, decimals: int) -> str:
+    pattern = f"#,##0.{'0' * decimals}" if decimals else "#,##0"
     return babel_numbers.format_decimal(value, format=pattern, locale=locale)
 
 
 @lru_cache(maxsize=FIGURES_KEPT)
-def _compact_text(locale: Locale, value: float, digits: int) -> str:
+def _compact_text(locale: Locale, value: float, decimals: int) -> str:
+    scaled = abs(value) / 1000 ** math.floor(math.log10(abs(value)) / 3)
+    digits = decimals if scaled >= 100 else max(decimals, 1)
     return babel_numbers.format_compact_decimal(
         value, format_type="short", fraction_digits=digits, locale=locale
     )
 
 
 @lru_cache(maxsize=FIGURES_KEPT)
-def _percent_text(locale: Locale, fraction: float, pattern: str) -> str:
+def _percent_text(locale: Locale, fraction: float, places: int) -> str:
+    pattern = locale.percent_formats[None].pattern
+    if places:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * places)
     return babel_numbers.format_percent(fraction, format=pattern, locale=locale)
 
 
@@ -178,8 +184,7 @@ class Lang:
         """``1234.5`` → ``1,234.5`` (en), ``1.234,5`` (nl), ``1 234,5`` (fr); NaN → ``–``."""
         if not math.isfinite(value):
             return "–"
-        pattern = f"#,##0.{'0' * decimals}" if decimals else "#,##0"
-        return _decimal_text(self.locale, value + 0.0, pattern)  # + 0.0: -0.0 is 0.0's text
+        return _number_text(self.locale, value + 0.0, decimals)  # + 0.0: -0.0 reads 0
 
     def compact(self, value: float, decimals: int = 0, *, short: bool = False) -> str:
         """Up to 9,999 in full (``1.234``), then short: ``98,8K`` / ``1,2 mln`` / ``1.2M``;
@@ -188,19 +193,14 @@ class Lang:
             return "–"
         if abs(value) < (1e3 if short else 1e4):
             return self.number(value, decimals)
-        scaled = abs(value) / 1000 ** math.floor(math.log10(abs(value)) / 3)
-        digits = decimals if scaled >= 100 else max(decimals, 1)
-        return _compact_text(self.locale, value + 0.0, digits)
+        return _compact_text(self.locale, value + 0.0, decimals)
 
     def percent(self, fraction: float, decimals: int = 1, *, whole_above_1: bool = True) -> str:
         """``0.123`` → ``12.3%`` (en), ``12,3 %`` (fr, nl); above 100 % without decimals."""
         if not math.isfinite(fraction):
             return "–"
         places = decimals if abs(fraction) < 1 or not whole_above_1 else 0
-        pattern = self.locale.percent_formats[None].pattern
-        if places:
-            pattern = pattern.replace("#,##0", "#,##0." + "0" * places)
-        return _percent_text(self.locale, fraction + 0.0, pattern)
+        return _percent_text(self.locale, fraction + 0.0, places)
 
     def figure(
         self,
