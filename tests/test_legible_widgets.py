@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtGui import QFontMetrics, QImage
+from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QImage
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Theme
@@ -95,6 +95,35 @@ def texts() -> Iterator[list[tuple[str, int]]]:
 
 def ranking(count: int) -> Ranking:
     return Ranking(tuple(RankEntry(f"#tag{i}", 1000 - i, i + 1) for i in range(count)))
+
+
+def test_the_text_record_reads_a_font_in_pixels_as_set_and_one_in_points_as_matched(
+    qapp: object,
+) -> None:
+    """TextMeter notes the smallest type drawn: a pixel size as set (every kiosk font), a font
+    set in points by the size Qt matched for it; blank text is not text."""
+
+    class Owner:
+        noted: dict[str, int | None] = {}
+
+        def note_text(self, part: str, size: int | None) -> None:
+            self.noted[part] = size
+
+    owner, image = Owner(), QImage(200, 60, QImage.Format.Format_RGB32)
+    in_points = QFont("DejaVu Sans")
+    in_points.setPointSizeF(7.5)
+    painter = TextMeter(image, owner, "both")  # type: ignore[arg-type]
+    painter.setFont(Style.for_screen(Theme(), 1920, 1080).font(30))
+    painter.drawText(5, 40, "30 px")
+    painter.setFont(in_points)
+    painter.drawText(5, 40, "  ")
+    painter.end()
+    assert owner.noted["both"] == 30
+    painter = TextMeter(image, owner, "points")  # type: ignore[arg-type]
+    painter.setFont(in_points)
+    painter.drawText(5, 40, "small")
+    painter.end()
+    assert owner.noted["points"] == QFontInfo(in_points).pixelSize() > 0
 
 
 def test_a_one_row_leaderboard_shows_fewer_rows_not_smaller_ones(
