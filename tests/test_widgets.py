@@ -991,6 +991,46 @@ def test_word_cloud_sizes_by_count_colours_by_feeling_and_stays_put(qtbot: QtBot
     assert "#brandnew" in widget.terms  # type: ignore[attr-defined]
 
 
+def test_a_cloud_term_goes_to_the_first_free_spot_and_never_onto_another() -> None:
+    # The cloud's free-room test (a grid of cells), against the exact test of every spiral
+    # point against every placed box: never a spot the exact test refuses, and never later
+    # than the first spot that is free with two cells to spare.
+    import random
+
+    from kiosk.widgets import word_cloud
+
+    rng = random.Random(14)
+    area = QRectF(12, 30, 1777, 1003)
+    room = word_cloud._Room(area, [])
+    placed = np.empty((0, 4))  # left, top, right, bottom
+
+    def free(width: float, height: float, margin: float) -> np.ndarray:
+        x, y = room.x - width / 2, room.y - height / 2
+        inside = (x >= area.left()) & (x + width <= area.right())
+        inside &= (y >= area.top()) & (y + height <= area.bottom())
+        left, top = x[:, None] - margin, y[:, None] - margin
+        right, bottom = left + width + 2 * margin, top + height + 2 * margin
+        hits = (left < placed[:, 2]) & (placed[:, 0] < right)
+        hits &= (top < placed[:, 3]) & (placed[:, 1] < bottom)
+        return np.flatnonzero(inside & ~hits.any(axis=1))
+
+    found = 0
+    for _ in range(300):
+        width, height = rng.uniform(20, 400), rng.uniform(16, 120)
+        spot = room.find((width, height))
+        exact, spare = free(width, height, 0), free(width, height, 2 * room.cell)
+        if spot is None:
+            assert not spare.size
+            continue
+        at = int(np.argmin(np.hypot(room.x - width / 2 - spot.x(), room.y - height / 2 - spot.y())))
+        assert at in exact  # inside the tile, on no other box
+        assert not spare.size or at <= spare[0]
+        room.take(spot)
+        placed = np.vstack([placed, (spot.left(), spot.top(), spot.right(), spot.bottom())])
+        found += 1
+    assert 40 <= found < 300  # the tile filled up along the way
+
+
 def test_a_quiet_source_that_confirms_its_data_does_not_dim(
     qtbot: QtBot, hub: Hub, clock: FakeClock
 ) -> None:

@@ -80,12 +80,17 @@ class WordCloudWidget(KioskWidget):
                 kept[text] = _Term(text, step, colour, old.rect)
                 continue
             homeless.append((text, step, colour))
-        for text, step, colour in homeless:  # biggest first: they get the middle
-            spot = self._find_spot(self._size(text, step), area, placed)
-            if spot is None:
-                continue  # no room left: the smallest terms drop out
-            placed.append(spot)
-            kept[text] = _Term(text, step, colour, spot)
+        if homeless:
+            room = _Room(area, placed)
+            metrics: dict[int, QFontMetricsF] = {}  # one per size step
+            for text, step, colour in homeless:  # biggest first: they get the middle
+                if step not in metrics:
+                    metrics[step] = QFontMetricsF(self.style_.font(self._font_size(step), 700))
+                spot = room.find(self._size(metrics[step], text))
+                if spot is None:
+                    continue  # no room left: the smallest terms drop out
+                room.take(spot)
+                kept[text] = _Term(text, step, colour, spot)
         order = {text: rank for rank, (text, _, _) in enumerate(self._entries)}
         kept = dict(sorted(kept.items(), key=lambda item: order[item[0]]))
         self.terms = kept
@@ -102,44 +107,13 @@ class WordCloudWidget(KioskWidget):
         high = max(low + 10, min(96.0, self.content_rect().height() / self.style_.unit / 4))
         return low + (high - low) * step / (STEPS - 1)
 
-    def _size(self, text: str, step: int) -> QRectF:
-        metrics = QFontMetricsF(self.style_.font(self._font_size(step), 700))
-        pad = self.style_.px(10)
-        return QRectF(0, 0, metrics.horizontalAdvance(text) + pad, metrics.height() * 0.92)
+    def _size(self, metrics: QFontMetricsF, text: str) -> tuple[float, float]:
+        return metrics.horizontalAdvance(text) + self.style_.px(10), metrics.height() * 0.92
 
     def _colour(self, sentiment: float | None) -> QColor:
         if sentiment is None:
             return self.style_.text
         return self.style_.sentiment_colour(sentiment)
-
-    def _find_spot(self, box: QRectF, area: QRectF, placed: list[QRectF]) -> QRectF | None:
-        """The first place on the spiral where ``box`` fits inside ``area`` and hits nothing.
-
-        All spiral points are tried at once with numpy: trying them one by one as QRectF took
-        up to 4 ms a term, and a first layout of a 40-term cloud froze the wall for 350 ms.
-        """
-        centre = area.center()
-        # An ellipse the tile's shape: clouds fill wide tiles sideways first.
-        x = centre.x() + area.width() / 2 * _SPIRAL[0] - box.width() / 2
-        y = centre.y() + area.height() / 2 * _SPIRAL[1] - box.height() / 2
-        right, bottom = x + box.width(), y + box.height()
-        fits = (x >= area.left()) & (right <= area.right())
-        fits &= (y >= area.top()) & (bottom <= area.bottom())
-        if placed:
-            others = np.array(
-                [(r.left(), r.top(), r.right(), r.bottom()) for r in placed], dtype=np.float64
-            )
-            hits = (
-                (x[:, None] < others[:, 2])
-                & (others[:, 0] < right[:, None])
-                & (y[:, None] < others[:, 3])
-                & (others[:, 1] < bottom[:, None])
-            )
-            fits &= ~hits.any(axis=1)
-        first = int(np.argmax(fits))
-        if not fits[first]:
-            return None
-        return QRectF(float(x[first]), float(y[first]), box.width(), box.height())
 
     def paint_content(self, painter: QPainter, rect: QRect) -> None:
         style = self.style_
@@ -162,6 +136,68 @@ class _Term:
         self.step = step
         self.colour = colour
         self.rect = rect
+
+
+class _Room:
+    """Where a term can still go: the tile as a grid of cells, each marked when a term covers it.
+
+    A summed-area table of the marks answers "is any cell under this box taken?" with four
+    look-ups, for all spiral points at once, whatever the number of terms placed. Testing every
+    spiral point against every placed term instead took 5-8 ms for a fresh 40-term cloud on a
+    quiet 2-core machine (12 ms at most), and held the soak's frame for 56 ms on a busy one;
+    this takes 2.5-3.8 ms. A box marks every cell it touches and is refused any cell another
+    touches, so no two terms overlap; they stand at most a cell further apart than they must.
+    """
+
+    CELLS = 384  # along the tile's longer side: 2.3 px a cell on a 1080p tile, 4.7 on a 4K one
+
+    def __init__(self, area: QRectF, placed: list[QRectF]) -> None:
+        self.area = area
+        self.cell = max(1.0, max(area.width(), area.height()) / self.CELLS)
+        self.rows = math.ceil(area.height() / self.cell)
+        self.cols = math.ceil(area.width() / self.cell)
+        # taken[r, c]: how many marks lie in cells above r and left of c (a summed-area table).
+        self.taken = np.zeros((self.rows + 1, self.cols + 1), dtype=np.int32)
+        # The spiral, an ellipse the tile's shape: clouds fill wide tiles sideways first.
+        self.x = area.center().x() + area.width() / 2 * _SPIRAL[0]
+        self.y = area.center().y() + area.height() / 2 * _SPIRAL[1]
+        for rect in placed:
+            self.take(rect)
+
+    def find(self, size: tuple[float, float]) -> QRectF | None:
+        """The first place on the spiral where a box of ``size`` fits in the tile, on free cells."""
+        width, height = size
+        area = self.area
+        x = self.x - width / 2
+        y = self.y - height / 2
+        inside = (x >= area.left()) & (x + width <= area.right())
+        inside &= (y >= area.top()) & (y + height <= area.bottom())
+        at = np.flatnonzero(inside)  # in spiral order; every cell index below is in range
+        left = (x[at] - area.left()) / self.cell
+        top = (y[at] - area.top()) / self.cell
+        c0, c1 = np.floor(left).astype(np.intp), np.ceil(left + width / self.cell).astype(np.intp)
+        r0, r1 = np.floor(top).astype(np.intp), np.ceil(top + height / self.cell).astype(np.intp)
+        t = self.taken
+        free = np.flatnonzero((t[r1, c1] - t[r0, c1] - t[r1, c0] + t[r0, c0]) == 0)
+        if not free.size:
+            return None
+        first = at[free[0]]
+        return QRectF(float(x[first]), float(y[first]), width, height)
+
+    def take(self, rect: QRectF) -> None:
+        """Mark the cells ``rect`` touches (the table updated in place, not summed again)."""
+        area, cell = self.area, self.cell
+        c0 = max(0, math.floor((rect.left() - area.left()) / cell))
+        c1 = min(self.cols, math.ceil((rect.right() - area.left()) / cell))
+        r0 = max(0, math.floor((rect.top() - area.top()) / cell))
+        r1 = min(self.rows, math.ceil((rect.bottom() - area.top()) / cell))
+        if r1 <= r0 or c1 <= c0:
+            return
+        # Marking rows r0..r1 × cols c0..c1 adds min(r - r0, r1 - r0)·min(c - c0, c1 - c0) to
+        # every entry below and right of (r0, c0): an outer product.
+        down = np.minimum(np.arange(1, self.rows - r0 + 1, dtype=np.int32), r1 - r0)
+        across = np.minimum(np.arange(1, self.cols - c0 + 1, dtype=np.int32), c1 - c0)
+        self.taken[r0 + 1 :, c0 + 1 :] += np.outer(down, across)
 
 
 def _hits(candidate: QRectF, placed: list[QRectF]) -> bool:
