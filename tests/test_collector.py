@@ -4,6 +4,7 @@ rule, and the start's objects frozen out of every later walk."""
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -47,6 +48,7 @@ def test_a_full_collection_waits_for_the_oldest_generation_to_grow_by_a_quarter(
 ) -> None:
     """pyqtgraph's collector forced one every eleventh gen-1 collection: 45-77 ms walking every
     object of a wall. Here as in CPython: only once a quarter more objects are long-lived."""
+    gc.unfreeze()  # a wall's long-lived objects, not yet frozen: the rule's big generation
     gc.collect()
     collector._oldest = len(gc.get_objects(generation=2))
     middle, full = _collections(1), _collections(2)
@@ -83,13 +85,43 @@ def test_settling_freezes_what_is_alive_and_collects_what_is_not(
     dropped = _Cycle()
     del dropped
     settle_in(0.01)  # the module's function reaches the running collector
-    qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=2000)
+    qtbot.waitUntil(lambda: collector._settled, timeout=2000)
     frozen = gc.get_freeze_count()
     assert not any(isinstance(thing, _Cycle) for thing in gc.get_objects())
     assert len(gc.get_objects()) < frozen / 10  # later collections walk only what is new
     assert collector._oldest == 0
     collector.settle()  # a reload settles again: thawed first, the old layout's cycles go
     assert gc.get_freeze_count() > 0
+
+
+def test_the_imports_are_frozen_before_the_screens_show_and_the_first_settle_walks_the_rest(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settling in one go walked every object of the process, with the tickers running (65-129 ms
+    on the soak wall): the imports' objects are collected and frozen when the collector is
+    made, before any screen shows, and the first settle thaws nothing."""
+    dropped = _Cycle()
+    gone = weakref.ref(dropped)
+    del dropped
+    thawed: list[int] = []
+    unfreeze = gc.unfreeze
+    monkeypatch.setattr(gc, "unfreeze", lambda: (thawed.append(gc.get_freeze_count()), unfreeze()))
+    enabled = gc.isenabled()
+    made = Collector(interval_ms=10_000)
+    try:
+        assert gone() is None  # collected, not frozen with the imports
+        imports = gc.get_freeze_count()
+        assert imports > 0
+        kept = [_Cycle() for _ in range(100)]
+        made.settle()
+        assert thawed == []
+        assert gc.get_freeze_count() >= imports + len(kept)
+        made.settle()  # a reload's settle: the last one's objects may be garbage now
+        assert thawed and thawed[0] >= imports + len(kept)
+    finally:
+        made.stop()
+        if enabled:
+            gc.enable()
 
 
 def test_outside_a_wall_settling_does_nothing() -> None:
