@@ -52,7 +52,7 @@ class Collector:
         global _active
         self.threshold = gc.get_threshold()
         self._full_due = False  # a gen-1 collection called for a full one: at the next check
-        self._settled = False  # what settle froze: the start's layout and data
+        self._settled = False  # whether a settle froze the start's layout and data
         gc.disable()
         gc.collect()  # before the screens show: no ticker moves yet
         gc.freeze()  # the imports: kept for the life of the process, never walked again

@@ -172,11 +172,14 @@ class _Room:
         y = self.y - height / 2
         inside = (x >= area.left()) & (x + width <= area.right())
         inside &= (y >= area.top()) & (y + height <= area.bottom())
-        at = np.flatnonzero(inside)  # in spiral order; every cell index below is in range
+        at = np.flatnonzero(inside)  # in spiral order
         left = (x[at] - area.left()) / self.cell
         top = (y[at] - area.top()) / self.cell
-        c0, c1 = np.floor(left).astype(np.intp), np.ceil(left + width / self.cell).astype(np.intp)
-        r0, r1 = np.floor(top).astype(np.intp), np.ceil(top + height / self.cell).astype(np.intp)
+        c0 = np.floor(left).astype(np.intp)
+        r0 = np.floor(top).astype(np.intp)
+        # A box flush with the tile's right or bottom edge can round one past the last cell.
+        c1 = np.minimum(np.ceil(left + width / self.cell), self.cols).astype(np.intp)
+        r1 = np.minimum(np.ceil(top + height / self.cell), self.rows).astype(np.intp)
         t = self.taken
         free = np.flatnonzero((t[r1, c1] - t[r0, c1] - t[r1, c0] + t[r0, c0]) == 0)
         if not free.size:
