@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.child import run_python
 
-
-def _in_a_child(script: str) -> subprocess.CompletedProcess[str]:
-    """Run ``script`` in a child process: run_in_qt tears the QApplication down at the end."""
-    env = {"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"}
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env=env,
-        check=False,
-    )
+# In a child process: run_in_qt tears the QApplication down at the end.
+CHILD_ENV = {"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"}
 
 
 def test_cycles_are_collected_by_a_timer_never_automatically_mid_paint() -> None:
@@ -49,7 +35,7 @@ def test_cycles_are_collected_by_a_timer_never_automatically_mid_paint() -> None
         print(result, gc.isenabled())
         """
     )
-    done = _in_a_child(script)
+    done = run_python(script, env=CHILD_ENV, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     # Off inside the loop, the cycle survives allocation, the timer frees it, back on after.
     assert done.stdout.split("\n")[0] == "(False, False, True) True"
@@ -81,7 +67,7 @@ def test_a_chart_picture_still_drawn_at_the_end_finishes_before_qt_shuts_down() 
         print(futures[0].result(timeout=0))
         """
     )
-    done = _in_a_child(script)
+    done = run_python(script, env=CHILD_ENV, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "drawn"  # finished before run_in_qt returned
     assert "Traceback" not in done.stderr, done.stderr[-2000:]

@@ -20,9 +20,9 @@ import pytest
 import yaml
 
 from kiosk import cores
+from tests.child import ROOT, run_python
 from tests.xvfb import x_server
 
-ROOT = Path(__file__).resolve().parent.parent
 CORES = os.sched_getaffinity(0)
 
 needs_two_cores = pytest.mark.skipif(len(CORES) < 2, reason="one core: nothing to keep apart")
@@ -30,14 +30,7 @@ needs_two_cores = pytest.mark.skipif(len(CORES) < 2, reason="one core: nothing t
 
 def _child(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run ``code`` in a fresh Python (pinning there leaves the test process alone)."""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
-    )
+    result = run_python(code, env=dict(os.environ, PYTHONPATH=str(ROOT), **env))
     assert result.returncode == 0, result.stderr
     return result
 

@@ -4,12 +4,11 @@ worker; in the wall's own process only when a post there needs it, loaded in a t
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import textwrap
 
 from kiosk.analytics import language
 from kiosk.sources.parsing import parse_off_loop
+from tests.child import run_python
 
 GERMAN = "Das Essen war heute wirklich gut, aber der Kellner kam sehr spät"
 
@@ -44,9 +43,7 @@ def test_the_wall_process_loads_the_model_only_when_a_post_needs_it() -> None:
         print(first, waited, language.detect({GERMAN!r}))
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
-    )
+    result = run_python(script)
     assert result.returncode == 0, result.stderr
     first, waited, later = result.stdout.split()
     assert first != "de"  # the word lists cannot name German: the model was not waited for

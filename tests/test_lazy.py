@@ -10,15 +10,12 @@ first use of a lazy module imports it.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from kiosk.lazy import lazy_import
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.child import ROOT, run_python
 
 CHECK = """
 import sys
@@ -39,14 +36,7 @@ print("httpx._client" in sys.modules)
 def fresh_python(code: str, *args: str) -> list[str]:
     """The lines ``code`` prints in a fresh interpreter (nothing imported yet), which must
     exit cleanly."""
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        check=False,
-    )
+    done = run_python(code, *args)
     assert done.returncode == 0, done.stderr
     return done.stdout.split("\n")
 

@@ -4,10 +4,9 @@ process-wide)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+
+from tests.child import run_python
 
 # After Qt is imported, import a module nobody imported yet and ask whether its source lines
 # ended up in linecache (they do when PySide reads it to look for __feature__).
@@ -20,9 +19,8 @@ print(any(name.endswith("minicompat.py") for name in linecache.cache))
 
 
 def _run(code: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
-    )
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
 
