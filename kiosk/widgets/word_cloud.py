@@ -144,8 +144,8 @@ class _Room:
     A summed-area table of the marks answers "is any cell under this box taken?" with four
     look-ups, for all spiral points at once, whatever the number of terms placed. Testing every
     spiral point against every placed term instead took 4.3-4.4 ms for a fresh 40-term cloud
-    on a quiet 2-core machine, and held a soak's frame for 56 ms on a busy one; this takes
-    2.8-3.0 ms. A box marks every cell it touches and is refused any cell another touches, so
+    on a quiet 2-core machine (a busy CI host's soak caught it in a 56 ms timer event); this
+    takes 2.8-3.0 ms. A box marks every cell it touches and is refused any cell another touches, so
     no two terms overlap; they stand at most a cell further apart than they must.
     """
 
