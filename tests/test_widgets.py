@@ -991,6 +991,65 @@ def test_word_cloud_sizes_by_count_colours_by_feeling_and_stays_put(qtbot: QtBot
     assert "#brandnew" in widget.terms  # type: ignore[attr-defined]
 
 
+def test_the_same_cloud_on_two_screens_is_laid_out_once_and_as_each_would_alone(
+    qtbot: QtBot, hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue #14: work once per wall. Two clouds of one stream at one size share each layout;
+    # a third at another size, or one that was hidden while the others moved on, lays out its
+    # own; and every shared layout is the one the widget makes with nothing shared.
+    import random
+
+    from kiosk.config.widgets import WordCloudOptions
+    from kiosk.widgets import word_cloud
+
+    options = WordCloudOptions(at=(0, 0, 6, 4), data="s.tags")
+    first, second, wider, hidden = (make(qtbot, hub, options) for _ in range(4))
+    wider.resize(1200, 560)
+    made = []
+    place = word_cloud.WordCloudWidget._place
+
+    def counting(widget: KioskWidget, *args: object) -> object:
+        made.append(widget)
+        return place(widget, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(word_cloud.WordCloudWidget, "_place", counting)
+    word_cloud.SHARED.clear()
+
+    def alone(widget: KioskWidget) -> dict[str, tuple[int, tuple[float, ...]]]:
+        """What ``widget`` lays out from its last terms with nothing shared."""
+        twin = make(qtbot, hub, options)
+        twin.resize(widget.size())
+        twin.terms = dict(widget.before)  # type: ignore[attr-defined]
+        twin._entries = widget._entries  # type: ignore[attr-defined]
+        saved = dict(word_cloud.SHARED)
+        word_cloud.SHARED.clear()
+        twin._layout()  # type: ignore[attr-defined]
+        word_cloud.SHARED.clear()
+        word_cloud.SHARED.update(saved)
+        return {t: (term.step, term.rect.getRect()) for t, term in twin.terms.items()}  # type: ignore[attr-defined]
+
+    rng = random.Random(7)
+    tags = [f"#tag{n}" for n in range(40)]
+    for minute in range(12):
+        counts = {tag: rng.uniform(1, 300) for tag in rng.sample(tags, 30)}
+        entries = tuple(
+            RankEntry(tag, value) for tag, value in sorted(counts.items(), key=lambda i: -i[1])
+        )
+        hub.publish("s.tags", Ranking(entries))
+        shown = [first, second, wider] + ([hidden] if minute < 4 or minute > 8 else [])
+        made.clear()
+        for widget in shown:
+            widget.before = dict(widget.terms)  # type: ignore[attr-defined]
+            widget.refresh()
+        assert first.terms.keys() == second.terms.keys()  # type: ignore[attr-defined]
+        assert first in made and second not in made and wider in made
+        if minute == 9:
+            assert hidden in made  # it stood where the others stood four minutes ago
+        for widget in shown:
+            got = {t: (term.step, term.rect.getRect()) for t, term in widget.terms.items()}  # type: ignore[attr-defined]
+            assert got == alone(widget)
+
+
 def test_a_cloud_term_goes_to_the_first_free_spot_and_never_onto_another() -> None:
     # The cloud's free-room test (a grid of cells), against the exact test of every spiral
     # point against every placed box: never a spot the exact test refuses, and never later

@@ -4,11 +4,18 @@ A cloud that re-shuffles on every update is unreadable from across a room, so th
 stable: sizes come in a few steps (a term changes size only when it moves a whole step), and a
 term keeps its place while it still fits there. Only new terms, and terms that grew into a
 neighbour, look for a new place, on a spiral out from the middle.
+
+The same cloud on several screens of a wall is laid out once: a layout is a pure function of
+the tile, the type's sizes, the terms and where the terms stood before, and the wall keeps the
+last few (:data:`SHARED`). A screen whose cloud stood elsewhere (one that was hidden while the
+others moved on) lays out its own.
 """
 
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
+from collections.abc import Hashable
 
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, Qt
@@ -25,6 +32,11 @@ SPIRAL_POINTS = 900
 _TURN = np.arange(SPIRAL_POINTS) / SPIRAL_POINTS
 _ANGLE = _TURN * SPIRAL_TURNS * 2 * math.pi
 _SPIRAL = (_TURN * np.cos(_ANGLE), _TURN * np.sin(_ANGLE))  # from the middle out, unit reach
+
+# Places: ((text, step, (left, top, width, height)), ...) in rank order.
+_Places = tuple[tuple[str, int, tuple[float, float, float, float]], ...]
+SHARED_LAYOUTS = 32  # layouts the wall keeps: a few clouds, a few sizes each
+SHARED: OrderedDict[Hashable, _Places] = OrderedDict()  # by what decides them (_layout)
 
 
 class WordCloudWidget(KioskWidget):
@@ -65,35 +77,62 @@ class WordCloudWidget(KioskWidget):
             return
         top = max(value for _, value, _ in self._entries)
         smallest = min(value for _, value, _ in self._entries)
+        wanted = tuple((text, self._step(value, smallest, top)) for text, value, _ in self._entries)
+        style = self.style_
+        # All that decides the places: another screen's cloud with the same key shares them.
+        key = (
+            area.getRect(),
+            style.family,
+            tuple(style.font(self._font_size(step), 700).pixelSize() for step in range(STEPS)),
+            style.px(10),
+            wanted,
+            frozenset((t.text, t.step, t.rect.getRect()) for t in self.terms.values()),
+        )
+        places = SHARED.get(key)
+        if places is None:
+            places = SHARED[key] = self._place(area, wanted)
+            if len(SHARED) > SHARED_LAYOUTS:
+                SHARED.popitem(last=False)
+        else:
+            SHARED.move_to_end(key)
+        colours = {text: self._colour(sentiment) for text, _, sentiment in self._entries}
+        self.terms = {
+            text: _Term(text, step, colours[text], QRectF(*rect)) for text, step, rect in places
+        }
+
+    def _place(self, area: QRectF, wanted: tuple[tuple[str, int], ...]) -> _Places:
+        """Where each term goes, biggest first, in rank order; the smallest drop out when
+        there is no room left."""
         placed: list[QRectF] = []
-        kept: dict[str, _Term] = {}
-        homeless: list[tuple[str, int, QColor]] = []
+        kept: dict[str, tuple[int, QRectF]] = {}
+        homeless: list[tuple[str, int]] = []
         # First every term that can stay where it was, then the rest find room around them:
         # a newcomer never pushes an old term off its place.
-        for text, value, sentiment in self._entries:  # biggest first
-            step = self._step(value, smallest, top)
-            colour = self._colour(sentiment)
+        for text, step in wanted:  # biggest first
             old = self.terms.get(text)
             stays = old is not None and old.step == step and area.contains(old.rect)
             if old is not None and stays and not _hits(old.rect, placed):
                 placed.append(old.rect)
-                kept[text] = _Term(text, step, colour, old.rect)
+                kept[text] = (step, old.rect)
                 continue
-            homeless.append((text, step, colour))
+            homeless.append((text, step))
         if homeless:
             room = _Room(area, placed)
             metrics: dict[int, QFontMetricsF] = {}  # one per size step
-            for text, step, colour in homeless:  # biggest first: they get the middle
+            for text, step in homeless:  # biggest first: they get the middle
                 if step not in metrics:
                     metrics[step] = QFontMetricsF(self.style_.font(self._font_size(step), 700))
                 spot = room.find(self._size(metrics[step], text))
                 if spot is None:
                     continue  # no room left: the smallest terms drop out
                 room.take(spot)
-                kept[text] = _Term(text, step, colour, spot)
-        order = {text: rank for rank, (text, _, _) in enumerate(self._entries)}
-        kept = dict(sorted(kept.items(), key=lambda item: order[item[0]]))
-        self.terms = kept
+                kept[text] = (step, spot)
+        places = []
+        for text, _ in wanted:
+            if text in kept:
+                step, rect = kept[text]
+                places.append((text, step, (rect.x(), rect.y(), rect.width(), rect.height())))
+        return tuple(places)
 
     def _step(self, value: float, smallest: float, top: float) -> int:
         if top <= smallest:
