@@ -217,46 +217,55 @@ class DemoGenerator:
         likes = np.minimum(self.reaction_rng.pareto(1.3, n) * 4, 20_000).astype(np.int64)
         reposts = (likes * self.reaction_rng.uniform(0.05, 0.4, n)).astype(np.int64)
         replies = (likes * self.reaction_rng.uniform(0.05, 0.3, n)).astype(np.int64)
+        # Python lists, not arrays, in the loop: a numpy scalar read costs several times a
+        # list item's, and there are a dozen per post.
+        at, units, rolls = times.tolist(), unit.tolist(), tag_rolls.tolist()
+        brands_, langs_, classes_ = brands.tolist(), langs.tolist(), classes.tolist()
+        picks_, platforms_, jitter_ = picks.tolist(), platforms.tolist(), jitter.tolist()
+        likes_, reposts_, replies_ = likes.tolist(), reposts.tolist(), replies.tolist()
+        languages, seed = self.options.languages, self.options.seed
         posts = []
         for i in range(n):
-            lang = self.options.languages[langs[i]]
+            lang = languages[langs_[i]]
+            template_pick, city_pick, author_pick, emoji_pick, tag_pick = picks_[i]
             if crisis is None:
-                brand = self.brands[brands[i]]
-                cls = _CLASSES[classes[i]]
+                brand = self.brands[brands_[i]]
+                cls = _CLASSES[classes_[i]]
                 templates = corpus.TEMPLATES[lang][cls]
-                template = templates[picks[i, 0] % len(templates)]
-                tag = self._hashtag(brand, tag_rolls[i], int(picks[i, 4]))
+                template = templates[template_pick % len(templates)]
+                tag = self._hashtag(brand, rolls[i], tag_pick)
             else:
                 brand, cls = self.ours, corpus.NEGATIVE
                 theme = corpus.CRISES[crisis.theme]
                 template, tag = theme[lang], theme["tag"].format(brand=self.ours)
-            city, _, lat, lon = (cities := self._cities[lang])[picks[i, 1] % len(cities)]
-            name, handle, followers = (pool := self._authors[lang])[picks[i, 2] % len(pool)]
-            emoji = (marks := corpus.EMOJI[cls])[picks[i, 3] % len(marks)]
+            city, _, lat, lon = (cities := self._cities[lang])[city_pick % len(cities)]
+            name, handle, followers = (pool := self._authors[lang])[author_pick % len(pool)]
+            emoji = (marks := corpus.EMOJI[cls])[emoji_pick % len(marks)]
             text = template.format(brand=brand, tag=tag, city=city, emoji=emoji).strip()
             low, high = _SENTIMENT_RANGE[cls]
             self._count += 1
+            north, east = jitter_[i]
             posts.append(
                 Mention(
-                    id=f"demo-{self.options.seed}-{self._count}",
-                    at=float(times[i]),
+                    id=f"demo-{seed}-{self._count}",
+                    at=at[i],
                     brand=brand,
                     text=text,
                     lang=lang,
-                    platform=self._platforms[platforms[i]],
+                    platform=self._platforms[platforms_[i]],
                     author=name,
                     handle=handle,
                     followers=followers,
-                    sentiment=round(low + (high - low) * float(unit[i]), 3),
+                    sentiment=round(low + (high - low) * units[i], 3),
                     hashtags=(tag,),
                     city=city,
-                    lat=round(lat + float(jitter[i, 0]), 4),
-                    lon=round(lon + float(jitter[i, 1]), 4),
+                    lat=round(lat + north, 4),
+                    lon=round(lon + east, 4),
                     weight=weight,
                     country=corpus.COUNTRIES.get(city, ""),
-                    likes=int(likes[i]),
-                    reposts=int(reposts[i]),
-                    replies=int(replies[i]),
+                    likes=likes_[i],
+                    reposts=reposts_[i],
+                    replies=replies_[i],
                 )
             )
         return posts
