@@ -19,12 +19,14 @@ ticker and fade on the wall (``kiosk bench``'s probe found them on walls without
   short-lived cycles;
 - when it is made, before any screen shows, it collects everything and freezes what is left
   (``gc.freeze``): the imports' modules, classes and functions, never walked again;
-- :meth:`Collector.settle`, once the wall is up, collects what was made since and freezes it:
-  the layout, the widgets and the sources' backfill. So later full collections walk only what
-  was made after (the start's objects live as long as the process; a layout reload settles
-  again, after unfreezing, so the old layout's objects are collected). Settling in one go, with
-  the screens' tickers running, walked every object the process had: 65-129 ms on the soak
-  wall (three screens, 120,000-166,000 objects), and found no garbage among them.
+- :meth:`Collector.settle`, once the wall is up, freezes what was made since: the layout, the
+  widgets and the sources' backfill. So later full collections walk only what was made after
+  (the start's objects live as long as the process). The first settle does not walk them: a
+  full collection there, with the screens' tickers running, took 16-65 ms in CI's soak
+  (120,000-170,000 objects) and found nothing to free on the soak, browser, demo, gallery,
+  crisis-room and global-room walls; care-hub's had 87 objects of garbage (kilobytes), which
+  now stay frozen for the process's life. A layout reload settles again after unfreezing,
+  with a full collection, so the old layout's objects are collected.
 """
 
 from __future__ import annotations
@@ -85,20 +87,23 @@ class Collector:
         self._oldest = len(gc.get_objects(generation=2))
 
     def settle(self) -> None:
-        """Collect what was made since the last freeze, then freeze what is left: it is not
-        walked again. After an earlier settle, everything: what it froze may be garbage now
-        (an old layout's)."""
+        """Freeze what was made since the last freeze: it is not walked again. The first time
+        without a walk (the module's docstring); after an earlier settle, everything is
+        thawed and collected first: what it froze may be garbage now (an old layout's)."""
         started = time.perf_counter()
-        if self._settled:
+        walked = self._settled
+        if walked:
             gc.unfreeze()
-        self._full()
+            self._full()
         gc.freeze()
         self._settled = True
         self._oldest = 0
+        # Not gc.get_freeze_count(): it walks the frozen objects' list, 10-17 ms on the soak
+        # wall (170,000 objects scattered in memory), as long as the walk this saves.
         log.info(
-            "garbage collector settled: %d objects frozen in %.0f ms",
-            gc.get_freeze_count(),
+            "garbage collector settled in %.1f ms: %s",
             (time.perf_counter() - started) * 1000,
+            "collected and frozen" if walked else "the start frozen, not walked",
         )
 
     def settle_in(self, seconds: float) -> None:
