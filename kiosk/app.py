@@ -34,7 +34,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from kiosk import cores
-from kiosk.collector import Collector, settle_in
+from kiosk.collector import Collector, freeze_built, settle_in
 from kiosk.config import Layout
 from kiosk.control.decisions import DecisionStore
 from kiosk.control.moderation_queue import ModerationQueue
@@ -225,6 +225,7 @@ async def run_wall(
     )
     runtime.start()
     assignment = wall.bind()
+    freeze_built()  # the windows' pages and widgets, before Qt paints them
     notifier.ready(f"{len(assignment.bound)} of {len(layout.screens)} screens shown")
     shown = when_data_is_on_screen(lambda: wall.screen_windows.values())  # and settles then
     settle_in(SETTLE_ANYWAY_S)  # a wall whose sources are all down settles too

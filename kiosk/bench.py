@@ -29,6 +29,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from kiosk.analytics.moderation import Moderator
 from kiosk.app import Runtime, when_data_is_on_screen
+from kiosk.collector import freeze_built
 from kiosk.config import Layout
 from kiosk.config.layout import Render
 from kiosk.screens.ahead import AHEAD_S
@@ -257,6 +258,7 @@ async def run_bench(
         if not window.synced:  # as the wall does: screens rotating on their own flip apart
             window.stagger(stagger_for(window, len(windows)))
         windows.append(window)
+    freeze_built()  # as the wall does: the windows' pages and widgets, before any paint
     tickers: list[Any] = [  # whatever keeps ``frame_times``
         w
         for window in windows

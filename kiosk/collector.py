@@ -19,14 +19,22 @@ ticker and fade on the wall (``kiosk bench``'s probe found them on walls without
   short-lived cycles;
 - when it is made, before any screen shows, it collects everything and freezes what is left
   (``gc.freeze``): the imports' modules, classes and functions, never walked again;
-- :meth:`Collector.settle`, once the wall is up, freezes what was made since: the layout, the
-  widgets and the sources' backfill. So later full collections walk only what was made after
-  (the start's objects live as long as the process). The first settle does not walk them: a
-  full collection there, with the screens' tickers running, took 16-65 ms in CI's soak
-  (120,000-170,000 objects) and found nothing to free on the soak, browser, demo, gallery,
-  crisis-room and global-room walls; care-hub's had 87 objects of garbage (kilobytes), which
-  now stay frozen for the process's life. A layout reload settles again after unfreezing,
-  with a full collection, so the old layout's objects are collected.
+- :func:`freeze_built`, once the windows are built and before Qt paints them, collects and
+  freezes again: the layout's pages and widgets (7-18 ms on the soak wall), while nothing
+  moves on screen, and no later walk meets them;
+- until the first settle, for :data:`QUIET_START_S` at most, the timer collects nothing: its
+  first young collection walked the sources' backfill (21-37 ms on the soak wall, 1.6-1.9 s
+  after the start, sometimes with the tickers moving);
+- :meth:`Collector.settle`, once every screen shows data, freezes what was made since (the
+  sources' backfill, the first pictures) without walking it. So later full collections walk
+  only what was made after (the start's objects live as long as the process). A full
+  collection there, with the tickers running, took 16-65 ms in CI's soak (120,000-170,000
+  objects) and found nothing to free on the soak, browser, demo, gallery, crisis-room and
+  global-room walls. Cyclic garbage made since the last collection stays frozen: none on
+  those walls nor on care-hub's (87 objects there before :func:`freeze_built` collected the
+  layout's), 542 on a wall whose two sources could not connect for the 60 s it waits for
+  data there (kilobytes, once). A layout reload settles again after unfreezing, with a full
+  collection, so the old layout's objects are collected.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from kiosk.widgets.frames import AlignedTimer
 log = logging.getLogger(__name__)
 
 CHECK_MS = 1000  # how often the timer looks at the generations' counts
+QUIET_START_S = 10.0  # no collection before the first settle for this long (the module's doc)
 GROWTH = 0.25  # full collection once the oldest generation grew by this share (after CPython)
 
 _active: Collector | None = None
@@ -50,14 +59,14 @@ _active: Collector | None = None
 class Collector:
     """Collects from a timer in the thread it is made in (the UI thread); see the module."""
 
-    def __init__(self, interval_ms: int = CHECK_MS) -> None:
+    def __init__(self, interval_ms: int = CHECK_MS, quiet_start_s: float = QUIET_START_S) -> None:
         global _active
         self.threshold = gc.get_threshold()
         self._full_due = False  # a gen-1 collection called for a full one: at the next check
         self._settled = False  # whether a settle froze the start's layout and data
+        self._quiet_until = time.monotonic() + quiet_start_s
         gc.disable()
-        gc.collect()  # before the screens show: no ticker moves yet
-        gc.freeze()  # the imports: kept for the life of the process, never walked again
+        self.built()  # the imports: kept for the life of the process, never walked again
         self._oldest = 0  # objects in the oldest generation after the last full collection
         self._owner = QObject()  # the timer's parent: an AlignedTimer is a child of something
         self.timer = AlignedTimer(interval_ms, self.check, self._owner)
@@ -67,7 +76,15 @@ class Collector:
         self._settle.timeout.connect(self.settle)
         _active = self
 
+    def built(self) -> None:
+        """Collect and freeze everything now: call it only before the screens show (no ticker
+        moves yet), as the walk takes tens of milliseconds."""
+        gc.collect()
+        gc.freeze()
+
     def check(self) -> None:
+        if not self._settled and time.monotonic() < self._quiet_until:
+            return  # the start: what it makes is frozen at the settle, unwalked
         if self._full_due:
             self._full()
             return
@@ -125,3 +142,10 @@ def settle_in(seconds: float) -> None:
     """Settle the running wall's collector in ``seconds``; nothing outside a wall (tests, CLI)."""
     if _active is not None:
         _active.settle_in(seconds)
+
+
+def freeze_built() -> None:
+    """The wall's windows are built and not painted yet: collect and freeze what the layout made
+    (:meth:`Collector.built`); nothing outside a wall."""
+    if _active is not None:
+        _active.built()
