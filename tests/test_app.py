@@ -15,12 +15,16 @@ def test_cycles_are_collected_by_a_timer_never_automatically_mid_paint() -> None
         """
         import asyncio, gc, weakref
         from kiosk.app import run_in_qt
+        from kiosk.collector import settle_in
 
         class Node:
             pass
 
         async def main():
             automatic = gc.isenabled()
+            # As a wall does once its screens show data; before, the timer waits (the start).
+            settle_in(0)
+            await asyncio.sleep(0.1)
             node = Node()
             node.me = node  # a cycle: only the cycle collector frees it
             dead = weakref.ref(node)
