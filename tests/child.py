@@ -15,8 +15,21 @@ def run_python(
     code: str, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """``python -c code args…`` from the checkout's root; the caller checks the outcome."""
+    return _run(["-c", code, *args], env, timeout)
+
+
+def run_kiosk(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m kiosk.cli args…`` from the checkout's root; the caller checks the outcome."""
+    return _run(["-m", "kiosk.cli", *args], env, timeout)
+
+
+def _run(
+    argv: list[str], env: Mapping[str, str] | None, timeout: float
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", code, *args],
+        [sys.executable, *argv],
         capture_output=True,
         text=True,
         timeout=timeout,

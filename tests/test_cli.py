@@ -19,6 +19,7 @@ from PySide6.QtGui import QImage
 
 from kiosk.cli import restart_without_docstrings
 from kiosk.config import layout_schema
+from tests.child import run_kiosk, run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUTS = sorted((ROOT / "layouts").glob("*.yaml"))
@@ -26,16 +27,7 @@ SCREENS_FILE = Path(__file__).with_name("screens3.json")
 
 
 def kiosk(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, **env}
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=environment,
-        cwd=ROOT,
-        check=False,
-    )
+    return run_kiosk(*args, env={**os.environ, **env}, timeout=timeout)
 
 
 def assert_clean_exit(result: subprocess.CompletedProcess[str]) -> None:
@@ -378,9 +370,7 @@ def test_a_wall_fed_by_its_own_sources_does_not_load_the_fleet_or_token_librarie
         "{'paho', 'msgpack', 'limits', 'prometheus_client'}))\n"
     )
     layout = ROOT / "layouts" / "demo.yaml"
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(layout)], capture_output=True, text=True, timeout=120
-    )
+    result = run_python(code, str(layout))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 
