@@ -20,10 +20,10 @@ ticker and fade on the wall (``kiosk bench``'s probe found them on walls without
 - when it is made, before any screen shows, it collects everything and freezes what is left
   (``gc.freeze``): the imports' modules, classes and functions, never walked again;
 - :func:`freeze_built`, once the windows are built and before Qt paints them, collects and
-  freezes again: the layout's pages and widgets (7-18 ms on the soak wall), while nothing
+  freezes again: the layout's pages and widgets (5-18 ms on the soak wall), while nothing
   moves on screen, and no later walk meets them;
 - until the first settle, for :data:`QUIET_START_S` at most, the timer collects nothing: its
-  first young collection walked the sources' backfill (21-37 ms on the soak wall, 1.6-1.9 s
+  first young collection walked the sources' backfill (21-47 ms on the soak wall, 1.6-1.9 s
   after the start, sometimes with the tickers moving);
 - :meth:`Collector.settle`, once every screen shows data, freezes what was made since (the
   sources' backfill, the first pictures) without walking it. So later full collections walk
@@ -31,10 +31,10 @@ ticker and fade on the wall (``kiosk bench``'s probe found them on walls without
   collection there, with the tickers running, took 16-65 ms in CI's soak (120,000-170,000
   objects) and found nothing to free on the soak, browser, demo, gallery, crisis-room and
   global-room walls. Cyclic garbage made since the last collection stays frozen: none on
-  those walls nor on care-hub's (87 objects there before :func:`freeze_built` collected the
-  layout's), 542 on a wall whose two sources could not connect for the 60 s it waits for
-  data there (kilobytes, once). A layout reload settles again after unfreezing, with a full
-  collection, so the old layout's objects are collected.
+  care-hub's and crisis-room's walls as measured after this change (care-hub had 87 objects
+  before :func:`freeze_built` collected the layout's), 542 on a wall whose two sources could
+  not connect for the 60 s it waits for data there (kilobytes, once). A layout reload settles
+  again after unfreezing, with a full collection, so the old layout's objects are collected.
 """
 
 from __future__ import annotations
