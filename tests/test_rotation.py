@@ -221,6 +221,36 @@ def test_the_rotation_draws_the_next_page_ahead_and_lifts_it_part_by_part(
     assert distance(on_screen(window), window.grab().toImage()) == 0
 
 
+def test_the_frame_drawn_ahead_is_let_go_when_the_fade_ends_not_after_the_lift(
+    qtbot: QtBot, walls: list[Wall]
+) -> None:
+    """The frame (33 MB at 4K) was held until the last still was lifted, 0.3 s after the fade.
+    The fade's last frame puts the whole new frame on screen, so the stills need none: the
+    frame is let go when they come, and what they show, on screen and in a grab, is the
+    frame's."""
+    window, _ = fading_window(qtbot, walls, pages("One", "Two", duration="3s"), "0.2s")
+    page = window.pages[1]
+    qtbot.waitUntil(lambda: window._ahead.page is page, timeout=4000)
+    qtbot.waitUntil(lambda: not window._ahead._todo, timeout=1000)  # every part drawn
+    drawn = window._ahead._frame
+    assert drawn is not None
+    frame = drawn.toImage().copy()
+    del drawn
+    qtbot.waitUntil(lambda: bool(window._fade._stills), timeout=4000)
+    fade = window._fade
+    assert fade._new.isNull() and fade._old.isNull()
+    assert all(still._frame is None for still in fade._stills)
+    screen, grab = on_screen(window), window.grab().toImage()
+    for still in fade._stills:
+        where = still.geometry()
+        assert distance(screen.copy(where), frame.copy(where)) == 0
+        assert distance(grab.copy(where), frame.copy(where)) == 0
+    while fade._stills:
+        qtbot.wait(10)
+    qtbot.wait(100)
+    assert distance(on_screen(window), window.grab().toImage()) == 0
+
+
 def test_the_page_drawn_ahead_is_fed_one_widget_per_step_before_any_part_is_drawn(
     qtbot: QtBot, walls: list[Wall]
 ) -> None:
