@@ -24,6 +24,7 @@ import collections
 import sys
 import threading
 import time
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,17 +35,65 @@ ASLEEP = "loop asleep (nothing to run until a timer or event was due)"
 NOTABLE_WORK = 0.001  # seconds: shorter work (a timer's tick) is no culprit beside a sleep
 RING = 60_000  # records kept: a few seconds of a busy wall (stalls are explained each second)
 SAMPLE_EVERY = 0.004  # seconds between samples of the UI thread's stack
+SAMPLES = 5_000  # stack samples kept: the last 20 s
+
+
+class Ring:
+    """The last ``size`` records of (monotonic time, owner, kind), in memory fixed at the start.
+
+    A record is a slot in three arrays (times as C doubles), not a tuple, a float and a label of
+    its own: 60,000 of those were 5.6 MB of what a 3×4K bench measured (tracemalloc), memory a
+    wall run without the recorder never has. Labels are interned: a few hundred distinct ones.
+    """
+
+    def __init__(self, size: int = RING) -> None:
+        self._size = size
+        self._times = array("d", bytes(8 * size))
+        self._owners: list[str | None] = [None] * size
+        self._kinds: list[Any] = [None] * size
+        self._next = 0  # the slot the next record goes to
+        self._count = 0
+
+    def append(self, at: float, owner: str | None, kind: Any) -> None:
+        slot = self._next
+        self._times[slot], self._owners[slot], self._kinds[slot] = at, owner, kind
+        self._next = slot + 1 if slot + 1 < self._size else 0
+        if self._count < self._size:
+            self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def clear(self) -> None:
+        self._owners = [None] * self._size
+        self._kinds = [None] * self._size
+        self._next = self._count = 0
+
+    def between(self, start: float, end: float) -> list[tuple[float, str | None, Any]]:
+        """The records from the one running at ``start`` (the last at or before it) to the last
+        at or before ``end``, oldest first."""
+        size, count, times = self._size, self._count, self._times
+        oldest = (self._next - count) % size
+
+        def time_of(n: int) -> float:  # of the n-th oldest record
+            return times[(oldest + n) % size]
+
+        order = range(count)
+        first = max(0, bisect.bisect_right(order, start, key=time_of) - 1)
+        last = bisect.bisect_right(order, end, lo=first, key=time_of)
+        slots = [(oldest + n) % size for n in range(first, last)]
+        return [(times[i], self._owners[i], self._kinds[i]) for i in slots]
 
 
 class _Filter(QObject):
-    def __init__(self, ring: collections.deque[tuple[float, Any, Any]]) -> None:
+    def __init__(self, ring: Ring) -> None:
         super().__init__()
         self._ring = ring
         self._clock = time.monotonic
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Labels are made now: a reference to the object would keep a Python-owned one alive.
-        self._ring.append((self._clock(), _owner(watched), event.type()))
+        self._ring.append(self._clock(), sys.intern(_owner(watched)), event.type())
         return False
 
 
@@ -75,7 +124,7 @@ class StackSampler:
     """
 
     def __init__(self) -> None:
-        self.samples: collections.deque[tuple[float, str]] = collections.deque(maxlen=100_000)
+        self.samples: collections.deque[tuple[float, str]] = collections.deque(maxlen=SAMPLES)
         self._stop = threading.Event()
         self._main = threading.main_thread().ident
         self._thread = threading.Thread(target=self._run, name="stack-sampler", daemon=True)
@@ -94,7 +143,7 @@ class StackSampler:
             frames = sys._current_frames()
             frame = frames.get(self._main or 0)
             if frame is not None:
-                self.samples.append((time.monotonic(), _where(frame, touched)))
+                self.samples.append((time.monotonic(), sys.intern(_where(frame, touched))))
             with self._lock:
                 self._held.append((frames, touched))
                 del frames, frame, touched
@@ -149,7 +198,7 @@ class LoopRecorder:
     """Records what the loop runs; ``explain(t0, t1)`` says what filled an interval."""
 
     def __init__(self) -> None:
-        self.ring: collections.deque[tuple[float, Any, Any]] = collections.deque(maxlen=RING)
+        self.ring = Ring()
         self._filter: _Filter | None = None
         self._original_run: Any = None
         self._dispatcher: QAbstractEventDispatcher | None = None
@@ -170,17 +219,17 @@ class LoopRecorder:
 
         def timed_run(handle: asyncio.Handle) -> None:
             # A label, not the handle: the handle holds its arguments (batches of posts).
-            ring.append((clock(), _describe_handle(handle), None))
+            ring.append(clock(), sys.intern(_describe_handle(handle)), None)
             original(handle)
-            ring.append((clock(), None, None))  # the callback's end: the quiet after is not its
+            ring.append(clock(), None, None)  # the callback's end: the quiet after is not its
 
         asyncio.Handle._run = timed_run  # type: ignore[method-assign,assignment]
 
     def _asleep(self) -> None:
-        self.ring.append((time.monotonic(), ASLEEP, None))
+        self.ring.append(time.monotonic(), ASLEEP, None)
 
     def _awake(self) -> None:
-        self.ring.append((time.monotonic(), None, None))
+        self.ring.append(time.monotonic(), None, None)
 
     def stop(self) -> None:
         app = QApplication.instance()
@@ -199,11 +248,7 @@ class LoopRecorder:
 
     def explain(self, start: float, end: float, *, at_most: int = 4) -> Stall:
         """What ran between ``start`` and ``end``: each record owns the time to the next one."""
-        ring = list(self.ring)  # one C-level copy; times ascend, so the window is bisected
-        # The record running at ``start`` is the last one at or before it.
-        first = max(0, bisect.bisect_right(ring, start, key=lambda r: r[0]) - 1)
-        last = bisect.bisect_right(ring, end, lo=first, key=lambda r: r[0])
-        records = ring[first:last]
+        records = self.ring.between(start, end)
         totals: dict[str, float] = collections.defaultdict(float)
         # The longest stretch of work, and of sleep: a sleep is the loop waiting for the frame's
         # timer, not what made the frame late, so it is the culprit only when no notable work ran.

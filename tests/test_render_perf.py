@@ -21,7 +21,7 @@ from kiosk.bench import FrameIntervals
 from kiosk.config import Theme
 from kiosk.config.widgets import TimeseriesOptions
 from kiosk.hub import Hub
-from kiosk.stalls import ASLEEP, LoopRecorder, StallLog
+from kiosk.stalls import ASLEEP, LoopRecorder, Ring, StallLog
 from kiosk.values import Kind, TimeSeries
 from kiosk.widgets import plot_image
 from kiosk.widgets.base import KioskWidget
@@ -302,6 +302,24 @@ def test_a_sleep_of_the_loop_is_not_the_event_before_nor_a_culprit(
     start = time.monotonic()
     qtbot.wait(100)  # nothing but the sleep: then the sleep is the culprit
     assert recorder.explain(start, time.monotonic()).culprit == ASLEEP
+
+
+def test_the_ring_keeps_the_last_records_and_finds_an_interval_in_them() -> None:
+    """The records of an interval as a plain list of every record would give them, before the
+    ring is full, across its wrap, and with the interval before, inside and after the kept."""
+    ring = Ring(size=7)
+    kept: list[tuple[float, str | None, Any]] = []
+    for n in range(30):
+        record = (n * 1.0, f"owner {n}" if n % 3 else None, n % 2 or None)
+        ring.append(*record)
+        kept = [*kept, record][-7:]
+        assert len(ring) == len(kept)
+        for start, end in [(-5.0, 100.0), (n - 2.5, n - 0.5), (n - 3.0, n - 3.0), (n + 1, n + 9)]:
+            first = max(0, sum(1 for t, *_ in kept if t <= start) - 1)
+            last = sum(1 for t, *_ in kept if t <= end)
+            assert ring.between(start, end) == kept[first:last], (n, start, end)
+    ring.clear()
+    assert len(ring) == 0 and ring.between(0.0, 100.0) == []
 
 
 def test_the_worker_stops_before_qt_shuts_down_with_no_picture_left_to_finish(
