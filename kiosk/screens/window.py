@@ -281,8 +281,9 @@ class ScreenWindow(WallWindow):
 
     @property
     def flip_span(self) -> float:
-        """How long a rotation's flip holds the frame drawn ahead (a picture of the whole
-        window: 32 MB at 4K), from its drawing to the last part lifted after the fade."""
+        """How long a rotation's flip is at work: from the drawing ahead to the last part
+        lifted after the fade. It holds the frame drawn ahead (a picture of the whole window:
+        32 MB at 4K) until the fade ends, and the lift paints the live page a widget a frame."""
         return AHEAD_S + self.screen_config.rotation.fade + LIFT_S
 
     def next_page(self, step: int = 1) -> None:
