@@ -73,6 +73,11 @@ def test_the_median_pss_comes_from_samples_kept_by_the_megabyte() -> None:
     assert sampler.median_mb() == 300.0
     sampler.pss_mb.update({330: 4})
     assert sampler.median_mb() == 330.0
+    # 12 samples: the 2nd is at 300 MB (a tenth is 1.2 samples), the 12th at 360 MB
+    assert sampler.percentile_mb(0.1) == 300.0 and sampler.percentile_mb(1.0) == 360.0
+    sampler.pss_mb.clear()
+    sampler.pss_mb.update({250: 2, 251: 8, 283: 10})  # frames alive half the time
+    assert sampler.percentile_mb(0.1) == 250.0 and sampler.percentile_mb(0.15) == 251.0
 
 
 def test_a_wall_without_a_ticker_is_timed_by_a_probe_and_its_freeze_explained(
