@@ -232,10 +232,8 @@ def test_the_frame_drawn_ahead_is_let_go_when_the_fade_ends_not_after_the_lift(
     page = window.pages[1]
     qtbot.waitUntil(lambda: window._ahead.page is page, timeout=4000)
     qtbot.waitUntil(lambda: not window._ahead._todo, timeout=1000)  # every part drawn
-    drawn = window._ahead._frame
-    assert drawn is not None
-    frame = drawn.toImage().copy()
-    del drawn
+    assert window._ahead._frame is not None
+    frame = window._ahead._frame.toImage()
     qtbot.waitUntil(lambda: bool(window._fade._stills), timeout=4000)
     fade = window._fade
     assert fade._new.isNull() and fade._old.isNull()

@@ -591,14 +591,10 @@ class _FadeOver(QWidget):
                 painter.drawPixmap(0, 0, self._old)
             return
         screen = on_screen(self.window())
-        engine = painter.paintEngine()
         if screen is None:
             painter.drawPixmap(0, 0, self._new)
-        elif not _same_image(engine.paintDevice() if engine is not None else None, screen):
-            # a grab of the window: what the screen shows now
-            ratio = screen.devicePixelRatio()
-            source = QRectF(QRectF(self.geometry()).topLeft() * ratio, QSizeF(self.size()) * ratio)
-            painter.drawImage(QRectF(self.rect()), screen, source)
+        elif _grab(painter, screen):  # what the screen shows now
+            _copy_screen(self, painter, screen)
         elif opacity < self._held:  # blended into what the last frame left (class docstring)
             painter.setOpacity(1.0 - opacity / self._held)
             painter.drawPixmap(0, 0, self._new)
@@ -606,9 +602,19 @@ class _FadeOver(QWidget):
             self._whole = opacity <= 0 and rect.contains(self.rect())  # not a part's repaint
 
 
-def _same_image(device: object, image: QImage) -> bool:
-    """Whether a painter paints on ``image`` (the backing store), not on a grab's picture."""
-    return isinstance(device, QImage) and device.cacheKey() == image.cacheKey()
+def _grab(painter: QPainter, screen: QImage) -> bool:
+    """Whether ``painter`` paints a grab's picture of the window, not ``screen`` (the backing
+    store's image)."""
+    engine = painter.paintEngine()
+    device = engine.paintDevice() if engine is not None else None
+    return not (isinstance(device, QImage) and device.cacheKey() == screen.cacheKey())
+
+
+def _copy_screen(widget: QWidget, painter: QPainter, screen: QImage) -> None:
+    """Paint what ``screen`` shows where ``widget`` is (into a grab's picture)."""
+    ratio = screen.devicePixelRatio()
+    at = QPointF(widget.mapTo(widget.window(), QPoint(0, 0))) * ratio
+    painter.drawImage(QRectF(widget.rect()), screen, QRectF(at, QSizeF(widget.size()) * ratio))
 
 
 class _Still(QWidget):
@@ -635,14 +641,8 @@ class _Still(QWidget):
             painter.drawPixmap(QRectF(self.rect()), self._frame, source)
         else:
             screen = on_screen(self.window())
-            engine = painter.paintEngine()
-            device = engine.paintDevice() if engine is not None else None
-            if screen is not None and not _same_image(device, screen):  # a grab
-                ratio = screen.devicePixelRatio()
-                at = QPointF(self.mapTo(self.window(), QPoint(0, 0))) * ratio
-                painter.drawImage(
-                    QRectF(self.rect()), screen, QRectF(at, QSizeF(self.size()) * ratio)
-                )
+            if screen is not None and _grab(painter, screen):
+                _copy_screen(self, painter, screen)
         painter.end()
 
 
