@@ -4,6 +4,10 @@ process-wide)."""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Mapping
+
 import pytest
 
 from tests.child import run_python
@@ -19,7 +23,11 @@ print(any(name.endswith("minicompat.py") for name in linecache.cache))
 
 
 def _run(code: str) -> str:
-    done = run_python(code)
+    return _run_with(code)
+
+
+def _run_with(code: str, *args: str, env: Mapping[str, str] | None = None) -> str:
+    done = run_python(code, *args, env=env)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -181,3 +189,56 @@ print(before, buffer is QtOpenGL.QOpenGLBuffer, sys.modules["PySide6.QtOpenGL"] 
 )
 def test_pyqtgraph_loads_the_opengl_binding_only_when_it_reads_it(setup: str, loaded: str) -> None:
     assert _run(DEFERRED_GL.format(setup=setup)) == f"{loaded} True True"
+
+
+# pyqtgraph's namespace, name by name, as a plain import makes it and as the wall's import does
+# (its unused widgets and items left out, kiosk.qt_imports.UNUSED): a name is the same object.
+NAMES = """
+import json, sys
+{setup}
+import pyqtgraph as pg
+names = json.loads(sys.argv[1]) if len(sys.argv) > 1 else [n for n in vars(pg) if n[0] != "_"]
+def ident(o):
+    if isinstance(o, type(sys)):
+        return "module " + o.__name__
+    return f"{{getattr(o, '__module__', None)}}.{{getattr(o, '__qualname__', type(o).__name__)}}"
+print(json.dumps({{name: ident(getattr(pg, name)) for name in names}}))
+"""
+
+
+def test_pyqtgraph_names_of_modules_left_out_are_there_when_read() -> None:
+    plain = json.loads(_run(NAMES.format(setup="import PySide6.QtCore")))
+    setup = "from kiosk.qt_imports import load_qt; load_qt()"
+    lazy = json.loads(_run_with(NAMES.format(setup=setup), json.dumps(sorted(plain))))
+    assert len(plain) > 150
+    assert "ImageItem" in plain and "SpinBox" in plain  # from modules left out on import
+    assert lazy == plain
+
+
+# A wall of every widget type, drawn: which of the modules left out did it need after all?
+GALLERY = """
+import sys, tempfile
+{setup}
+from kiosk.cli import main
+from kiosk.qt_imports import UNUSED
+with tempfile.TemporaryDirectory() as out:
+    code = main(["shot", "layouts/gallery.yaml", "--out", out, "--seconds", "1", "--all-pages"])
+print(code, sum(f"pyqtgraph.{{name}}" in sys.modules for name in UNUSED))
+"""
+
+
+@pytest.mark.parametrize(
+    ("setup", "imported"),
+    [
+        ("import PySide6.QtCore, pyqtgraph", "all"),  # a plain import: the check can fail
+        ("", "none"),
+    ],
+)
+def test_a_wall_of_every_widget_type_draws_without_the_modules_left_out(
+    setup: str, imported: str
+) -> None:
+    from kiosk.qt_imports import UNUSED
+
+    counts = {"all": len(UNUSED), "none": 0}
+    out = _run_with(GALLERY.format(setup=setup), env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.splitlines()[-1] == f"0 {counts[imported]}"
