@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import psutil
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from kiosk import bench
 from kiosk.bench import BenchResult, PssSampler, report, run_bench
 from kiosk.config import parse_layout
 from kiosk.stalls import StackSampler
@@ -46,13 +48,13 @@ def test_pss_is_sampled_four_times_a_second_by_a_thread_of_its_own(
     """Reading smaps costs milliseconds at 4K: the UI thread must not, and the samples must be
     frequent enough to see a flip's frame drawn ahead (it lives about two seconds)."""
     readers: list[str] = []
-    read = psutil.Process.memory_full_info
+    read = bench.read_memory
 
-    def spied(self: psutil.Process) -> object:
+    def spied(process: psutil.Process) -> tuple[int, int, int | None]:
         readers.append(threading.current_thread().name)
-        return read(self)
+        return read(process)
 
-    monkeypatch.setattr(psutil.Process, "memory_full_info", spied)
+    monkeypatch.setattr(bench, "read_memory", spied)
     sampler = PssSampler(every=0.05)
     sampler.start()
     time.sleep(0.6)
@@ -64,6 +66,22 @@ def test_pss_is_sampled_four_times_a_second_by_a_thread_of_its_own(
     assert 0 < sampler.median_mb() <= sampler.pss_peak / 2**20 + 1
     assert 0 < sampler.cpu_seconds < 0.6  # its own thread's time, kept apart from the run's
     assert sampler.rss_at_10min is None
+
+
+def test_memory_is_read_from_the_kernels_sums_with_the_mapped_files_share() -> None:
+    """One read of smaps_rollup gives what psutil's walk gives, and the mapped files' share of
+    PSS (this process maps Python's, Qt's and numpy's libraries)."""
+    process = psutil.Process()
+    rss, pss, files = bench.read_memory(process)
+    walked = process.memory_full_info()
+    assert abs(pss - walked.pss) < 0.1 * walked.pss  # read apart in time: close, not equal
+    assert abs(rss - walked.rss) < 0.1 * walked.rss
+    assert files is not None and 10 * 2**20 < files < pss
+
+
+def test_memory_without_the_kernels_sums_is_psutils(tmp_path: Path) -> None:
+    rss, pss, files = bench.read_memory(psutil.Process(), tmp_path / "no_smaps_rollup")
+    assert files is None and 0 < pss <= rss
 
 
 def test_the_median_pss_comes_from_samples_kept_by_the_megabyte() -> None:
@@ -78,6 +96,9 @@ def test_the_median_pss_comes_from_samples_kept_by_the_megabyte() -> None:
     sampler.pss_mb.clear()
     sampler.pss_mb.update({250: 2, 251: 8, 283: 10})  # frames alive half the time
     assert sampler.percentile_mb(0.1) == 250.0 and sampler.percentile_mb(0.15) == 251.0
+    assert sampler.files_median_mb() is None  # no file pages read: not said
+    sampler.files_mb.update({62: 3, 68: 4})
+    assert sampler.files_median_mb() == 68.0
 
 
 def test_a_wall_without_a_ticker_is_timed_by_a_probe_and_its_freeze_explained(
