@@ -177,7 +177,7 @@ def load_pyqtgraph() -> None:
     finally:
         if isinstance(sys.modules.get(DEFERRED), _Deferred):  # later imports load the binding
             del sys.modules[DEFERRED]
-        for name in UNUSED:  # no one holds these: a later import loads the real module
+        for name in UNUSED:  # a later import loads the real module (a kept one reads it)
             if isinstance(sys.modules.get(f"pyqtgraph.{name}"), _Deferred):
                 del sys.modules[f"pyqtgraph.{name}"]
         for qt, listing in listings.items():
