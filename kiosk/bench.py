@@ -155,12 +155,22 @@ def read_memory(process: psutil.Process, sums: Path | None = None) -> tuple[int,
     kept = {}
     for line in lines:
         name, _, value = line.partition(":")
-        if value.split():
-            kept[name] = int(value.split()[0]) * 1024  # kB
+        if fields := value.split():
+            kept[name] = int(fields[0]) * 1024  # kB
     if "Rss" in kept and "Pss" in kept:
         return kept["Rss"], kept["Pss"], kept.get("Pss_File")
     memory = process.memory_full_info()
     return memory.rss, getattr(memory, "pss", memory.rss), None
+
+
+def _at_share(samples: collections.Counter[int], share: float) -> float | None:
+    """The value (whole MB) that ``share`` of ``samples`` are at or under; None without any."""
+    wanted, seen = samples.total() * share, 0
+    for mb in sorted(samples):
+        seen += samples[mb]
+        if seen >= wanted:
+            return float(mb)
+    return None
 
 
 class PssSampler:
@@ -193,21 +203,11 @@ class PssSampler:
 
     def percentile_mb(self, share: float) -> float:
         """The PSS that ``share`` of the samples are at or under, to the MB (0 before any)."""
-        wanted, seen = self.samples * share, 0
-        for mb in sorted(self.pss_mb):
-            seen += self.pss_mb[mb]
-            if seen >= wanted:
-                return float(mb)
-        return 0.0
+        return _at_share(self.pss_mb, share) or 0.0
 
     def files_median_mb(self) -> float | None:
         """The median PSS of mapped files' pages, to the MB (None where the kernel does not say)."""
-        seen, wanted = 0, self.files_mb.total() / 2
-        for mb in sorted(self.files_mb):
-            seen += self.files_mb[mb]
-            if seen >= wanted:
-                return float(mb)
-        return None
+        return _at_share(self.files_mb, 0.5)
 
     def start(self) -> None:
         self._thread.start()

@@ -69,13 +69,13 @@ def test_pss_is_sampled_four_times_a_second_by_a_thread_of_its_own(
 
 
 def test_memory_is_read_from_the_kernels_sums_with_the_mapped_files_share() -> None:
-    """One read of smaps_rollup gives what psutil's walk gives, and the mapped files' share of
-    PSS (this process maps Python's, Qt's and numpy's libraries)."""
+    """One read of smaps_rollup gives what psutil gives (its statm and rollup reads), and the
+    mapped files' share of PSS (this process maps Python's, Qt's and numpy's libraries)."""
     process = psutil.Process()
     rss, pss, files = bench.read_memory(process)
-    walked = process.memory_full_info()
-    assert abs(pss - walked.pss) < 0.1 * walked.pss  # read apart in time: close, not equal
-    assert abs(rss - walked.rss) < 0.1 * walked.rss
+    theirs = process.memory_full_info()
+    assert abs(pss - theirs.pss) < 0.1 * theirs.pss  # read apart in time: close, not equal
+    assert abs(rss - theirs.rss) < 0.1 * theirs.rss
     assert files is not None and 10 * 2**20 < files < pss
 
 
