@@ -22,11 +22,7 @@ print(any(name.endswith("minicompat.py") for name in linecache.cache))
 """
 
 
-def _run(code: str) -> str:
-    return _run_with(code)
-
-
-def _run_with(code: str, *args: str, env: Mapping[str, str] | None = None) -> str:
+def _run(code: str, *args: str, env: Mapping[str, str] | None = None) -> str:
     done = run_python(code, *args, env=env)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
@@ -209,7 +205,7 @@ print(json.dumps({{name: ident(getattr(pg, name)) for name in names}}))
 def test_pyqtgraph_names_of_modules_left_out_are_there_when_read() -> None:
     plain = json.loads(_run(NAMES.format(setup="import PySide6.QtCore")))
     setup = "from kiosk.qt_imports import load_qt; load_qt()"
-    lazy = json.loads(_run_with(NAMES.format(setup=setup), json.dumps(sorted(plain))))
+    lazy = json.loads(_run(NAMES.format(setup=setup), json.dumps(sorted(plain))))
     assert len(plain) > 150
     assert "ImageItem" in plain and "SpinBox" in plain  # from modules left out on import
     assert lazy == plain
@@ -227,7 +223,7 @@ print(code, sum(f"pyqtgraph.{name}" in sys.modules for name in UNUSED))
 
 
 def test_a_wall_of_every_widget_type_draws_without_the_modules_left_out() -> None:
-    out = _run_with(GALLERY, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    out = _run(GALLERY, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.splitlines()[-1] == "0 0"
 
 
