@@ -373,17 +373,18 @@ def test_a_ticker_fed_before_its_page_was_laid_out_redraws_its_posts(
     assert widget.smallest_text_px >= 20
 
 
-def qimage_alpha(image: QImage) -> np.ndarray:
-    """The alpha channel of ``image``, rows by columns."""
-    image = image.convertToFormat(QImage.Format.Format_ARGB32)
-    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1)
-    return rows[:, 3 : image.width() * 4 : 4].copy()  # B, G, R, A on a little-endian CPU
+def ink(image: QImage, ground: int) -> np.ndarray:
+    """Where ``image`` differs from the colour ``ground`` (0xRRGGBB), rows by columns."""
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    rows = np.frombuffer(image.constBits(), np.uint32).reshape(image.height(), -1)
+    return (rows[:, : image.width()] & 0xFFFFFF) != ground
 
 
 def test_a_ticker_post_is_a_picture_of_its_type_not_of_the_strip(qtbot: QtBot, hub: Hub) -> None:
     """A 4K strip is 270 px tall and its type a third of that: each post's picture keeps the
     rows that are drawn and leaves the strip's fill to the strip, and nothing drawn is cut
-    (its first and last rows are empty), accents and emoji from a fallback font included."""
+    (its first and last rows are the panel's colour only), accents and emoji from a fallback
+    font included."""
     hub.declare("s.posts", Kind.MENTIONS)
     style = Style.for_screen(Theme(), 3840, 2160)
     widget = create_widget(TickerOptions(at=(0, 7, 12, 1), data="s.posts"), hub, style)
@@ -398,9 +399,9 @@ def test_a_ticker_post_is_a_picture_of_its_type_not_of_the_strip(qtbot: QtBot, h
     for i, text in enumerate(texts):  # each post as the strip draws it when it enters
         image = widget._draw_item(post(i, text)).toImage()
         assert image.height() < 0.7 * strip
-        alpha = qimage_alpha(image)
-        assert alpha.any()
-        assert not alpha[0].any() and not alpha[-1].any(), text
+        drawn = ink(image, style.panel.rgb() & 0xFFFFFF)
+        assert drawn.any()
+        assert not drawn[0].any() and not drawn[-1].any(), text
     assert widget.items and all(item.drawn_for == strip for item in widget.items)
 
 

@@ -31,6 +31,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QHideEvent,
+    QImage,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -416,10 +417,13 @@ class TickerWidget(KioskWidget):
         # glyphs (emoji) reach further than the line; centred on the strip at whole pixels.
         band = max(self.band(), _centred(height, tallest))
         top = (height - band) // 2
-        pixmap = QPixmap(round(x * ratio), round(band * ratio))
-        pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = self.text_painter(pixmap, "items")
+        # Drawn on the panel's colour, which is what shows around the type anyway (the tape's
+        # fill, the strip's), then kept at three bytes a pixel: a post's picture is 1-3 MB
+        # at 4K and a wall holds every post on its strips and the next of each (issue #14).
+        image = QImage(round(x * ratio), round(band * ratio), QImage.Format.Format_RGB32)
+        image.setDevicePixelRatio(ratio)
+        image.fill(style.panel)
+        painter = self.text_painter(image, "items")
         painter.translate(0, -top)  # drawn where it sits on the strip's full height
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
@@ -436,7 +440,10 @@ class TickerWidget(KioskWidget):
                 QRectF(left, 0, advance + 2, height), Qt.AlignmentFlag.AlignVCenter, part
             )
         painter.end()
-        return pixmap
+        return QPixmap.fromImage(
+            image.convertToFormat(QImage.Format.Format_RGB888),
+            Qt.ImageConversionFlag.NoFormatConversion,
+        )
 
 
 def _centred(height: int, tallest: int) -> int:
