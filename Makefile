@@ -33,7 +33,8 @@ run: $(VENV)/.installed
 	$(VENV)/bin/kiosk run $(LAYOUT)
 
 test: lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not serial"
+	$(PY) -m pytest -q -m serial
 
 setup: $(VENV)/.installed
 
