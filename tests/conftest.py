@@ -48,6 +48,9 @@ SERIAL = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A renamed file would silently join the parallel part: name it instead.
+    if missing := sorted(name for name in SERIAL if not SCREENS_FILE.with_name(name).exists()):
+        pytest.exit(f"tests/conftest.py SERIAL names no such file: {missing}", returncode=4)
     for item in items:
         if item.path.name in SERIAL:
             item.add_marker(pytest.mark.serial)
