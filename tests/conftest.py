@@ -30,32 +30,6 @@ from kiosk.qt_imports import load_qt  # noqa: E402
 load_qt()
 
 
-# `make test` runs the suite on two workers (pytest-xdist), then these files alone: each
-# measures time against a bound (frames that must land just after a beat, three walls flipping
-# within 0.4 s of each other, a parser cut at 0.5 s, a worker's wait, the bench's own CPU) or
-# pins threads to cores, and a test on the other worker would lend them its load.
-SERIAL = {
-    "test_bench.py",
-    "test_config_hostile.py",
-    "test_cores.py",
-    "test_fleet_sync.py",
-    "test_frames.py",
-    "test_language_model.py",
-    "test_parse_budget.py",
-    "test_parsers_fuzz.py",
-    "test_render_perf.py",
-}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # A renamed file would silently join the parallel part: name it instead.
-    if missing := sorted(name for name in SERIAL if not SCREENS_FILE.with_name(name).exists()):
-        pytest.exit(f"tests/conftest.py SERIAL names no such file: {missing}", returncode=4)
-    for item in items:
-        if item.path.name in SERIAL:
-            item.add_marker(pytest.mark.serial)
-
-
 # Python's cycle collector must never run inside a Qt paint (see kiosk.app.run_in_qt): a test's
 # top-level widgets and pyqtgraph's labels are Python-owned and sit in reference cycles, and
 # freeing them mid-paint segfaulted the suite. As in the app, collection happens only at a safe

@@ -18,6 +18,10 @@ from kiosk.config import parse_layout
 from kiosk.stalls import StackSampler
 from tests.qt_loop import in_qt_loop
 
+# Run alone, after the parallel part of `make test` (tests on the other worker would lend it their
+# load): the sampler's own CPU time and the frames counted in 2 s are bounded.
+pytestmark = pytest.mark.serial
+
 
 def _busy_for(seconds: float) -> None:
     end = time.monotonic() + seconds

@@ -12,6 +12,10 @@ import pytest
 from kiosk.config import LayoutError, load_layout, parse_layout
 from kiosk.config.loader import MAX_BYTES
 
+# Run alone, after the parallel part of `make test` (tests on the other worker would lend it their
+# load): a hostile layout is refused within a time bound.
+pytestmark = pytest.mark.serial
+
 
 def refused(path: Path) -> list[tuple[int, int, str, str]]:
     with pytest.raises(LayoutError) as caught:

@@ -23,6 +23,10 @@ from kiosk import cores
 from tests.child import ROOT, run_python
 from tests.xvfb import x_server
 
+# Run alone, after the parallel part of `make test` (tests on the other worker would lend it their
+# load): it pins the wall's threads to cores and reads where they ran.
+pytestmark = pytest.mark.serial
+
 CORES = os.sched_getaffinity(0)
 
 needs_two_cores = pytest.mark.skipif(len(CORES) < 2, reason="one core: nothing to keep apart")

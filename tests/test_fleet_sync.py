@@ -17,6 +17,10 @@ from tests import fleet_walls
 from tests.mqtt_broker import MOSQUITTO, Broker
 from tests.test_fleet import FakeWall
 
+# Run alone, after the parallel part of `make test` (tests on the other worker would lend it their
+# load): three wall processes must flip within 0.4 s of each other.
+pytestmark = pytest.mark.serial
+
 DURATIONS = [2.0, 3.0, 5.0]  # one rotation: 10 s
 
 

@@ -20,6 +20,10 @@ from kiosk.widgets.frames import (
     FrameClock,
 )
 
+# Run alone, after the parallel part of `make test` (tests on the other worker would lend it their
+# load): frames must wake just after the beat.
+pytestmark = pytest.mark.serial
+
 
 @pytest.fixture
 def clock(qapp):

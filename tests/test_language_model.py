@@ -6,9 +6,15 @@ from __future__ import annotations
 import asyncio
 import textwrap
 
+import pytest
+
 from kiosk.analytics import language
 from kiosk.sources.parsing import parse_off_loop
 from tests.child import run_python
+
+# Run alone, after the parallel part of `make test` (tests on the other worker would lend it their
+# load): the word lists answer before the model is waited for.
+pytestmark = pytest.mark.serial
 
 GERMAN = "Das Essen war heute wirklich gut, aber der Kellner kam sehr spät"
 

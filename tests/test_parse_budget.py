@@ -33,6 +33,10 @@ from kiosk.sources.rss import RssSource
 from kiosk.sources.sse import event_document
 from tests.http_fakes import T0, FakeTime, make_source, run
 
+# Run alone, after the parallel part of `make test` (tests on the other worker would lend it their
+# load): a parser is cut at 0.5 s and the others take milliseconds.
+pytestmark = pytest.mark.serial
+
 ZONE = ZoneInfo("Europe/Paris")
 DAY = date(2025, 1, 6)
 WINDOW = (midnight(DAY, ZONE), midnight(DAY + timedelta(days=2), ZONE))

@@ -13,6 +13,10 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.fuzz_payloads import PARSERS
 
+# Run alone, after the parallel part of `make test` (tests on the other worker would lend it their
+# load): each payload is parsed within a time bound.
+pytestmark = pytest.mark.serial
+
 SECONDS_PER_PAYLOAD = 3.0  # an ICS rule that never matches is cut at 0.5 s an event
 
 

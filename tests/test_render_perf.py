@@ -28,6 +28,10 @@ from kiosk.widgets.base import KioskWidget
 from kiosk.widgets.registry import create_widget
 from kiosk.widgets.theme import Style
 
+# Run alone, after the parallel part of `make test` (tests on the other worker would lend it their
+# load): the UI thread's wait for the chart worker and a stall's length are bounded.
+pytestmark = pytest.mark.serial
+
 NOW = 1_750_000_000.0
 
 
