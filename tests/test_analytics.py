@@ -256,6 +256,40 @@ def test_share_sentiment_net_and_our_share_cover_the_last_15_minutes() -> None:
     assert ours.label == "share of voice of Acme"
 
 
+def test_figure_histories_are_each_minutes_own_percentage() -> None:
+    """net_sentiment's and our_share's histories, computed for all 60 minutes at once, hold
+    what each minute's counts give on their own, with empty minutes at 0."""
+    hub, _, analytics = setup(T0 + 61 * 60 + 5)  # current minute 61: history is minutes 1…60
+    rng = random.Random(4)
+    posts = [
+        mention(
+            T0 + minute * 60 + rng.uniform(0, 59),
+            rng.choice(["Acme", "Globex", "Initech"]),
+            sentiment=rng.choice([0.9, 0.0, -0.9]),
+            weight=rng.randint(1, 3),
+        )
+        for minute in range(1, 61)
+        if minute % 7  # every seventh minute is empty
+        for _ in range(rng.randint(1, 6))
+    ]
+    hub.append("s.mentions", posts)
+    sentiment = analytics.sentiment.window(MINUTE0 + 1, MINUTE0 + 60)
+    volume = analytics.volume.window(MINUTE0 + 1, MINUTE0 + 60)
+    acme = analytics.volume.labels.index("Acme")
+
+    def percent(part: float, total: float) -> float:
+        return 0.0 if total == 0 else float(part / total * 100)
+
+    net = value(hub, "net_sentiment").history
+    ours = value(hub, "our_share").history
+    assert net == tuple(
+        percent(column[0] - column[2], float(column.sum())) for column in sentiment.T
+    )
+    assert ours == tuple(percent(column[acme], float(column.sum())) for column in volume.T)
+    assert net[6] == ours[6] == 0.0  # minute 7
+    assert all(type(figure) is float for figure in net + ours)
+
+
 def test_our_share_follows_the_brand_named_ours() -> None:
     clock = FakeClock(T0 + 60)
     hub = Hub(clock=clock)

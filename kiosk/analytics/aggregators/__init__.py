@@ -25,6 +25,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
+import numpy as np
+import numpy.typing as npt
+
 from kiosk.analytics.windows import MINUTE
 from kiosk.config.alerts import AlertRules
 from kiosk.config.ranking import RankBy
@@ -52,6 +55,19 @@ def windows(current: int) -> tuple[tuple[int, int], tuple[int, int]]:
     recent = (current - RECENT_MINUTES + 1, current)
     before = (current - 2 * RECENT_MINUTES + 1, current - RECENT_MINUTES)
     return recent, before
+
+
+def percent_per_minute(
+    part: npt.NDArray[np.float64], totals: npt.NDArray[np.float64]
+) -> tuple[float, ...]:
+    """``part / totals × 100`` minute by minute, 0 where a minute is empty: a figure's history
+    in one numpy pass, the same values as ``float(part[i] / totals[i] * 100)`` one minute at a
+    time (counts are whole numbers, so their sums are exact). Sixty of those numpy scalar
+    steps took 0.07 ms a figure, at every publication of the cheap streams."""
+    empty = totals == 0
+    percent = part / np.where(empty, 1.0, totals) * 100
+    percent[empty] = 0.0
+    return tuple(percent.tolist())
 
 
 def amount(mention: Mention, rank_by: RankBy) -> int:

@@ -9,7 +9,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from kiosk.analytics.aggregators import HISTORY_MINUTES, Context, aggregator, windows
+from kiosk.analytics.aggregators import (
+    HISTORY_MINUTES,
+    Context,
+    aggregator,
+    percent_per_minute,
+    windows,
+)
 from kiosk.analytics.aggregators.volume import Volume, series
 from kiosk.analytics.windows import MINUTE, MinuteCounts
 from kiosk.values import Breakdown, Kind, Mention, Metric
@@ -58,7 +64,7 @@ class Sentiment:
 
         # Complete minutes, like the rate's: a minute still filling wobbles every second.
         per_minute = self.counts.window(current - HISTORY_MINUTES, current - 1)
-        history = tuple(net(per_minute[:, i]) for i in range(per_minute.shape[1]))
+        history = percent_per_minute(per_minute[0] - per_minute[2], per_minute.sum(axis=0))
         seen = self.volume.seen_since(before[0])
         return Metric(
             value=net(self.counts.totals(*recent)),

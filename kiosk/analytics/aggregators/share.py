@@ -8,7 +8,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from kiosk.analytics.aggregators import HISTORY_MINUTES, Context, aggregator, windows
+from kiosk.analytics.aggregators import (
+    HISTORY_MINUTES,
+    Context,
+    aggregator,
+    percent_per_minute,
+    windows,
+)
 from kiosk.analytics.aggregators.volume import Volume
 from kiosk.analytics.windows import MINUTE
 from kiosk.values import Breakdown, Kind, Metric
@@ -44,7 +50,13 @@ class Share:
         return Metric(
             value=share(counts.totals(*recent)),
             previous=share(counts.totals(*before)) if self.volume.seen_since(before[0]) else None,
-            history=tuple(share(per_minute[:, i]) for i in range(per_minute.shape[1])),
+            history=self._history(per_minute, index),
             unit="%",
             label=f"share of voice of {ours}",
         )
+
+    @staticmethod
+    def _history(per_minute: np.ndarray, index: int | None) -> tuple[float, ...]:
+        if index is None:
+            return (0.0,) * per_minute.shape[1]
+        return percent_per_minute(per_minute[index], per_minute.sum(axis=0))
