@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 from kiosk.analytics.aggregators import (
     HISTORY_MINUTES,
@@ -56,7 +57,7 @@ class Share:
         )
 
     @staticmethod
-    def _history(per_minute: np.ndarray, index: int | None) -> tuple[float, ...]:
+    def _history(per_minute: npt.NDArray[np.float64], index: int | None) -> tuple[float, ...]:
         if index is None:
-            return (0.0,) * per_minute.shape[1]
+            return (0.0,) * int(per_minute.shape[1])
         return percent_per_minute(per_minute[index], per_minute.sum(axis=0))
