@@ -189,6 +189,22 @@ def test_a_long_caption_takes_two_lines_where_the_tile_is_tall_enough(
     assert len(flat.title_lines()) == 1  # no room for two: cut, the dial keeps its room
 
 
+def test_a_caption_is_fitted_again_when_its_tile_changes_size(qtbot: QtBot, hub: Hub) -> None:
+    """The fitted caption is kept between paints, for the tile's size only."""
+    title = "Beantwoord binnen 1 uur (doel 90 %)"
+    hub.publish("s.rate", Metric(87))
+    gauge = GaugeOptions(at=(0, 0, 2, 3), data="s.rate", title=title)
+    widget = shown(qtbot, hub, gauge, (459, 350), style_at(3.0))
+    assert len(widget.title_lines()) == 2
+    widget.resize(459, 111)
+    assert len(widget.title_lines()) == 1
+    widget.resize(1400, 350)
+    assert widget.title_lines() == [title]
+    widget.resize(459, 350)
+    assert " ".join(widget.title_lines()) == title
+    assert widget.content_rect().top() > widget.title_height()
+
+
 def test_a_donut_legend_keeps_the_names_whole(
     qtbot: QtBot, hub: Hub, texts: list[tuple[str, int]]
 ) -> None:
