@@ -32,9 +32,13 @@ SYSTEM_PACKAGES := python3-venv python3-pip libgl1 libegl1 libopengl0 libglib2.0
 run: $(VENV)/.installed
 	$(VENV)/bin/kiosk run $(LAYOUT)
 
+# The serial part runs even when the parallel one failed, so one run reports both; make fails
+# if either did.
 test: lint
-	$(PY) -m pytest -q -n 2 --dist loadfile -m "not serial"
-	$(PY) -m pytest -q -m serial
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not serial"; parallel=$$?; \
+	$(PY) -m pytest -q -m serial; serial=$$?; \
+	if [ $$parallel -ne 0 ] || [ $$serial -ne 0 ]; then \
+		echo "make test: parallel part exit $$parallel, serial part exit $$serial"; exit 1; fi
 
 setup: $(VENV)/.installed
 

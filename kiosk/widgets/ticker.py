@@ -150,7 +150,7 @@ class TickerWidget(KioskWidget):
 
     def _let_go(self) -> None:
         """Drop the posts' pictures of a strip that went on on the page shown now: hidden, it
-        would keep pictures of posts long gone from the screen (at 4K each is 1-3 MB, and a
+        would keep pictures of posts long gone from the screen (at 4K each is about 0.7 MB, and a
         wall has a hidden ticker per rotating screen). If its page comes back, it takes the
         strip over again (continue_from)."""
         self._handed_on = False
