@@ -41,6 +41,7 @@ from kiosk.widgets.posts import whole_lines
 from kiosk.widgets.registry import create_widget
 from kiosk.widgets.theme import Style
 from kiosk.widgets.ticker import TickerWidget
+from tests.pictures import ink
 
 NOW = 1_790_000_000.0
 TILE_3x2 = (459, 234)  # px of 3 × 2 cells of the default 12 × 8 grid at 1080p
@@ -389,13 +390,6 @@ def test_a_ticker_fed_before_its_page_was_laid_out_redraws_its_posts(
     assert widget.smallest_text_px >= 20
 
 
-def ink(image: QImage, ground: int) -> np.ndarray:
-    """Where ``image`` differs from the colour ``ground`` (0xRRGGBB), rows by columns."""
-    image = image.convertToFormat(QImage.Format.Format_RGB32)
-    rows = np.frombuffer(image.constBits(), np.uint32).reshape(image.height(), -1)
-    return (rows[:, : image.width()] & 0xFFFFFF) != ground
-
-
 def test_a_ticker_post_is_a_picture_of_its_type_not_of_the_strip(qtbot: QtBot, hub: Hub) -> None:
     """A 4K strip is 270 px tall and its type a third of that: each post's picture keeps the
     rows that are drawn and leaves the strip's fill to the strip, and nothing drawn is cut
@@ -415,7 +409,7 @@ def test_a_ticker_post_is_a_picture_of_its_type_not_of_the_strip(qtbot: QtBot, h
     for i, text in enumerate(texts):  # each post as the strip draws it when it enters
         image = widget._draw_item(post(i, text)).toImage()
         assert image.height() < 0.7 * strip
-        drawn = ink(image, style.panel.rgb() & 0xFFFFFF)
+        drawn = ink(image, style.panel)
         assert drawn.any()
         assert not drawn[0].any() and not drawn[-1].any(), text
     assert widget.items and all(item.drawn_for == strip for item in widget.items)

@@ -24,6 +24,7 @@ from kiosk.app import Runtime
 from kiosk.config import parse_layout
 from kiosk.screens.wall import Wall
 from kiosk.widgets.render import GlProbe, choose
+from tests.pictures import rgb
 from tests.xvfb import x_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,13 +74,6 @@ def pictures(display: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def pixels(path: Path) -> np.ndarray:
-    image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB32)
-    data = np.frombuffer(image.constBits(), dtype=np.uint8)
-    rows = data.reshape(image.height(), image.bytesPerLine() // 4, 4)
-    return rows[:, : image.width(), :3].copy()  # numpy's own: the QImage goes with this frame
-
-
 def differing(gl: np.ndarray, raster: np.ndarray) -> np.ndarray:
     delta = np.abs(gl.astype(np.int16) - raster.astype(np.int16))
     return np.asarray(delta.max(axis=2) > CHANNEL_TOLERANCE)
@@ -90,7 +84,7 @@ def compare(
 ) -> list[str]:
     """What differs beyond tolerance between the GL picture and the software one, in words;
     both pictures and a diff (differing pixels in magenta) go to ``artifacts`` on failure."""
-    gl, raster = pixels(out / f"1{suffix}.png"), pixels(out / f"2{suffix}.png")
+    gl, raster = rgb(QImage(str(out / f"1{suffix}.png"))), rgb(QImage(str(out / f"2{suffix}.png")))
     assert gl.shape == raster.shape == (SIZE[1], SIZE[0], 3)
     wrong = differing(gl, raster)
     problems = []

@@ -31,6 +31,7 @@ from kiosk.hub import Hub
 from kiosk.values import Breakdown, Kind, Metric, RankEntry, Ranking, TimeSeries
 from kiosk.widgets.registry import create_widget
 from kiosk.widgets.theme import Style
+from tests.pictures import rgb
 
 EXPECTED = Path(__file__).with_name("screenshots")
 ARTIFACTS = Path(__file__).with_name("_artifacts")
@@ -113,18 +114,13 @@ def render(qtbot: QtBot, name: str) -> QImage:
     return widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
 
 
-def pixels(image: QImage) -> np.ndarray:
-    data = np.frombuffer(image.constBits(), dtype=np.uint8)
-    return data.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, : image.width(), :3]
-
-
 def compare(actual: QImage, name: str, write: Callable[[str, QImage], None]) -> str | None:
     expected_path = EXPECTED / f"{name}.png"
     expected = QImage(str(expected_path)).convertToFormat(QImage.Format.Format_RGB32)
     if expected.size() != actual.size():
         got, want = actual.size(), expected.size()
         return f"size {got.width()}x{got.height()}, expected {want.width()}x{want.height()}"
-    delta = np.abs(pixels(actual).astype(np.int16) - pixels(expected).astype(np.int16))
+    delta = np.abs(rgb(actual).astype(np.int16) - rgb(expected).astype(np.int16))
     differing = delta.max(axis=2) > CHANNEL_TOLERANCE
     share = float(differing.mean())
     if share <= PIXEL_TOLERANCE:
