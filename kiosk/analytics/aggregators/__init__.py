@@ -62,8 +62,9 @@ def percent_per_minute(
 ) -> tuple[float, ...]:
     """``part / totals × 100`` minute by minute, 0 where a minute is empty: a figure's history
     in one numpy pass, the same values as ``float(part[i] / totals[i] * 100)`` one minute at a
-    time (counts are whole numbers, so their sums are exact). Sixty of those numpy scalar
-    steps took 0.07 ms a figure, at every publication of the cheap streams."""
+    time (counts are whole numbers, so their sums are exact). With sixty numpy scalar steps
+    for each of the two figures, publishing the cheap streams took 0.35–0.39 ms on a two-hour
+    demo history; 0.15–0.16 ms with this."""
     empty = totals == 0
     percent = part / np.where(empty, 1.0, totals) * 100
     percent[empty] = 0.0
