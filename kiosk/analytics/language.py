@@ -160,6 +160,16 @@ def load_when_needed() -> None:
     _wait_for_model = False
 
 
+def wait_for_model() -> None:
+    """Back to the default: a post the word lists cannot tell waits for the fallback model.
+
+    :func:`load_when_needed` holds for the whole process; a process that goes on to analyse
+    posts one by one after a wall ran in it (a test after one that started a wall) calls this,
+    so a German post is German whatever ran before."""
+    global _wait_for_model
+    _wait_for_model = True
+
+
 def load_model() -> None:
     """Load the fallback model now, in this thread (the parse workers' forkserver does)."""
     _identifier()
