@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Protocol
 from kiosk.analytics import MentionAnalytics, attach_analytics
 from kiosk.analytics.aggregators import Settings
 from kiosk.analytics.expressions import attach_metrics
-from kiosk.analytics.language import load_when_needed as load_language_model_when_needed
 from kiosk.analytics.model_sentiment import spec_of
 from kiosk.analytics.sentiment import use_model_or_say
 from kiosk.analytics.views import ListeningView
@@ -94,7 +93,6 @@ class Runtime:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
-        load_language_model_when_needed()  # in a thread, and only if a post here needs it
         if self.sentiment_model is not None:  # polled posts are scored in the parse workers
             set_worker_setup(functools.partial(use_model_or_say, self.sentiment_model))
         if any(isinstance(source, PollingSource) for source in self.sources):

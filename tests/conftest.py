@@ -68,15 +68,3 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(_exit_status)
-
-
-@pytest.fixture(autouse=True)
-def _language_model_waits_again() -> Iterator[None]:
-    """A test that starts a wall (``Runtime.start``) switches its process to loading the
-    language model lazily (``load_when_needed``); the next test in the same worker starts from
-    the default again. Under xdist a worker's files come in no fixed order, and
-    test_analyze once read a German post as Dutch after such a test."""
-    yield
-    from kiosk.analytics.language import wait_for_model
-
-    wait_for_model()

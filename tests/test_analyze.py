@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.analytics import attach_analytics, language
+from kiosk.analytics import attach_analytics
 from kiosk.analytics.analyze import Analyzer, run
 from kiosk.analytics.queries import Query
 from kiosk.config.layout import Moderation
@@ -78,17 +78,6 @@ def test_other_languages_are_unscored_and_wordless_posts_undetermined() -> None:
     )
     assert (german["lang"], german["sentiment"], german["score"]) == ("de", "unscored", None)
     assert (handles["lang"], handles["sentiment"]) == ("und", "neutral")
-
-
-def test_a_german_post_is_german_after_a_wall_ran_in_the_process() -> None:
-    """A wall's process loads the language model lazily, for the whole process; analysing
-    posts after it waits for the model again, so the answer does not depend on what ran
-    before in the process (a test worker runs many files)."""
-    line = '{"id": "1", "text": "Mein Zug nach Köln ist schon wieder ausgefallen, dritte Mal"}'
-    language.load_when_needed()  # what Runtime.start does
-    language.wait_for_model()
-    [german] = analyse(line)
-    assert german["lang"] == "de"
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from kiosk.analytics import language
 from kiosk.hub import Hub, SourceState
 from kiosk.sources import SOURCES, Source
 from kiosk.sources.parsing import parse_off_loop
@@ -155,10 +154,6 @@ def parse_workers_started() -> None:
 
 @pytest.fixture
 def server(parse_workers_started: None) -> Iterator[FaultServer]:
-    # The wall's process mode, as Runtime.start sets it: py3langid's model (for posts the word
-    # lists cannot tell) loads in a thread when first needed, never on the loop. Without this,
-    # the first Mastodon post loaded it on the loop: 555 ms of lateness here, 1.1 s in a CI run.
-    language.load_when_needed()
     with FaultServer() as server:
         yield server
 

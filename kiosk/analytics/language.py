@@ -15,6 +15,7 @@ those and emoji is "und".
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import math
 import re
@@ -70,7 +71,7 @@ def detect(text: str) -> str:
         _foreign().isdisjoint(words) or _known(words, ranked[0]) >= SURE_KNOWN * len(words)
     ):
         return LANGUAGES[ranked[0]]
-    identifier = _identifier() if _wait_for_model else _identifier_if_loaded()
+    identifier = _identifier_if_loaded() if _on_event_loop() else _identifier()
     if identifier is None:  # py3langid missing or still loading: the four languages only
         return LANGUAGES[ranked[0]] if lead >= MIN_EVIDENCE else UNDETERMINED
     lang, confidence = identifier.classify(text)
@@ -142,32 +143,28 @@ def _foreign() -> frozenset[str]:
     return frozenset(words - ours)
 
 
-_wait_for_model = True  # False in the wall's own process: see load_when_needed()
 _loading = threading.Lock()
 _load_started = False
 
 
-def load_when_needed() -> None:
-    """In this process, load the fallback model only when a post needs it, and in a thread.
+def _on_event_loop() -> bool:
+    """Whether this thread runs an event loop: the wall's UI thread (qasync), where a post must
+    never wait for py3langid's model (~70 MB, ~0.3 s to load, 0.7 s of a held loop when it was
+    loaded there). There an unclear post gets the word lists' answer until the model is in,
+    loaded in a thread, and most walls never need it: polled posts are read in parse workers,
+    which share one copy loaded by their forkserver (:mod:`kiosk.analytics.worker_preload`),
+    and the demo says its languages. Anywhere else (a parse worker, ``kiosk analyze``) the
+    answer waits for the model.
 
-    The wall's process calls this. py3langid's model takes ~70 MB and ~0.3 s to load (0.7 s
-    of a held event loop, loaded on the loop), and most walls never need it there: posts from
-    polled sources are read in parse workers, which share one copy loaded in their forkserver
-    (:mod:`kiosk.analytics.worker_preload`), and the demo says its languages. Until the model
-    is in, an unclear post gets the word lists' answer.
-    """
-    global _wait_for_model
-    _wait_for_model = False
-
-
-def wait_for_model() -> None:
-    """Back to the default: a post the word lists cannot tell waits for the fallback model.
-
-    :func:`load_when_needed` holds for the whole process; a process that goes on to analyse
-    posts one by one after a wall ran in it (a test after one that started a wall) calls this,
-    so a German post is German whatever ran before."""
-    global _wait_for_model
-    _wait_for_model = True
+    Asked of the thread, not set for the process: a switch the wall once set for its whole
+    process made the answer depend on whether a wall had started there before (a test worker
+    that ran a wall's tests read German as Dutch afterwards, and one that had not loaded the
+    model on the loop of a source test: 0.56-1.1 s late)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def load_model() -> None:
