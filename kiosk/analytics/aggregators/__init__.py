@@ -65,10 +65,8 @@ def percent_per_minute(
     time (counts are whole numbers, so their sums are exact). With sixty numpy scalar steps
     for each of the two figures, publishing the cheap streams took 0.35–0.39 ms on a two-hour
     demo history; 0.15–0.16 ms with this."""
-    empty = totals == 0
-    percent = part / np.where(empty, 1.0, totals) * 100
-    percent[empty] = 0.0
-    return tuple(percent.tolist())
+    share = np.divide(part, totals, out=np.zeros_like(totals), where=totals != 0)
+    return tuple((share * 100).tolist())
 
 
 def amount(mention: Mention, rank_by: RankBy) -> int:
